@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs everything tnc-agent needs to build and test on Debian 12 / Ubuntu (run as root):
+# system packages (swtpm, tpm2-tss headers and libraries, build tools) and the npm packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pkgs=(swtpm swtpm-tools libtss2-dev tpm2-tools build-essential python3 pkg-config openssl)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: npm ci"
+npm ci --no-audit --no-fund

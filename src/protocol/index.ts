@@ -1,0 +1,3 @@
+// Loads every codec family so the registries are complete. Import this (not single families)
+// wherever bytes of any kind may arrive.
+import './pa-tnc/ietf';

@@ -1,0 +1,12 @@
+import '../../../src/protocol';
+import { decodePaMessage, encodePaMessage } from '../../../src/protocol/pa-tnc/message';
+import { ProductInformationAttr } from '../../../src/protocol/pa-tnc/ietf';
+import type { FuzzTarget } from '../harness';
+
+export const targets: FuzzTarget[] = [
+  {
+    name: 'pa-tnc message',
+    decode: (b) => decodePaMessage(b),
+    seeds: [encodePaMessage({ messageId: 1, attributes: [ProductInformationAttr.make({ vendor: 0, productId: 0, name: 'Ubuntu' })] })],
+  },
+];
