@@ -1,0 +1,25 @@
+import { Command, CommanderError } from 'commander';
+import { commands } from './commands';
+
+const pkg = require('../../package.json') as { version: string };
+
+/** Exit codes every command shares (documented in `tnc-agent --help`). */
+export const EXIT = { OK: 0, ERROR: 1, BAD_INPUT: 2 } as const;
+
+export function buildProgram(): Command {
+  const program = new Command('tnc-agent')
+    .description('Trusted Network Connect endpoint agent: proves this host\'s integrity (OS, software inventory, TPM attestation) to a TNC server, and holds a reference TNC server for labs.')
+    .version(pkg.version)
+    .showHelpAfterError();
+  for (const register of commands) register(program);
+  return program;
+}
+
+export function main(argv: string[]): void {
+  const program = buildProgram().exitOverride();
+  program.parseAsync(argv).catch((e: unknown) => {
+    if (e instanceof CommanderError) process.exit(e.exitCode);
+    console.error(`tnc-agent: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(EXIT.ERROR);
+  });
+}
