@@ -3,7 +3,7 @@ export function rate(fn: () => void, minSeconds = 1): number {
   let n = 0;
   const t0 = process.hrtime.bigint();
   const limit = BigInt(Math.round(minSeconds * 1e9));
-  let elapsed = 0n;
+  let elapsed: bigint;
   do {
     for (let i = 0; i < 16; i++) fn();
     n += 16;

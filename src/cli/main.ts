@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { commands } from './commands';
 
-const pkg = require('../../package.json') as { version: string };
+// ../../package.json from both src/cli and dist/cli
+const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
 
 /** Exit codes every command shares (documented in `tnc-agent --help`). */
 export const EXIT = { OK: 0, ERROR: 1, BAD_INPUT: 2 } as const;
