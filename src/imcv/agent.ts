@@ -1,0 +1,73 @@
+import type { PaMessageType } from '../protocol/vendors';
+import type { ConnectionInfo, ConnectionState, PaEnvelope, TnccsHost } from '../tnccs/types';
+import { PaPort, ReceivedPa, Role } from './pa-port';
+
+/** Per-connection state every IMC/IMV keeps; agents extend it. */
+export interface AgentState {
+  readonly conn: ConnectionInfo;
+  readonly port: PaPort;
+}
+
+/**
+ * Plumbing shared by every IMC and IMV (the IF-IMC/IF-IMV calls): IDs, per-connection state,
+ * decoding received PA messages, and the log lines strongSwan writes for them. Subclasses
+ * implement the posture logic in `createState` and `handle`.
+ */
+export abstract class Agent<S extends AgentState, H extends TnccsHost> {
+  abstract readonly name: string;
+  abstract readonly subscriptions: readonly PaMessageType[];
+  protected abstract readonly role: Role;
+  protected id = 0;
+  protected host!: H;
+  private readonly states = new Map<number, S>();
+
+  initialize(id: number, host: H): void {
+    this.id = id;
+    this.host = host;
+  }
+
+  protected abstract createState(conn: ConnectionInfo, port: PaPort): S;
+  /** Processes one decoded PA message. */
+  protected abstract handle(state: S, msg: ReceivedPa): void | Promise<void>;
+  protected batchEnded(_state: S): void | Promise<void> {}
+  protected deleted(_state: S): void {}
+
+  notifyConnectionChange(conn: ConnectionInfo, change: ConnectionState): void {
+    const label = `${this.role} ${this.id} "${this.name}"`;
+    if (change === 'Create') {
+      const port = new PaPort(conn, this.host, this.id, this.role);
+      this.states.set(conn.id, this.createState(conn, port));
+      conn.log.info(this.role, `${label} created a state for IF-TNCCS 2.0 Connection ID ${conn.id}: +long +excl -soh`);
+      conn.log.debug(this.role, `  over IF-T for ${conn.transport === 'pt-tls' ? 'TLS 2.0' : 'Tunneled EAP 2.0'} with maximum PA-TNC message size of ${conn.maxPaMessageSize} bytes`);
+      return;
+    }
+    const state = this.states.get(conn.id);
+    if (!state) return;
+    if (change === 'Delete') {
+      this.deleted(state);
+      this.states.delete(conn.id);
+      conn.log.info(this.role, `${label} deleted the state of Connection ID ${conn.id}`);
+    } else {
+      conn.log.info(this.role, `${label} changed state of Connection ID ${conn.id} to '${change}'`);
+    }
+  }
+
+  async receiveMessage(connectionId: number, env: PaEnvelope): Promise<void> {
+    const state = this.state(connectionId);
+    if (!state) return;
+    const peer = this.role === 'IMC' ? `IMV ${env.validatorId}` : `IMC ${env.collectorId}`;
+    const to = env.exclusive ? ` to ${this.role} ${this.id}` : '';
+    state.conn.log.info(this.role, `${this.role} ${this.id} "${this.name}" received message for Connection ID ${connectionId} from ${peer}${to}`);
+    const msg = state.port.receive(env);
+    if (msg) await this.handle(state, msg);
+  }
+
+  async batchEnding(connectionId: number): Promise<void> {
+    const state = this.state(connectionId);
+    if (state) await this.batchEnded(state);
+  }
+
+  protected state(connectionId: number): S | undefined {
+    return this.states.get(connectionId);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * One line per event, tagged with its subsystem as in strongSwan's logs ([TNC] [IMC] [IMV] [PTS]),
+ * as text for people or JSON for machines. Level 0 = errors/outcomes only ... 3 = wire-level detail.
+ * Hot paths check `enabled(level)` before building a message (formatting the log level discards is waste).
+ */
+export type Subsystem = 'TNC' | 'IMC' | 'IMV' | 'PTS' | 'TLS' | 'CFG' | 'DMN' | 'LIB';
+export type LogFormat = 'text' | 'json';
+
+export interface LogSink {
+  write(line: string): void;
+}
+
+export class Logger {
+  constructor(
+    readonly level = 1,
+    readonly format: LogFormat = 'text',
+    private readonly sink: LogSink = { write: (l) => process.stderr.write(l + '\n') },
+    private readonly fields: Record<string, unknown> = {},
+  ) {}
+
+  enabled(level: number): boolean {
+    return level <= this.level;
+  }
+
+  /** A logger that adds fixed fields (e.g. the connection ID) to every JSON line. */
+  with(fields: Record<string, unknown>): Logger {
+    return new Logger(this.level, this.format, this.sink, { ...this.fields, ...fields });
+  }
+
+  log(level: number, subsys: Subsystem, msg: string, fields?: Record<string, unknown>): void {
+    if (level > this.level) return;
+    if (this.format === 'json') {
+      this.sink.write(JSON.stringify({ time: new Date().toISOString(), level, subsys, msg, ...this.fields, ...fields }));
+    } else {
+      this.sink.write(`[${subsys}] ${msg}`);
+    }
+  }
+
+  error(subsys: Subsystem, msg: string, fields?: Record<string, unknown>): void {
+    this.log(0, subsys, msg, fields);
+  }
+  info(subsys: Subsystem, msg: string, fields?: Record<string, unknown>): void {
+    this.log(1, subsys, msg, fields);
+  }
+  debug(subsys: Subsystem, msg: string, fields?: Record<string, unknown>): void {
+    this.log(2, subsys, msg, fields);
+  }
+}
+
+/** Collects lines in memory (tests, and the summary of `attest`). */
+export class MemorySink implements LogSink {
+  readonly lines: string[] = [];
+  write(line: string): void {
+    this.lines.push(line);
+  }
+}
+
+export const silentLogger = new Logger(-1);

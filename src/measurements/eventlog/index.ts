@@ -1,0 +1,3 @@
+export * from './decode';
+export * from './event-types';
+export * from './replay';

@@ -1,0 +1,9 @@
+// TCG Attestation PTS Protocol: Binding to TNC IF-M (vendor TCG, PA subtype PTS).
+// Registered here: negotiation, evidence, file measurement and Unix metadata attributes.
+// Left unregistered (decoded as raw): Template Reference Manifest (0x0A-0x0C), Verification Result,
+// Integrity Report, Windows File Metadata, Registry Value requests/values, Integrity Measurement Log.
+export * from './values';
+export * from './errors';
+export * from './negotiation';
+export * from './evidence';
+export * from './files';

@@ -1,0 +1,5 @@
+export * from './misc';
+export * from './pa';
+export * from './result';
+export * from './remediation';
+export * from './error';

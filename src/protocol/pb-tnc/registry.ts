@@ -1,0 +1,86 @@
+import { Reader, Writer } from '../cursor';
+import { hex32, typeLabel, vendorName } from '../vendors';
+
+/**
+ * RFC 5793 4.2 and 4.3-4.11: what a receiver checks in a message header before it decodes the
+ * value. `noskip`: 'set'/'clear' = the flag must have that state, 'any' = either.
+ * `length` counts the whole message, 12-byte header included.
+ */
+export interface PbMessageRules {
+  readonly noskip: 'set' | 'clear' | 'any';
+  readonly minLength: number;
+  readonly exactLength?: boolean;
+  /** Allowed only in a RESULT batch (RFC 5793 4.6, 4.7, 4.8, 4.11). */
+  readonly resultOnly?: boolean;
+  /** strongSwan treats this type as unknown when NOSKIP is set (PB-Experimental). */
+  readonly unsupportedWithNoskip?: boolean;
+}
+
+/** One PB-TNC message type: (vendor, type), its name as strongSwan logs it, rules and value codec. */
+export interface PbMessageSpec<V> extends PbMessageRules {
+  readonly vendor: number;
+  readonly type: number;
+  /** Short name, e.g. "PB-PA"; the full name adds the vendor: "IETF/PB-PA". */
+  readonly name: string;
+  /** Gets a reader bounded to exactly the message value; must consume it all. */
+  decode(r: Reader): V;
+  encode(w: Writer, v: V): void;
+  /** Human-readable lines for `tnc-agent decode` and debug logs. */
+  describe?(v: V): string[];
+}
+
+/** A decoded or to-be-encoded message. `spec` is absent for skipped unknown types (value = raw bytes). */
+export interface PbMessage<V = unknown> {
+  readonly vendor: number;
+  readonly type: number;
+  readonly noskip: boolean;
+  readonly value: V;
+  readonly spec?: PbMessageSpec<V>;
+}
+
+export interface RawMessageValue {
+  raw: Buffer;
+}
+
+export class PbMessageType<V> {
+  constructor(readonly spec: PbMessageSpec<V>) {}
+
+  get fullName(): string {
+    return `${vendorName(this.spec.vendor)}/${this.spec.name}`;
+  }
+
+  /** A message with the NOSKIP flag its rules want ('any' → clear unless asked). */
+  make(value: V, noskip = this.spec.noskip === 'set'): PbMessage<V> {
+    return { vendor: this.spec.vendor, type: this.spec.type, noskip, value, spec: this.spec };
+  }
+
+  is(m: PbMessage): m is PbMessage<V> {
+    return m.vendor === this.spec.vendor && m.type === this.spec.type && m.spec !== undefined;
+  }
+}
+
+const registry = new Map<string, PbMessageSpec<unknown>>();
+const k = (vendor: number, type: number): string => `${vendor}/${type}`;
+
+/** Registers a message spec (once per (vendor, type)) and returns its typed handle. */
+export function definePbMessage<V>(spec: PbMessageSpec<V>): PbMessageType<V> {
+  const key = k(spec.vendor, spec.type);
+  if (registry.has(key)) throw new Error(`PB-TNC message ${pbMessageName(spec.vendor, spec.type)} defined twice`);
+  registry.set(key, spec as PbMessageSpec<unknown>);
+  return new PbMessageType(spec);
+}
+
+export function lookupPbMessage(vendor: number, type: number): PbMessageSpec<unknown> | undefined {
+  return registry.get(k(vendor, type));
+}
+
+/** Full name as strongSwan prints it, e.g. "IETF/PB-PA", "TCG/PB-PDP-Referral". */
+export function pbMessageName(vendor: number, type: number): string {
+  const spec = registry.get(k(vendor, type));
+  return `${vendorName(vendor)}/${spec ? spec.name : `message-${hex32(type)}`}`;
+}
+
+/** `'IETF/PB-PA' 0x000000/0x00000001` */
+export function pbMessageLabel(vendor: number, type: number): string {
+  return typeLabel(pbMessageName(vendor, type), vendor, type);
+}

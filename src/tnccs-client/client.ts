@@ -1,0 +1,95 @@
+import { PB_BATCH } from '../protocol/pb-tnc/batch';
+import type { PbMessage } from '../protocol/pb-tnc/registry';
+import { PbErrorMsg } from '../protocol/pb-tnc/ietf/error';
+import { ACCEPT_LANGUAGE, PbLanguagePreferenceMsg } from '../protocol/pb-tnc/ietf/misc';
+import { PbPaMsg } from '../protocol/pb-tnc/ietf/pa';
+import { PbRemediationParametersMsg } from '../protocol/pb-tnc/ietf/remediation';
+import { PbAccessRecommendationMsg, PbAssessmentResultMsg, PbReasonStringMsg } from '../protocol/pb-tnc/ietf/result';
+import { paSubtypeLabel } from '../protocol/vendors';
+import type { Logger } from '../log';
+import { PbConnection, PbProtocolError } from '../tnccs/pb-connection';
+import { BatchChannel, ConnectionInfo, Evaluation, maxPaMessageSizeFor, PaEnvelope } from '../tnccs/types';
+import { envelopeFromPbPa, pbPaFromEnvelope } from '../tnccs/pb-pa';
+import type { ImcManager } from './imc-manager';
+
+/** RFC 5793 4.7: PB-Access-Recommendation codes. */
+export type AccessDecision = 'allow' | 'deny' | 'isolate';
+
+export interface HandshakeOutcome {
+  readonly access?: AccessDecision;
+  readonly assessment?: Evaluation;
+  readonly reasons: string[];
+  readonly remediation: string[];
+  readonly pdpReferral?: string;
+  readonly stats: PbConnection['stats'];
+}
+
+export interface ClientOptions {
+  connectionId: number;
+  /** RFC 5793 4.10: the client's preferred language. */
+  language: string;
+  log: Logger;
+}
+
+/**
+ * The PB-TNC client (RFC 5793): CDATA out with the IMCs' messages, SDATA in, until RESULT; then
+ * CLOSE. SRETRY restarts the IMCs' handshake.
+ */
+export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel, opts: ClientOptions): Promise<HandshakeOutcome> {
+  const pb = new PbConnection('client', channel, opts.connectionId, opts.log);
+  const conn: ConnectionInfo = {
+    id: opts.connectionId,
+    maxPaMessageSize: maxPaMessageSizeFor(channel.maxBatchSize),
+    transport: 'pt-tls',
+    language: opts.language,
+    log: opts.log,
+  };
+  const result: { access?: AccessDecision; assessment?: Evaluation; reasons: string[]; remediation: string[]; pdpReferral?: string } = { reasons: [], remediation: [] };
+  await imcs.createConnection(conn);
+  await imcs.beginHandshake(conn);
+  await pb.send(PB_BATCH.CDATA, [PbLanguagePreferenceMsg.make(ACCEPT_LANGUAGE + opts.language), ...outgoing(imcs, conn)]);
+  try {
+    while (pb.state !== 'End') {
+      const batch = await pb.receive();
+      await handleMessages(imcs, conn, batch.messages, result);
+      if (batch.type === PB_BATCH.SDATA) {
+        await imcs.batchEnding(conn);
+        await pb.send(PB_BATCH.CDATA, outgoing(imcs, conn));
+      } else if (batch.type === PB_BATCH.SRETRY) {
+        await imcs.beginHandshake(conn);
+        await pb.send(PB_BATCH.CDATA, outgoing(imcs, conn));
+      } else if (batch.type === PB_BATCH.RESULT) {
+        await pb.send(PB_BATCH.CLOSE, []);
+      }
+    }
+  } finally {
+    await imcs.endConnection(conn, result.access === 'allow' ? 'Allowed' : result.access === 'isolate' ? 'Isolated' : 'None');
+    await channel.close();
+  }
+  if (result.access === undefined) throw new PbProtocolError('the server closed the connection without a recommendation');
+  return { ...result, stats: pb.stats };
+}
+
+function outgoing(imcs: ImcManager, conn: ConnectionInfo): PbMessage[] {
+  return imcs.takeOutgoing(conn.id).map(pbPaFromEnvelope);
+}
+
+async function handleMessages(imcs: ImcManager, conn: ConnectionInfo, messages: PbMessage[], result: { access?: AccessDecision; assessment?: Evaluation; reasons: string[]; remediation: string[]; pdpReferral?: string }): Promise<void> {
+  for (const m of messages) {
+    if (PbPaMsg.is(m)) {
+      const env: PaEnvelope = envelopeFromPbPa(m.value);
+      conn.log.debug('TNC', `handling PB-PA message type ${paSubtypeLabel(env.type)}`);
+      if ((await imcs.deliver(conn, env)) === 0) conn.log.info('TNC', `no IMC subscribed to PA message type ${paSubtypeLabel(env.type)}`);
+    } else if (PbAssessmentResultMsg.is(m)) {
+      result.assessment = m.value as Evaluation;
+    } else if (PbAccessRecommendationMsg.is(m)) {
+      result.access = m.value === 1 ? 'allow' : m.value === 3 ? 'isolate' : 'deny';
+    } else if (PbReasonStringMsg.is(m)) {
+      result.reasons.push(m.value.text);
+    } else if (PbRemediationParametersMsg.is(m)) {
+      result.remediation.push(JSON.stringify(m.value));
+    } else if (PbErrorMsg.is(m)) {
+      conn.log.error('TNC', `received PB-TNC error: ${JSON.stringify(m.value)}`);
+    }
+  }
+}

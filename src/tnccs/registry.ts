@@ -1,0 +1,66 @@
+import type { PaMessageType } from '../protocol/vendors';
+import type { ConnectionInfo, ConnectionState, PaEnvelope } from './types';
+import { ANY_ID } from './types';
+
+/** What the IMC and IMV managers share: IDs, subscriptions and delivery rules. */
+export interface Member {
+  readonly name: string;
+  readonly subscriptions: readonly PaMessageType[];
+  notifyConnectionChange(conn: ConnectionInfo, state: ConnectionState): void | Promise<void>;
+  receiveMessage(connectionId: number, msg: PaEnvelope): void | Promise<void>;
+  batchEnding(connectionId: number): void | Promise<void>;
+}
+
+export interface Registered<M extends Member> {
+  readonly id: number;
+  readonly member: M;
+}
+
+export class MemberRegistry<M extends Member> {
+  readonly members: Registered<M>[] = [];
+
+  add(member: M): number {
+    const id = this.members.length + 1; // IDs from 1, as strongSwan assigns them
+    this.members.push({ id, member });
+    return id;
+  }
+
+  /**
+   * RFC 5793 4.5: a PB-PA goes to every member subscribed to its type; with EXCL only to the
+   * member whose ID it names (the posture collector ID on the client, the validator ID on the server).
+   */
+  recipients(msg: PaEnvelope, addressedId: number): Registered<M>[] {
+    const subscribed = this.members.filter((m) => m.member.subscriptions.some((s) => s.vendor === msg.type.vendor && s.subtype === msg.type.subtype));
+    if (!msg.exclusive || addressedId === ANY_ID) return subscribed;
+    return subscribed.filter((m) => m.id === addressedId);
+  }
+
+  async notifyAll(conn: ConnectionInfo, state: ConnectionState): Promise<void> {
+    for (const m of this.members) await m.member.notifyConnectionChange(conn, state);
+  }
+
+  async batchEndingAll(connectionId: number): Promise<void> {
+    for (const m of this.members) await m.member.batchEnding(connectionId);
+  }
+}
+
+/** Outbound PA messages queued per connection until the next batch is built. */
+export class Outbox {
+  private readonly queues = new Map<number, PaEnvelope[]>();
+
+  push(connectionId: number, msg: PaEnvelope): void {
+    const q = this.queues.get(connectionId);
+    if (q) q.push(msg);
+    else this.queues.set(connectionId, [msg]);
+  }
+
+  take(connectionId: number): PaEnvelope[] {
+    const q = this.queues.get(connectionId) ?? [];
+    this.queues.delete(connectionId);
+    return q;
+  }
+
+  drop(connectionId: number): void {
+    this.queues.delete(connectionId);
+  }
+}

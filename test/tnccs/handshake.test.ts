@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import '../../src/protocol';
+import { Agent, AgentState } from '../../src/imcv/agent';
+import type { PaPort, ReceivedPa } from '../../src/imcv/pa-port';
+import { ProductInformationAttr } from '../../src/protocol/pa-tnc/ietf';
+import { AttributeRequestAttr } from '../../src/protocol/pa-tnc/ietf/testing';
+import { decodeBatch, batchTypeName } from '../../src/protocol/pb-tnc/batch';
+import { PA_SUBTYPE, VENDOR } from '../../src/protocol/vendors';
+import { Logger, MemorySink } from '../../src/log';
+import { ImcManager } from '../../src/tnccs-client/imc-manager';
+import { runClientHandshake } from '../../src/tnccs-client/client';
+import { ImvManager } from '../../src/server-emu/imv-manager';
+import { TnccsServer } from '../../src/server-emu/server';
+import type { RecommendationPolicy } from '../../src/server-emu/policy/merge';
+import { ConnectionInfo, Evaluation, ImvHost, Recommendation, TnccsHost } from '../../src/tnccs/types';
+import { channelPair } from '../helpers/channel-pair';
+
+/** Test IMC: sends its product at the start and again whenever asked. */
+class EchoImc extends Agent<AgentState, TnccsHost> {
+  readonly name = 'Echo';
+  readonly subscriptions = [PA_SUBTYPE.OS];
+  protected readonly role = 'IMC' as const;
+  protected createState(conn: ConnectionInfo, port: PaPort): AgentState {
+    return { conn, port };
+  }
+  beginHandshake(id: number): void {
+    const s = this.state(id)!;
+    s.port.send(PA_SUBTYPE.OS, [ProductInformationAttr.make({ vendor: 0, productId: 0, name: 'Echo OS' })]);
+  }
+  protected handle(state: AgentState, msg: ReceivedPa): void {
+    if (msg.attributes.some((a) => AttributeRequestAttr.is(a))) this.beginHandshake(state.conn.id);
+  }
+}
+
+/** Test IMV: asks once more, then decides with a fixed verdict. */
+class AskTwiceImv extends Agent<AgentState & { seen: number }, ImvHost> {
+  readonly subscriptions = [PA_SUBTYPE.OS];
+  protected readonly role = 'IMV' as const;
+  constructor(
+    readonly name: string,
+    private readonly verdict: [Recommendation, Evaluation],
+  ) {
+    super();
+  }
+  protected createState(conn: ConnectionInfo, port: PaPort) {
+    return { conn, port, seen: 0 };
+  }
+  protected handle(state: AgentState & { seen: number }, msg: ReceivedPa): void {
+    assert.ok(msg.attributes.some((a) => ProductInformationAttr.is(a)));
+    if (++state.seen === 1) state.port.send(PA_SUBTYPE.OS, [AttributeRequestAttr.make([{ vendor: VENDOR.IETF, type: 2 }])]);
+    else this.host.provideRecommendation(state.conn.id, this.id, ...this.verdict);
+  }
+  solicitRecommendation(): void {}
+}
+
+async function handshake(policy: RecommendationPolicy, verdicts: [Recommendation, Evaluation][]) {
+  const sink = new MemorySink();
+  const log = new Logger(2, 'text', sink);
+  const imcs = new ImcManager();
+  imcs.add(new EchoImc());
+  const imvs = new ImvManager();
+  verdicts.forEach((v, i) => imvs.add(new AskTwiceImv(`V${i}`, v)));
+  const [c, s] = channelPair();
+  const server = new TnccsServer(imvs, { policy, log: log.with({ side: 'server' }) });
+  const [outcome, verdict] = await Promise.all([runClientHandshake(imcs, c, { connectionId: 1, language: 'en', log }), server.serve(s)]);
+  const sent = (ch: typeof c) => (ch as unknown as { sent: Buffer[] }).sent.map((b) => batchTypeName(decodeBatch(b).type));
+  return { outcome, verdict, lines: sink.lines, clientBatches: sent(c), serverBatches: sent(s) };
+}
+
+test('client and server run CDATA → SDATA → CDATA → RESULT → CLOSE', async () => {
+  const r = await handshake('default', [[Recommendation.ALLOW, Evaluation.COMPLIANT]]);
+  assert.deepEqual(r.clientBatches, ['CDATA', 'CDATA', 'CLOSE']);
+  assert.deepEqual(r.serverBatches, ['SDATA', 'RESULT']);
+  assert.equal(r.outcome.access, 'allow');
+  assert.equal(r.outcome.assessment, Evaluation.COMPLIANT);
+  assert.equal(r.verdict?.recommendation, Recommendation.ALLOW);
+  assert.ok(r.lines.includes("[TNC] PB-TNC state transition from 'Init' to 'Server Working'"));
+  assert.ok(r.lines.includes("[TNC] final recommendation is 'allow' and evaluation is 'compliant'"));
+});
+
+test('recommendation policies combine two IMVs', async () => {
+  const mixed: [Recommendation, Evaluation][] = [
+    [Recommendation.ALLOW, Evaluation.COMPLIANT],
+    [Recommendation.ISOLATE, Evaluation.NONCOMPLIANT_MINOR],
+  ];
+  const byDefault = await handshake('default', mixed);
+  assert.equal(byDefault.outcome.access, 'isolate');
+  assert.equal(byDefault.outcome.assessment, Evaluation.NONCOMPLIANT_MINOR);
+  const any = await handshake('any', mixed);
+  assert.equal(any.outcome.access, 'allow');
+  const all = await handshake('all', mixed);
+  assert.equal(all.verdict?.recommendation, Recommendation.NO_RECOMMENDATION);
+  assert.equal(all.outcome.access, 'deny');
+});
