@@ -32,7 +32,8 @@ export class Logger {
     if (this.format === 'json') {
       this.sink.write(JSON.stringify({ time: new Date().toISOString(), level, subsys, msg, ...this.fields, ...fields }));
     } else {
-      this.sink.write(`[${subsys}] ${msg}`);
+      const side = this.fields.side === undefined ? '' : `${String(this.fields.side).padEnd(6)} `;
+      this.sink.write(`${side}[${subsys}] ${msg}`);
     }
   }
 

@@ -66,3 +66,18 @@ export function paSubtypeLabel(t: PaMessageType): string {
 function key(vendor: number, type: number): string {
   return `${vendor}/${type}`;
 }
+
+/** Product vendors (SMI PENs) that OS IMCs report in Product Information, by name as strongSwan logs them. */
+const productVendors = new Map<number, string>([
+  [0x002572, 'Debian Project'],
+  [0x00b7b5, 'Canonical'],
+]);
+
+export function productVendorName(pen: number): string {
+  return productVendors.get(pen) ?? `PEN ${pen}`;
+}
+
+export function productVendorPen(name: string): number | undefined {
+  for (const [pen, n] of productVendors) if (n === name) return pen;
+  return undefined;
+}

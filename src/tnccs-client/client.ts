@@ -13,7 +13,7 @@ import { envelopeFromPbPa, pbPaFromEnvelope } from '../tnccs/pb-pa';
 import type { ImcManager } from './imc-manager';
 
 /** RFC 5793 4.7: PB-Access-Recommendation codes. */
-export type AccessDecision = 'allow' | 'deny' | 'isolate';
+export type AccessDecision = 'allow' | 'no access' | 'isolate';
 
 export interface HandshakeOutcome {
   readonly access?: AccessDecision;
@@ -83,7 +83,7 @@ async function handleMessages(imcs: ImcManager, conn: ConnectionInfo, messages: 
     } else if (PbAssessmentResultMsg.is(m)) {
       result.assessment = m.value as Evaluation;
     } else if (PbAccessRecommendationMsg.is(m)) {
-      result.access = m.value === 1 ? 'allow' : m.value === 3 ? 'isolate' : 'deny';
+      result.access = m.value === 1 ? 'allow' : m.value === 3 ? 'isolate' : 'no access';
     } else if (PbReasonStringMsg.is(m)) {
       result.reasons.push(m.value.text);
     } else if (PbRemediationParametersMsg.is(m)) {

@@ -91,5 +91,5 @@ test('recommendation policies combine two IMVs', async () => {
   assert.equal(any.outcome.access, 'allow');
   const all = await handshake('all', mixed);
   assert.equal(all.verdict?.recommendation, Recommendation.NO_RECOMMENDATION);
-  assert.equal(all.outcome.access, 'deny');
+  assert.equal(all.outcome.access, 'no access');
 });

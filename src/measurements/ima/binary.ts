@@ -97,7 +97,7 @@ export function entryOf(buf: Buffer, base: number, at: number, f: ImaFrame): Ima
   };
 }
 
-function truncated(at: number, remaining: number): DecodeError {
+export function truncatedEntry(at: number, remaining: number): DecodeError {
   return new DecodeError('truncated', 'IMA measurement entry', at, `entry cut off: ${remaining} bytes left`);
 }
 
@@ -106,7 +106,7 @@ export function* iterateImaBinary(buf: Buffer, base = 0): Generator<ImaEntry> {
   const f = newFrame();
   let at = 0;
   while (at < buf.length) {
-    if (!frameEntry(buf, at, base, f)) throw truncated(base + at, buf.length - at);
+    if (!frameEntry(buf, at, base, f)) throw truncatedEntry(base + at, buf.length - at);
     yield entryOf(buf, base, at, f);
     at = f.end;
   }

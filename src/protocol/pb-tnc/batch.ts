@@ -42,6 +42,11 @@ export interface DecodedPbBatch extends PbBatch {
 export interface DecodeBatchOptions {
   /** Who sent the batch, when the receiver knows: enables the D flag, direction and RESULT-only checks. */
   sender?: PbRole;
+  /**
+   * Absolute offset of the batch's first byte, for error offsets in an enclosing buffer. Leave it 0
+   * when answering a peer: PB-Error offsets count from the batch start (RFC 5793 4.9.1).
+   */
+  base?: number;
 }
 
 const invalid = (what: string, offset: number, detail: string): PbTncError =>
@@ -53,8 +58,9 @@ const invalid = (what: string, offset: number, detail: string): PbTncError =>
  * to the PB-Error to send.
  */
 export function decodeBatch(data: Buffer, opts: DecodeBatchOptions = {}): DecodedPbBatch {
-  const { type, fromServer } = decodeBatchHeader(data, opts.sender);
-  const r = new Reader(data);
+  const base = opts.base ?? 0;
+  const { type, fromServer } = decodeBatchHeader(data, base, opts.sender);
+  const r = new Reader(data, base);
   r.skip(PB_BATCH_HEADER_LEN, 'PB-TNC batch header');
   const messages: PbMessage[] = [];
   const ignored: PbMessage[] = [];
@@ -70,23 +76,23 @@ export function decodeBatch(data: Buffer, opts: DecodeBatchOptions = {}): Decode
   return { type, fromServer, messages, ignored };
 }
 
-function decodeBatchHeader(data: Buffer, sender?: PbRole): { type: PbBatchType; fromServer: boolean } {
-  if (data.length < PB_BATCH_HEADER_LEN) throw invalid('PB-TNC batch header', 0, `${data.length} bytes, needs ${PB_BATCH_HEADER_LEN}`);
+function decodeBatchHeader(data: Buffer, base: number, sender?: PbRole): { type: PbBatchType; fromServer: boolean } {
+  if (data.length < PB_BATCH_HEADER_LEN) throw invalid('PB-TNC batch header', base, `${data.length} bytes, needs ${PB_BATCH_HEADER_LEN}`);
   const version = data[0];
   if (version !== PB_TNC_VERSION) {
-    throw new PbTncError(PB_ERROR.VERSION_NOT_SUPPORTED, 'version', 'PB-TNC version', 0, `version ${version} not supported`, version);
+    throw new PbTncError(PB_ERROR.VERSION_NOT_SUPPORTED, 'version', 'PB-TNC version', base, `version ${version} not supported`, version);
   }
   const fromServer = (data[1] & D_FLAG) !== 0;
   // RFC 5793 4.1: D = 1 when the PB-TNC server sent the batch
-  if (sender && fromServer !== (sender === 'server')) throw invalid('PB-TNC batch directionality', 1, `D flag ${fromServer ? 1 : 0} from a ${sender}`);
+  if (sender && fromServer !== (sender === 'server')) throw invalid('PB-TNC batch directionality', base + 1, `D flag ${fromServer ? 1 : 0} from a ${sender}`);
   const type = data[3] & 0x0f;
-  if (type < PB_BATCH.CDATA || type > PB_BATCH.CLOSE) throw invalid('PB-TNC batch type', 3, `unknown batch type ${type}`);
+  if (type < PB_BATCH.CDATA || type > PB_BATCH.CLOSE) throw invalid('PB-TNC batch type', base + 3, `unknown batch type ${type}`);
   if (sender && !allowedFrom[sender].includes(type)) {
-    throw new PbTncError(PB_ERROR.UNEXPECTED_BATCH_TYPE, 'invalid', 'PB-TNC batch type', 3, `${batchTypeName(type)} batch from a ${sender}`);
+    throw new PbTncError(PB_ERROR.UNEXPECTED_BATCH_TYPE, 'invalid', 'PB-TNC batch type', base + 3, `${batchTypeName(type)} batch from a ${sender}`);
   }
   const length = data.readUInt32BE(4);
   // RFC 5793 4.1: batch length includes the header and must equal the bytes received
-  if (length !== data.length) throw invalid('PB-TNC batch length', 4, `batch length ${length}, ${data.length} bytes received`);
+  if (length !== data.length) throw invalid('PB-TNC batch length', base + 4, `batch length ${length}, ${data.length} bytes received`);
   return { type: type as PbBatchType, fromServer };
 }
 

@@ -59,3 +59,10 @@ export function encodePbMessage(w: Writer, m: PbMessage): void {
   else w.bytes((m.value as RawMessageValue).raw);
   w.patchU32(start + 8, w.length - start);
 }
+
+/** Encoded size of one message, header included (e.g. for "processing IETF/PB-PA message (227 bytes)"). */
+export function pbMessageSize(m: PbMessage): number {
+  const w = new Writer(64);
+  encodePbMessage(w, m);
+  return w.length;
+}

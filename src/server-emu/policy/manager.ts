@@ -73,7 +73,7 @@ function recentlyAllowed(sql: Sql, device: number, e: EnforcementRow, now: numbe
 }
 
 /** The device's last SWIMA event ID in its newest epoch, 0 when none is stored. */
-export function lastSwEventId(sql: Sql, device: number): number {
+function lastSwEventId(sql: Sql, device: number): number {
   const row = sql.get<{ eid: number }>(
     `SELECT eid FROM sw_events WHERE device = ?
        AND epoch = (SELECT epoch FROM sw_events WHERE device = ? ORDER BY id DESC LIMIT 1)

@@ -67,9 +67,9 @@ CREATE INDEX sw_events_device_latest ON sw_events(device, id);
 -- algo = PTS measurement algorithm bit (32768 SHA-1, 16384 SHA-256, 8192 SHA-384, 4096 SHA-512)
 CREATE TABLE file_hashes (
   id INTEGER PRIMARY KEY, file INTEGER NOT NULL REFERENCES files(id), product INTEGER NOT NULL REFERENCES products(id),
-  algo INTEGER NOT NULL, hash BLOB NOT NULL, UNIQUE (file, product, algo, hash));
+  algo INTEGER NOT NULL, hash BLOB NOT NULL);
 -- performance.md: strongSwan scans an unindexed file table on every IMA lookup; this is that lookup's key.
-CREATE INDEX file_hashes_lookup ON file_hashes(product, file, algo);
+CREATE UNIQUE INDEX file_hashes_lookup ON file_hashes(product, file, algo, hash);
 CREATE TABLE components (
   id INTEGER PRIMARY KEY, vendor_id INTEGER NOT NULL, name INTEGER NOT NULL, qualifier INTEGER NOT NULL,
   label TEXT NOT NULL, UNIQUE (vendor_id, name, qualifier));

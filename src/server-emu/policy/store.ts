@@ -178,6 +178,18 @@ export class PolicyStore {
     });
   }
 
+  /** Lab seeding for the PCKGS workitem: marks a package name blocklisted (or clears it). */
+  setPackageBlocklisted(name: string, blocklisted: boolean): void {
+    this.sql.run(
+      'INSERT INTO packages (name, blocklisted) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET blocklisted = excluded.blocklisted',
+      name, blocklisted ? 1 : 0,
+    );
+  }
+
+  isPackageBlocklisted(name: string): boolean {
+    return this.sql.get<{ blocklisted: number }>('SELECT blocklisted FROM packages WHERE name = ?', name)?.blocklisted === 1;
+  }
+
   /** Stores one SWIMA event the device reported (RFC 8412 EID within an epoch); duplicates are ignored. */
   recordSwEvent(deviceValue: string, epoch: number, eid: number, timestamp: string): void {
     const { id } = this.getOrCreateDevice(deviceValue);

@@ -45,7 +45,10 @@ export async function startPtTlsServer(opts: PtTlsServerOptions, onSession: (t: 
     s.once('close', () => sockets.delete(s));
     log.info('TNC', `accepting PT-TLS stream from ${s.remoteAddress}`);
   });
-  server.on('tlsClientError', (e: Error, s: TLSSocket) => log.info('TNC', `TLS handshake with ${s.remoteAddress} failed: ${e.message}`));
+  server.on('tlsClientError', (e: Error, s: TLSSocket) => {
+    log.info('TNC', `TLS handshake with ${s.remoteAddress} failed: ${e.message}`);
+    s.destroy(); // with a listener here node leaves the socket open (e.g. after a handshake timeout)
+  });
   server.on('secureConnection', (s: TLSSocket) => void serve(s, opts, log, onSession));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,6 +1,6 @@
-import { DecodeError } from '../../errors';
 import { defineAttribute } from '../registry';
 import { VENDOR } from '../../vendors';
+import { restText } from './text';
 
 export interface ProductInformation {
   /** SMI PEN of the product's vendor (u24). */
@@ -17,11 +17,7 @@ export const ProductInformationAttr = defineAttribute<ProductInformation>({
   decode(r) {
     const vendor = r.u24('Product Information vendor ID');
     const productId = r.u16('Product Information product ID');
-    const at = r.offset;
-    const raw = r.rest();
-    const name = raw.toString('utf8');
-    if (Buffer.byteLength(name) !== raw.length) throw new DecodeError('invalid', 'Product Information name', at, 'not UTF-8');
-    return { vendor, productId, name };
+    return { vendor, productId, name: restText(r, 'Product Information name') };
   },
   encode(w, v) {
     w.u24(v.vendor).u16(v.productId).utf8(v.name);

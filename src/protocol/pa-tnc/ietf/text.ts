@@ -22,8 +22,8 @@ export function restText(r: Reader, what: string): string {
 
 /** A u8/u16/u32 length-prefixed UTF-8 string. */
 export function prefixedText(r: Reader, width: 1 | 2 | 4, what: string): string {
-  const at = r.offset;
-  return utf8Text(r.lengthPrefixed(width, what), what, at);
+  const bytes = r.lengthPrefixed(width, what);
+  return utf8Text(bytes, what, r.offset - bytes.length);
 }
 
 /** Reads an element count and checks it against the bytes there (each element needs at least `minSize`). */

@@ -30,7 +30,8 @@ export type SwimaErrorInfo = { requestId: number; maxAllowedSize?: number; descr
 export function decodeSwimaErrorInfo(code: number, r: Reader): SwimaErrorInfo {
   if (code === SWIMA_ERROR.SUBSCRIPTION_FULFILLMENT || !names.has(code)) return { raw: r.rest() };
   const requestId = r.u32('SWIMA error request ID');
-  const maxAllowedSize = code === SWIMA_ERROR.RESPONSE_TOO_LARGE ? r.u32('SWIMA maximum allowed size') : undefined;
+  if (code !== SWIMA_ERROR.RESPONSE_TOO_LARGE) return { requestId, description: r.rest().toString('utf8') };
+  const maxAllowedSize = r.u32('SWIMA maximum allowed size');
   return { requestId, maxAllowedSize, description: r.rest().toString('utf8') };
 }
 

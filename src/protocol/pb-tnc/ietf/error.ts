@@ -44,7 +44,8 @@ export const PbErrorMsg = definePbMessage<PbErrorValue>({
 });
 
 function decodeParams(r: Reader, vendor: number, code: number): PbErrorParams {
-  if (vendor !== VENDOR.IETF || code > PB_ERROR.VERSION_NOT_SUPPORTED) return { raw: r.rest() };
+  // RFC 5793 4.9: parameters are minimum 0 bytes; strongSwan always sends the 4-byte field
+  if (vendor !== VENDOR.IETF || code > PB_ERROR.VERSION_NOT_SUPPORTED || r.atEnd) return { raw: r.rest() };
   if (code !== PB_ERROR.VERSION_NOT_SUPPORTED) return { offset: r.u32('PB-Error offset') };
   const badVersion = r.u8('PB-Error bad version');
   const maxVersion = r.u8('PB-Error max version');

@@ -4,6 +4,7 @@ import { VENDOR } from '../../../vendors';
 import { defineAttribute } from '../../registry';
 import { defineReservedOnly, PTS_TYPE } from './negotiation';
 import {
+  colonHex,
   ComponentName,
   COMPONENT_NAME_LEN,
   describeComponentName,
@@ -107,6 +108,8 @@ function readPcrChange(r: Reader): PcrChange {
   return { before: r.bytes(len, 'PCR before value'), after: r.bytes(len, 'PCR after value') };
 }
 
+const EMPTY = Buffer.alloc(0);
+
 function decodeComponentEvidence(r: Reader): UntrustedComponentEvidence {
   const flags = r.u8('Simple Component Evidence flags');
   const validation = flags & SCE_VALIDATION_MASK;
@@ -120,9 +123,11 @@ function decodeComponentEvidence(r: Reader): UntrustedComponentEvidence {
   const measurementTime = r.bytes(PTS_TIME_LEN, 'measurement time').toString('latin1');
   // PTS 3.15.1: a policy URI follows only when validation failed or passed
   const hasUri = validation === SCE_VALIDATION.FAILED || validation === SCE_VALIDATION.PASSED;
-  const policyUri = hasUri ? r.lengthPrefixed(2, 'verification policy URI').toString('utf8') : undefined;
-  const pcrChange = flags & SCE_FLAG_PCR ? readPcrChange(r) : undefined;
-  return { validation, depth, component, pcr, hashAlgorithm, transform, measurementTime, policyUri, pcrChange, measurement: r.rest() };
+  const v: UntrustedComponentEvidence = { validation, depth, component, pcr, hashAlgorithm, transform, measurementTime, measurement: EMPTY };
+  if (hasUri) v.policyUri = r.lengthPrefixed(2, 'verification policy URI').toString('utf8');
+  if (flags & SCE_FLAG_PCR) v.pcrChange = readPcrChange(r);
+  v.measurement = r.rest();
+  return v;
 }
 
 function encodeComponentEvidence(w: Writer, v: UntrustedComponentEvidence): void {
@@ -149,7 +154,7 @@ export const SimpleComponentEvidenceAttr = defineAttribute<UntrustedComponentEvi
   describe: (v) => [
     describeComponentName(v.component),
     `measurement time: ${v.measurementTime}`,
-    `PCR ${String(v.pcr).padStart(2)} extended with: ${hex(v.measurement)} (${hashAlgName(v.hashAlgorithm)})`,
+    `PCR ${String(v.pcr).padStart(2)} extended with: ${colonHex(v.measurement)}`,
     ...(v.policyUri !== undefined ? [`'${v.policyUri}'`] : []),
   ],
 });

@@ -222,7 +222,8 @@ export const TpmVersionInfoAttr = defineAttribute<TpmVersionInfo>({
     const base = r.offset;
     const raw = r.rest();
     if (raw.length === 0) throw new DecodeError('truncated', 'TPM Version Information', base, 'empty value');
-    return { raw, tpm2: parseTpm2VersionInfo(raw, base) };
+    const tpm2 = parseTpm2VersionInfo(raw, base);
+    return tpm2 ? { raw, tpm2 } : { raw };
   },
   encode: (w, v) => void w.bytes(v.raw),
   describe: (v) => [v.tpm2 ? `Version Information: ${describeTpm2(v.tpm2)}` : `Version Information: TPM 1.2 (${v.raw.length} bytes)`],

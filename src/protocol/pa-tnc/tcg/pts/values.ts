@@ -123,6 +123,11 @@ export function hex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
+/** `b6:88:ae:…`, strongSwan's rendering of measurements. */
+export function colonHex(b: Uint8Array): string {
+  return hex(b).replace(/(..)(?!$)/g, '$1:');
+}
+
 /** PTS timestamps: 20 ASCII characters of RFC 3339 UTC time; `0000-00-00T00:00:00Z` = unknown. */
 export const PTS_TIME_LEN = 20;
 

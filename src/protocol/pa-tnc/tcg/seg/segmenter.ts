@@ -45,7 +45,7 @@ export function splitAttribute(encoded: Buffer, baseMessageId: number, maxSegmen
  */
 export class SegmentSender {
   private nextBaseId = 1;
-  private readonly pending = new Map<number, SegmentEnvelope[]>();
+  private readonly pending = new Map<number, { noskip: boolean; queue: SegmentEnvelope[] }>();
 
   constructor(readonly contract: SegmentationContract) {}
 
@@ -64,17 +64,17 @@ export class SegmentSender {
     const firstSize = Math.min(this.contract.maxSegmentSize, spaceLeft - PA_ATTR_HEADER_LEN - ENVELOPE_HEADER_LEN);
     const baseId = this.takeBaseId();
     const [head, ...rest] = splitAttribute(w.finish(), baseId, this.contract.maxSegmentSize, firstSize);
-    if (rest.length > 0) this.pending.set(baseId, rest);
+    if (rest.length > 0) this.pending.set(baseId, { noskip: attr.noskip, queue: rest });
     return SegmentEnvelopeAttr.make(head, attr.noskip);
   }
 
   /** The envelope answering a Next Segment; undefined for a cancel or an unknown base ID. */
   next(req: NextSegment): PaAttribute<SegmentEnvelope> | undefined {
-    const queue = this.pending.get(req.baseMessageId);
-    if (!queue) return undefined;
-    const env = req.cancel ? undefined : queue.shift();
-    if (req.cancel || queue.length === 0) this.pending.delete(req.baseMessageId);
-    return env && SegmentEnvelopeAttr.make(env, true);
+    const p = this.pending.get(req.baseMessageId);
+    if (!p) return undefined;
+    const env = req.cancel ? undefined : p.queue.shift();
+    if (req.cancel || p.queue.length === 0) this.pending.delete(req.baseMessageId);
+    return env && SegmentEnvelopeAttr.make(env, p.noskip);
   }
 
   /** Drops an exchange the peer cancelled (Cancel Segment Exchange). */

@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import { ATTEST_EXIT, makeLogger, parseHostPort } from '../common';
+import { attest } from '../compose';
+import { hostOsSources } from '../../imcs/os/host-report';
+import type { HandshakeOutcome } from '../../tnccs-client/client';
+import { evaluationName } from '../../tnccs/types';
+
+interface AttestFlags {
+  server: string;
+  cert?: string;
+  key?: string;
+  ca?: string;
+  servername?: string;
+  language: string;
+  deviceId?: string;
+  defaultPassword?: boolean;
+  osRelease?: string;
+  procRoot?: string;
+  dpkgStatus?: string;
+  logLevel: string;
+  json?: boolean;
+}
+
+export function exitCodeFor(o: HandshakeOutcome): number {
+  return o.access === 'allow' ? ATTEST_EXIT.ALLOW : o.access === 'isolate' ? ATTEST_EXIT.ISOLATE : ATTEST_EXIT.NO_ACCESS;
+}
+
+/** `tnc-agent attest`: one TNC handshake against a server; the exit code is the verdict. */
+export function register(program: Command): void {
+  program
+    .command('attest')
+    .description('run one TNC handshake (PB-TNC over PT-TLS) against a TNC server and report its verdict')
+    .requiredOption('--server <host:port>', 'TNC server (PT-TLS, default port 271)')
+    .option('--cert <file>', 'client certificate (PEM): its CN is the identity the server sees')
+    .option('--key <file>', 'client private key (PEM)')
+    .option('--ca <file>', 'CA that signs the server certificate (PEM)')
+    .option('--servername <name>', 'name to verify in the server certificate (default: the host)')
+    .option('--language <tag>', 'preferred language for the server\'s messages', 'en')
+    .option('--device-id <id>', 'device ID to report (default: SHA-1 of /etc/machine-id)')
+    .option('--default-password', 'report that a factory default password is still set')
+    .option('--os-release <file>', 'os-release file to read', '/etc/os-release')
+    .option('--proc-root <dir>', 'where /proc is mounted', '/proc')
+    .option('--dpkg-status <file>', 'dpkg status database', '/var/lib/dpkg/status')
+    .option('--log-level <n>', '0 outcomes only, 1 events, 2 messages, 3 wire detail', '1')
+    .option('--json', 'log and print the result as JSON lines')
+    .addHelpText('after', `
+Exit codes: ${ATTEST_EXIT.ALLOW} access allowed, ${ATTEST_EXIT.ISOLATE} isolate (quarantined), ${ATTEST_EXIT.NO_ACCESS} no access,
+            ${ATTEST_EXIT.ERROR} error (server unreachable, TLS or protocol failure), ${ATTEST_EXIT.USAGE} bad usage.
+Example: tnc-agent attest --server 127.0.0.1:2710 --cert lab/client.pem --key lab/client.key --ca lab/ca.pem`)
+    .action(async (f: AttestFlags) => {
+      if (!f.ca) throw new Error('--ca is required: the CA that signs the server certificate');
+      const log = makeLogger(f);
+      const { host, port } = parseHostPort(f.server);
+      const os = hostOsSources({
+        defaultPassword: f.defaultPassword ?? false,
+        deviceId: f.deviceId,
+        paths: { osRelease: f.osRelease, dpkgStatus: f.dpkgStatus, ...procPaths(f.procRoot ?? '/proc') },
+      });
+      let outcome: HandshakeOutcome;
+      try {
+        outcome = await attest({ host, port, cert: f.cert, key: f.key, ca: f.ca, servername: f.servername, language: f.language, log, os });
+      } catch (e) {
+        log.error('TNC', `attestation failed: ${(e as Error).message}`);
+        process.exit(ATTEST_EXIT.ERROR);
+      }
+      printOutcome(outcome, f.json);
+      process.exit(exitCodeFor(outcome));
+    });
+}
+
+function procPaths(root: string) {
+  return { ipv4Forward: `${root}/sys/net/ipv4/ip_forward`, ipv6Forward: `${root}/sys/net/ipv6/conf/all/forwarding`, procStat: `${root}/stat`, uptime: `${root}/uptime` };
+}
+
+function printOutcome(o: HandshakeOutcome, json?: boolean): void {
+  const evaluation = o.assessment === undefined ? 'none' : evaluationName(o.assessment);
+  if (json) console.log(JSON.stringify({ access: o.access, evaluation, reasons: o.reasons, batches: o.stats.sent + o.stats.received }));
+  else console.log(`final recommendation is '${o.access}' and evaluation is '${evaluation}'${o.reasons.length ? `: ${o.reasons.join('; ')}` : ''}`);
+}

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { decodeEventLog, replayEventLog, type UntrustedEventLog } from '../../measurements/eventlog';
+import { orBadInput, readMeasurementFile } from './measurement-file';
+
+const DEFAULT = '/sys/kernel/security/tpm0/binary_bios_measurements';
+
+function printText(path: string, log: UntrustedEventLog): void {
+  const replay = replayEventLog(log);
+  console.log(`${path}: ${log.format} event log, ${log.events.length} events, banks ${log.algorithms.map((a) => a.name).join(', ')}` +
+    (log.startupLocality === undefined ? '' : `, StartupLocality ${log.startupLocality}`));
+  for (const e of log.events) {
+    const digest = Object.entries(e.digests).map(([b, d]) => `${b}:${d.toString('hex')}`).join(' ');
+    console.log(`  #${e.index} PCR ${e.pcr} ${e.typeName} (${e.data.length} bytes) ${digest}`);
+  }
+  for (const [bank, pcrs] of Object.entries(replay.pcrs)) {
+    console.log(`replayed ${bank} (untrusted until compared with a quote):`);
+    for (const [pcr, v] of Object.entries(pcrs)) console.log(`  PCR ${pcr}: ${v}`);
+  }
+  for (const p of replay.problems) console.log(`warning: ${p}`);
+}
+
+function toJson(log: UntrustedEventLog): unknown {
+  const { specId, ...rest } = log;
+  return {
+    ...rest,
+    specId: specId && { ...specId, vendorInfo: specId.vendorInfo.toString('hex') },
+    events: log.events.map((e) => ({
+      ...e,
+      digests: Object.fromEntries(Object.entries(e.digests).map(([b, d]) => [b, d.toString('hex')])),
+      data: e.data.toString('hex'),
+    })),
+    replay: replayEventLog(log),
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('eventlog')
+    .description('parse the TCG firmware event log and replay it per PCR bank')
+    .option('--file <path>', 'event log to read', DEFAULT)
+    .option('--json', 'print JSON')
+    .action(async function (this: Command, opts: { file: string; json?: boolean }) {
+      const buf = await readMeasurementFile(this, opts.file, 'firmware event log', 'is there a TPM with an event log (tpm_tis/tpm_crb loaded)');
+      const log = orBadInput(this, opts.file, () => decodeEventLog(buf));
+      if (opts.json) console.log(JSON.stringify(toJson(log), null, 1));
+      else printText(opts.file, log);
+    });
+}

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { makeLogger, parseHostPort } from '../common';
+import { startLabServer } from '../compose';
+import type { RecommendationPolicy } from '../../server-emu/policy/merge';
+
+const POLICIES: RecommendationPolicy[] = ['default', 'any', 'all'];
+
+/** `tnc-agent --server-mode`: the embedded reference TNC server (OS IMV; PT-TLS on port 271). */
+export function register(program: Command): void {
+  program
+    .option('--server-mode', 'run the reference TNC server (PB-TNC over PT-TLS) instead of a command')
+    .option('--listen <host:port>', 'server: address to listen on', '127.0.0.1:271')
+    .option('--db <path>', 'server: SQLite policy database (created and migrated on start)', 'tnc-policy.db')
+    .option('--cert <file>', 'server: PEM certificate (tnc-agent pki makes a lab one)')
+    .option('--key <file>', 'server: PEM private key')
+    .option('--ca <file>', 'server: PEM CA that signs client certificates')
+    .option('--policy <name>', `server: recommendation policy: ${POLICIES.join(', ')}`, 'default')
+    .option('--log-level <n>', 'server: 0 outcomes only, 1 events, 2 messages, 3 wire detail', '1')
+    .option('--json', 'server: log JSON lines')
+    .addHelpText('after', '\nServer mode example:\n  tnc-agent pki --out lab && tnc-agent --server-mode --listen 127.0.0.1:2710 --cert lab/server.pem --key lab/server.key --ca lab/ca.pem')
+    .action(async (o: { serverMode?: boolean; listen: string; db: string; cert?: string; key?: string; ca?: string; policy: string; logLevel: string; json?: boolean }) => {
+      if (!o.serverMode) {
+        program.help();
+        return;
+      }
+      if (!POLICIES.includes(o.policy as RecommendationPolicy)) throw new Error(`--policy must be one of ${POLICIES.join(', ')}`);
+      if (!o.ca) throw new Error('--ca is required: the CA that signs client certificates');
+      const log = makeLogger(o);
+      const { host, port } = parseHostPort(o.listen);
+      const server = await startLabServer({ host, port, db: o.db, cert: o.cert, key: o.key, ca: o.ca, policy: o.policy as RecommendationPolicy, log });
+      log.info('TNC', `PT-TLS server listening on ${host}:${server.port}, policy database '${o.db}'`);
+      const stop = () => {
+        log.info('TNC', 'stopping');
+        server.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

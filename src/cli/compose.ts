@@ -1,0 +1,101 @@
+import { readFile } from 'node:fs/promises';
+import type { Logger } from '../log';
+import { connectPtTls, startPtTlsServer, PtTlsServer } from '../transport/pt-tls';
+import { ImcManager } from '../tnccs-client/imc-manager';
+import { HandshakeOutcome, runClientHandshake } from '../tnccs-client/client';
+import { OsImc, OsSources } from '../imcs/os/os-imc';
+import { ImvManager } from '../server-emu/imv-manager';
+import { OsImv } from '../server-emu/imvs/os/os-imv';
+import { SessionManager } from '../server-emu/sessions';
+import { FinalVerdict, TnccsServer } from '../server-emu/server';
+import { PolicyStore } from '../server-emu/policy/store';
+import type { RecommendationPolicy } from '../server-emu/policy/merge';
+import '../protocol';
+
+/** The one place that knows the concrete IMCs and IMVs: it wires them into the managers. */
+
+export interface TlsFiles {
+  cert?: string;
+  key?: string;
+  ca: string;
+}
+
+export interface LabServerOptions extends TlsFiles {
+  host: string;
+  port: number;
+  db: string;
+  policy: RecommendationPolicy;
+  log: Logger;
+  idleTimeoutMs?: number;
+  onVerdict?: (v: FinalVerdict | undefined) => void;
+}
+
+export interface LabServer {
+  readonly port: number;
+  readonly store: PolicyStore;
+  close(): Promise<void>;
+}
+
+export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
+  if (!o.cert || !o.key) throw new Error('the server needs --cert and --key (make a lab PKI with `tnc-agent pki --out DIR`)');
+  const pem = await readPem(o);
+  const store = new PolicyStore(o.db);
+  const sessions = new SessionManager(store);
+  const imvs = new ImvManager();
+  imvs.add(new OsImv(sessions));
+  const tnccs = new TnccsServer(imvs, { policy: o.policy, log: o.log });
+  o.log.info('TNC', `TNC recommendation policy is '${o.policy}'`);
+  let tls: PtTlsServer;
+  try {
+    tls = await startPtTlsServer(
+      { host: o.host, port: o.port, cert: pem.cert!, key: pem.key!, ca: pem.ca, idleTimeoutMs: o.idleTimeoutMs, log: o.log },
+      async (t) => {
+        try {
+          o.onVerdict?.(await tnccs.serve(t));
+        } catch (e) {
+          o.log.error('TNC', `connection ended: ${(e as Error).message}`);
+        }
+      },
+    );
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  return {
+    port: tls.port,
+    store,
+    close: async () => {
+      await tls.close();
+      store.close();
+    },
+  };
+}
+
+export interface AttestOptions extends TlsFiles {
+  host: string;
+  port: number;
+  servername?: string;
+  language: string;
+  log: Logger;
+  os: OsSources;
+}
+
+export async function attest(o: AttestOptions): Promise<HandshakeOutcome> {
+  const pem = await readPem(o);
+  const imcs = new ImcManager();
+  imcs.add(new OsImc(o.os));
+  const channel = await connectPtTls({ host: o.host, port: o.port, servername: o.servername, cert: pem.cert, key: pem.key, ca: pem.ca, log: o.log });
+  return runClientHandshake(imcs, channel, { connectionId: 1, language: o.language, log: o.log });
+}
+
+async function readPem(o: TlsFiles): Promise<{ cert?: string; key?: string; ca: string }> {
+  const read = async (p: string | undefined, what: string) => {
+    if (!p) return undefined;
+    try {
+      return await readFile(p, 'utf8');
+    } catch (e) {
+      throw new Error(`cannot read ${what} '${p}': ${(e as NodeJS.ErrnoException).code ?? e}`);
+    }
+  };
+  return { cert: await read(o.cert, 'certificate'), key: await read(o.key, 'key'), ca: (await read(o.ca, 'CA certificate'))! };
+}

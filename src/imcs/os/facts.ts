@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { machine } from 'node:os';
+import { parseDpkgStatus, type InstalledPackage } from './dpkg-status';
+import { OsFactsError } from './errors';
+import { numericVersion, osIdentity, parseOsRelease } from './os-release';
+
+/** Every file the collector reads; tests point these into a fixture tree. */
+export interface OsFactPaths {
+  readonly osRelease: string;
+  readonly ipv4Forward: string;
+  readonly ipv6Forward: string;
+  readonly procStat: string;
+  readonly uptime: string;
+  readonly machineId: string;
+  readonly dpkgStatus: string;
+}
+
+export const DEFAULT_OS_FACT_PATHS: OsFactPaths = {
+  osRelease: '/etc/os-release',
+  ipv4Forward: '/proc/sys/net/ipv4/ip_forward',
+  ipv6Forward: '/proc/sys/net/ipv6/conf/all/forwarding',
+  procStat: '/proc/stat',
+  uptime: '/proc/uptime',
+  machineId: '/etc/machine-id',
+  dpkgStatus: '/var/lib/dpkg/status',
+};
+
+/** RFC 5792 4.2.11 Forwarding Enabled */
+export enum ForwardingStatus {
+  DISABLED = 0,
+  ENABLED = 1,
+  UNKNOWN = 2,
+}
+
+/** RFC 5792 4.2.5 Operational Status: Status field */
+export enum OperationalStatus {
+  UNKNOWN = 0,
+  NOT_INSTALLED = 1,
+  INSTALLED_NOT_OPERATIONAL = 2,
+  OPERATIONAL = 3,
+}
+
+/** RFC 5792 4.2.5 Operational Status: Result field */
+export enum OperationalResult {
+  UNKNOWN = 0,
+  SUCCESSFUL = 1,
+  SUCCESSFUL_WITH_ERRORS = 2,
+  UNSUCCESSFUL = 3,
+}
+
+export interface OsFacts {
+  /** os-release NAME, e.g. "Debian GNU/Linux". */
+  readonly osName: string;
+  /** RFC 5792 4.2.2 Product Information: strongSwan's name ("Debian", "Ubuntu"), vendor PEN, product ID 0. */
+  readonly productName: string;
+  readonly vendorId: number;
+  readonly productId: number;
+  /** RFC 5792 4.2.4 String Version as strongSwan forms it: VERSION_ID + machine, "20.04 x86_64". */
+  readonly version: string;
+  /** RFC 5792 4.2.3 Numeric Version major/minor from VERSION_ID. */
+  readonly numericVersion: { readonly major: number; readonly minor: number };
+  readonly operationalStatus: OperationalStatus;
+  readonly operationalResult: OperationalResult;
+  /** Last boot as RFC 3339 UTC, 20 characters ("2026-11-27T02:24:07Z"); null if unknown. */
+  readonly lastBoot: string | null;
+  /** IPv4 or IPv6 forwarding on → ENABLED; IPv4 off and IPv6 not on → DISABLED; else UNKNOWN. */
+  readonly forwarding: ForwardingStatus;
+  readonly ipv4Forwarding: ForwardingStatus;
+  readonly ipv6Forwarding: ForwardingStatus;
+  readonly packages: readonly InstalledPackage[];
+  /** Fallback device ID: hex SHA-1 of the machine-id string; null if unreadable. */
+  readonly deviceId: string | null;
+  /** What could not be collected (the matching fact is UNKNOWN/null/empty). */
+  readonly problems: readonly OsFactsError[];
+}
+
+export interface CollectOptions {
+  readonly paths?: Partial<OsFactPaths>;
+  /** Machine architecture as uname -m reports it; default os.machine(). */
+  readonly machine?: string;
+  readonly now?: () => Date;
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw new OsFactsError('unreadable', path, (e as NodeJS.ErrnoException).code ?? String(e));
+  }
+}
+
+/** Runs `fn` on the file's text; a failure becomes a problem and `fallback`. */
+async function soft<T>(path: string, problems: OsFactsError[], fallback: T, fn: (text: string) => T): Promise<T> {
+  try {
+    return fn(await readText(path));
+  } catch (e) {
+    if (!(e instanceof OsFactsError)) throw e;
+    problems.push(e);
+    return fallback;
+  }
+}
+
+// as strongSwan's os_info: the first character '0' or '1' decides, anything else is unknown
+function parseForwarding(path: string, text: string): ForwardingStatus {
+  if (text[0] === '0') return ForwardingStatus.DISABLED;
+  if (text[0] === '1') return ForwardingStatus.ENABLED;
+  throw new OsFactsError('malformed', path, `expected 0 or 1, got '${text.slice(0, 8).trim()}'`);
+}
+
+function combineForwarding(v4: ForwardingStatus, v6: ForwardingStatus): ForwardingStatus {
+  if (v4 === ForwardingStatus.ENABLED || v6 === ForwardingStatus.ENABLED) return ForwardingStatus.ENABLED;
+  return v4;
+}
+
+/** Boot time in Unix seconds: /proc/stat "btime" (proc(5)). */
+function parseBtime(path: string, text: string): number {
+  const m = /^btime\s+(\d+)\s*$/m.exec(text);
+  if (!m) throw new OsFactsError('malformed', path, 'no btime line');
+  return Number(m[1]);
+}
+
+/** Boot time from /proc/uptime (seconds since boot, first field) and the clock. */
+function parseUptime(path: string, text: string, now: Date): number {
+  const m = /^(\d+)(?:\.\d+)?\s/.exec(text);
+  if (!m) throw new OsFactsError('malformed', path, 'no uptime seconds');
+  return Math.floor(now.getTime() / 1000) - Number(m[1]);
+}
+
+// RFC 5792 4.2.5: Last Use is RFC 3339 with seconds and Z, exactly 20 octets
+const rfc3339 = (unixSeconds: number): string => new Date(unixSeconds * 1000).toISOString().slice(0, 19) + 'Z';
+
+/** /proc/stat btime, else /proc/uptime; problems are reported only when neither gives the boot time. */
+async function lastBoot(paths: OsFactPaths, now: Date, problems: OsFactsError[]): Promise<string | null> {
+  const tried: OsFactsError[] = [];
+  const boot = (await soft<number | null>(paths.procStat, tried, null, (t) => parseBtime(paths.procStat, t)))
+    ?? (await soft<number | null>(paths.uptime, tried, null, (t) => parseUptime(paths.uptime, t, now)));
+  if (boot === null) problems.push(...tried);
+  return boot === null ? null : rfc3339(boot);
+}
+
+function deviceIdOf(path: string, text: string): string {
+  const id = text.trim();
+  if (!/^[0-9a-f]{32}$/i.test(id)) throw new OsFactsError('malformed', path, 'not a 32-digit hex machine ID');
+  return createHash('sha1').update(id).digest('hex');
+}
+
+/** Reads os-release; without it (or without NAME) the OS cannot be named, so this one throws OsFactsError. */
+async function release(path: string): Promise<Map<string, string>> {
+  const fields = parseOsRelease(await readText(path));
+  if (!fields.get('NAME')) throw new OsFactsError('malformed', path, 'no NAME');
+  return fields;
+}
+
+/**
+ * What the OS IMC reports (RFC 5792 attributes), read from injectable paths.
+ * Throws only OsFactsError, and only for os-release; every other failure is listed in `problems`.
+ */
+export async function collectOsFacts(opts: CollectOptions = {}): Promise<OsFacts> {
+  const paths: OsFactPaths = { ...DEFAULT_OS_FACT_PATHS, ...opts.paths };
+  const now = (opts.now ?? (() => new Date()))();
+  const problems: OsFactsError[] = [];
+  const fields = await release(paths.osRelease);
+  const osName = fields.get('NAME')!;
+  const versionId = fields.get('VERSION_ID') ?? '';
+  const ipv4 = await soft(paths.ipv4Forward, problems, ForwardingStatus.UNKNOWN, (t) => parseForwarding(paths.ipv4Forward, t));
+  const ipv6 = await soft(paths.ipv6Forward, problems, ForwardingStatus.UNKNOWN, (t) => parseForwarding(paths.ipv6Forward, t));
+  const dpkg = await soft(paths.dpkgStatus, problems, { packages: [], incomplete: 0 }, parseDpkgStatus);
+  if (dpkg.incomplete > 0) {
+    problems.push(new OsFactsError('malformed', paths.dpkgStatus, `${dpkg.incomplete} installed stanzas without Package or Version skipped`));
+  }
+  return {
+    osName,
+    ...osIdentity(osName),
+    productId: 0,
+    version: `${versionId} ${opts.machine ?? machine()}`.trim(),
+    numericVersion: numericVersion(versionId),
+    operationalStatus: OperationalStatus.OPERATIONAL,
+    operationalResult: OperationalResult.SUCCESSFUL,
+    lastBoot: await lastBoot(paths, now, problems),
+    forwarding: combineForwarding(ipv4, ipv6),
+    ipv4Forwarding: ipv4,
+    ipv6Forwarding: ipv6,
+    packages: dpkg.packages,
+    deviceId: await soft<string | null>(paths.machineId, problems, null, (t) => deviceIdOf(paths.machineId, t)),
+    problems,
+  };
+}

@@ -1,0 +1,40 @@
+import { FORWARDING_STATUS } from '../../protocol/pa-tnc/ietf/assessment';
+import { OPERATIONAL_RESULT, OPERATIONAL_STATUS } from '../../protocol/pa-tnc/ietf/operational-status';
+import { collectOsFacts, CollectOptions, OsFacts } from './facts';
+import type { OsReport, OsSources } from './os-imc';
+
+export interface HostReportOptions extends CollectOptions {
+  /** Whether the host still has a factory default password (not detectable: configured). */
+  defaultPassword: boolean;
+  /** Device ID to report (the AK key ID when a TPM is used); default: SHA-1 of /etc/machine-id. */
+  deviceId?: string;
+}
+
+const UNKNOWN_TIME = '0000-00-00T00:00:00Z';
+
+/** The OS IMC's sources on a real host: /etc/os-release, /proc and dpkg, paths overridable. */
+export function hostOsSources(opts: HostReportOptions): OsSources {
+  let facts: Promise<OsFacts> | undefined;
+  const load = (): Promise<OsFacts> => (facts ??= collectOsFacts(opts));
+  return {
+    report: async () => toReport(await load(), opts),
+    installedPackages: async () => [...(await load()).packages],
+  };
+}
+
+function toReport(f: OsFacts, opts: HostReportOptions): OsReport {
+  return {
+    product: { vendor: f.vendorId, productId: f.productId, name: f.productName },
+    version: { version: f.version, build: '', config: '' },
+    numeric: { major: f.numericVersion.major, minor: f.numericVersion.minor, build: 0, servicePackMajor: 0, servicePackMinor: 0 },
+    operational: { status: OPERATIONAL_STATUS[f.operationalStatus], result: OPERATIONAL_RESULT[f.operationalResult], lastUse: f.lastBoot ?? UNKNOWN_TIME },
+    forwarding: FORWARDING_STATUS[f.forwarding],
+    defaultPassword: opts.defaultPassword,
+    deviceId: requireDeviceId(opts.deviceId ?? f.deviceId),
+  };
+}
+
+function requireDeviceId(id: string | null | undefined): string {
+  if (!id) throw new Error('no device ID: /etc/machine-id is unreadable and none is configured (--device-id)');
+  return id;
+}
