@@ -94,7 +94,7 @@ async function readPem(o: TlsFiles): Promise<{ cert?: string; key?: string; ca: 
     try {
       return await readFile(p, 'utf8');
     } catch (e) {
-      throw new Error(`cannot read ${what} '${p}': ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw new Error(`cannot read ${what} '${p}': ${(e as NodeJS.ErrnoException).code ?? e}`, { cause: e });
     }
   };
   return { cert: await read(o.cert, 'certificate'), key: await read(o.key, 'key'), ca: (await read(o.ca, 'CA certificate'))! };

@@ -13,12 +13,15 @@ export function buildProgram(): Command {
   const program = new Command('tnc-agent')
     .description('Trusted Network Connect endpoint agent: proves this host\'s integrity (OS, software inventory, TPM attestation) to a TNC server, and holds a reference TNC server for labs.')
     .version(pkg.version)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .enablePositionalOptions();
   for (const register of commands) register(program);
   return program;
 }
 
 export function main(argv: string[]): void {
+  // `tnc-agent ... | head` closes stdout early: that is not an error
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? 0 : 1));
   const program = buildProgram().exitOverride();
   program.parseAsync(argv).catch((e: unknown) => {
     if (e instanceof CommanderError) process.exit(e.exitCode);

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { isDecodeError } from '../protocol/errors';
+import { answerDecodeError } from '../protocol/pa-tnc/errors';
 import { PaAttribute, attributeLabel } from '../protocol/pa-tnc/registry';
-import { decodePaMessage, encodePaMessage, PA_ATTR_HEADER_LEN, PA_MSG_HEADER_LEN, attributeSize } from '../protocol/pa-tnc/message';
+import { decodePaMessage, encodePaMessage, PA_MSG_HEADER_LEN, attributeSize } from '../protocol/pa-tnc/message';
 import { PaMessageType, paSubtypeLabel } from '../protocol/vendors';
 import type { ConnectionInfo, PaEnvelope, TnccsHost } from '../tnccs/types';
 import { ANY_ID } from '../tnccs/types';
@@ -39,13 +40,12 @@ export class PaPort {
     } catch (e) {
       if (!isDecodeError(e)) throw e;
       this.conn.log.error(this.role, `malformed PA-TNC message from ${this.role === 'IMC' ? 'IMV' : 'IMC'} ${peerId}: ${e.message}`);
-      this.onMalformed(env, peerId, e);
+      // RFC 5792 4.2.8: answer with a PA-TNC Error (never about a PA-TNC Error attribute)
+      const reply = answerDecodeError(e, env.body);
+      if (reply) this.send(env.type, [reply], { peerId, exclusive: true });
       return undefined;
     }
   }
-
-  /** Hook for the PA-TNC error reply; set by the error module so this file stays free of error encoding. */
-  onMalformed: (env: PaEnvelope, peerId: number, e: Error) => void = () => undefined;
 
   /**
    * Sends attributes as one or more PA-TNC messages of `type`, each within the transport's
@@ -92,6 +92,3 @@ export class PaPort {
     for (const a of attributes) log.debug('TNC', `processing PA-TNC attribute type ${attributeLabel(a.vendor, a.type)}`);
   }
 }
-
-/** Room left for attribute values in one PA-TNC message with one attribute header. */
-export const paValueRoom = (maxPaMessageSize: number): number => maxPaMessageSize - PA_MSG_HEADER_LEN - PA_ATTR_HEADER_LEN;

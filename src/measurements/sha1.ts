@@ -53,7 +53,7 @@ export function sha1Into(src: Uint8Array, off: number, len: number, out: Uint8Ar
   let o = off;
   for (; o + 64 <= end; o += 64) block(src, o);
   const r = end - o;
-  TAIL.set(src.subarray(o, end), 0);
+  for (let i = 0; i < end - o; i++) TAIL[i] = src[o + i];
   TAIL[r] = 0x80;
   const n = r < 56 ? 64 : 128;
   TAIL.fill(0, r + 1, n);

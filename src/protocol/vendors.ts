@@ -69,15 +69,13 @@ function key(vendor: number, type: number): string {
 
 /** Product vendors (SMI PENs) that OS IMCs report in Product Information, by name as strongSwan logs them. */
 const productVendors = new Map<number, string>([
-  [0x002572, 'Debian Project'],
-  [0x00b7b5, 'Canonical'],
+  [9586, 'Debian Project'],
+  [28978, 'Canonical'],
+  [30401, 'Fedora Project'],
+  [2312, 'Red Hat'],
+  [11129, 'Google'],
 ]);
 
 export function productVendorName(pen: number): string {
   return productVendors.get(pen) ?? `PEN ${pen}`;
-}
-
-export function productVendorPen(name: string): number | undefined {
-  for (const [pen, n] of productVendors) if (n === name) return pen;
-  return undefined;
 }

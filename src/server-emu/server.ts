@@ -57,7 +57,7 @@ export class TnccsServer {
         if (batch.type === PB_BATCH.CLOSE) break;
         const language = batch.messages.find((m) => PbLanguagePreferenceMsg.is(m));
         if (language && PbLanguagePreferenceMsg.is(language)) {
-          conn = { ...conn, language: language.value.replace(/^Accept-Language:\s*/i, '').split(',')[0].trim() || 'en' };
+          conn = { ...conn, language: language.value.split(',')[0].split(';')[0].trim() || 'en' };
           log.debug('TNC', `setting language preference to '${conn.language}'`);
         }
         if (!created) {

@@ -1,7 +1,7 @@
 import { PB_BATCH } from '../protocol/pb-tnc/batch';
 import type { PbMessage } from '../protocol/pb-tnc/registry';
 import { PbErrorMsg } from '../protocol/pb-tnc/ietf/error';
-import { ACCEPT_LANGUAGE, PbLanguagePreferenceMsg } from '../protocol/pb-tnc/ietf/misc';
+import { PbLanguagePreferenceMsg } from '../protocol/pb-tnc/ietf/misc';
 import { PbPaMsg } from '../protocol/pb-tnc/ietf/pa';
 import { PbRemediationParametersMsg } from '../protocol/pb-tnc/ietf/remediation';
 import { PbAccessRecommendationMsg, PbAssessmentResultMsg, PbReasonStringMsg } from '../protocol/pb-tnc/ietf/result';
@@ -47,7 +47,7 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
   const result: { access?: AccessDecision; assessment?: Evaluation; reasons: string[]; remediation: string[]; pdpReferral?: string } = { reasons: [], remediation: [] };
   await imcs.createConnection(conn);
   await imcs.beginHandshake(conn);
-  await pb.send(PB_BATCH.CDATA, [PbLanguagePreferenceMsg.make(ACCEPT_LANGUAGE + opts.language), ...outgoing(imcs, conn)]);
+  await pb.send(PB_BATCH.CDATA, [PbLanguagePreferenceMsg.make(opts.language), ...outgoing(imcs, conn)]);
   try {
     while (pb.state !== 'End') {
       const batch = await pb.receive();

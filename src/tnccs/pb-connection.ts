@@ -1,6 +1,7 @@
 import { isDecodeError } from '../protocol/errors';
 import { batchTypeName, decodeBatch, DecodedPbBatch, encodeBatch, PB_BATCH, PbBatchType, PbRole } from '../protocol/pb-tnc/batch';
 import { PbMessage, pbMessageName } from '../protocol/pb-tnc/registry';
+import { pbMessageSize } from '../protocol/pb-tnc/message';
 import { pbErrorFor, PbErrorMsg } from '../protocol/pb-tnc/ietf/error';
 import { PB_ERROR } from '../protocol/pb-tnc/errors';
 import type { Logger } from '../log';
@@ -57,7 +58,7 @@ export class PbConnection {
     }
     this.transition(batch.type);
     if (this.log.enabled(2)) {
-      for (const m of batch.messages) this.log.debug('TNC', `processing ${pbMessageName(m.vendor, m.type)} message (${messageLength(m)} bytes)`);
+      for (const m of batch.messages) this.log.debug('TNC', `processing ${pbMessageName(m.vendor, m.type)} message (${pbMessageSize(m)} bytes)`);
     }
     return batch;
   }
@@ -95,8 +96,4 @@ export class PbConnection {
 
 function unexpectedBatch(): PbMessage {
   return PbErrorMsg.make({ fatal: true, vendor: 0, code: PB_ERROR.UNEXPECTED_BATCH_TYPE, params: { offset: 0 } });
-}
-
-function messageLength(m: PbMessage): number {
-  return encodeBatch({ type: PB_BATCH.CDATA, fromServer: false, messages: [m] }).length - 8;
 }

@@ -135,15 +135,20 @@ export function keyId(key: KeyObject): string {
   return createHash('sha1').update(spkiDer(key)).digest('hex');
 }
 
-/** The unique field of a TPMT_PUBLIC (modulus, or curve point) taken from a node public key. */
-export function uniqueFromKey(key: KeyObject): { modulus: Buffer; exponent: number } | { curve: number; x: Buffer; y: Buffer } {
+/**
+ * `template` with the key of a node public key filled in (unique, keyBits or curve): for keys
+ * made in software (tests, benches) or imported from DER.
+ */
+export function publicFromKey(key: KeyObject, template: TpmPublic): TpmPublic {
   const jwk = key.export({ format: 'jwk' });
-  if (jwk.kty === 'RSA') {
+  if (jwk.kty === 'RSA' && template.type === ALG.RSA) {
+    const modulus = Buffer.from(jwk.n ?? '', 'base64url');
     const e = Buffer.from(jwk.e ?? '', 'base64url');
+    if (e.length > 4) throw new RangeError('RSA exponent longer than 32 bits');
     const exponent = e.readUIntBE(0, e.length);
-    return { modulus: Buffer.from(jwk.n ?? '', 'base64url'), exponent: exponent === 65537 ? 0 : exponent };
+    return { ...template, keyBits: modulus.length * 8, exponent: exponent === 65537 ? 0 : exponent, modulus };
   }
   const curve = [...CURVES].find(([, c]) => c.jwk === jwk.crv)?.[0];
-  if (curve === undefined) throw new RangeError(`unsupported key ${jwk.kty} ${jwk.crv ?? ''}`);
-  return { curve, x: Buffer.from(jwk.x ?? '', 'base64url'), y: Buffer.from(jwk.y ?? '', 'base64url') };
+  if (jwk.kty !== 'EC' || template.type !== ALG.ECC || curve === undefined) throw new RangeError(`a ${jwk.kty} ${jwk.crv ?? ''} key does not fit the template`);
+  return { ...template, curve, x: Buffer.from(jwk.x ?? '', 'base64url'), y: Buffer.from(jwk.y ?? '', 'base64url') };
 }

@@ -73,7 +73,12 @@ export class Tpm {
     // tpm2-tss logs failures to stderr; our TpmError carries them, so keep it quiet unless asked.
     process.env.TSS2_LOG ??= 'all+none';
     const ctx = newNativeContext();
-    await native(ctx.open(tcti));
+    try {
+      await native(ctx.open(tcti));
+    } catch (e) {
+      if (e instanceof TpmError && e.op.startsWith('Tss2_TctiLdr')) throw new TpmUnavailableError(`cannot open TPM "${tcti}": ${e.text}; is the TPM (or swtpm) there and listening?`);
+      throw e;
+    }
     return new Tpm(ctx);
   }
 

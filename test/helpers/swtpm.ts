@@ -94,7 +94,8 @@ function exited(child: ChildProcess, ms: number): Promise<boolean> {
 async function shutdown(child: ChildProcess, port: number, stateDir: string): Promise<void> {
   // An orderly TPM2_Shutdown keeps the dictionary-attack counter from growing (see strongswan-notes.md).
   const rsp = await exchange(port, TPM2_SHUTDOWN_CLEAR, 10).catch((e: Error) => e);
-  if (rsp instanceof Error) console.error(`swtpm: TPM2_Shutdown failed: ${rsp.message}`);
+  const rc = rsp instanceof Error ? rsp.message : rsp.readUInt32BE(6);
+  if (rc !== 0) console.error(`swtpm: TPM2_Shutdown failed: ${typeof rc === 'number' ? `rc 0x${rc.toString(16)}` : rc}`);
   await exchange(port + 1, CMD_SHUTDOWN, 4).catch(() => undefined);
   if (!(await exited(child, 3000))) {
     child.kill('SIGTERM');
@@ -116,7 +117,7 @@ export async function startSwtpm(): Promise<Swtpm> {
   } catch (e) {
     child.kill('SIGKILL');
     rmSync(stateDir, { recursive: true, force: true });
-    throw new Error(`${(e as Error).message}: ${stderr.trim()}`);
+    throw new Error(`${(e as Error).message}: ${stderr.trim()}`, { cause: e });
   }
   let stopped: Promise<void> | undefined;
   return { tcti: `swtpm:host=${HOST},port=${port}`, port, stateDir, stop: () => (stopped ??= shutdown(child, port, stateDir)) };

@@ -76,7 +76,7 @@ test('client and server run CDATA → SDATA → CDATA → RESULT → CLOSE', asy
   assert.equal(r.outcome.assessment, Evaluation.COMPLIANT);
   assert.equal(r.verdict?.recommendation, Recommendation.ALLOW);
   assert.ok(r.lines.includes("[TNC] PB-TNC state transition from 'Init' to 'Server Working'"));
-  assert.ok(r.lines.includes("[TNC] final recommendation is 'allow' and evaluation is 'compliant'"));
+  assert.ok(r.lines.includes("server [TNC] final recommendation is 'allow' and evaluation is 'compliant'"));
 });
 
 test('recommendation policies combine two IMVs', async () => {
@@ -92,4 +92,20 @@ test('recommendation policies combine two IMVs', async () => {
   const all = await handshake('all', mixed);
   assert.equal(all.verdict?.recommendation, Recommendation.NO_RECOMMENDATION);
   assert.equal(all.outcome.access, 'no access');
+});
+
+test('a malformed PA-TNC message is answered with a PA-TNC Error, not a crash', async () => {
+  const { PaPort } = await import('../../src/imcv/pa-port');
+  const { decodePaMessage } = await import('../../src/protocol/pa-tnc/message');
+  const { PaTncErrorAttr } = await import('../../src/protocol/pa-tnc/ietf/pa-tnc-error');
+  const sent: Buffer[] = [];
+  const conn = { id: 1, maxPaMessageSize: 65490, transport: 'pt-tls' as const, language: 'en', log: new Logger(-1) };
+  const port = new PaPort(conn, { send: (_id, env) => sent.push(env.body) }, 1, 'IMV');
+  // a Product Information attribute whose length overruns the message
+  const bad = Buffer.from('0100000000000007' + '000000000000000200000040' + '0000', 'hex');
+  assert.equal(port.receive({ type: PA_SUBTYPE.OS, collectorId: 1, validatorId: 1, exclusive: false, body: bad }), undefined);
+  assert.equal(sent.length, 1);
+  const reply = decodePaMessage(sent[0]).attributes[0];
+  assert.ok(PaTncErrorAttr.is(reply));
+  assert.equal(reply.value.code, 1); // Invalid Parameter
 });

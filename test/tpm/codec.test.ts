@@ -8,7 +8,7 @@ import { DecodeError } from '../../src/protocol/errors';
 import { decodeAttest, encodeAttest } from '../../src/tpm/attest';
 import { ALG, ST_ATTEST, TPM_GENERATED_VALUE } from '../../src/tpm/constants';
 import { decodePcrSelectionList, encodePcrSelectionList, type PcrValues } from '../../src/tpm/pcr';
-import { decodePublic, encodePublic, keyId, publicKeyObject, spkiDer, uniqueFromKey, type TpmPublic } from '../../src/tpm/public';
+import { decodePublic, encodePublic, keyId, publicFromKey, publicKeyObject, spkiDer, type TpmPublic } from '../../src/tpm/public';
 import { decodeSignature, encodeSignature } from '../../src/tpm/signature';
 import { akTemplate } from '../../src/tpm/templates';
 import { verifyQuote } from '../../src/tpm/verify';
@@ -32,9 +32,7 @@ function logDump(log: string, title: string): Buffer {
 
 /** A TPMT_PUBLIC for a node public key, with the AK template's attributes and the given scheme. */
 function tpmPublicFor(key: KeyObject, scheme: { scheme: number; hash: number }): TpmPublic {
-  const u = uniqueFromKey(key);
-  if ('modulus' in u) return { ...akTemplate('rsa'), type: ALG.RSA, scheme, keyBits: u.modulus.length * 8, ...u } as TpmPublic;
-  return { ...akTemplate('ecc'), type: ALG.ECC, scheme, ...u } as TpmPublic;
+  return publicFromKey(key, { ...akTemplate(key.asymmetricKeyType === 'rsa' ? 'rsa' : 'ecc'), scheme });
 }
 
 test('AK key id of the vector AK is the strongSwan Device ID', () => {

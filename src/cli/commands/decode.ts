@@ -18,7 +18,8 @@ export function register(program: Command): void {
     .argument('<file>', 'binary file holding exactly one message or batch')
     .addOption(new Option('--as <layer>', 'the layer the file holds (default: guessed from its first byte)').choices(['pt-tls', 'pb-tnc', 'pa-tnc']))
     .option('--json', 'print JSON instead of text (byte strings as hex)')
-    .action((file: string, opts: DecodeOptions) => decodeFile(file, opts));
+    // optsWithGlobals: the root program may define --json too (server mode), and then takes it
+    .action((file: string, _opts: DecodeOptions, cmd: Command) => decodeFile(file, cmd.optsWithGlobals<DecodeOptions>()));
 }
 
 function decodeFile(file: string, opts: DecodeOptions): void {

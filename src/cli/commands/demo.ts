@@ -25,12 +25,12 @@ export function register(program: Command): void {
     .action(async (o: { logLevel: string; json?: boolean; keep?: string }) => {
       const dir = o.keep ?? (await mkdtemp(join(tmpdir(), 'tnc-lab-')));
       const log = makeLogger(o);
-      let code: number = ATTEST_EXIT.ERROR;
-      try {
-        code = await runDemo(dir, log);
-      } finally {
-        if (!o.keep) await rm(dir, { recursive: true, force: true });
-      }
+      const code = await runDemo(dir, log)
+        .catch((e: Error) => {
+          log.error('TNC', `demo failed: ${e.message}`);
+          return ATTEST_EXIT.ERROR;
+        })
+        .finally(() => (o.keep ? undefined : rm(dir, { recursive: true, force: true })));
       process.exit(code);
     });
 }

@@ -6,6 +6,7 @@ import { register as eventlog } from './eventlog';
 import { register as server } from './server';
 import { register as attest } from './attest';
 import { register as demo } from './demo';
+import { register as tpm } from './tpm';
 
 /** Each command module exports `register(program)`; add one line per module. */
-export const commands: ((program: Command) => void)[] = [server, attest, demo, decode, pki, ima, eventlog];
+export const commands: ((program: Command) => void)[] = [server, attest, demo, decode, pki, ima, eventlog, tpm];

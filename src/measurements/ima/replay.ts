@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import type { ReplayedPcrs } from '../pcrs';
 import { sha1ExtendInPlace, sha1Into } from '../sha1';
 import { frameEntry, newFrame, TEMPLATE_HASH_SIZE, truncatedEntry, type ImaEntry, type ImaFrame, type ImaTemplate } from './binary';
-import { templateHashInput } from './template';
+import { imaTemplateHashInput } from './template';
 
 export type ImaBank = 'sha1' | 'sha256';
 const SIZES: Record<ImaBank, number> = { sha1: 20, sha256: 32 };
@@ -83,10 +83,13 @@ export class ImaReplayer {
     const r = this.result;
     const index = r.entries++;
     const violation = isZero(hashBuf, hashAt, TEMPLATE_HASH_SIZE);
-    let input: Buffer | undefined, from = 0, len = 0;
     if (violation) r.violations++;
-    else [input, from, len] = templateHashInput(template, buf, dataAt, dataLen, this.scratch);
-    if (input && this.check) {
+    // the `ima` template hashes its name padded (template.ts); the others their listed data
+    const padded = template === 'ima' && !violation;
+    const input = padded ? this.scratch : buf;
+    const from = padded ? 0 : dataAt;
+    const len = padded ? imaTemplateHashInput(buf, dataAt, dataLen, this.scratch) : dataLen;
+    if (!violation && this.check) {
       sha1Into(input, from, len, this.computed, 0);
       if (!sameBytes(hashBuf, hashAt, this.computed, TEMPLATE_HASH_SIZE)) {
         if (r.templateHashMismatches++ < MISMATCHES_KEPT) r.mismatchedEntries.push({ index, offset });
@@ -95,7 +98,7 @@ export class ImaReplayer {
     const s = this.pcr(pcr);
     for (const bank of this.banks) {
       if (bank === 'sha1') sha1ExtendInPlace(s.sha1, violation ? ONES.sha1 : hashBuf, violation ? 0 : hashAt);
-      else this.extend256(s.sha256, input ? hash('sha256', input.subarray(from, from + len), 'buffer') : ONES.sha256);
+      else this.extend256(s.sha256, violation ? ONES.sha256 : hash('sha256', input.subarray(from, from + len), 'buffer'));
     }
     if (pcr === IMA_PCR) this.track(s, index + 1);
   }

@@ -68,14 +68,13 @@ export function decodeImaFields(e: ImaEntry): ImaFields {
 export const IMA_NAME_PADDED = 256;
 
 /**
- * The bytes the kernel hashes for the template hash (ima_calc_field_array_hash): for templates
- * other than `ima` exactly the listed data; for `ima` the 20-byte digest then the name zero-padded
- * to 256 bytes. Writes into `scratch` (>= 276 bytes) for `ima` and returns the range to hash.
+ * The bytes the kernel hashes for the template hash (ima_calc_field_array_hash) of an `ima`
+ * entry: the 20-byte digest, then the name zero-padded to 256 bytes, written into `scratch`
+ * (>= 276 bytes); returns the length. Other templates hash exactly the listed data.
  */
-export function templateHashInput(template: string, buf: Buffer, dataAt: number, dataLen: number, scratch: Buffer): [Buffer, number, number] {
-  if (template !== 'ima') return [buf, dataAt, dataLen];
+export function imaTemplateHashInput(buf: Buffer, dataAt: number, dataLen: number, scratch: Buffer): number {
   buf.copy(scratch, 0, dataAt, dataAt + 20);
   scratch.fill(0, 20, 20 + IMA_NAME_PADDED);
   buf.copy(scratch, 20, dataAt + 24, dataAt + dataLen);
-  return [scratch, 0, 20 + IMA_NAME_PADDED];
+  return 20 + IMA_NAME_PADDED;
 }

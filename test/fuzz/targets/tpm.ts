@@ -5,13 +5,13 @@ import { decodeAttest, encodeAttest } from '../../../src/tpm/attest';
 import { decodeCapabilityData } from '../../../src/tpm/capability';
 import { ALG, ST_ATTEST, TPM_GENERATED_VALUE } from '../../../src/tpm/constants';
 import { decodePcrSelectionList, encodePcrSelectionList } from '../../../src/tpm/pcr';
-import { decodePublic, encodePublic, publicKeyObject, uniqueFromKey, type TpmPublic } from '../../../src/tpm/public';
+import { decodePublic, encodePublic, publicFromKey, publicKeyObject } from '../../../src/tpm/public';
 import { decodeSignature, encodeSignature } from '../../../src/tpm/signature';
 import { akTemplate, ekTemplateRsa } from '../../../src/tpm/templates';
 import type { FuzzTarget } from '../harness';
 
 const akDer = readFileSync(join(__dirname, '..', '..', 'data', 'vectors', 'evidence', 'ak.pub.der'));
-const rsaAk = { ...akTemplate('rsa'), ...uniqueFromKey(createPublicKey({ key: akDer, format: 'der', type: 'spki' })) } as TpmPublic;
+const rsaAk = publicFromKey(createPublicKey({ key: akDer, format: 'der', type: 'spki' }), akTemplate('rsa'));
 const sel = [{ hash: ALG.SHA256, pcrs: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }, { hash: ALG.SHA1, pcrs: [23] }];
 const clockInfo = { clock: 6293n, resetCount: 3, restartCount: 0, safe: true };
 const header = { magic: TPM_GENERATED_VALUE, qualifiedSigner: Buffer.alloc(34, 0x4b), extraData: Buffer.alloc(32, 0x63), clockInfo, firmwareVersion: 0x2019102300163636n };

@@ -1,0 +1,119 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger, MemorySink } from '../../src/log';
+import { attest, LabServer, startLabServer } from '../../src/cli/compose';
+import { hostOsSources } from '../../src/imcs/os/host-report';
+import { WorkitemType } from '../../src/server-emu/policy/workitem-types';
+import { Recommendation } from '../../src/tnccs/types';
+import type { FinalVerdict } from '../../src/server-emu/server';
+import { labPki } from '../helpers/pki';
+
+// The agent against the lab server over real PT-TLS on loopback, with the OS facts read from a
+// host tree the test writes (os-release, /proc files, a real dpkg status file).
+const dir = mkdtempSync(join(tmpdir(), 'tnc-e2e-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function hostTree(name: string, forwarding: '0' | '1'): ReturnType<typeof hostOsSources> {
+  const root = join(dir, name);
+  mkdirSync(join(root, 'proc'), { recursive: true });
+  writeFileSync(join(root, 'os-release'), 'NAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\n');
+  writeFileSync(join(root, 'proc', 'ip_forward'), `${forwarding}\n`);
+  writeFileSync(join(root, 'proc', 'forwarding6'), '0\n');
+  writeFileSync(join(root, 'proc', 'stat'), 'cpu 1 2 3\nbtime 1700000000\n');
+  writeFileSync(join(root, 'proc', 'uptime'), '100.00 50.00\n');
+  writeFileSync(join(root, 'machine-id'), '0123456789abcdef0123456789abcdef\n');
+  return hostOsSources({
+    defaultPassword: false,
+    machine: 'x86_64',
+    paths: {
+      osRelease: join(root, 'os-release'),
+      ipv4Forward: join(root, 'proc', 'ip_forward'),
+      ipv6Forward: join(root, 'proc', 'forwarding6'),
+      procStat: join(root, 'proc', 'stat'),
+      uptime: join(root, 'proc', 'uptime'),
+      machineId: join(root, 'machine-id'),
+      dpkgStatus: join(__dirname, '..', 'data', 'fixtures', 'dpkg', 'status'),
+    },
+  });
+}
+
+let server: LabServer;
+const serverLog = new MemorySink();
+const verdicts: (FinalVerdict | undefined)[] = [];
+
+before(async () => {
+  const pki = await labPki();
+  server = await startLabServer({
+    host: '127.0.0.1',
+    port: 0,
+    db: join(dir, 'policy.db'),
+    cert: pki.files.serverCert,
+    key: pki.files.serverKey,
+    ca: pki.files.caCert,
+    policy: 'default',
+    log: new Logger(2, 'text', serverLog),
+    idleTimeoutMs: 2000,
+    onVerdict: (v) => verdicts.push(v),
+  });
+});
+after(() => server.close());
+
+async function runAgent(os: ReturnType<typeof hostOsSources>) {
+  const pki = await labPki();
+  const sink = new MemorySink();
+  const outcome = await attest({ host: '127.0.0.1', port: server.port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en', log: new Logger(2, 'text', sink), os });
+  return { outcome, lines: sink.lines };
+}
+
+test('without OS workitems the OS IMV answers allow / don\'t know, as in the seed', async () => {
+  const { outcome } = await runAgent(hostTree('plain', '0'));
+  assert.equal(outcome.access, 'allow');
+  for (const line of [
+    "[IMV] operating system name is 'Ubuntu' from vendor Canonical",
+    "[IMV] operating system version is '22.04 x86_64'",
+    '[IMV] IPv4 forwarding is disabled',
+    '[IMV] IMV 1 has no workitems - no evaluation requested',
+    "[TNC] IMV 1 provides recommendation 'allow' and evaluation 'don't know'",
+  ]) assert.ok(serverLog.lines.includes(line), `server log lacks ${line}`);
+});
+
+test('FWDEN and PCKGS workitems: allow when clean, not when forwarding is on or a package is blocklisted', async () => {
+  server.store.addEnforcement(WorkitemType.FWDEN, '', { recFail: Recommendation.ISOLATE });
+  server.store.addEnforcement(WorkitemType.PCKGS, '', { recFail: Recommendation.NO_ACCESS });
+  const clean = await runAgent(hostTree('clean', '0'));
+  assert.equal(clean.outcome.access, 'allow');
+  assert.ok(serverLog.lines.some((l) => /IMV 1 handled PCKGS workitem \d+: allow - \d+ packages checked, none blocklisted/.test(l)));
+  const forwarding = await runAgent(hostTree('router', '1'));
+  assert.equal(forwarding.outcome.access, 'isolate');
+  server.store.setPackageBlocklisted('bash', true);
+  const blocked = await runAgent(hostTree('blocked', '0'));
+  assert.equal(blocked.outcome.access, 'no access');
+  assert.ok(serverLog.lines.some((l) => l.includes('blocklisted packages: bash')));
+  assert.equal(verdicts.at(-1)?.recommendation, Recommendation.NO_ACCESS);
+});
+
+test('the server keeps serving after garbage on the socket and a client that vanishes mid-handshake', async () => {
+  await new Promise<void>((resolve) => {
+    const s = connect(server.port, '127.0.0.1', () => s.end(Buffer.from('GET / HTTP/1.0\r\n\r\n')));
+    s.on('close', () => resolve());
+    s.on('error', () => resolve());
+  });
+  const { outcome } = await runAgent(hostTree('after-garbage', '0'));
+  assert.ok(outcome.access);
+});
+
+test('a server that is gone makes attest fail with a clear error', async () => {
+  const pki = await labPki();
+  await assert.rejects(
+    attest({ host: '127.0.0.1', port: 1, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en', log: new Logger(-1), os: hostTree('nosrv', '0') }),
+    /ECONNREFUSED|refused/i,
+  );
+});
+
+test('the client\'s language preference reaches the server once, as "en"', () => {
+  assert.ok(serverLog.lines.includes("[TNC] setting language preference to 'en'"));
+});
