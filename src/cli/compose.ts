@@ -10,6 +10,7 @@ import { SessionManager } from '../server-emu/sessions';
 import { FinalVerdict, TnccsServer } from '../server-emu/server';
 import { PolicyStore } from '../server-emu/policy/store';
 import type { RecommendationPolicy } from '../server-emu/policy/merge';
+import type { Imc, Imv } from '../tnccs/types';
 import '../protocol';
 
 /** The one place that knows the concrete IMCs and IMVs: it wires them into the managers. */
@@ -28,6 +29,8 @@ export interface LabServerOptions extends TlsFiles {
   log: Logger;
   idleTimeoutMs?: number;
   onVerdict?: (v: FinalVerdict | undefined) => void;
+  /** IMVs besides the OS IMV (SWIMA, Attestation), made with the server's session manager. */
+  moreImvs?: (sessions: SessionManager) => Imv[];
 }
 
 export interface LabServer {
@@ -43,6 +46,7 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
   const sessions = new SessionManager(store);
   const imvs = new ImvManager();
   imvs.add(new OsImv(sessions));
+  for (const imv of o.moreImvs?.(sessions) ?? []) imvs.add(imv);
   const tnccs = new TnccsServer(imvs, { policy: o.policy, log: o.log });
   o.log.info('TNC', `TNC recommendation policy is '${o.policy}'`);
   let tls: PtTlsServer;
@@ -78,12 +82,15 @@ export interface AttestOptions extends TlsFiles {
   language: string;
   log: Logger;
   os: OsSources;
+  /** IMCs besides the OS IMC (SWIMA, Attestation). */
+  moreImcs?: Imc[];
 }
 
 export async function attest(o: AttestOptions): Promise<HandshakeOutcome> {
   const pem = await readPem(o);
   const imcs = new ImcManager();
   imcs.add(new OsImc(o.os));
+  for (const imc of o.moreImcs ?? []) imcs.add(imc);
   const channel = await connectPtTls({ host: o.host, port: o.port, servername: o.servername, cert: pem.cert, key: pem.key, ca: pem.ca, log: o.log });
   return runClientHandshake(imcs, channel, { connectionId: 1, language: o.language, log: o.log });
 }

@@ -59,7 +59,7 @@ export abstract class Agent<S extends AgentState, H extends TnccsHost> {
     const to = env.exclusive ? ` to ${this.role} ${this.id}` : '';
     state.conn.log.info(this.role, `${this.role} ${this.id} "${this.name}" received message for Connection ID ${connectionId} from ${peer}${to}`);
     const msg = state.port.receive(env);
-    if (msg) await this.handle(state, msg);
+    if (msg && msg.attributes.length > 0) await this.handle(state, msg);
   }
 
   async batchEnding(connectionId: number): Promise<void> {

@@ -6,6 +6,7 @@ import { decodePaMessage, encodePaMessage, PA_MSG_HEADER_LEN, attributeSize } fr
 import { PaMessageType, paSubtypeLabel } from '../protocol/vendors';
 import type { ConnectionInfo, PaEnvelope, TnccsHost } from '../tnccs/types';
 import { ANY_ID } from '../tnccs/types';
+import { Segmentation } from './segmentation';
 
 export type Role = 'IMC' | 'IMV';
 
@@ -15,60 +16,95 @@ export interface ReceivedPa {
   /** The sending IMV (on an IMC) or IMC (on an IMV). */
   readonly peerId: number;
   readonly messageId: number;
+  /** The attributes for the IMC/IMV: segmentation control is handled by the port. */
   readonly attributes: PaAttribute[];
+}
+
+export interface SendOptions {
+  peerId?: number;
+  exclusive?: boolean;
 }
 
 /**
  * One IMC's or IMV's PA-TNC endpoint on one connection: decodes what arrives (answering hostile
- * input with a PA-TNC Error), and packs what it sends into PA-TNC messages that fit the transport.
+ * input with a PA-TNC Error), runs the TCG IF-M segmentation contracts, and packs what it sends
+ * into PA-TNC messages that fit the transport, segmenting attributes the contract says to.
  */
 export class PaPort {
+  private readonly segmentation: Segmentation;
+
   constructor(
     readonly conn: ConnectionInfo,
     private readonly host: TnccsHost,
     readonly ownId: number,
     readonly role: Role,
-  ) {}
+  ) {
+    this.segmentation = new Segmentation(`${role} ${ownId}`, role === 'IMC' ? 'IMV' : 'IMC', conn.maxPaMessageSize, conn.log);
+  }
+
+  private get peerRole(): Role {
+    return this.role === 'IMC' ? 'IMV' : 'IMC';
+  }
 
   /** Decodes one PA message; undefined when it was malformed (an error reply has been queued). */
   receive(env: PaEnvelope): ReceivedPa | undefined {
     const peerId = this.role === 'IMC' ? env.validatorId : env.collectorId;
+    let msg;
     try {
-      const msg = decodePaMessage(env.body);
-      this.logReceived(msg.messageId, msg.attributes);
-      return { type: env.type, peerId, messageId: msg.messageId, attributes: msg.attributes };
+      msg = decodePaMessage(env.body);
     } catch (e) {
       if (!isDecodeError(e)) throw e;
-      this.conn.log.error(this.role, `malformed PA-TNC message from ${this.role === 'IMC' ? 'IMV' : 'IMC'} ${peerId}: ${e.message}`);
+      this.conn.log.error(this.role, `malformed PA-TNC message from ${this.peerRole} ${peerId}: ${e.message}`);
       // RFC 5792 4.2.8: answer with a PA-TNC Error (never about a PA-TNC Error attribute)
       const reply = answerDecodeError(e, env.body);
       if (reply) this.send(env.type, [reply], { peerId, exclusive: true });
       return undefined;
     }
+    this.logReceived(msg.messageId, msg.attributes);
+    const seg = this.segmentation.receive(env.type, peerId, msg.attributes);
+    if (seg.replies.length > 0) this.send(env.type, seg.replies, { peerId, exclusive: true });
+    return { type: env.type, peerId, messageId: msg.messageId, attributes: seg.attributes };
+  }
+
+  /** Asks the peer for a segmentation contract for `type` (TCG IF-M Segmentation). */
+  requestContract(type: PaMessageType, opts: SendOptions = {}): void {
+    this.send(type, [this.segmentation.request(type)], opts);
+  }
+
+  /** The Contract Request attribute, for an IMC/IMV that sends it together with other attributes. */
+  contractRequest(type: PaMessageType): PaAttribute {
+    return this.segmentation.request(type);
   }
 
   /**
    * Sends attributes as one or more PA-TNC messages of `type`, each within the transport's
-   * maximum PA-TNC message size (attributes are never split here; segmentation is the caller's).
+   * maximum PA-TNC message size; an attribute the contract says to segment goes as its first
+   * envelope, the rest on the peer's Next Segment requests.
    */
-  send(type: PaMessageType, attributes: PaAttribute[], opts: { peerId?: number; exclusive?: boolean } = {}): void {
+  send(type: PaMessageType, attributes: PaAttribute[], opts: SendOptions = {}): void {
     const limit = this.conn.maxPaMessageSize;
     let batch: PaAttribute[] = [];
     let size = PA_MSG_HEADER_LEN;
     for (const a of attributes) {
-      const n = attributeSize(a);
+      const out = this.segmentation.outgoing(type, a, limit - size);
+      if (!out) continue;
+      const n = attributeSize(out);
       if (batch.length > 0 && size + n > limit) {
         this.emit(type, batch, opts);
         batch = [];
         size = PA_MSG_HEADER_LEN;
       }
-      batch.push(a);
+      if (PA_MSG_HEADER_LEN + n > limit) {
+        this.conn.log.error(this.role, `attribute ${attributeLabel(a.vendor, a.type)} of ${n} bytes exceeds the maximum PA-TNC message size ${limit}: not sent`);
+        continue;
+      }
+      batch.push(out);
       size += n;
     }
     if (batch.length > 0) this.emit(type, batch, opts);
   }
 
-  private emit(type: PaMessageType, attributes: PaAttribute[], opts: { peerId?: number; exclusive?: boolean }): void {
+  private emit(type: PaMessageType, attributes: PaAttribute[], opts: SendOptions): void {
     const messageId = randomBytes(4).readUInt32BE(0);
     const log = this.conn.log;
     if (log.enabled(2)) {

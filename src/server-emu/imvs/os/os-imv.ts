@@ -76,7 +76,7 @@ export class OsImv extends Agent<OsImvState, ImvHost> {
     if (state.packagesRequested) return;
     state.packagesRequested = true;
     state.conn.log.info('IMV', `IMV ${this.id} handles PCKGS workitem ${w.id}`);
-    state.port.send(PA_SUBTYPE.OS, [AttributeRequestAttr.make([{ vendor: VENDOR.IETF, type: INSTALLED_PACKAGES }])]);
+    state.port.send(PA_SUBTYPE.OS, [state.port.contractRequest(PA_SUBTYPE.OS), AttributeRequestAttr.make([{ vendor: VENDOR.IETF, type: INSTALLED_PACKAGES }])]);
   }
 
   private evaluate(state: OsImvState, w: Workitem, packages: InstalledPackage[]): [Evaluation, string] {
