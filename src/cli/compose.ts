@@ -11,6 +11,7 @@ import { FinalVerdict, TnccsServer } from '../server-emu/server';
 import { PolicyStore } from '../server-emu/policy/store';
 import type { RecommendationPolicy } from '../server-emu/policy/merge';
 import type { Imc, Imv } from '../tnccs/types';
+import { PbPdpReferralMsg } from '../protocol/pb-tnc/tcg';
 import '../protocol';
 
 /** The one place that knows the concrete IMCs and IMVs: it wires them into the managers. */
@@ -28,6 +29,10 @@ export interface LabServerOptions extends TlsFiles {
   policy: RecommendationPolicy;
   log: Logger;
   idleTimeoutMs?: number;
+  /** SASL PLAIN accounts for clients without a certificate (user → password). */
+  saslUsers?: Record<string, string>;
+  /** Advertise this PDP (FQDN:port, PT-TLS) in a TCG PB-PDP-Referral in the first SDATA. */
+  pdpReferral?: { fqdn: string; port: number };
   onVerdict?: (v: FinalVerdict | undefined) => void;
   /** IMVs besides the OS IMV (SWIMA, Attestation), made with the server's session manager. */
   moreImvs?: (sessions: SessionManager) => Imv[];
@@ -47,15 +52,26 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
   const imvs = new ImvManager();
   imvs.add(new OsImv(sessions));
   for (const imv of o.moreImvs?.(sessions) ?? []) imvs.add(imv);
-  const tnccs = new TnccsServer(imvs, { policy: o.policy, log: o.log });
+  const pdpReferral = o.pdpReferral && PbPdpReferralMsg.make({ kind: 'fqdn', protocol: 0, port: o.pdpReferral.port, fqdn: o.pdpReferral.fqdn });
+  const tnccs = new TnccsServer(imvs, { policy: o.policy, log: o.log, pdpReferral });
   o.log.info('TNC', `TNC recommendation policy is '${o.policy}'`);
   let tls: PtTlsServer;
   try {
     tls = await startPtTlsServer(
-      { host: o.host, port: o.port, cert: pem.cert!, key: pem.key!, ca: pem.ca, idleTimeoutMs: o.idleTimeoutMs, log: o.log },
+      {
+        host: o.host,
+        port: o.port,
+        cert: pem.cert!,
+        key: pem.key!,
+        ca: pem.ca,
+        idleTimeoutMs: o.idleTimeoutMs,
+        log: o.log,
+        ...(o.saslUsers ? { requireClientCert: false, sasl: { users: o.saslUsers } } : {}),
+      },
       async (t) => {
         try {
-          o.onVerdict?.(await tnccs.serve(t));
+          const verdict = await tnccs.serve(t); // (not inside `onVerdict?.(…)`: that skips the call when unset)
+          o.onVerdict?.(verdict);
         } catch (e) {
           o.log.error('TNC', `connection ended: ${(e as Error).message}`);
         }
@@ -82,6 +98,8 @@ export interface AttestOptions extends TlsFiles {
   language: string;
   log: Logger;
   os: OsSources;
+  /** SASL PLAIN credentials, for a server that does not take a client certificate. */
+  sasl?: { user: string; password: string };
   /** IMCs besides the OS IMC (SWIMA, Attestation). */
   moreImcs?: Imc[];
 }
@@ -91,7 +109,7 @@ export async function attest(o: AttestOptions): Promise<HandshakeOutcome> {
   const imcs = new ImcManager();
   imcs.add(new OsImc(o.os));
   for (const imc of o.moreImcs ?? []) imcs.add(imc);
-  const channel = await connectPtTls({ host: o.host, port: o.port, servername: o.servername, cert: pem.cert, key: pem.key, ca: pem.ca, log: o.log });
+  const channel = await connectPtTls({ host: o.host, port: o.port, servername: o.servername, cert: pem.cert, key: pem.key, ca: pem.ca, sasl: o.sasl, log: o.log });
   return runClientHandshake(imcs, channel, { connectionId: 1, language: o.language, log: o.log });
 }
 

@@ -3,6 +3,7 @@ import type { PbMessage } from '../protocol/pb-tnc/registry';
 import { PbErrorMsg } from '../protocol/pb-tnc/ietf/error';
 import { PbLanguagePreferenceMsg } from '../protocol/pb-tnc/ietf/misc';
 import { PbPaMsg } from '../protocol/pb-tnc/ietf/pa';
+import { PbPdpReferralMsg } from '../protocol/pb-tnc/tcg';
 import { PbRemediationParametersMsg } from '../protocol/pb-tnc/ietf/remediation';
 import { PbAccessRecommendationMsg, PbAssessmentResultMsg, PbReasonStringMsg } from '../protocol/pb-tnc/ietf/result';
 import { paSubtypeLabel } from '../protocol/vendors';
@@ -88,6 +89,9 @@ async function handleMessages(imcs: ImcManager, conn: ConnectionInfo, messages: 
       result.reasons.push(m.value.text);
     } else if (PbRemediationParametersMsg.is(m)) {
       result.remediation.push(JSON.stringify(m.value));
+    } else if (PbPdpReferralMsg.is(m)) {
+      result.pdpReferral = PbPdpReferralMsg.spec.describe?.(m.value).join(' ');
+      conn.log.info('TNC', `PDP referral: ${result.pdpReferral}`);
     } else if (PbErrorMsg.is(m)) {
       conn.log.error('TNC', `received PB-TNC error: ${JSON.stringify(m.value)}`);
     }

@@ -17,8 +17,16 @@ interface AttestFlags {
   osRelease?: string;
   procRoot?: string;
   dpkgStatus?: string;
+  saslUser?: string;
   logLevel: string;
   json?: boolean;
+}
+
+function saslFrom(f: AttestFlags): { user: string; password: string } | undefined {
+  if (!f.saslUser) return undefined;
+  const password = process.env.TNC_SASL_PASSWORD;
+  if (password === undefined) throw new Error('--sasl-user needs the password in $TNC_SASL_PASSWORD (kept off the command line)');
+  return { user: f.saslUser, password };
 }
 
 export function exitCodeFor(o: HandshakeOutcome): number {
@@ -41,6 +49,7 @@ export function register(program: Command): void {
     .option('--os-release <file>', 'os-release file to read', '/etc/os-release')
     .option('--proc-root <dir>', 'where /proc is mounted', '/proc')
     .option('--dpkg-status <file>', 'dpkg status database', '/var/lib/dpkg/status')
+    .option('--sasl-user <name>', 'authenticate by SASL PLAIN (password from $TNC_SASL_PASSWORD) instead of a certificate')
     .option('--log-level <n>', '0 outcomes only, 1 events, 2 messages, 3 wire detail', '1')
     .option('--json', 'log and print the result as JSON lines')
     .addHelpText('after', `
@@ -58,7 +67,7 @@ Example: tnc-agent attest --server 127.0.0.1:2710 --cert lab/client.pem --key la
       });
       let outcome: HandshakeOutcome;
       try {
-        outcome = await attest({ host, port, cert: f.cert, key: f.key, ca: f.ca, servername: f.servername, language: f.language, log, os });
+        outcome = await attest({ host, port, cert: f.cert, key: f.key, ca: f.ca, servername: f.servername, language: f.language, log, os, sasl: saslFrom(f) });
       } catch (e) {
         log.error('TNC', `attestation failed: ${(e as Error).message}`);
         process.exit(ATTEST_EXIT.ERROR);

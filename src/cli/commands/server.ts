@@ -1,9 +1,43 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { makeLogger, parseHostPort } from '../common';
 import { startLabServer } from '../compose';
 import type { RecommendationPolicy } from '../../server-emu/policy/merge';
 
 const POLICIES: RecommendationPolicy[] = ['default', 'any', 'all'];
+
+interface ServerFlags {
+  serverMode?: boolean;
+  listen: string;
+  db: string;
+  cert?: string;
+  key?: string;
+  ca?: string;
+  policy: string;
+  saslUsers?: string;
+  pdpReferral?: string;
+  idleTimeout: string;
+  logLevel: string;
+  json?: boolean;
+}
+
+/** `user:password` per line; blank lines and # comments are skipped. */
+async function readSaslUsers(file: string): Promise<Record<string, string>> {
+  const users: Record<string, string> = {};
+  for (const [i, raw] of (await readFile(file, 'utf8')).split('\n').entries()) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const at = line.indexOf(':');
+    if (at <= 0) throw new Error(`${file}:${i + 1}: expected user:password`);
+    users[line.slice(0, at)] = line.slice(at + 1);
+  }
+  return users;
+}
+
+function referral(s: string): { fqdn: string; port: number } {
+  const { host, port } = parseHostPort(s);
+  return { fqdn: host, port };
+}
 
 /** `tnc-agent --server-mode`: the embedded reference TNC server (OS IMV; PT-TLS on port 271). */
 export function register(program: Command): void {
@@ -15,10 +49,13 @@ export function register(program: Command): void {
     .option('--key <file>', 'server: PEM private key')
     .option('--ca <file>', 'server: PEM CA that signs client certificates')
     .option('--policy <name>', `server: recommendation policy: ${POLICIES.join(', ')}`, 'default')
+    .option('--sasl-users <file>', 'server: also accept clients without a certificate by SASL PLAIN; file of user:password lines')
+    .option('--pdp-referral <fqdn:port>', 'server: send a TCG PB-PDP-Referral naming this PT-TLS PDP in the first SDATA')
+    .option('--idle-timeout <seconds>', 'server: end a session whose client sends nothing for this long', '120')
     .option('--log-level <n>', 'server: 0 outcomes only, 1 events, 2 messages, 3 wire detail', '1')
     .option('--json', 'server: log JSON lines')
     .addHelpText('after', '\nServer mode example:\n  tnc-agent pki --out lab && tnc-agent --server-mode --listen 127.0.0.1:2710 --cert lab/server.pem --key lab/server.key --ca lab/ca.pem')
-    .action(async (o: { serverMode?: boolean; listen: string; db: string; cert?: string; key?: string; ca?: string; policy: string; logLevel: string; json?: boolean }) => {
+    .action(async (o: ServerFlags) => {
       if (!o.serverMode) {
         program.help();
         return;
@@ -27,7 +64,21 @@ export function register(program: Command): void {
       if (!o.ca) throw new Error('--ca is required: the CA that signs client certificates');
       const log = makeLogger(o);
       const { host, port } = parseHostPort(o.listen);
-      const server = await startLabServer({ host, port, db: o.db, cert: o.cert, key: o.key, ca: o.ca, policy: o.policy as RecommendationPolicy, log });
+      const idle = Number(o.idleTimeout);
+      if (!(idle > 0)) throw new Error(`--idle-timeout takes seconds > 0, not '${o.idleTimeout}'`);
+      const server = await startLabServer({
+        host,
+        port,
+        db: o.db,
+        cert: o.cert,
+        key: o.key,
+        ca: o.ca,
+        policy: o.policy as RecommendationPolicy,
+        log,
+        idleTimeoutMs: idle * 1000,
+        saslUsers: o.saslUsers ? await readSaslUsers(o.saslUsers) : undefined,
+        pdpReferral: o.pdpReferral ? referral(o.pdpReferral) : undefined,
+      });
       log.info('TNC', `PT-TLS server listening on ${host}:${server.port}, policy database '${o.db}'`);
       const stop = () => {
         log.info('TNC', 'stopping');

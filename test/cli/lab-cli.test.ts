@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { labPki } from '../helpers/pki';
+
+// The two real processes a user runs: `tnc-agent --server-mode` and `tnc-agent attest`.
+const bin = join(__dirname, '..', '..', 'bin', 'tnc-agent.js');
+
+test('tnc-agent attest against tnc-agent --server-mode ends in allow (exit 0)', async () => {
+  const pki = await labPki();
+  const dir = mkdtempSync(join(tmpdir(), 'tnc-cli-'));
+  const server = spawn(process.execPath, [bin, '--server-mode', '--listen', '127.0.0.1:0', '--db', join(dir, 'p.db'), '--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let text = '';
+      server.stderr.on('data', (d: Buffer) => {
+        text += d.toString();
+        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(text);
+        if (m) resolve(Number(m[1]));
+      });
+      server.once('exit', (code) => reject(new Error(`server exited ${code}: ${text}`)));
+    });
+    const r = spawnSync(process.execPath, [bin, 'attest', '--server', `127.0.0.1:${port}`, '--cert', pki.files.clientCert, '--key', pki.files.clientKey, '--ca', pki.files.caCert, '--device-id', 'cli-test-device'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /final recommendation is 'allow'/);
+    const down = spawnSync(process.execPath, [bin, 'attest', '--server', '127.0.0.1:1', '--ca', pki.files.caCert, '--device-id', 'x'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(down.status, 1, 'a server that is gone is an error (exit 1)');
+    assert.match(down.stderr, /attestation failed: .*ECONNREFUSED/);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
