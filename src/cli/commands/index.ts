@@ -7,6 +7,10 @@ import { register as server } from './server';
 import { register as attest } from './attest';
 import { register as demo } from './demo';
 import { register as tpm } from './tpm';
+import { register as swima } from './swima';
+import { register as daemon } from './daemon';
+import { register as doctor } from './doctor';
+import { register as db } from './db';
 
 /** Each command module exports `register(program)`; add one line per module. */
-export const commands: ((program: Command) => void)[] = [server, attest, demo, decode, pki, ima, eventlog, tpm];
+export const commands: ((program: Command) => void)[] = [server, attest, demo, decode, pki, ima, eventlog, tpm, daemon, doctor, swima, db];

@@ -82,8 +82,22 @@ CREATE TABLE component_hashes (
   PRIMARY KEY (device, component, algo, seq_no));
 `;
 
+// SWIMA IMV (src/server-emu/policy/swima.ts): the device's inventory as of (epoch, last EID), and the
+// software records of each reported event (sw_events holds one row per EID; an EID may carry several records).
+const V2_SWIMA = `
+CREATE TABLE sw_state (
+  device INTEGER PRIMARY KEY REFERENCES devices(id), epoch INTEGER NOT NULL, last_eid INTEGER NOT NULL, time INTEGER NOT NULL);
+CREATE TABLE sw_inventory (
+  device INTEGER NOT NULL REFERENCES devices(id), sw_id TEXT NOT NULL, source INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (device, sw_id));
+CREATE TABLE sw_event_records (
+  id INTEGER PRIMARY KEY, device INTEGER NOT NULL REFERENCES devices(id), epoch INTEGER NOT NULL, eid INTEGER NOT NULL,
+  action INTEGER NOT NULL, sw_id TEXT NOT NULL);
+CREATE INDEX sw_event_records_device ON sw_event_records(device, epoch, eid);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'policy core and evidence tables', sql: V1_CORE + V1_EVIDENCE },
+  { version: 2, description: 'SWIMA inventory and event records per device', sql: V2_SWIMA },
 ];
 
 /** Brings `db` to the newest schema; refuses a database written by a newer tnc-agent. Returns the version. */

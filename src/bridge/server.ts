@@ -1,0 +1,70 @@
+import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
+import { connect, createServer, Server, Socket } from 'node:net';
+import { dirname } from 'node:path';
+import type { Logger } from '../log';
+import type { Imc } from '../tnccs/types';
+import { BridgeSession, Claims } from './session';
+
+export const DEFAULT_BRIDGE_SOCKET = '/run/tnc-agent/imc.sock';
+
+export interface BridgeServerOptions {
+  /** Unix socket the IF-IMC libraries connect to (they read TNC_AGENT_IMC_SOCKET, default DEFAULT_BRIDGE_SOCKET). */
+  socketPath: string;
+  /** The IMCs the libraries may attach, matched by name (case-insensitive) to the library's IMC name.
+   *  The bridge calls `initialize` on them with the TNC client's IMC ID: give it its own instances. */
+  imcs: Imc[];
+  log: Logger;
+  /** Socket file mode; 0o660 lets the daemon's group and root (charon) connect. */
+  mode?: number;
+}
+
+export interface BridgeServer {
+  readonly socketPath: string;
+  close(): Promise<void>;
+}
+
+/** Serves the IF-IMC bridge (docs/vpn.md) on a Unix socket until closed. */
+export async function startBridgeServer(o: BridgeServerOptions): Promise<BridgeServer> {
+  await mkdir(dirname(o.socketPath), { recursive: true, mode: 0o750 });
+  await removeStaleSocket(o.socketPath);
+  const claims: Claims = new Set();
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    new BridgeSession(socket, o.imcs, claims, o.log);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.socketPath, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  await chmod(o.socketPath, o.mode ?? 0o660);
+  o.log.info('TNC', `IF-IMC bridge listening on ${o.socketPath} for IMCs ${o.imcs.map((i) => `"${i.name}"`).join(', ')}`);
+  return { socketPath: o.socketPath, close: () => closeServer(server, sockets) };
+}
+
+/** A socket file left by a daemon that died is removed; one a live daemon answers on is not. */
+async function removeStaleSocket(path: string): Promise<void> {
+  const st = await lstat(path).catch(() => undefined);
+  if (!st) return;
+  if (!st.isSocket()) throw new Error(`${path} exists and is not a socket`);
+  const live = await new Promise<boolean>((resolve) => {
+    const s = connect(path, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+  if (live) throw new Error(`another daemon is serving the IF-IMC bridge on ${path}`);
+  await unlink(path);
+}
+
+function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    for (const s of sockets) s.destroy();
+  });
+}

@@ -1,0 +1,165 @@
+import type { Socket } from 'node:net';
+import { isDecodeError } from '../protocol/errors';
+import type { Logger } from '../log';
+import { Outbox } from '../tnccs/registry';
+import { ConnectionInfo, ConnectionState, Imc, PaEnvelope, TnccsHost } from '../tnccs/types';
+import { BridgeReply, BridgeRequest, BRIDGE_VERSION, decodeRequest, encodeReply, FLAG_EXCLUSIVE, FrameSplitter, TNC_RESULT } from './protocol';
+
+/** IF-IMC 1.3 TNC_CONNECTION_STATE_* in order (0 = CREATE .. 5 = DELETE). */
+const STATES: readonly ConnectionState[] = ['Create', 'Handshake', 'Allowed', 'Isolated', 'None', 'Delete'];
+/** strongSwan's EAP transport: max PA-TNC message when the TNCC does not tell (docs/protocols.md). */
+export const DEFAULT_EAP_MAX_PA_MESSAGE = 65490;
+
+/** IMC names attached over the bridge right now: one library per IMC at a time. */
+export type Claims = Set<Imc>;
+
+/**
+ * One IF-IMC library (one IMC inside one TNC client) on one socket: maps its relayed IF-IMC calls
+ * onto our Imc object. `TnccsHost.send` queues; the queue for a connection is flushed as SEND frames
+ * at the end of the call about that connection, inside the TNCC's call as IF-IMC requires.
+ */
+export class BridgeSession {
+  private imc?: Imc;
+  private imcId = 0;
+  private readonly conns = new Map<number, ConnectionInfo>();
+  private readonly outbox = new Outbox();
+  private readonly splitter = new FrameSplitter();
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly imcs: readonly Imc[],
+    private readonly claims: Claims,
+    private readonly log: Logger,
+  ) {
+    socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('close', () => void this.queue.then(() => this.detach()));
+    socket.on('error', (e) => log.debug('TNC', `IF-IMC bridge socket error: ${e.message}`));
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      for (const { frame, offset } of this.splitter.push(chunk)) {
+        const req = decodeRequest(frame, offset);
+        this.queue = this.queue.then(() => this.handle(req)).catch((e: Error) => this.fail(e));
+      }
+    } catch (e) {
+      if (!isDecodeError(e)) throw e;
+      this.log.error('TNC', `IF-IMC bridge: malformed frame from the TNC client library: ${e.message}`);
+      this.socket.destroy();
+    }
+  }
+
+  private fail(e: Error): void {
+    this.log.error('TNC', `IF-IMC bridge: ${e.message}`);
+    this.socket.destroy();
+  }
+
+  private reply(r: BridgeReply): void {
+    if (!this.socket.destroyed) this.socket.write(encodeReply(r));
+  }
+
+  private async handle(req: BridgeRequest): Promise<void> {
+    if (this.socket.destroyed) return;
+    if (req.kind === 'hello') return this.hello(req);
+    if (!this.imc) return this.reply({ kind: 'done', result: TNC_RESULT.INVALID_PARAMETER });
+    let result: number;
+    try {
+      result = await this.dispatch(this.imc, req);
+    } catch (e) {
+      this.log.error('IMC', `IMC ${this.imcId} "${this.imc.name}" failed on ${req.kind}: ${(e as Error).message}`);
+      result = TNC_RESULT.OTHER;
+    }
+    if ('connectionId' in req) for (const m of this.outbox.take(req.connectionId)) this.reply(sendFrame(req.connectionId, m));
+    this.reply({ kind: 'done', result });
+  }
+
+  private hello(req: Extract<BridgeRequest, { kind: 'hello' }>): void {
+    const imc = this.imcs.find((i) => i.name.toLowerCase() === req.name.toLowerCase());
+    let refusal: [number, string] | undefined;
+    if (req.version !== BRIDGE_VERSION) refusal = [TNC_RESULT.NO_COMMON_VERSION, `bridge protocol version ${req.version} (this daemon speaks ${BRIDGE_VERSION})`];
+    else if (this.imc) refusal = [TNC_RESULT.ALREADY_INITIALIZED, 'a second HELLO on one socket'];
+    else if (!imc) refusal = [TNC_RESULT.INVALID_PARAMETER, `no IMC named "${req.name}" in this daemon`];
+    else if (this.claims.has(imc)) refusal = [TNC_RESULT.ALREADY_INITIALIZED, `IMC "${imc.name}" is attached by another TNC client library already`];
+    if (refusal || !imc) {
+      this.log.error('TNC', `IF-IMC bridge refused IMC ${req.imcId} "${req.name}": ${refusal?.[1]}`);
+      return this.reply({ kind: 'done', result: refusal?.[0] ?? TNC_RESULT.FATAL });
+    }
+    this.claims.add(imc);
+    this.imc = imc;
+    this.imcId = req.imcId;
+    const host: TnccsHost = { send: (connectionId, msg) => this.outbox.push(connectionId, msg) };
+    imc.initialize(req.imcId, host);
+    this.log.info('TNC', `IMC ${req.imcId} "${imc.name}" attached over the IF-IMC bridge`);
+    this.reply({ kind: 'welcome', version: BRIDGE_VERSION, subscriptions: [...imc.subscriptions] });
+  }
+
+  private async dispatch(imc: Imc, req: Exclude<BridgeRequest, { kind: 'hello' }>): Promise<number> {
+    if (req.kind === 'terminate') {
+      await imc.terminate?.();
+      return TNC_RESULT.SUCCESS;
+    }
+    if (req.kind === 'notify' && req.state === 0) return this.create(imc, req);
+    const conn = this.conns.get(req.connectionId);
+    if (!conn) {
+      this.log.error('IMC', `IMC ${this.imcId} "${imc.name}" has no state for Connection ID ${req.connectionId}`);
+      return TNC_RESULT.INVALID_PARAMETER;
+    }
+    switch (req.kind) {
+      case 'notify':
+        await imc.notifyConnectionChange(conn, STATES[req.state]);
+        if (STATES[req.state] === 'Delete') this.forget(conn.id);
+        return TNC_RESULT.SUCCESS;
+      case 'begin':
+        await imc.beginHandshake(conn.id);
+        return TNC_RESULT.SUCCESS;
+      case 'receive':
+        await imc.receiveMessage(conn.id, envelope(req));
+        return TNC_RESULT.SUCCESS;
+      case 'batchEnding':
+        await imc.batchEnding(conn.id);
+        return TNC_RESULT.SUCCESS;
+    }
+  }
+
+  private async create(imc: Imc, req: Extract<BridgeRequest, { kind: 'notify' }>): Promise<number> {
+    if (this.conns.has(req.connectionId)) return TNC_RESULT.OTHER;
+    const conn: ConnectionInfo = {
+      id: req.connectionId,
+      maxPaMessageSize: req.maxMessageSize || DEFAULT_EAP_MAX_PA_MESSAGE,
+      transport: req.iftProtocol === 'IF-T for TLS' ? 'pt-tls' : 'eap',
+      language: req.language || 'en',
+      log: this.log,
+    };
+    this.conns.set(conn.id, conn);
+    await imc.notifyConnectionChange(conn, 'Create');
+    return TNC_RESULT.SUCCESS;
+  }
+
+  private forget(connectionId: number): void {
+    this.conns.delete(connectionId);
+    this.outbox.drop(connectionId);
+  }
+
+  /** The library went away (TNC client stopped or unloaded us): end its connections' states. */
+  private async detach(): Promise<void> {
+    const imc = this.imc;
+    if (!imc) return;
+    for (const conn of [...this.conns.values()]) {
+      await imc.notifyConnectionChange(conn, 'Delete');
+      this.forget(conn.id);
+    }
+    this.claims.delete(imc);
+    this.imc = undefined;
+    this.log.info('TNC', `IMC ${this.imcId} "${imc.name}" detached from the IF-IMC bridge`);
+  }
+}
+
+function envelope(req: Extract<BridgeRequest, { kind: 'receive' }>): PaEnvelope {
+  // IF-IMC 1.3 ReceiveMessageLong: the source IMV and destination IMC are PB-PA's validator and collector IDs
+  return { type: req.type, collectorId: req.destinationImcId, validatorId: req.sourceImvId, exclusive: (req.flags & FLAG_EXCLUSIVE) !== 0, body: req.body };
+}
+
+function sendFrame(connectionId: number, m: PaEnvelope): BridgeReply {
+  return { kind: 'send', connectionId, flags: m.exclusive ? FLAG_EXCLUSIVE : 0, type: m.type, destinationImvId: m.validatorId, body: m.body };
+}

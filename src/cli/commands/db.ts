@@ -1,0 +1,126 @@
+import type { Command } from 'commander';
+import { createReadStream } from 'node:fs';
+import { opendir, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join, relative } from 'node:path';
+import { decodeImaAscii, decodeImaBinary, decodeImaFields } from '../../measurements/ima';
+import { AttestationStore, type FileHashEntry } from '../../server-emu/policy/attestation';
+import { PolicyStore } from '../../server-emu/policy/store';
+import { workitemTypeName } from '../../server-emu/policy/workitem-types';
+import { ptsBitOf } from '../../server-emu/imvs/attestation/ima-lookup';
+import { recommendationName } from '../../tnccs/types';
+import { orBadInput } from './measurement-file';
+
+/** Regular files under `root` (symlinks are not followed: the IMV applies the UsrMerge links itself). */
+async function* regularFiles(root: string, dir = root): AsyncGenerator<string> {
+  for await (const e of await opendir(dir)) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) yield* regularFiles(root, p);
+    else if (e.isFile()) yield p;
+  }
+}
+
+function hashFile(path: string, algos: string[]): Promise<Buffer[]> {
+  const hashes = algos.map((a) => createHash(a));
+  return new Promise((resolve, reject) => {
+    createReadStream(path)
+      .on('data', (d) => hashes.forEach((h) => h.update(d)))
+      .on('error', reject)
+      .on('end', () => resolve(hashes.map((h) => h.digest())));
+  });
+}
+
+function progress(n: number, done = false): void {
+  process.stderr.write(`\r[CFG] ${n} reference hashes read${done ? '\n' : ''}`);
+}
+
+/** The files of a reference root as they sit on the endpoint (`DIR/usr/bin/ls` → `/usr/bin/ls`). */
+async function fromRoot(root: string, algos: string[]): Promise<FileHashEntry[]> {
+  const out: FileHashEntry[] = [];
+  for await (const p of regularFiles(root)) {
+    const digests = await hashFile(p, algos).catch(() => undefined);
+    if (!digests) continue;
+    algos.forEach((a, i) => out.push({ path: `/${relative(root, p)}`, algo: ptsBitOf(a)!, hash: digests[i] }));
+    if (out.length % 500 < algos.length) progress(out.length);
+  }
+  return out;
+}
+
+/** The file digests of a known-good IMA list (binary or ascii), boot_aggregate left out. */
+function fromImaList(cmd: Command, path: string, buf: Buffer): FileHashEntry[] {
+  // an ascii list starts with the PCR number in digits; a binary one with a little-endian u32
+  const ascii = buf.length > 0 && buf[0] >= 0x30 && buf[0] <= 0x39;
+  const entries = orBadInput(cmd, path, () => (ascii ? decodeImaAscii(buf) : decodeImaBinary(buf)));
+  return orBadInput(cmd, path, () =>
+    entries.slice(1).flatMap((e) => {
+      const f = decodeImaFields(e);
+      const algo = ptsBitOf(f.fileDigest.algorithm);
+      return algo === undefined || !f.path.startsWith('/') ? [] : [{ path: f.path, algo, hash: f.fileDigest.digest }];
+    }),
+  );
+}
+
+interface ImportOptions { db: string; product: string; root?: string; imaList?: string; algo: string }
+
+async function importHashes(cmd: Command, o: ImportOptions): Promise<void> {
+  if (!o.root === !o.imaList) cmd.error('give exactly one of --root DIR and --ima-list FILE', { exitCode: 2 });
+  const algos = o.algo.split(',').map((a) => a.trim());
+  const bad = algos.find((a) => ptsBitOf(a) === undefined);
+  if (bad) cmd.error(`--algo takes sha1, sha256, sha384, sha512, not '${bad}'`, { exitCode: 2 });
+  const entries = o.root ? await fromRoot(o.root, algos) : fromImaList(cmd, o.imaList!, await readFile(o.imaList!));
+  const store = new PolicyStore(o.db);
+  try {
+    const added = new AttestationStore(store).importFileHashes(o.product, entries, (n) => progress(n));
+    progress(entries.length, true);
+    console.log(`imported ${added} new reference hashes (${entries.length} read) for product '${o.product}'`);
+  } finally {
+    store.close();
+  }
+}
+
+type Table = 'sessions' | 'devices' | 'results';
+const time = (t: number): string => new Date(t * 1000).toISOString();
+
+function rows(store: PolicyStore, what: Table): Record<string, unknown>[] {
+  if (what === 'devices') return store.listDevices().map((d) => ({ ...d, created: time(d.created) }));
+  if (what === 'sessions') return store.listSessions().map((s) => ({ ...s, time: time(s.time), rec: recommendationName(s.rec) }));
+  return store.listResults().map((r) => ({ ...r, time: time(r.time), type: workitemTypeName(r.type), rec: recommendationName(r.rec) }));
+}
+
+export function register(program: Command): void {
+  const db = program.command('db').description('the lab server\'s policy database: reference hashes, devices, sessions, results');
+  db.command('import-hashes')
+    .description('import reference file hashes for a product, from a file tree or a known-good IMA list')
+    .requiredOption('--db <path>', 'policy database (created if missing)')
+    .requiredOption('--product <name>', "product as the OS IMV names it, e.g. 'Debian 12 x86_64'")
+    .option('--root <dir>', 'hash every regular file under DIR, as if DIR were /')
+    .option('--ima-list <file>', 'take the file digests of an IMA measurement list (binary or ascii)')
+    .option('--algo <list>', 'hash algorithms for --root, comma-separated', 'sha256')
+    .action(async function (this: Command, o: ImportOptions) {
+      await importHashes(this, o);
+    });
+  const device = db.command('device').description('devices (Device ID = AK key ID)');
+  for (const [verb, trusted] of [['trust', true], ['untrust', false]] as const) {
+    device.command(`${verb} <deviceId>`)
+      .description(`mark a device ${trusted ? '' : 'not '}trusted: its AIK is ${trusted ? '' : 'not '}accepted when its key ID equals the Device ID`)
+      .requiredOption('--db <path>', 'policy database')
+      .action(function (this: Command, id: string, o: { db: string }) {
+        const store = new PolicyStore(o.db);
+        store.setTrusted(id.toLowerCase(), trusted);
+        store.close();
+        console.log(`device ${id.toLowerCase()} is ${trusted ? '' : 'not '}trusted`);
+      });
+  }
+  db.command('show <what>')
+    .description('print sessions, devices or results (newest sessions first)')
+    .requiredOption('--db <path>', 'policy database')
+    .option('--json', 'print JSON')
+    .action(function (this: Command, what: string, o: { db: string; json?: boolean }) {
+      if (!['sessions', 'devices', 'results'].includes(what)) this.error(`show takes sessions, devices or results, not '${what}'`, { exitCode: 2 });
+      const store = new PolicyStore(o.db);
+      const list = rows(store, what as Table);
+      store.close();
+      if (o.json) console.log(JSON.stringify(list, null, 1));
+      else for (const r of list) console.log(Object.values(r).map((v) => (v === null ? '-' : String(v))).join('\t'));
+    });
+}

@@ -1,0 +1,119 @@
+import { digestOf, extend, type BankAlgorithm } from '../../measurements/algorithms';
+import { EV_NO_ACTION, type UntrustedEventLog } from '../../measurements/eventlog';
+import { iterateImaBinary, type ImaEntry } from '../../measurements/ima/binary';
+import { decodeImaFields, imaTemplateHashInput, IMA_NAME_PADDED } from '../../measurements/ima/template';
+import { COMP_QUALIFIER, ITA_COMP, PCR_TRANSFORM, SCE_VALIDATION, type ComponentName, type PcrChange, type UntrustedComponentEvidence } from '../../protocol/pa-tnc/tcg/pts';
+import { VENDOR } from '../../protocol/vendors';
+
+/** protocols.md 6.5: strongSwan's ITA "Linux IMA" component, K + trusted platform = the firmware event log. */
+export const BIOS_COMPONENT: ComponentName = { vendor: VENDOR.ITA, family: 0, qualifier: COMP_QUALIFIER.KERNEL | 0x01, name: ITA_COMP.IMA };
+/** K + operating system = the IMA runtime measurement list. */
+export const IMA_COMPONENT: ComponentName = { vendor: VENDOR.ITA, family: 0, qualifier: COMP_QUALIFIER.KERNEL | 0x02, name: ITA_COMP.IMA };
+
+const IMPLEMENTED_PCRS = 24;
+
+/**
+ * The PCRs of one bank as this IMC's evidence extends them, so each Simple Component Evidence can
+ * carry before/after values and the quote can cover exactly the PCRs the evidence touched.
+ */
+export class EvidencePcrs {
+  private readonly values = new Map<number, Buffer>();
+
+  /** PCR 0 resets to 00..0L after TPM2_Startup at locality L (PFP 10.4.5.3, TPM 2.0 Part 1 17.6.4.4). */
+  constructor(
+    readonly bank: BankAlgorithm,
+    private readonly locality: number,
+  ) {}
+
+  extend(pcr: number, measurement: Buffer): PcrChange {
+    const before = this.values.get(pcr) ?? this.reset(pcr);
+    const after = extend(this.bank, before, measurement);
+    this.values.set(pcr, after);
+    return { before, after };
+  }
+
+  /** PCRs extended so far, ascending. */
+  touched(): number[] {
+    return [...this.values.keys()].sort((a, b) => a - b);
+  }
+
+  value(pcr: number): Buffer | undefined {
+    return this.values.get(pcr);
+  }
+
+  private reset(pcr: number): Buffer {
+    const v = Buffer.alloc(this.bank.size);
+    if (pcr === 0) v[v.length - 1] = this.locality;
+    return v;
+  }
+}
+
+export interface EvidenceContext {
+  readonly pcrs: EvidencePcrs;
+  /** PTS measurement algorithm bit of the bank. */
+  readonly hashBit: number;
+  /** P flag: send PCR before/after values. */
+  readonly pcrInfo: boolean;
+  /** RFC 3339 UTC time of the measurements (strongSwan: the log file's ctime). */
+  readonly time: string;
+}
+
+function evidence(ctx: EvidenceContext, component: ComponentName, pcr: number, measurement: Buffer, policyUri?: string): UntrustedComponentEvidence {
+  const change = ctx.pcrs.extend(pcr, measurement);
+  return {
+    validation: policyUri === undefined ? SCE_VALIDATION.NONE : SCE_VALIDATION.PASSED,
+    depth: 0,
+    component,
+    pcr,
+    hashAlgorithm: ctx.hashBit,
+    // PTS 3.15.1: the measurement is a digest of the bank's own size
+    transform: PCR_TRANSFORM.MATCH,
+    measurementTime: ctx.time,
+    policyUri,
+    pcrChange: ctx.pcrInfo ? change : undefined,
+    measurement,
+  };
+}
+
+/** One evidence per extended event of the firmware log, with its digest in the bank (protocols.md 6.7). */
+export function biosEvidence(log: UntrustedEventLog, ctx: EvidenceContext): { evidence: UntrustedComponentEvidence[]; missing: number } {
+  const out: UntrustedComponentEvidence[] = [];
+  let missing = 0;
+  for (const e of log.events) {
+    // PFP 10.4.5: EV_NO_ACTION events are never extended
+    if (e.type === EV_NO_ACTION || e.pcr >= IMPLEMENTED_PCRS) continue;
+    const digest = e.digests[ctx.pcrs.bank.name];
+    if (digest) out.push(evidence(ctx, BIOS_COMPONENT, e.pcr, digest));
+    else missing++;
+  }
+  return { evidence: out, missing };
+}
+
+const VIOLATION_SHA1 = Buffer.alloc(20);
+
+/**
+ * What the kernel extends into `bank` for one IMA entry (protocols.md 8.3/8.4): the listed SHA-1
+ * template hash in the SHA-1 bank, the bank's hash over the same template data in the others;
+ * a violation (all-zero template hash) is extended as all ones.
+ */
+export function imaBankDigest(e: ImaEntry, bank: BankAlgorithm, scratch = Buffer.alloc(20 + IMA_NAME_PADDED)): Buffer {
+  if (e.templateHash.equals(VIOLATION_SHA1)) return Buffer.alloc(bank.size, 0xff);
+  if (bank.name === 'sha1') return Buffer.from(e.templateHash);
+  if (e.template !== 'ima') return digestOf(bank, e.templateData);
+  const n = imaTemplateHashInput(e.templateData, 0, e.templateData.length, scratch);
+  return digestOf(bank, scratch.subarray(0, n));
+}
+
+/** strongSwan's policy URI: "<algo>:<file name>" (ima-ng and later), the bare name for the legacy `ima` template. */
+function policyUri(e: ImaEntry): string {
+  const f = decodeImaFields(e);
+  return e.template === 'ima' ? f.path : `${f.fileDigest.algorithm}:${f.path}`;
+}
+
+/** One evidence per entry of a binary IMA list (protocols.md 6.7); throws DecodeError on a malformed list. */
+export function imaEvidence(list: Buffer, ctx: EvidenceContext): UntrustedComponentEvidence[] {
+  const out: UntrustedComponentEvidence[] = [];
+  const scratch = Buffer.alloc(20 + IMA_NAME_PADDED);
+  for (const e of iterateImaBinary(list)) out.push(evidence(ctx, IMA_COMPONENT, e.pcr, imaBankDigest(e, ctx.pcrs.bank, scratch), policyUri(e)));
+  return out;
+}

@@ -1,0 +1,140 @@
+import { Agent, AgentState } from '../../imcv/agent';
+import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
+import { swimaError } from '../../protocol/pa-tnc/errors';
+import { IETF_ERROR, PaTncErrorAttr } from '../../protocol/pa-tnc/ietf/pa-tnc-error';
+import { AssessmentResultAttr } from '../../protocol/pa-tnc/ietf/assessment';
+import { attributeSize, PA_MSG_HEADER_LEN } from '../../protocol/pa-tnc/message';
+import type { PaAttribute } from '../../protocol/pa-tnc/registry';
+import { SwimaRequest, SwimaRequestAttr } from '../../protocol/pa-tnc/swima';
+import { PA_SUBTYPE, VENDOR } from '../../protocol/vendors';
+import type { ConnectionInfo, TnccsHost } from '../../tnccs/types';
+import type { SwCollector } from './collector';
+import { DEFAULT_TAG_CREATOR, SwOs, TagCreator } from './sw-id';
+import { swimaResponse, TagSource } from './responses';
+import type { SwimaStore } from './store';
+
+export interface SwimaImcOptions {
+  readonly store: SwimaStore;
+  /** Run one collection pass before each handshake (when no live watcher keeps the store current). */
+  readonly collector?: SwCollector;
+  readonly os: SwOs;
+  readonly creator?: TagCreator;
+  /** strongSwan `imc-swima.subscriptions`: off by default, then requests for one are denied. */
+  readonly subscriptions?: boolean;
+}
+
+interface Subscription {
+  readonly peerId: number;
+  readonly request: SwimaRequest;
+  /** Events subscriptions: the next EID to deliver. */
+  nextEid: number;
+}
+
+interface SwimaImcState extends AgentState {
+  /** RFC 8412 3.7.5: by Subscription ID (= the Request ID that established it). */
+  readonly subscriptions: Map<number, Subscription>;
+}
+
+/**
+ * The SWIMA IMC (RFC 8412 posture collector): answers every SWIMA Request from the event store,
+ * keeps subscriptions when enabled (else "SWIMA Subscription Denied") and fulfils them when the
+ * collector records new events while the connection lasts.
+ */
+export class SwimaImc extends Agent<SwimaImcState, TnccsHost> {
+  readonly name = 'SWIMA';
+  readonly subscriptions = [PA_SUBTYPE.SWIMA];
+  protected readonly role = 'IMC' as const;
+  private readonly live = new Set<SwimaImcState>();
+  private readonly tags: TagSource;
+
+  constructor(private readonly o: SwimaImcOptions) {
+    super();
+    this.tags = { os: o.os, creator: o.creator ?? DEFAULT_TAG_CREATOR };
+  }
+
+  protected createState(conn: ConnectionInfo, port: PaPort): SwimaImcState {
+    const state = { conn, port, subscriptions: new Map<number, Subscription>() };
+    this.live.add(state);
+    return state;
+  }
+
+  protected override deleted(state: SwimaImcState): void {
+    this.live.delete(state);
+  }
+
+  async beginHandshake(connectionId: number): Promise<void> {
+    const state = this.state(connectionId);
+    if (state && this.o.collector) {
+      const n = await this.o.collector.collect();
+      if (n > 0) state.conn.log.info('IMC', `collected ${n} SW ID events, last eid ${this.o.store.lastEid()}`);
+    }
+  }
+
+  protected handle(state: SwimaImcState, msg: ReceivedPa): void {
+    const out: PaAttribute[] = [];
+    for (const a of msg.attributes) {
+      if (SwimaRequestAttr.is(a)) out.push(...this.answer(state, msg.peerId, a.value));
+      else if (AssessmentResultAttr.is(a)) state.conn.log.info('IMC', `assessment result is '${a.value}'`);
+    }
+    if (out.length > 0) state.port.send(PA_SUBTYPE.SWIMA, out, { peerId: msg.peerId });
+  }
+
+  private answer(state: SwimaImcState, peerId: number, req: SwimaRequest): PaAttribute[] {
+    const log = state.conn.log;
+    log.info('IMC', `IMC ${this.id} received ${SwimaRequestAttr.spec.describe!(req)[0]}`);
+    const out: PaAttribute[] = [];
+    if (req.clearSubscriptions) this.clear(state, peerId);
+    if (req.subscribe) {
+      const denied = this.subscribe(state, peerId, req);
+      if (denied) out.push(denied);
+    }
+    const response = swimaResponse(this.o.store, this.tags, { request: req });
+    out.push(this.fitting(state, req.requestId, response));
+    return out;
+  }
+
+  /** RFC 8412 5.16: an answer larger than the IMV can take becomes "SWIMA Response Too Large". */
+  private fitting(state: SwimaImcState, requestId: number, response: PaAttribute): PaAttribute {
+    const max = state.conn.maxPaMessageSize - PA_MSG_HEADER_LEN;
+    const size = attributeSize(response);
+    if (size <= max) return response;
+    state.conn.log.info('IMC', `SWIMA response of ${size} bytes for request ${requestId} exceeds the maximum of ${max} bytes`);
+    return PaTncErrorAttr.make({
+      vendor: VENDOR.IETF,
+      code: IETF_ERROR.SWIMA_RESPONSE_TOO_LARGE,
+      info: { kind: 'swima-response-too-large', requestId, maxAllowedSize: max, description: `response of ${size} bytes is too large` },
+    });
+  }
+
+  private clear(state: SwimaImcState, peerId: number): void {
+    for (const [id, s] of state.subscriptions) {
+      if (s.peerId !== peerId) continue;
+      state.subscriptions.delete(id);
+      state.conn.log.info('IMC', `SWIMA subscription ${id} cleared`);
+    }
+  }
+
+  /** Establishes a subscription; returns the PA-TNC error when it is refused. */
+  private subscribe(state: SwimaImcState, peerId: number, req: SwimaRequest): PaAttribute | undefined {
+    // protocols.md 5.7: strongSwan honours subscriptions only with imc-swima.subscriptions = yes
+    if (!this.o.subscriptions) return swimaError(IETF_ERROR.SWIMA_SUBSCRIPTION_DENIED, req.requestId, 'subscriptions not enabled');
+    if (state.subscriptions.has(req.requestId)) return swimaError(IETF_ERROR.SWIMA_SUBSCRIPTION_ID_REUSE, req.requestId, 'subscription ID already in use');
+    state.subscriptions.set(req.requestId, { peerId, request: req, nextEid: this.o.store.lastEid() + 1 });
+    state.conn.log.info('IMC', `SWIMA subscription ${req.requestId} established`);
+    return undefined;
+  }
+
+  /**
+   * New events were recorded: each subscription of each open connection gets what it asked for
+   * (the inventory, or the events it has not seen), flagged as a subscription fulfilment (RFC 8412 3.7.5).
+   */
+  notifyNewEvents(): void {
+    for (const state of this.live) {
+      for (const [id, s] of state.subscriptions) {
+        const response = swimaResponse(this.o.store, this.tags, { request: s.request, subscriptionId: id, earliestEid: s.nextEid });
+        s.nextEid = this.o.store.lastEid() + 1;
+        state.port.send(PA_SUBTYPE.SWIMA, [this.fitting(state, id, response)], { peerId: s.peerId });
+      }
+    }
+  }
+}

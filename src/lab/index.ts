@@ -1,0 +1,1 @@
+export { assertSoftwareTpm, extendLabEvidence, labEvidencePaths, LabEvidenceRefused, type LabEvidenceSummary } from './lab-evidence';

@@ -1,0 +1,97 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { HASH_ALG } from '../../src/protocol/pa-tnc/tcg/pts';
+import { AttestationStore } from '../../src/server-emu/policy/attestation';
+import { PolicyStore } from '../../src/server-emu/policy/store';
+import { WorkitemType } from '../../src/server-emu/policy/workitem-types';
+import { Recommendation } from '../../src/tnccs/types';
+
+// `tnc-agent db` as a real process on a real SQLite file.
+const ROOT = join(__dirname, '..', '..');
+const VECTORS = join(ROOT, 'test', 'data', 'vectors');
+const dir = mkdtempSync(join(tmpdir(), 'tnc-db-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const PRODUCT = 'Debian 12 x86_64';
+
+function db(dbFile: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'tnc-agent.js'), 'db', ...args, '--db', dbFile], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function lookup(dbFile: string, path: string, algo: number = HASH_ALG.SHA256): string[] {
+  const store = new PolicyStore(dbFile);
+  try {
+    return new AttestationStore(store).referenceHashes(store.getOrCreateProduct(PRODUCT), path, algo).map((h) => h.toString('hex'));
+  } finally {
+    store.close();
+  }
+}
+
+test('import-hashes --root hashes every regular file as if the tree were /, with a progress line', () => {
+  const file = join(dir, 'root.db');
+  const root = join(dir, 'root');
+  mkdirSync(join(root, 'usr', 'bin'), { recursive: true });
+  writeFileSync(join(root, 'usr', 'bin', 'tool'), 'the tool\n');
+  symlinkSync('usr/bin', join(root, 'bin'));
+  const r = db(file, 'import-hashes', '--product', PRODUCT, '--root', root, '--algo', 'sha256,sha1');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /\[CFG\] 2 reference hashes read\n$/);
+  assert.match(r.stdout, /imported 2 new reference hashes/);
+  assert.deepEqual(lookup(file, '/usr/bin/tool'), [createHash('sha256').update('the tool\n').digest('hex')]);
+  assert.deepEqual(lookup(file, '/usr/bin/tool', HASH_ALG.SHA1), [createHash('sha1').update('the tool\n').digest('hex')]);
+  assert.deepEqual(lookup(file, '/bin/tool'), [], 'symlinks are not followed');
+});
+
+test('import-hashes --ima-list takes the file digests of a binary or ascii list, boot_aggregate left out', () => {
+  const file = join(dir, 'ima.db');
+  const expected = JSON.parse(readFileSync(join(VECTORS, 'evidence', 'ima_files.json'), 'utf8')) as { file: string; sha256: string }[];
+  const ascii = db(file, 'import-hashes', '--product', PRODUCT, '--ima-list', join(VECTORS, 'evidence', 'ascii_runtime_measurements'));
+  assert.equal(ascii.status, 0, ascii.stderr);
+  assert.match(ascii.stdout, /imported 4 new reference hashes \(4 read\)/);
+  for (const f of expected) assert.deepEqual(lookup(file, f.file), [f.sha256]);
+  const binary = db(file, 'import-hashes', '--product', PRODUCT, '--ima-list', join(VECTORS, 'evidence', 'binary_runtime_measurements'));
+  assert.match(binary.stdout, /imported 0 new reference hashes \(4 read\)/, 'the same digests, already there');
+  const broken = join(dir, 'broken.bin');
+  writeFileSync(broken, readFileSync(join(VECTORS, 'evidence', 'binary_runtime_measurements')).subarray(0, 100));
+  const bad = db(file, 'import-hashes', '--product', PRODUCT, '--ima-list', broken);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /broken\.bin: .*offset/);
+});
+
+test('the IMA lookup and the component lookup are index searches, not table scans', () => {
+  const raw = new Database(join(dir, 'ima.db'), { readonly: true });
+  const plan = (sql: string) => (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
+  const ima = plan(`SELECT h.hash FROM directories d JOIN files f ON f.dir = d.id JOIN file_hashes h ON h.file = f.id AND h.product = 1 AND h.algo = 1 WHERE d.path = 'x' AND f.name = 'y'`);
+  const comp = plan('SELECT seq_no, pcr, hash FROM component_hashes WHERE device = 1 AND component = 1 AND algo = 1 ORDER BY seq_no');
+  raw.close();
+  for (const p of [ima, comp]) assert.doesNotMatch(p, /SCAN (d|f|h|component_hashes|directories|files|file_hashes)\b/, p);
+});
+
+test('device trust/untrust and show devices|sessions|results, as text and JSON', () => {
+  const file = join(dir, 'show.db');
+  const id = 'AF61115643F343BB6D36373DB32C73A70DDB277B';
+  assert.equal(db(file, 'device', 'trust', id).status, 0);
+  let devices = JSON.parse(db(file, 'show', 'devices', '--json').stdout) as { value: string; trusted: boolean }[];
+  assert.deepEqual(devices.map((d) => [d.value, d.trusted]), [[id.toLowerCase(), true]]);
+  db(file, 'device', 'untrust', id);
+  devices = JSON.parse(db(file, 'show', 'devices', '--json').stdout);
+  assert.equal(devices[0].trusted, false);
+  const store = new PolicyStore(file);
+  store.addEnforcement(WorkitemType.TPMRA, 'BI');
+  const session = store.startSession(1, 'client', id.toLowerCase(), PRODUCT);
+  const [w] = store.createWorkitems(session);
+  store.setWorkitemResult(w.id, Recommendation.NO_ACCESS, 'AIK public key is not trusted');
+  store.stopSession(session);
+  store.close();
+  const results = JSON.parse(db(file, 'show', 'results', '--json').stdout) as { type: string; rec: string; result: string }[];
+  assert.deepEqual(results.map((r) => [r.type, r.rec, r.result]), [['TPMRA', 'no access', 'AIK public key is not trusted']]);
+  const sessions = db(file, 'show', 'sessions');
+  assert.match(sessions.stdout, new RegExp(`^${session}\\t.*\\t${id.toLowerCase()}\\t${PRODUCT}\\tno access$`, 'm'));
+  assert.equal(db(file, 'show', 'everything').status, 2);
+});

@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger, MemorySink } from '../../src/log';
+import { hashAlgInfo, HASH_ALG, SimpleComponentEvidenceAttr, SimpleEvidenceFinalAttr, TpmVersionInfoAttr, type UntrustedComponentEvidence, type UntrustedEvidenceFinal } from '../../src/protocol/pa-tnc/tcg/pts';
+import { SymlinksAttr } from '../../src/protocol/pa-tnc/ita';
+import { PolicyStore } from '../../src/server-emu/policy/store';
+import { AttestationStore } from '../../src/server-emu/policy/attestation';
+import { EvidenceChecker } from '../../src/server-emu/imvs/attestation/evidence';
+import { TPM_ALG_OF_PTS, verifyPtsQuote } from '../../src/server-emu/imvs/attestation/quote';
+import { logHexDump, readLog, VECTORS, vectorAttributes } from '../protocol/pts-swima-util';
+
+// strongSwan 5.9.14's own attestation, re-verified offline: its IMC's evidence (09 CDATA), the DH
+// values its IMV logged, the AK from evidence/. Our verifier must reach strongSwan's verdict.
+const log = readLog('server.log');
+const evidenceAttrs = vectorAttributes('09-client_to_server-CDATA.bin');
+const sces = evidenceAttrs.filter((a) => SimpleComponentEvidenceAttr.is(a)).map((a) => a.value as UntrustedComponentEvidence);
+const final = evidenceAttrs.find((a) => SimpleEvidenceFinalAttr.is(a))!.value as UntrustedEvidenceFinal;
+const symlinks = evidenceAttrs.find((a) => SymlinksAttr.is(a))!.value as { symlink: string; target: string }[];
+const version = vectorAttributes('07-client_to_server-CDATA.bin').find((a) => TpmVersionInfoAttr.is(a))!.value as { tpm2?: { locality: number } };
+const ak = createPublicKey({ key: readFileSync(join(VECTORS, 'evidence', 'ak.pub.der')), format: 'der', type: 'spki' });
+const secret = logHexDump(log, 'secret assessment value');
+const bank = hashAlgInfo(HASH_ALG.SHA256)!;
+const DEVICE = 'af61115643f343bb6d36373db32c73a70ddb277b';
+const PRODUCT = 'Debian 12 x86_64';
+
+function referenceStore(override?: { path: string; hash: string }): { store: PolicyStore; att: AttestationStore } {
+  const store = new PolicyStore(':memory:');
+  const att = new AttestationStore(store);
+  const files = JSON.parse(readFileSync(join(VECTORS, 'evidence', 'ima_files.json'), 'utf8')) as { file: string; sha256: string }[];
+  att.importFileHashes(PRODUCT, files.map((f) => ({ path: f.file, algo: HASH_ALG.SHA256, hash: Buffer.from(f.file === override?.path ? override.hash : f.sha256, 'hex') })));
+  store.getOrCreateDevice(DEVICE, PRODUCT);
+  return { store, att };
+}
+
+function check(att: AttestationStore, store: PolicyStore, evidence = sces, nonce = secret) {
+  const sink = new MemorySink();
+  const checker = new EvidenceChecker({
+    store: att, deviceId: store.findDevice(DEVICE)!.id, productId: store.getOrCreateProduct(PRODUCT), bank,
+    locality: version.tpm2!.locality, symlinks, requested: { bios: true, ima: true }, log: new Logger(2, 'text', sink),
+  });
+  for (const e of evidence) checker.add(e);
+  const summary = checker.finish();
+  const quote = verifyPtsQuote(final, ak, nonce, TPM_ALG_OF_PTS.get(bank.bit)!, summary.pcrs.selected());
+  if (quote.ok && summary.failures.length === 0) checker.commitRegistrations();
+  return { summary, quote, lines: sink.lines };
+}
+
+test('strongSwan\'s evidence verifies: registered on first contact, then checked, as its IMV logged', () => {
+  const { store, att } = referenceStore();
+  const first = check(att, store);
+  assert.deepEqual(first.quote, { ok: true });
+  assert.deepEqual(first.summary.failures, []);
+  assert.equal(first.summary.imaText, 'registered IMA boot aggregate evidence measurement; processed 4 IMA file evidence measurements: 4 ok, 0 unknown, 0 differ, 0 failed');
+  assert.equal(first.summary.biosText, 'registered 14 BIOS evidence measurements');
+  for (const line of ['[PTS] TPM 2.0 - locality indicator set to 3', '[PTS] registering 14 BIOS evidence measurements', '[PTS] boot aggregate computed over PCR0..PCR9 is correct']) {
+    assert.ok(first.lines.includes(line), line);
+  }
+  // strongSwan's composite covered PCR 0-10; ours must be the same values
+  const composite = Buffer.concat([...first.summary.pcrs.selected().values()]);
+  assert.equal(composite.toString('hex'), logHexDump(log, 'constructed PCR Composite').toString('hex'));
+  const second = check(att, store);
+  assert.deepEqual([second.quote, second.summary.failures], [{ ok: true }, []]);
+  assert.equal(second.summary.biosText, '14 BIOS evidence measurements are ok');
+  assert.equal(second.summary.imaText, 'processed 4 IMA file evidence measurements: 4 ok, 0 unknown, 0 differ, 0 failed');
+  assert.ok(second.lines.includes('[PTS] checking boot aggregate evidence measurement'));
+  store.close();
+});
+
+test('a file whose reference hash differs fails; one without a reference is unknown, logged as strongSwan does, and no failure', () => {
+  const { store, att } = referenceStore({ path: '/usr/bin/ls', hash: '00'.repeat(32) });
+  const differ = check(att, store);
+  assert.match(differ.summary.imaText!, /3 ok, 0 unknown, 1 differ, 0 failed/);
+  assert.ok(differ.summary.failures.some((f) => f.includes('differ from the reference hashes: /usr/bin/ls')));
+  store.close();
+  const empty = new PolicyStore(':memory:');
+  empty.getOrCreateDevice(DEVICE, PRODUCT);
+  const unknown = check(new AttestationStore(empty), empty);
+  assert.match(unknown.summary.imaText!, /0 ok, 4 unknown, 0 differ, 0 failed/);
+  assert.ok(unknown.lines.some((l) => /^\[PTS\] ([0-9a-f]{2}:){31}[0-9a-f]{2} for '\/usr\/bin\/bash' not found$/.test(l)));
+  assert.deepEqual(unknown.summary.failures, []);
+  empty.close();
+});
+
+test('tampered evidence: an IMA entry that does not replay, a forged boot aggregate, another nonce', () => {
+  const { store, att } = referenceStore();
+  const flip = (e: UntrustedComponentEvidence): UntrustedComponentEvidence => {
+    const m = Buffer.from(e.measurement);
+    m[0] ^= 1;
+    return { ...e, measurement: m, pcrChange: undefined };
+  };
+  const lastIma = sces.length - 1;
+  const replay = check(att, store, sces.map((e, i) => (i === lastIma ? flip(e) : e)));
+  assert.deepEqual(replay.quote, { ok: false, reason: 'the evidence does not replay to the quoted PCR values (PCR composite digest differs)' });
+  const baIndex = sces.findIndex((e) => e.policyUri === 'sha256:boot_aggregate');
+  const forged = check(att, store, sces.map((e, i) => (i === baIndex ? flip(e) : e)));
+  assert.ok(forged.summary.failures.includes('boot aggregate computed over PCR0..PCR9 does not match the boot_aggregate measurement'));
+  const stale = check(att, store, sces, Buffer.alloc(32, 7));
+  assert.equal(stale.quote.ok, false);
+  assert.match((stale.quote as { reason: string }).reason, /signature verification failed/);
+  // nothing was registered from evidence that did not verify
+  assert.equal(att.componentHashes(store.findDevice(DEVICE)!.id, att.componentId(0x902a, 3, 0x21)!, HASH_ALG.SHA256).length, 0);
+  store.close();
+});

@@ -1,0 +1,49 @@
+# Runs inside the QEMU guest (scripts/vm/run-vm.sh): the agent on a real kernel. From $VM_XFER/env:
+#   PROJECT  this checkout (the guest sees the host's root at the same paths)
+#   SERVER   the lab server as the guest reaches it (10.0.2.2:PORT = the host's 127.0.0.1:PORT)
+#   PKI      lab PKI dir (ca.pem, client.pem, client.key), SERVERNAME the server certificate's CN
+#   TSX_CACHE  tar of tsx's compile cache, made on the host (saves ~10 s per agent start under TCG)
+#   ATTEST_ARGS  extra `tnc-agent attest` options (the attestation step)
+# $VM_XFER/probe.sh is executed before the first attestation. Where $VM_XFER/second-boot exists
+# (tested without opening it, so IMA does not measure it) `tnc-agent eventlog` is not run again (it
+# took its turn on the first boot: ~10 s under TCG), and after the first attestation the guest
+# rewrites the probe, runs it again (IMA re-measures a written file) and attests again ("attest-changed").
+# Writes into $VM_XFER/out: one <step>.json, .err and .rc per agent command, then the evidence
+# (event log, IMA lists, PCRs) for the host to check and to keep as artefacts on failure.
+OUT="$VM_XFER/out"
+EVENTLOG=/sys/kernel/security/tpm0/binary_bios_measurements
+IMA=/sys/kernel/security/ima
+mkdir -p "$OUT"
+echo "start $(cut -d' ' -f1 /proc/uptime)" > "$OUT/steps"
+tar -xf "$TSX_CACHE" -C /var/tmp   # /var/tmp is tmpfs: IMA's tcb policy does not measure it
+# run every program the evidence step uses once now, so IMA measures them before the copy
+tpm2_pcrread sha256:0 > /dev/null
+cat /dev/null
+"$VM_XFER/probe.sh" > "$OUT/probe.txt"
+
+step() {   # step NAME ARGS...: one tnc-agent command
+  name=$1; shift
+  start=$(cut -d' ' -f1 /proc/uptime)
+  node "$PROJECT/bin/tnc-agent.js" "$@" > "$OUT/$name.json" 2> "$OUT/$name.err"
+  echo $? > "$OUT/$name.rc"
+  echo "$name $start $(cut -d' ' -f1 /proc/uptime)" >> "$OUT/steps"   # guest uptime before, after
+}
+[ -e "$VM_XFER/second-boot" ] || step eventlog eventlog --json
+step ima ima --bank sha256 --eventlog "$EVENTLOG" --json
+attest() {
+  # shellcheck disable=SC2086 # ATTEST_ARGS is a list of options
+  step "$1" attest --server "$SERVER" --servername "$SERVERNAME" --ca "$PKI/ca.pem" \
+    --cert "$PKI/client.pem" --key "$PKI/client.key" --log-level 2 --json $ATTEST_ARGS
+}
+attest attest
+if [ -e "$VM_XFER/second-boot" ]; then
+  echo "echo changed in boot $(cat /proc/sys/kernel/random/boot_id)" >> "$VM_XFER/probe.sh"
+  "$VM_XFER/probe.sh" >> "$OUT/probe.txt"
+  attest attest-changed
+fi
+
+# evidence: the IMA list, then at once the PCRs (nothing runs in between that IMA would measure)
+cat "$EVENTLOG" > "$OUT/binary_bios_measurements"
+cat "$IMA/binary_runtime_measurements" > "$OUT/binary_runtime_measurements"
+tpm2_pcrread sha1:0,1,2,3,4,5,6,7,8,9,10+sha256:0,1,2,3,4,5,6,7,8,9,10 > "$OUT/pcrs.txt"
+cat "$IMA/ascii_runtime_measurements" > "$OUT/ascii_runtime_measurements"

@@ -1,0 +1,146 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeLabPki, type LabPki } from '../../src/cli/commands/pki';
+import { decodeImaBinary, decodeImaFields, replayImaEntries, checkBootAggregate } from '../../src/measurements/ima';
+import { decodeEventLog, replayEventLog } from '../../src/measurements/eventlog';
+import { comparePcrs, parsePcrRead, type PcrValues } from '../../src/measurements/pcrs';
+import {
+  bootGuest, guestText, packTsxCache, qemuUnavailable, saveArtifacts, startServer, type Firmware, type GuestRun, type ServerProcess,
+} from './vm';
+import { ATTESTATION, type AttestOutcome } from './attestation-step';
+
+// The agent on a real kernel: a QEMU guest (Debian's kernel, IMA tcb policy, TPM 2.0 on swtpm, the
+// host's root read-only over 9p) runs `tnc-agent` against `tnc-agent --server-mode` on the host.
+// Per firmware two boots on one TPM: boot 1 is the first run; boot 2 attests, then changes and
+// runs a probe file and attests again. Nothing here is recorded: every value comes from the guest.
+const FIRMWARES: Firmware[] = ['seabios', 'ovmf'];
+const unavailable = qemuUnavailable();
+if (unavailable) console.log(`SKIP system test: QEMU cannot run here: ${unavailable}`);
+
+const PROBE_V1 = '#!/bin/sh\necho probe v1\n';
+const dir = mkdtempSync('/tmp/tnc-system-');   // under /tmp: the guest sees it (read-only)
+let pki: LabPki;
+let server: ServerProcess;
+
+before(async () => {
+  if (unavailable) return;
+  pki = await makeLabPki({ out: join(dir, 'pki'), serverCn: 'tnc-server', clientCn: 'guest.lab', days: 2 });
+  server = await startServer({ db: join(dir, 'policy.db'), pki: pki.files, tmpdir: join(dir, 'tsx'), extraArgs: ATTESTATION?.serverArgs ?? [] });
+  packTsxCache(join(dir, 'tsx'), join(dir, 'tsx-cache.tar'));
+});
+after(async () => {
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+const json = <T>(run: GuestRun, step: string): T => JSON.parse(guestText(run, `${step}.json`)) as T;
+
+async function boot(firmware: Firmware, n: 1 | 2): Promise<GuestRun> {
+  const xfer = join(dir, firmware);   // the same exchange dir for both boots: same paths in IMA
+  rmSync(join(xfer, 'out'), { recursive: true, force: true });
+  rmSync(join(xfer, 'second-boot'), { force: true });
+  const run = await bootGuest({
+    firmware, xfer, tpmState: join(dir, `tpm-${firmware}`),
+    env: {
+      PROJECT: join(__dirname, '..', '..'), SERVER: `10.0.2.2:${server.port}`, PKI: pki.dir, SERVERNAME: pki.serverCn,
+      TSX_CACHE: join(dir, 'tsx-cache.tar'), ATTEST_ARGS: (ATTESTATION?.agentArgs ?? []).join(' '),
+    },
+    setup: (x) => {
+      writeFileSync(join(x, 'probe.sh'), PROBE_V1);
+      chmodSync(join(x, 'probe.sh'), 0o755);
+      if (n === 2) writeFileSync(join(x, 'second-boot'), '');
+    },
+  });
+  console.log(`# ${firmware} boot ${n}: ${run.log.trim().split('\n').pop()}`);
+  return run;
+}
+
+/** Runs `checks` on a boot's results; on failure keeps the guest's evidence under artifacts/. */
+async function checked<T>(run: GuestRun, name: string, checks: () => T | Promise<T>): Promise<T> {
+  try {
+    assert.equal(run.rc, 0, `the guest script failed (${run.rc}): ${run.log}`);
+    return await checks();
+  } catch (e) {
+    console.log(`# evidence of the failed boot kept in ${saveArtifacts(run, name, server.log())}`);
+    throw e;
+  }
+}
+
+/** The firmware's event log replays to the TPM's PCRs (and `tnc-agent eventlog` read it, on boot 1). */
+function checkEventLog(run: GuestRun, firmware: Firmware, pcrs: PcrValues, firstBoot: boolean): PcrValues {
+  const log = decodeEventLog(readFileSync(join(run.xfer, 'out', 'binary_bios_measurements')));
+  if (firstBoot) {   // `tnc-agent eventlog` runs on the first boot only
+    assert.equal(guestText(run, 'eventlog.rc').trim(), '0', guestText(run, 'eventlog.err'));
+    assert.equal(json<{ events: unknown[] }>(run, 'eventlog').events.length, log.events.length);
+  }
+  const efi = log.events.filter((e) => e.typeName.startsWith('EV_EFI_')).length;
+  // SeaBIOS writes BIOS-style events only, OVMF a UEFI log with EV_EFI_* events
+  if (firmware === 'ovmf') assert.ok(efi > 0, 'OVMF log without EV_EFI_* events');
+  else assert.equal(efi, 0, 'SeaBIOS log with EV_EFI_* events');
+  const replayed = replayEventLog(log).pcrs;
+  const { mismatches, banksCompared } = comparePcrs(replayed, pcrs, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(banksCompared.sort(), ['sha1', 'sha256']);
+  assert.deepEqual(mismatches.map((m) => m.reason), []);
+  return replayed;
+}
+
+/** The IMA list replays to PCR 10, its boot_aggregate verifies, the probe is listed with its digest(s). */
+async function checkIma(run: GuestRun, pcrs: PcrValues, firmwarePcrs: PcrValues, probes: string[]): Promise<string> {
+  assert.equal(guestText(run, 'ima.rc').trim(), '0', guestText(run, 'ima.err'));
+  const entries = decodeImaBinary(readFileSync(join(run.xfer, 'out', 'binary_runtime_measurements')));
+  const replay = await replayImaEntries(entries, { banks: ['sha1', 'sha256'] });
+  assert.equal(replay.templateHashMismatches, 0);
+  assert.deepEqual(comparePcrs(replay.pcrs, pcrs, [10]).mismatches.map((m) => m.reason), []);
+  const aggregate = checkBootAggregate(entries[0], firmwarePcrs);
+  assert.ok(aggregate.ok, aggregate.reason);
+  const fromAgent = json<{ bootAggregateCheck: { ok: boolean; listed: string } }>(run, 'ima');
+  assert.deepEqual([fromAgent.bootAggregateCheck.ok, fromAgent.bootAggregateCheck.listed], [true, aggregate.listed]);
+  const probePath = join(run.xfer, 'probe.sh');
+  const listed = entries.map(decodeImaFields).filter((f) => f.path === probePath).map((f) => f.fileDigest.digest.toString('hex'));
+  assert.deepEqual(listed, probes, `IMA entries for ${probePath}`);
+  return aggregate.listed;
+}
+
+async function checkBoot(run: GuestRun, firmware: Firmware, probes: string[], firstBoot: boolean): Promise<string> {
+  const pcrs = parsePcrRead(guestText(run, 'pcrs.txt'));
+  const firmwarePcrs = checkEventLog(run, firmware, pcrs, firstBoot);
+  return checkIma(run, pcrs, firmwarePcrs, probes);
+}
+
+function outcome(run: GuestRun, step: string): AttestOutcome {
+  const rc = guestText(run, `${step}.rc`).trim();
+  assert.match(rc, /^[034]$/, `tnc-agent attest exited ${rc}: ${guestText(run, `${step}.err`)}`);
+  return json<AttestOutcome>(run, step);
+}
+
+for (const firmware of FIRMWARES) {
+  describe(`the agent in a QEMU guest booted by ${firmware}`, { skip: unavailable }, () => {
+    let first: GuestRun;
+    let firstAggregate: string;
+    test('first boot: event log, IMA list and boot_aggregate verify against the TPM; attest', async () => {
+      first = await boot(firmware, 1);
+      firstAggregate = await checked(first, `${firmware}-boot1`, async () => {
+        const aggregate = await checkBoot(first, firmware, [sha256(PROBE_V1)], true);
+        if (ATTESTATION) ATTESTATION.checkFirstRun(outcome(first, 'attest'));
+        else assert.equal(outcome(first, 'attest').access, 'allow');
+        return aggregate;
+      });
+    });
+    test('second boot: boot_aggregate verifies again; a changed probe is re-measured and attested', async () => {
+      if (ATTESTATION) await ATTESTATION.learn(join(first.xfer, 'out'), server);
+      const run = await boot(firmware, 2);
+      await checked(run, `${firmware}-boot2`, async () => {
+        const changed = readFileSync(join(run.xfer, 'probe.sh'));
+        const aggregate = await checkBoot(run, firmware, [sha256(PROBE_V1), sha256(changed)], false);
+        console.log(`# ${firmware}: boot_aggregate ${aggregate === firstAggregate ? 'the same as' : 'new, differs from'} boot 1's`);
+        const [before, afterChange] = [outcome(run, 'attest'), outcome(run, 'attest-changed')];
+        if (ATTESTATION) ATTESTATION.checkSecondBoot(before, afterChange, join(run.xfer, 'probe.sh'), server.log());
+        else assert.deepEqual([before.access, afterChange.access], ['allow', 'allow']);
+      });
+    });
+  });
+}
