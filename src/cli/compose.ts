@@ -11,6 +11,11 @@ import { FinalVerdict, TnccsServer } from '../server-emu/server';
 import { PolicyStore } from '../server-emu/policy/store';
 import type { RecommendationPolicy } from '../server-emu/policy/merge';
 import type { Imc, Imv } from '../tnccs/types';
+import { SwimaImc, type SwimaImcOptions } from '../imcs/swima/swima-imc';
+import { AttestationImc, type AttestationImcOptions } from '../imcs/attestation';
+import { SwimaImv } from '../server-emu/imvs/swima/swima-imv';
+import { SwimaPolicy } from '../server-emu/policy/swima';
+import { AttestationImv, type AttestationImvOptions } from '../server-emu/imvs/attestation';
 import { PbPdpReferralMsg } from '../protocol/pb-tnc/tcg';
 import '../protocol';
 
@@ -34,7 +39,9 @@ export interface LabServerOptions extends TlsFiles {
   /** Advertise this PDP (FQDN:port, PT-TLS) in a TCG PB-PDP-Referral in the first SDATA. */
   pdpReferral?: { fqdn: string; port: number };
   onVerdict?: (v: FinalVerdict | undefined) => void;
-  /** IMVs besides the OS IMV (SWIMA, Attestation), made with the server's session manager. */
+  /** The SWIMA and Attestation IMVs, when wanted (the OS IMV always runs). */
+  verifiers?: { swima?: boolean; attestation?: AttestationImvOptions };
+  /** Further IMVs (tests), made with the server's session manager. */
   moreImvs?: (sessions: SessionManager) => Imv[];
 }
 
@@ -51,6 +58,8 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
   const sessions = new SessionManager(store);
   const imvs = new ImvManager();
   imvs.add(new OsImv(sessions));
+  if (o.verifiers?.swima) imvs.add(new SwimaImv(sessions, SwimaPolicy.of(store)));
+  if (o.verifiers?.attestation) imvs.add(new AttestationImv(sessions, o.verifiers.attestation));
   for (const imv of o.moreImvs?.(sessions) ?? []) imvs.add(imv);
   const pdpReferral = o.pdpReferral && PbPdpReferralMsg.make({ kind: 'fqdn', protocol: 0, port: o.pdpReferral.port, fqdn: o.pdpReferral.fqdn });
   const tnccs = new TnccsServer(imvs, { policy: o.policy, log: o.log, pdpReferral });
@@ -100,7 +109,9 @@ export interface AttestOptions extends TlsFiles {
   os: OsSources;
   /** SASL PLAIN credentials, for a server that does not take a client certificate. */
   sasl?: { user: string; password: string };
-  /** IMCs besides the OS IMC (SWIMA, Attestation). */
+  /** The SWIMA and Attestation IMCs, when wanted (the OS IMC always runs). */
+  collectors?: { swima?: SwimaImcOptions; attestation?: AttestationImcOptions };
+  /** Further IMCs (tests). */
   moreImcs?: Imc[];
 }
 
@@ -108,9 +119,16 @@ export async function attest(o: AttestOptions): Promise<HandshakeOutcome> {
   const pem = await readPem(o);
   const imcs = new ImcManager();
   imcs.add(new OsImc(o.os));
+  if (o.collectors?.swima) imcs.add(new SwimaImc(o.collectors.swima));
+  const attestation = o.collectors?.attestation && new AttestationImc(o.collectors.attestation);
+  if (attestation) imcs.add(attestation);
   for (const imc of o.moreImcs ?? []) imcs.add(imc);
   const channel = await connectPtTls({ host: o.host, port: o.port, servername: o.servername, cert: pem.cert, key: pem.key, ca: pem.ca, sasl: o.sasl, log: o.log });
-  return runClientHandshake(imcs, channel, { connectionId: 1, language: o.language, log: o.log });
+  try {
+    return await runClientHandshake(imcs, channel, { connectionId: 1, language: o.language, log: o.log });
+  } finally {
+    await attestation?.terminate();
+  }
 }
 
 async function readPem(o: TlsFiles): Promise<{ cert?: string; key?: string; ca: string }> {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Logger, type LogSink } from '../log';
 import { attest } from '../cli/compose';
 import { hostOsSources } from '../imcs/os/host-report';
+import { procPaths } from '../imcs/os/facts';
 import type { OsSources } from '../imcs/os/os-imc';
 import { evaluationName, type Imc } from '../tnccs/types';
 import { loadConfig, type AgentConfig } from './config';
@@ -181,7 +182,6 @@ export class Daemon {
 
 /** Fresh OS sources per attestation, so that an installed package shows in the next report. */
 function osSources(c: AgentConfig): OsSources {
-  const p = c.os.procRoot;
   return hostOsSources({
     defaultPassword: c.os.defaultPassword,
     deviceId: c.os.deviceId,
@@ -189,10 +189,7 @@ function osSources(c: AgentConfig): OsSources {
       osRelease: c.os.osRelease,
       dpkgStatus: c.os.dpkgStatus,
       machineId: c.os.machineId,
-      ipv4Forward: `${p}/sys/net/ipv4/ip_forward`,
-      ipv6Forward: `${p}/sys/net/ipv6/conf/all/forwarding`,
-      procStat: `${p}/stat`,
-      uptime: `${p}/uptime`,
+      ...procPaths(c.os.procRoot),
     },
   });
 }

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AttestationImc, akDeviceId } from '../../src/imcs/attestation';
-import { ptsSecret } from '../../src/imcs/attestation/dh';
+import { ptsSecret } from '../../src/imcv/pts/dh';
 import { extendLabEvidence, labEvidencePaths } from '../../src/lab';
 import { decodeEventLog, replayEventLog } from '../../src/measurements/eventlog';
 import { replayImaList } from '../../src/measurements/ima';

@@ -48,7 +48,7 @@ async function lab(name: string, argument: string): Promise<Lab> {
     host: '127.0.0.1', port: 0, db, cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert, policy: 'default',
     log: new Logger(2, 'text', l.log), idleTimeoutMs: 2000,
     moreImvs: (sessions) => {
-      l.policy = SwimaPolicy.open(db, sessions.store);
+      l.policy = SwimaPolicy.of(sessions.store);
       return [new SwimaImv(sessions, l.policy)];
     },
   });
@@ -78,7 +78,6 @@ before(async () => {
 });
 after(async () => {
   await ids.server.close();
-  ids.policy?.close();
 });
 
 test('first handshake: the whole inventory; second: only the new events; an epoch change starts over', async () => {
@@ -151,6 +150,5 @@ test('subscriptions: denied as in the seed when not enabled, established when en
     granted.store.close();
   } finally {
     await subs.server.close();
-    subs.policy?.close();
   }
 });

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { ATTEST_EXIT, makeLogger, parseHostPort } from '../common';
 import { attest } from '../compose';
+import { openCollectors } from '../agent-collectors';
 import { hostOsSources } from '../../imcs/os/host-report';
+import { procPaths } from '../../imcs/os/facts';
 import type { HandshakeOutcome } from '../../tnccs-client/client';
 import { evaluationName } from '../../tnccs/types';
 
@@ -18,6 +20,14 @@ interface AttestFlags {
   procRoot?: string;
   dpkgStatus?: string;
   saslUser?: string;
+  swima: boolean;
+  swimaStore: string;
+  dpkgRoot: string;
+  tcti?: string;
+  akHandle: string;
+  imaList: string;
+  eventLog: string;
+  labEvidence?: string;
   logLevel: string;
   json?: boolean;
 }
@@ -49,6 +59,14 @@ export function register(program: Command): void {
     .option('--os-release <file>', 'os-release file to read', '/etc/os-release')
     .option('--proc-root <dir>', 'where /proc is mounted', '/proc')
     .option('--dpkg-status <file>', 'dpkg status database', '/var/lib/dpkg/status')
+    .option('--no-swima', 'do not run the SWIMA IMC (software inventory and events)')
+    .option('--swima-store <file>', 'SWIMA event store (SQLite)', '/var/lib/tnc-agent/swima.db')
+    .option('--dpkg-root <dir>', 'root of the dpkg database the SWIMA IMC reads', '/')
+    .option('--tcti <tcti>', 'run the Attestation IMC with this TPM, e.g. device:/dev/tpmrm0 or swtpm:host=127.0.0.1,port=2321')
+    .option('--ak-handle <handle>', 'persistent handle of the attestation key (tnc-agent tpm provision makes one)', '0x81010003')
+    .option('--ima-list <file>', 'IMA measurement list', '/sys/kernel/security/ima/binary_runtime_measurements')
+    .option('--event-log <file>', 'firmware event log', '/sys/kernel/security/tpm0/binary_bios_measurements')
+    .option('--lab-evidence <dir>', 'lab only: extend a software TPM with the recorded binary_bios_measurements and binary_runtime_measurements in DIR, then attest with them')
     .option('--sasl-user <name>', 'authenticate by SASL PLAIN (password from $TNC_SASL_PASSWORD) instead of a certificate')
     .option('--log-level <n>', '0 outcomes only, 1 events, 2 messages, 3 wire detail', '1')
     .option('--json', 'log and print the result as JSON lines')
@@ -60,14 +78,20 @@ Example: tnc-agent attest --server 127.0.0.1:2710 --cert lab/client.pem --key la
       if (!f.ca) throw new Error('--ca is required: the CA that signs the server certificate');
       const log = makeLogger(f);
       const { host, port } = parseHostPort(f.server);
-      const os = hostOsSources({
-        defaultPassword: f.defaultPassword ?? false,
-        deviceId: f.deviceId,
-        paths: { osRelease: f.osRelease, dpkgStatus: f.dpkgStatus, ...procPaths(f.procRoot ?? '/proc') },
-      });
+      const sasl = saslFrom(f);
       let outcome: HandshakeOutcome;
       try {
-        outcome = await attest({ host, port, cert: f.cert, key: f.key, ca: f.ca, servername: f.servername, language: f.language, log, os, sasl: saslFrom(f) });
+        const collectors = await openCollectors({ ...f, akHandle: Number(f.akHandle) }, log);
+        const os = hostOsSources({
+          defaultPassword: f.defaultPassword ?? false,
+          deviceId: f.deviceId ?? collectors.deviceId,
+          paths: { osRelease: f.osRelease, dpkgStatus: f.dpkgStatus, ...procPaths(f.procRoot ?? '/proc') },
+        });
+        try {
+          outcome = await attest({ host, port, cert: f.cert, key: f.key, ca: f.ca, servername: f.servername, language: f.language, log, os, sasl, collectors });
+        } finally {
+          await collectors.close();
+        }
       } catch (e) {
         log.error('TNC', `attestation failed: ${(e as Error).message}`);
         process.exit(ATTEST_EXIT.ERROR);
@@ -75,10 +99,6 @@ Example: tnc-agent attest --server 127.0.0.1:2710 --cert lab/client.pem --key la
       printOutcome(outcome, f.json);
       process.exit(exitCodeFor(outcome));
     });
-}
-
-function procPaths(root: string) {
-  return { ipv4Forward: `${root}/sys/net/ipv4/ip_forward`, ipv6Forward: `${root}/sys/net/ipv6/conf/all/forwarding`, procStat: `${root}/stat`, uptime: `${root}/uptime` };
 }
 
 function printOutcome(o: HandshakeOutcome, json?: boolean): void {

@@ -17,6 +17,8 @@ interface ServerFlags {
   saslUsers?: string;
   pdpReferral?: string;
   idleTimeout: string;
+  swima: boolean;
+  attestation: boolean;
   logLevel: string;
   json?: boolean;
 }
@@ -49,6 +51,8 @@ export function register(program: Command): void {
     .option('--key <file>', 'server: PEM private key')
     .option('--ca <file>', 'server: PEM CA that signs client certificates')
     .option('--policy <name>', `server: recommendation policy: ${POLICIES.join(', ')}`, 'default')
+    .option('--no-swima', 'server: do not load the SWIMA IMV')
+    .option('--no-attestation', 'server: do not load the Attestation IMV')
     .option('--sasl-users <file>', 'server: also accept clients without a certificate by SASL PLAIN; file of user:password lines')
     .option('--pdp-referral <fqdn:port>', 'server: send a TCG PB-PDP-Referral naming this PT-TLS PDP in the first SDATA')
     .option('--idle-timeout <seconds>', 'server: end a session whose client sends nothing for this long', '120')
@@ -78,6 +82,7 @@ export function register(program: Command): void {
         idleTimeoutMs: idle * 1000,
         saslUsers: o.saslUsers ? await readSaslUsers(o.saslUsers) : undefined,
         pdpReferral: o.pdpReferral ? referral(o.pdpReferral) : undefined,
+        verifiers: { swima: o.swima, attestation: o.attestation ? {} : undefined },
       });
       log.info('TNC', `PT-TLS server listening on ${host}:${server.port}, policy database '${o.db}'`);
       const stop = () => {

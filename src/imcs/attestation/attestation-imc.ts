@@ -14,7 +14,7 @@ import { PA_SUBTYPE } from '../../protocol/vendors';
 import { DEFAULT_AK_HANDLE } from '../../tpm/constants';
 import type { ConnectionInfo, TnccsHost } from '../../tnccs/types';
 import { Tpm } from '../../tpm/tpm';
-import { BadDhPublicValue, DhResponder, ptsSecret, selectDhGroup, SUPPORTED_DH_GROUPS } from './dh';
+import { BadDhPublicValue, DhKeyPair, ptsSecret, selectDhGroup, SUPPORTED_DH_GROUPS } from '../../imcv/pts/dh';
 import { ComponentEvidence, type EvidenceState } from './component-evidence';
 import { DEFAULT_EVIDENCE_PATHS, type AttestationImcOptions, type EvidencePaths } from './options';
 import { negotiateCaps, selectAlgorithm } from './negotiation';
@@ -23,7 +23,7 @@ import { aikOf, quoteEvidence, tpmAlgOf, tpmVersionInfo } from './tpm-evidence';
 
 /** Per-connection PTS state: what was negotiated and the DH secret that becomes the quote's nonce. */
 interface PtsState extends AgentState, EvidenceState {
-  dh?: { responder: DhResponder; nonce: Buffer };
+  dh?: { responder: DhKeyPair; nonce: Buffer };
   secret?: Buffer;
 }
 
@@ -101,7 +101,7 @@ export class AttestationImc extends Agent<PtsState, TnccsHost> {
     // PTS 4.2: DH groups not supported, with the groups we do support
     if (group === undefined) return ptsError(PTS_ERROR.DH_GROUPS_NOT_SUPPORTED, new Writer(4).u16(0).u16(SUPPORTED_DH_GROUPS).finish());
     const nonce = randomBytes(Math.max(this.nonceLength, req.minNonceLength));
-    const responder = new DhResponder(group);
+    const responder = new DhKeyPair(group);
     state.dh = { responder, nonce };
     state.secret = undefined;
     return DhNonceParamsResponseAttr.make({ dhGroup: group, hashAlgorithms: state.algorithm ?? 0, responderNonce: nonce, responderPublicValue: responder.publicValue() });

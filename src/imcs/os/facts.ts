@@ -16,12 +16,14 @@ export interface OsFactPaths {
   readonly dpkgStatus: string;
 }
 
+/** The /proc files the facts come from, under a proc mount point (tests use a tree of their own). */
+export function procPaths(root: string): Pick<OsFactPaths, 'ipv4Forward' | 'ipv6Forward' | 'procStat' | 'uptime'> {
+  return { ipv4Forward: `${root}/sys/net/ipv4/ip_forward`, ipv6Forward: `${root}/sys/net/ipv6/conf/all/forwarding`, procStat: `${root}/stat`, uptime: `${root}/uptime` };
+}
+
 export const DEFAULT_OS_FACT_PATHS: OsFactPaths = {
   osRelease: '/etc/os-release',
-  ipv4Forward: '/proc/sys/net/ipv4/ip_forward',
-  ipv6Forward: '/proc/sys/net/ipv6/conf/all/forwarding',
-  procStat: '/proc/stat',
-  uptime: '/proc/uptime',
+  ...procPaths('/proc'),
   machineId: '/etc/machine-id',
   dpkgStatus: '/var/lib/dpkg/status',
 };

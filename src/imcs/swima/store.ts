@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { Sql } from '../../server-emu/policy/sql';
+import { Sql } from '../../db/sql';
 
 export const DEFAULT_STORE_PATH = '/var/lib/tnc-agent/swima.db';
 

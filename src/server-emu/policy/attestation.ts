@@ -1,5 +1,5 @@
 import type { PolicyStore } from './store';
-import type { Sql } from './sql';
+import type { Sql } from '../../db/sql';
 
 /** One reference file hash to import: absolute path, PTS algorithm bit (protocols.md 9.1), raw digest. */
 export interface FileHashEntry {
@@ -33,7 +33,7 @@ export class AttestationStore {
 
   constructor(readonly store: PolicyStore) {
     // PolicyStore keeps its statement cache private; this store shares it (one connection, one cache)
-    this.sql = store['sql'];
+    this.sql = store.sql;
   }
 
   /** Reference hashes of one file for a product and algorithm (raw digests). */

@@ -1,7 +1,7 @@
 import { Recommendation } from '../../tnccs/types';
 import { mergeVerdicts, NO_VERDICT } from './merge';
 import { PolicyStoreError } from './schema';
-import type { Sql } from './sql';
+import type { Sql } from '../../db/sql';
 import { DIR_TYPES, FILE_TYPES, WorkitemType } from './workitem-types';
 
 /** One measurement task of a session, as the IMVs see it (protocols.md 9.1 `workitems`). */

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { Recommendation } from '../../tnccs/types';
 import * as manager from './manager';
 import { migrate, PolicyStoreError } from './schema';
-import { Sql } from './sql';
+import { Sql } from '../../db/sql';
 import { WorkitemType, workitemTypeName } from './workitem-types';
 
 export interface PolicyStoreOptions {
@@ -62,7 +62,8 @@ const toDevice = (r: DeviceRow): DeviceInfo => ({ ...r, trusted: r.trusted !== 0
  * workitems and archived results, plus the evidence tables later IMVs fill. Synchronous; one instance per file.
  */
 export class PolicyStore {
-  private readonly sql: Sql;
+  /** The connection, for the IMV-specific accessors beside this file (swima.ts, attestation.ts). */
+  readonly sql: Sql;
   private readonly now: () => number;
   readonly schemaVersion: number;
 

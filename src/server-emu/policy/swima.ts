@@ -1,7 +1,5 @@
-import Database from 'better-sqlite3';
 import { SW_ACTION } from '../../protocol/pa-tnc/swima';
-import { migrate } from './schema';
-import { Sql } from './sql';
+import { Sql } from '../../db/sql';
 import type { PolicyStore } from './store';
 
 /** Where a device's reported inventory stands: RFC 8412 EID epoch and the last EID it covers. */
@@ -36,19 +34,11 @@ export function swIdNamesPackage(swId: string, name: string): boolean {
 export class SwimaPolicy {
   constructor(private readonly sql: Sql, private readonly store: PolicyStore) {}
 
-  /** A second connection to the policy database at `path` (WAL lets both work); migrates it if needed. */
-  static open(path: string, store: PolicyStore): SwimaPolicy {
-    const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
-    db.pragma('foreign_keys = ON');
-    migrate(db);
-    return new SwimaPolicy(new Sql(db), store);
+  /** SWIMA accessors over the policy store's own connection. */
+  static of(store: PolicyStore): SwimaPolicy {
+    return new SwimaPolicy(store.sql, store);
   }
 
-  close(): void {
-    this.sql.db.close();
-  }
 
   private device(value: string): number {
     return this.store.getOrCreateDevice(value).id;

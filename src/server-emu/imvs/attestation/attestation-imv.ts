@@ -1,4 +1,4 @@
-import { DhResponder as DhKeyPair, ptsSecret } from '../../../imcs/attestation/dh';
+import { DhKeyPair, ptsSecret } from '../../../imcv/pts/dh';
 import { Agent, AgentState } from '../../../imcv/agent';
 import type { PaPort, ReceivedPa } from '../../../imcv/pa-port';
 import type { PaAttribute } from '../../../protocol/pa-tnc/registry';

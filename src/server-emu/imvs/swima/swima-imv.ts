@@ -39,10 +39,6 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
     return { conn, port, restarted: false, decided: false };
   }
 
-  terminate(): void {
-    this.policy.close();
-  }
-
   /** Starts the workitem once the OS IMV has started the session (it runs first in the batch). */
   protected override batchEnded(state: SwimaImvState): void {
     const session = this.sessions.get(state.conn.id);

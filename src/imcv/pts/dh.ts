@@ -30,7 +30,7 @@ export class BadDhPublicValue extends Error {
 }
 
 /** One DH key pair of the responder (the IMC) for a PTS DH-nonce exchange. */
-export class DhResponder {
+export class DhKeyPair {
   private readonly ecdh?: ECDH;
   private readonly modp?: DiffieHellmanGroup;
   private readonly size: number;

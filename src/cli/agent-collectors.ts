@@ -1,0 +1,57 @@
+import { AttestationImcOptions, akDeviceId } from '../imcs/attestation';
+import { SwCollector } from '../imcs/swima/collector';
+import { DEFAULT_STORE_PATH, SwimaStore } from '../imcs/swima/store';
+import { hostSwOs } from '../imcs/swima/sw-id';
+import type { SwimaImcOptions } from '../imcs/swima/swima-imc';
+import { assertSoftwareTpm, extendLabEvidence, labEvidencePaths } from '../lab';
+import type { Logger } from '../log';
+import { Tpm } from '../tpm/tpm';
+
+/** What the agent's SWIMA and Attestation IMCs are built from (attest, demo). */
+export interface CollectorFlags {
+  swima: boolean;
+  swimaStore?: string;
+  dpkgRoot?: string;
+  osRelease?: string;
+  /** A TCTI turns attestation on. */
+  tcti?: string;
+  akHandle?: number;
+  imaList?: string;
+  eventLog?: string;
+  /** Recorded evidence to extend into a software TPM first (lab evidence mode). */
+  labEvidence?: string;
+}
+
+export interface Collectors {
+  swima?: SwimaImcOptions;
+  attestation?: AttestationImcOptions;
+  /** The AK key ID, which the OS IMC reports as Device ID when attestation runs. */
+  deviceId?: string;
+  close(): Promise<void>;
+}
+
+export async function openCollectors(f: CollectorFlags, log: Logger): Promise<Collectors> {
+  const closers: (() => unknown)[] = [];
+  const out: Collectors = { close: async () => void (await Promise.all(closers.map((c) => c()))) };
+  try {
+    if (f.swima) {
+      const store = new SwimaStore(f.swimaStore ?? DEFAULT_STORE_PATH);
+      closers.push(() => store.close());
+      const os = await hostSwOs(f.osRelease);
+      out.swima = { store, os, collector: new SwCollector({ root: f.dpkgRoot ?? '/', store, os }) };
+    }
+    if (f.tcti) {
+      if (f.labEvidence) assertSoftwareTpm(f.tcti);
+      const tpm = await Tpm.open(f.tcti);
+      closers.push(() => tpm.close());
+      if (f.labEvidence) await extendLabEvidence(tpm, f.tcti, f.labEvidence, log);
+      const paths = f.labEvidence ? labEvidencePaths(f.labEvidence) : { ...(f.imaList && { imaList: f.imaList }), ...(f.eventLog && { bootEventLog: f.eventLog }) };
+      out.attestation = { tpm, akHandle: f.akHandle, paths };
+      out.deviceId = await akDeviceId(tpm, f.akHandle);
+    }
+    return out;
+  } catch (e) {
+    await out.close();
+    throw e;
+  }
+}
