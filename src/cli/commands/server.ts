@@ -84,7 +84,7 @@ export function register(program: Command): void {
         pdpReferral: o.pdpReferral ? referral(o.pdpReferral) : undefined,
         verifiers: { swima: o.swima, attestation: o.attestation ? {} : undefined },
       });
-      log.info('TNC', `PT-TLS server listening on ${host}:${server.port}, policy database '${o.db}'`);
+      log.log(0, 'TNC', `PT-TLS server listening on ${host}:${server.port}, policy database '${o.db}'`);
       const stop = () => {
         log.info('TNC', 'stopping');
         server.close().then(() => process.exit(0));

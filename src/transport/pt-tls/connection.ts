@@ -48,6 +48,8 @@ export class PtTlsConnection {
     private readonly log: Logger,
   ) {
     this.framer = new PtTlsFramer(maxMessageSize);
+    // each PT-TLS message is one write: do not let Nagle hold it for the peer's delayed ACK
+    socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.fail(new TransportError('closed', 'peer closed the PT-TLS connection')));
     socket.on('close', () => this.fail(new TransportError('closed', 'PT-TLS connection closed')));
