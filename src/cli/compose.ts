@@ -38,6 +38,8 @@ export interface LabServerOptions extends TlsFiles {
   saslUsers?: Record<string, string>;
   /** Advertise this PDP (FQDN:port, PT-TLS) in a TCG PB-PDP-Referral in the first SDATA. */
   pdpReferral?: { fqdn: string; port: number };
+  /** Sent as PB-Remediation-Parameters (URI) with every verdict other than allow. */
+  remediationUri?: string;
   onVerdict?: (v: FinalVerdict | undefined) => void;
   /** The SWIMA and Attestation IMVs, when wanted (the OS IMV always runs). */
   verifiers?: { swima?: boolean; attestation?: AttestationImvOptions };
@@ -62,7 +64,7 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
   if (o.verifiers?.attestation) imvs.add(new AttestationImv(sessions, o.verifiers.attestation));
   for (const imv of o.moreImvs?.(sessions) ?? []) imvs.add(imv);
   const pdpReferral = o.pdpReferral && PbPdpReferralMsg.make({ kind: 'fqdn', protocol: 0, port: o.pdpReferral.port, fqdn: o.pdpReferral.fqdn });
-  const tnccs = new TnccsServer(imvs, { policy: o.policy, log: o.log, pdpReferral });
+  const tnccs = new TnccsServer(imvs, { policy: o.policy, log: o.log, pdpReferral, remediationUri: o.remediationUri });
   o.log.info('TNC', `TNC recommendation policy is '${o.policy}'`);
   let tls: PtTlsServer;
   try {

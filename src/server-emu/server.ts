@@ -3,6 +3,7 @@ import type { PbMessage } from '../protocol/pb-tnc/registry';
 import { PbErrorMsg } from '../protocol/pb-tnc/ietf/error';
 import { PbLanguagePreferenceMsg } from '../protocol/pb-tnc/ietf/misc';
 import { PbPaMsg } from '../protocol/pb-tnc/ietf/pa';
+import { PbRemediationParametersMsg } from '../protocol/pb-tnc/ietf/remediation';
 import { PbAccessRecommendationMsg, PbAssessmentResultMsg, PbReasonStringMsg } from '../protocol/pb-tnc/ietf/result';
 import { paSubtypeLabel } from '../protocol/vendors';
 import type { Logger } from '../log';
@@ -18,6 +19,8 @@ export interface ServerOptions {
   log: Logger;
   /** TCG PB-PDP-Referral sent in the first SDATA, when set. */
   pdpReferral?: PbMessage;
+  /** Where a denied or isolated endpoint learns how to fix itself (RFC 5793 4.8 PB-Remediation-Parameters, URI). */
+  remediationUri?: string;
 }
 
 export interface FinalVerdict {
@@ -114,6 +117,9 @@ export class TnccsServer {
       PbAccessRecommendationMsg.make(accessCode(recommendation)),
       ...reasons.map((reason) => PbReasonStringMsg.make({ text: reason, language: conn.language })),
     ];
+    if (this.opts.remediationUri && recommendation !== Recommendation.ALLOW) {
+      messages.push(PbRemediationParametersMsg.make({ kind: 'uri', uri: this.opts.remediationUri }));
+    }
     await pb.send(PB_BATCH.RESULT, messages);
     return { connectionId: conn.id, recommendation, evaluation, reasons };
   }

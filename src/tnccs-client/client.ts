@@ -88,7 +88,9 @@ async function handleMessages(imcs: ImcManager, conn: ConnectionInfo, messages: 
     } else if (PbReasonStringMsg.is(m)) {
       result.reasons.push(m.value.text);
     } else if (PbRemediationParametersMsg.is(m)) {
-      result.remediation.push(JSON.stringify(m.value));
+      const text = m.value.kind === 'uri' ? m.value.uri : m.value.kind === 'string' ? m.value.text : `${m.value.raw.length} bytes of vendor ${m.value.vendor} type ${m.value.type}`;
+      result.remediation.push(text);
+      conn.log.info('TNC', `remediation: ${text}`);
     } else if (PbPdpReferralMsg.is(m)) {
       result.pdpReferral = PbPdpReferralMsg.spec.describe?.(m.value).join(' ');
       conn.log.info('TNC', `PDP referral: ${result.pdpReferral}`);

@@ -57,6 +57,8 @@ before(async () => {
     policy: 'default',
     log: new Logger(2, 'text', serverLog),
     idleTimeoutMs: 2000,
+    pdpReferral: { fqdn: 'pdp.lab.example', port: 271 },
+    remediationUri: 'https://remediation.lab.example/fix',
     onVerdict: (v) => verdicts.push(v),
   });
 });
@@ -87,8 +89,10 @@ test('FWDEN and PCKGS workitems: allow when clean, not when forwarding is on or 
   const clean = await runAgent(hostTree('clean', '0'));
   assert.equal(clean.outcome.access, 'allow');
   assert.ok(serverLog.lines.some((l) => /IMV 1 handled PCKGS workitem \d+: allow - \d+ packages checked, none blocklisted/.test(l)));
+  assert.deepEqual(clean.outcome.remediation, [], 'remediation parameters come only with a verdict other than allow');
   const forwarding = await runAgent(hostTree('router', '1'));
   assert.equal(forwarding.outcome.access, 'isolate');
+  assert.deepEqual(forwarding.outcome.remediation, ['https://remediation.lab.example/fix']);
   server.store.setPackageBlocklisted('bash', true);
   const blocked = await runAgent(hostTree('blocked', '0'));
   assert.equal(blocked.outcome.access, 'no access');
@@ -116,4 +120,10 @@ test('a server that is gone makes attest fail with a clear error', async () => {
 
 test('the client\'s language preference reaches the server once, as "en"', () => {
   assert.ok(serverLog.lines.includes("[TNC] setting language preference to 'en'"));
+});
+
+test('a configured PDP referral reaches the client in the first SDATA', async () => {
+  // the PCKGS workitem enforced above makes the server answer with an SDATA before its RESULT
+  const { outcome } = await runAgent(hostTree('referral', '0'));
+  assert.match(outcome.pdpReferral ?? '', /pdp\.lab\.example/);
 });

@@ -103,6 +103,7 @@ Example: tnc-agent attest --server 127.0.0.1:2710 --cert lab/client.pem --key la
 
 function printOutcome(o: HandshakeOutcome, json?: boolean): void {
   const evaluation = o.assessment === undefined ? 'none' : evaluationName(o.assessment);
-  if (json) console.log(JSON.stringify({ access: o.access, evaluation, reasons: o.reasons, batches: o.stats.sent + o.stats.received }));
+  if (json) console.log(JSON.stringify({ access: o.access, evaluation, reasons: o.reasons, remediation: o.remediation, pdpReferral: o.pdpReferral, batches: o.stats.sent + o.stats.received }));
   else console.log(`final recommendation is '${o.access}' and evaluation is '${evaluation}'${o.reasons.length ? `: ${o.reasons.join('; ')}` : ''}`);
+  for (const r of o.remediation) if (!json) console.log(`remediation: ${r}`);
 }

@@ -17,6 +17,7 @@ interface ServerFlags {
   saslUsers?: string;
   pdpReferral?: string;
   idleTimeout: string;
+  remediationUri?: string;
   swima: boolean;
   attestation: boolean;
   logLevel: string;
@@ -55,6 +56,7 @@ export function register(program: Command): void {
     .option('--no-attestation', 'server: do not load the Attestation IMV')
     .option('--sasl-users <file>', 'server: also accept clients without a certificate by SASL PLAIN; file of user:password lines')
     .option('--pdp-referral <fqdn:port>', 'server: send a TCG PB-PDP-Referral naming this PT-TLS PDP in the first SDATA')
+    .option('--remediation-uri <uri>', 'server: tell endpoints that are not allowed where to find remediation (PB-Remediation-Parameters)')
     .option('--idle-timeout <seconds>', 'server: end a session whose client sends nothing for this long', '120')
     .option('--log-level <n>', 'server: 0 outcomes only, 1 events, 2 messages, 3 wire detail', '1')
     .option('--json', 'server: log JSON lines')
@@ -82,6 +84,7 @@ export function register(program: Command): void {
         idleTimeoutMs: idle * 1000,
         saslUsers: o.saslUsers ? await readSaslUsers(o.saslUsers) : undefined,
         pdpReferral: o.pdpReferral ? referral(o.pdpReferral) : undefined,
+        remediationUri: o.remediationUri,
         verifiers: { swima: o.swima, attestation: o.attestation ? {} : undefined },
       });
       log.log(0, 'TNC', `PT-TLS server listening on ${host}:${server.port}, policy database '${o.db}'`);
