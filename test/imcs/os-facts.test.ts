@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectOsFacts, ForwardingStatus, OperationalStatus, type OsFactPaths } from '../../src/imcs/os/facts';
+import { collectOsFacts, type OsFactPaths } from '../../src/imcs/os/facts';
+import type { ForwardingStatus } from '../../src/protocol/pa-tnc/ietf/assessment';
 import { OsFactsError } from '../../src/imcs/os/errors';
 
 const DPKG_FIXTURE = join(__dirname, '../data/fixtures/dpkg/status');
@@ -57,8 +58,8 @@ test('Debian 12: product, vendor, versions and boot time as strongSwan 5.9.14 se
   assert.deepEqual(f.numericVersion, { major: 12, minor: 0 });
   assert.equal(f.lastBoot, '2026-11-27T02:24:07Z');
   assert.equal(f.lastBoot?.length, 20);
-  assert.equal(f.operationalStatus, OperationalStatus.OPERATIONAL);
-  assert.equal(f.forwarding, ForwardingStatus.DISABLED);
+  assert.equal(f.operationalStatus, 'operational');
+  assert.equal(f.forwarding, 'disabled');
   assert.equal(f.deviceId, createHash('sha1').update(MACHINE_ID.trim()).digest('hex'));
 });
 
@@ -80,12 +81,12 @@ test('an unknown distribution keeps its NAME and vendor 0', async () => {
 
 test('forwarding: on, off, IPv6 only, missing and garbage', async () => {
   const cases: [Tree, ForwardingStatus, ForwardingStatus][] = [
-    [{ ipv4Forward: '1\n', ipv6Forward: '0\n' }, ForwardingStatus.ENABLED, ForwardingStatus.ENABLED],
-    [{ ipv4Forward: '0\n', ipv6Forward: '0\n' }, ForwardingStatus.DISABLED, ForwardingStatus.DISABLED],
-    [{ ipv4Forward: '0\n', ipv6Forward: '1\n' }, ForwardingStatus.DISABLED, ForwardingStatus.ENABLED],
-    [{ ipv4Forward: '0\n' }, ForwardingStatus.DISABLED, ForwardingStatus.DISABLED],
-    [{}, ForwardingStatus.UNKNOWN, ForwardingStatus.UNKNOWN],
-    [{ ipv4Forward: 'x\n', ipv6Forward: '0\n' }, ForwardingStatus.UNKNOWN, ForwardingStatus.UNKNOWN],
+    [{ ipv4Forward: '1\n', ipv6Forward: '0\n' }, 'enabled', 'enabled'],
+    [{ ipv4Forward: '0\n', ipv6Forward: '0\n' }, 'disabled', 'disabled'],
+    [{ ipv4Forward: '0\n', ipv6Forward: '1\n' }, 'disabled', 'enabled'],
+    [{ ipv4Forward: '0\n' }, 'disabled', 'disabled'],
+    [{}, 'unknown', 'unknown'],
+    [{ ipv4Forward: 'x\n', ipv6Forward: '0\n' }, 'unknown', 'unknown'],
   ];
   for (const [files, v4, combined] of cases) {
     const f = await collect({ osRelease: DEBIAN_12, ...files });

@@ -4,6 +4,8 @@ import { machine } from 'node:os';
 import { parseDpkgStatus, type InstalledPackage } from './dpkg-status';
 import { OsFactsError } from './errors';
 import { numericVersion, osIdentity, parseOsRelease } from './os-release';
+import type { ForwardingStatus } from '../../protocol/pa-tnc/ietf/assessment';
+import type { OperationalResultName, OperationalStatusName } from '../../protocol/pa-tnc/ietf/operational-status';
 
 /** Every file the collector reads; tests point these into a fixture tree. */
 export interface OsFactPaths {
@@ -28,29 +30,6 @@ export const DEFAULT_OS_FACT_PATHS: OsFactPaths = {
   dpkgStatus: '/var/lib/dpkg/status',
 };
 
-/** RFC 5792 4.2.11 Forwarding Enabled */
-export enum ForwardingStatus {
-  DISABLED = 0,
-  ENABLED = 1,
-  UNKNOWN = 2,
-}
-
-/** RFC 5792 4.2.5 Operational Status: Status field */
-export enum OperationalStatus {
-  UNKNOWN = 0,
-  NOT_INSTALLED = 1,
-  INSTALLED_NOT_OPERATIONAL = 2,
-  OPERATIONAL = 3,
-}
-
-/** RFC 5792 4.2.5 Operational Status: Result field */
-export enum OperationalResult {
-  UNKNOWN = 0,
-  SUCCESSFUL = 1,
-  SUCCESSFUL_WITH_ERRORS = 2,
-  UNSUCCESSFUL = 3,
-}
-
 export interface OsFacts {
   /** os-release NAME, e.g. "Debian GNU/Linux". */
   readonly osName: string;
@@ -62,8 +41,8 @@ export interface OsFacts {
   readonly version: string;
   /** RFC 5792 4.2.3 Numeric Version major/minor from VERSION_ID. */
   readonly numericVersion: { readonly major: number; readonly minor: number };
-  readonly operationalStatus: OperationalStatus;
-  readonly operationalResult: OperationalResult;
+  readonly operationalStatus: OperationalStatusName;
+  readonly operationalResult: OperationalResultName;
   /** Last boot as RFC 3339 UTC, 20 characters ("2026-11-27T02:24:07Z"); null if unknown. */
   readonly lastBoot: string | null;
   /** IPv4 or IPv6 forwarding on → ENABLED; IPv4 off and IPv6 not on → DISABLED; else UNKNOWN. */
@@ -105,13 +84,13 @@ async function soft<T>(path: string, problems: OsFactsError[], fallback: T, fn: 
 
 // as strongSwan's os_info: the first character '0' or '1' decides, anything else is unknown
 function parseForwarding(path: string, text: string): ForwardingStatus {
-  if (text[0] === '0') return ForwardingStatus.DISABLED;
-  if (text[0] === '1') return ForwardingStatus.ENABLED;
+  if (text[0] === '0') return 'disabled';
+  if (text[0] === '1') return 'enabled';
   throw new OsFactsError('malformed', path, `expected 0 or 1, got '${text.slice(0, 8).trim()}'`);
 }
 
 function combineForwarding(v4: ForwardingStatus, v6: ForwardingStatus): ForwardingStatus {
-  if (v4 === ForwardingStatus.ENABLED || v6 === ForwardingStatus.ENABLED) return ForwardingStatus.ENABLED;
+  if (v4 === 'enabled' || v6 === 'enabled') return 'enabled';
   return v4;
 }
 
@@ -165,8 +144,8 @@ export async function collectOsFacts(opts: CollectOptions = {}): Promise<OsFacts
   const fields = await release(paths.osRelease);
   const osName = fields.get('NAME')!;
   const versionId = fields.get('VERSION_ID') ?? '';
-  const ipv4 = await soft(paths.ipv4Forward, problems, ForwardingStatus.UNKNOWN, (t) => parseForwarding(paths.ipv4Forward, t));
-  const ipv6 = await soft(paths.ipv6Forward, problems, ForwardingStatus.UNKNOWN, (t) => parseForwarding(paths.ipv6Forward, t));
+  const ipv4 = await soft(paths.ipv4Forward, problems, 'unknown', (t) => parseForwarding(paths.ipv4Forward, t));
+  const ipv6 = await soft(paths.ipv6Forward, problems, 'unknown', (t) => parseForwarding(paths.ipv6Forward, t));
   const dpkg = await soft(paths.dpkgStatus, problems, { packages: [], incomplete: 0 }, parseDpkgStatus);
   if (dpkg.incomplete > 0) {
     problems.push(new OsFactsError('malformed', paths.dpkgStatus, `${dpkg.incomplete} installed stanzas without Package or Version skipped`));
@@ -177,8 +156,8 @@ export async function collectOsFacts(opts: CollectOptions = {}): Promise<OsFacts
     productId: 0,
     version: `${versionId} ${opts.machine ?? machine()}`.trim(),
     numericVersion: numericVersion(versionId),
-    operationalStatus: OperationalStatus.OPERATIONAL,
-    operationalResult: OperationalResult.SUCCESSFUL,
+    operationalStatus: 'operational',
+    operationalResult: 'successful',
     lastBoot: await lastBoot(paths, now, problems),
     forwarding: combineForwarding(ipv4, ipv6),
     ipv4Forwarding: ipv4,

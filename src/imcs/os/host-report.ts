@@ -1,5 +1,3 @@
-import { FORWARDING_STATUS } from '../../protocol/pa-tnc/ietf/assessment';
-import { OPERATIONAL_RESULT, OPERATIONAL_STATUS } from '../../protocol/pa-tnc/ietf/operational-status';
 import { collectOsFacts, CollectOptions, OsFacts } from './facts';
 import type { OsReport, OsSources } from './os-imc';
 
@@ -27,8 +25,8 @@ function toReport(f: OsFacts, opts: HostReportOptions): OsReport {
     product: { vendor: f.vendorId, productId: f.productId, name: f.productName },
     version: { version: f.version, build: '', config: '' },
     numeric: { major: f.numericVersion.major, minor: f.numericVersion.minor, build: 0, servicePackMajor: 0, servicePackMinor: 0 },
-    operational: { status: OPERATIONAL_STATUS[f.operationalStatus], result: OPERATIONAL_RESULT[f.operationalResult], lastUse: f.lastBoot ?? UNKNOWN_TIME },
-    forwarding: FORWARDING_STATUS[f.forwarding],
+    operational: { status: f.operationalStatus, result: f.operationalResult, lastUse: f.lastBoot ?? UNKNOWN_TIME },
+    forwarding: f.forwarding,
     defaultPassword: opts.defaultPassword,
     deviceId: requireDeviceId(opts.deviceId ?? f.deviceId),
   };
