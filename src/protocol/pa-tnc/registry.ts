@@ -1,14 +1,12 @@
 import { Reader, Writer } from '../cursor';
-import { hex32, typeLabel, vendorName } from '../vendors';
+import { TypedHandle, TypedItem, TypeRegistry, TypeSpec } from '../type-registry';
 
 /**
  * One PA-TNC attribute family member: its (vendor, type), its name as strongSwan logs it,
  * and its value codec. The IMC that builds an attribute and the IMV that reads it use the
  * same spec. `decode` gets a reader bounded to exactly the attribute value.
  */
-export interface AttributeSpec<V> {
-  readonly vendor: number;
-  readonly type: number;
+export interface AttributeSpec<V> extends TypeSpec {
   /** Short name, e.g. "Product Information"; the full name adds the vendor. */
   readonly name: string;
   decode(r: Reader): V;
@@ -18,60 +16,29 @@ export interface AttributeSpec<V> {
 }
 
 /** A decoded or to-be-encoded attribute. `spec` is absent for unknown types (value = raw bytes). */
-export interface PaAttribute<V = unknown> {
-  readonly vendor: number;
-  readonly type: number;
-  readonly noskip: boolean;
-  readonly value: V;
-  readonly spec?: AttributeSpec<V>;
-}
+export type PaAttribute<V = unknown> = TypedItem<V, AttributeSpec<V>>;
 
 export interface RawAttributeValue {
   raw: Buffer;
 }
 
-export class AttributeType<V> {
-  constructor(readonly spec: AttributeSpec<V>) {}
-
-  get fullName(): string {
-    return `${vendorName(this.spec.vendor)}/${this.spec.name}`;
-  }
-
+export class AttributeType<V> extends TypedHandle<V, AttributeSpec<V>> {
   make(value: V, noskip = false): PaAttribute<V> {
-    return { vendor: this.spec.vendor, type: this.spec.type, noskip, value, spec: this.spec };
-  }
-
-  is(a: PaAttribute): a is PaAttribute<V> {
-    return a.vendor === this.spec.vendor && a.type === this.spec.type && a.spec !== undefined;
+    return this.item(value, noskip);
   }
 }
 
-const registry = new Map<string, AttributeSpec<unknown>>();
-const k = (vendor: number, type: number): string => `${vendor}/${type}`;
+const registry = new TypeRegistry<AttributeSpec<unknown>>('attribute');
 
 /** Registers an attribute spec (once per (vendor, type)) and returns its typed handle. */
 export function defineAttribute<V>(spec: AttributeSpec<V>): AttributeType<V> {
-  const key = k(spec.vendor, spec.type);
-  if (registry.has(key)) throw new Error(`attribute ${attributeName(spec.vendor, spec.type)} defined twice`);
-  registry.set(key, spec as AttributeSpec<unknown>);
+  registry.define(spec as AttributeSpec<unknown>);
   return new AttributeType(spec);
 }
 
-export function lookupAttribute(vendor: number, type: number): AttributeSpec<unknown> | undefined {
-  return registry.get(k(vendor, type));
-}
-
+export const lookupAttribute = (vendor: number, type: number): AttributeSpec<unknown> | undefined => registry.lookup(vendor, type);
 /** Full name as strongSwan prints it, e.g. "IETF/Product Information". */
-export function attributeName(vendor: number, type: number): string {
-  const spec = registry.get(k(vendor, type));
-  return `${vendorName(vendor)}/${spec ? spec.name : `attribute-${hex32(type)}`}`;
-}
-
+export const attributeName = (vendor: number, type: number): string => registry.name(vendor, type);
 /** `'IETF/Product Information' 0x000000/0x00000002` */
-export function attributeLabel(vendor: number, type: number): string {
-  return typeLabel(attributeName(vendor, type), vendor, type);
-}
-
-export function registeredAttributes(): AttributeSpec<unknown>[] {
-  return [...registry.values()];
-}
+export const attributeLabel = (vendor: number, type: number): string => registry.label(vendor, type);
+export const registeredAttributes = (): AttributeSpec<unknown>[] => registry.all();

@@ -1,5 +1,5 @@
 import { Reader, Writer } from '../cursor';
-import { hex32, typeLabel, vendorName } from '../vendors';
+import { TypedHandle, TypedItem, TypeRegistry, TypeSpec } from '../type-registry';
 
 /**
  * RFC 5793 4.2 and 4.3-4.11: what a receiver checks in a message header before it decodes the
@@ -17,9 +17,7 @@ export interface PbMessageRules {
 }
 
 /** One PB-TNC message type: (vendor, type), its name as strongSwan logs it, rules and value codec. */
-export interface PbMessageSpec<V> extends PbMessageRules {
-  readonly vendor: number;
-  readonly type: number;
+export interface PbMessageSpec<V> extends PbMessageRules, TypeSpec {
   /** Short name, e.g. "PB-PA"; the full name adds the vendor: "IETF/PB-PA". */
   readonly name: string;
   /** Gets a reader bounded to exactly the message value; must consume it all. */
@@ -30,57 +28,29 @@ export interface PbMessageSpec<V> extends PbMessageRules {
 }
 
 /** A decoded or to-be-encoded message. `spec` is absent for skipped unknown types (value = raw bytes). */
-export interface PbMessage<V = unknown> {
-  readonly vendor: number;
-  readonly type: number;
-  readonly noskip: boolean;
-  readonly value: V;
-  readonly spec?: PbMessageSpec<V>;
-}
+export type PbMessage<V = unknown> = TypedItem<V, PbMessageSpec<V>>;
 
 export interface RawMessageValue {
   raw: Buffer;
 }
 
-export class PbMessageType<V> {
-  constructor(readonly spec: PbMessageSpec<V>) {}
-
-  get fullName(): string {
-    return `${vendorName(this.spec.vendor)}/${this.spec.name}`;
-  }
-
+export class PbMessageType<V> extends TypedHandle<V, PbMessageSpec<V>> {
   /** A message with the NOSKIP flag its rules want ('any' → clear unless asked). */
   make(value: V, noskip = this.spec.noskip === 'set'): PbMessage<V> {
-    return { vendor: this.spec.vendor, type: this.spec.type, noskip, value, spec: this.spec };
-  }
-
-  is(m: PbMessage): m is PbMessage<V> {
-    return m.vendor === this.spec.vendor && m.type === this.spec.type && m.spec !== undefined;
+    return this.item(value, noskip);
   }
 }
 
-const registry = new Map<string, PbMessageSpec<unknown>>();
-const k = (vendor: number, type: number): string => `${vendor}/${type}`;
+const registry = new TypeRegistry<PbMessageSpec<unknown>>('message');
 
 /** Registers a message spec (once per (vendor, type)) and returns its typed handle. */
 export function definePbMessage<V>(spec: PbMessageSpec<V>): PbMessageType<V> {
-  const key = k(spec.vendor, spec.type);
-  if (registry.has(key)) throw new Error(`PB-TNC message ${pbMessageName(spec.vendor, spec.type)} defined twice`);
-  registry.set(key, spec as PbMessageSpec<unknown>);
+  registry.define(spec as PbMessageSpec<unknown>);
   return new PbMessageType(spec);
 }
 
-export function lookupPbMessage(vendor: number, type: number): PbMessageSpec<unknown> | undefined {
-  return registry.get(k(vendor, type));
-}
-
+export const lookupPbMessage = (vendor: number, type: number): PbMessageSpec<unknown> | undefined => registry.lookup(vendor, type);
 /** Full name as strongSwan prints it, e.g. "IETF/PB-PA", "TCG/PB-PDP-Referral". */
-export function pbMessageName(vendor: number, type: number): string {
-  const spec = registry.get(k(vendor, type));
-  return `${vendorName(vendor)}/${spec ? spec.name : `message-${hex32(type)}`}`;
-}
-
+export const pbMessageName = (vendor: number, type: number): string => registry.name(vendor, type);
 /** `'IETF/PB-PA' 0x000000/0x00000001` */
-export function pbMessageLabel(vendor: number, type: number): string {
-  return typeLabel(pbMessageName(vendor, type), vendor, type);
-}
+export const pbMessageLabel = (vendor: number, type: number): string => registry.label(vendor, type);

@@ -33,38 +33,49 @@ export interface SwimaRequest {
   softwareIds: string[];
 }
 
+/**
+ * The SWIMA Request fields (RFC 8412 5.6), also copied into each record of a Subscription Status
+ * Response (5.12). `toEnd`: the identifiers run to the end of the value (a request); otherwise
+ * exactly `count` of them follow (a status record), each read bounds-checked.
+ */
+export function readSwimaRequestFields(r: Reader, toEnd: boolean): SwimaRequest {
+  const flags = r.u8('SWIMA Request flags');
+  const countAt = r.offset;
+  const count = r.u24('software identifier count');
+  const requestId = r.u32('SWIMA request ID');
+  const earliestEid = r.u32('earliest EID');
+  const softwareIds: string[] = [];
+  while (toEnd ? !r.atEnd : softwareIds.length < count) softwareIds.push(r.lengthPrefixed(2, 'software identifier').toString('utf8'));
+  checkRecordCount(count, softwareIds.length, countAt);
+  return {
+    clearSubscriptions: (flags & SWIMA_REQ_FLAG.CLEAR) !== 0,
+    subscribe: (flags & SWIMA_REQ_FLAG.SUBSCRIBE) !== 0,
+    idsOnly: (flags & SWIMA_REQ_FLAG.IDS_ONLY) !== 0,
+    requestId,
+    earliestEid,
+    softwareIds,
+  };
+}
+
+export function writeSwimaRequestFields(w: Writer, v: SwimaRequest): void {
+  const flags = (v.clearSubscriptions ? SWIMA_REQ_FLAG.CLEAR : 0) | (v.subscribe ? SWIMA_REQ_FLAG.SUBSCRIBE : 0) | (v.idsOnly ? SWIMA_REQ_FLAG.IDS_ONLY : 0);
+  if (v.softwareIds.length > 0xffffff) throw new RangeError('too many software identifiers for the 24-bit count');
+  w.u8(flags).u24(v.softwareIds.length).u32(v.requestId).u32(v.earliestEid);
+  for (const id of v.softwareIds) w.lengthPrefixed(2, Buffer.from(id, 'utf8'));
+}
+
+/** `sw request 3 with earliest eid 1, sw identifiers only` (the IMV's wording). */
+export function describeSwimaRequest(v: SwimaRequest): string {
+  return `sw request ${v.requestId} with earliest eid ${v.earliestEid}${v.idsOnly ? ', sw identifiers only' : ''}${v.subscribe ? ', subscribe' : ''}${v.clearSubscriptions ? ', clear subscriptions' : ''}`;
+}
+
 export const SwimaRequestAttr = defineAttribute<SwimaRequest>({
   vendor: VENDOR.IETF,
   type: SWIMA_TYPE.REQUEST,
   name: 'SWIMA Request',
-  decode(r) {
-    const flags = r.u8('SWIMA Request flags');
-    const countAt = r.offset;
-    const count = r.u24('software identifier count');
-    const requestId = r.u32('SWIMA request ID');
-    const earliestEid = r.u32('earliest EID');
-    const softwareIds: string[] = [];
-    while (!r.atEnd) softwareIds.push(r.lengthPrefixed(2, 'software identifier').toString('utf8'));
-    checkRecordCount(count, softwareIds.length, countAt);
-    return {
-      clearSubscriptions: (flags & SWIMA_REQ_FLAG.CLEAR) !== 0,
-      subscribe: (flags & SWIMA_REQ_FLAG.SUBSCRIBE) !== 0,
-      idsOnly: (flags & SWIMA_REQ_FLAG.IDS_ONLY) !== 0,
-      requestId,
-      earliestEid,
-      softwareIds,
-    };
-  },
-  encode(w, v) {
-    const flags = (v.clearSubscriptions ? SWIMA_REQ_FLAG.CLEAR : 0) | (v.subscribe ? SWIMA_REQ_FLAG.SUBSCRIBE : 0) | (v.idsOnly ? SWIMA_REQ_FLAG.IDS_ONLY : 0);
-    if (v.softwareIds.length > 0xffffff) throw new RangeError('too many software identifiers for the 24-bit count');
-    w.u8(flags).u24(v.softwareIds.length).u32(v.requestId).u32(v.earliestEid);
-    for (const id of v.softwareIds) w.lengthPrefixed(2, Buffer.from(id, 'utf8'));
-  },
-  describe: (v) => [
-    `sw request ${v.requestId} with earliest eid ${v.earliestEid}${v.idsOnly ? ', sw identifiers only' : ''}${v.subscribe ? ', subscribe' : ''}${v.clearSubscriptions ? ', clear subscriptions' : ''}`,
-    ...v.softwareIds.map((id) => `  ${id}`),
-  ],
+  decode: (r) => readSwimaRequestFields(r, true),
+  encode: writeSwimaRequestFields,
+  describe: (v) => [describeSwimaRequest(v), ...v.softwareIds.map((id) => `  ${id}`)],
 });
 
 // RFC 8412: Software Identifier Inventory (IDs only) and Software Inventory (full records)

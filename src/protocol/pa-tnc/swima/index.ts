@@ -1,6 +1,6 @@
-// RFC 8412 SWIMA attributes (IETF vendor, PA subtype SWIMA), types 13-17.
-// Types 18-21 (Subscription Status Request/Response, Source Metadata Request/Response) are not
-// registered: strongSwan does not implement them and decodes them as raw.
+// RFC 8412 SWIMA attributes (IETF vendor, PA subtype SWIMA), types 13-21. strongSwan implements
+// 13-17 only: it skips 18-21 (Subscription Status, Source Metadata) as unknown types.
 export * from './records';
 export * from './attributes';
+export * from './status';
 export * from './errors';
