@@ -40,10 +40,6 @@ export class TypeRegistry<S extends TypeSpec> {
   label(vendor: number, type: number): string {
     return typeLabel(this.name(vendor, type), vendor, type);
   }
-
-  all(): S[] {
-    return [...this.specs.values()];
-  }
 }
 
 const k = (vendor: number, type: number): string => `${vendor}/${type}`;

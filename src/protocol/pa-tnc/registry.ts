@@ -41,4 +41,3 @@ export const lookupAttribute = (vendor: number, type: number): AttributeSpec<unk
 export const attributeName = (vendor: number, type: number): string => registry.name(vendor, type);
 /** `'IETF/Product Information' 0x000000/0x00000002` */
 export const attributeLabel = (vendor: number, type: number): string => registry.label(vendor, type);
-export const registeredAttributes = (): AttributeSpec<unknown>[] => registry.all();
