@@ -1,4 +1,5 @@
-import { PB_BATCH } from '../protocol/pb-tnc/batch';
+import { PB_BATCH, PB_BATCH_HEADER_LEN } from '../protocol/pb-tnc/batch';
+import { pbMessageSize } from '../protocol/pb-tnc/message';
 import type { PbMessage } from '../protocol/pb-tnc/registry';
 import { PbErrorMsg } from '../protocol/pb-tnc/ietf/error';
 import { PbLanguagePreferenceMsg } from '../protocol/pb-tnc/ietf/misc';
@@ -70,11 +71,8 @@ export class TnccsServer {
         const paCount = await this.deliver(conn, batch.messages);
         await this.imvs.batchEnding(conn);
         if (!this.imvs.allDecided(id) && paCount === 0 && batch.type === PB_BATCH.CDATA) await this.imvs.solicit(id);
-        if (this.imvs.allDecided(id)) {
-          verdict = await this.sendResult(pb, conn);
-        } else {
-          await this.sendData(pb, conn, first);
-        }
+        if (this.imvs.allDecided(id)) verdict = await this.sendResult(pb, conn);
+        else await this.sendData(pb, conn, first);
         first = false;
       }
       if (verdict) log.info('TNC', `final recommendation is '${recommendationName(verdict.recommendation)}' and evaluation is '${evaluationName(verdict.evaluation)}'`);
@@ -100,28 +98,42 @@ export class TnccsServer {
   }
 
   private async sendData(pb: PbConnection, conn: ConnectionInfo, first: boolean): Promise<void> {
-    const messages: PbMessage[] = this.imvs.takeOutgoing(conn.id).map(pbPaFromEnvelope);
-    if (first && this.opts.pdpReferral) messages.unshift(this.opts.pdpReferral);
+    const referral = first && this.opts.pdpReferral ? [this.opts.pdpReferral] : [];
+    const messages: PbMessage[] = [...referral, ...this.takePa(pb, conn, referral)];
     if (messages.length === 0) conn.log.info('TNC', 'no recommendation available yet, sending empty PB-TNC SDATA batch');
     await pb.send(PB_BATCH.SDATA, messages);
   }
 
-  private async sendResult(pb: PbConnection, conn: ConnectionInfo): Promise<FinalVerdict> {
+  /**
+   * RESULT with the IMVs' last PA messages; when those do not all fit one batch beside the result
+   * messages, an SDATA carries what fits and the RESULT waits for the client's next CDATA.
+   */
+  private async sendResult(pb: PbConnection, conn: ConnectionInfo): Promise<FinalVerdict | undefined> {
     const verdicts = this.imvs.verdictsOf(conn.id);
     const { rec: recommendation, evaluation } = mergeVerdicts(this.opts.policy, verdicts);
     const reasons = verdicts.flatMap((v) => (v.reason ? [v.reason] : []));
-    conn.log.info('IMV', `policy: recommendation for access requestor is ${recommendationName(recommendation)}`);
-    const messages: PbMessage[] = [
-      ...this.imvs.takeOutgoing(conn.id).map(pbPaFromEnvelope),
+    const result: PbMessage[] = [
       PbAssessmentResultMsg.make(evaluation),
       PbAccessRecommendationMsg.make(accessCode(recommendation)),
       ...reasons.map((reason) => PbReasonStringMsg.make({ text: reason, language: conn.language })),
     ];
     if (this.opts.remediationUri && recommendation !== Recommendation.ALLOW) {
-      messages.push(PbRemediationParametersMsg.make({ kind: 'uri', uri: this.opts.remediationUri }));
+      result.push(PbRemediationParametersMsg.make({ kind: 'uri', uri: this.opts.remediationUri }));
     }
-    await pb.send(PB_BATCH.RESULT, messages);
+    const pa = this.takePa(pb, conn, result);
+    if (this.imvs.hasOutgoing(conn.id)) {
+      await pb.send(PB_BATCH.SDATA, pa);
+      return undefined;
+    }
+    conn.log.info('IMV', `policy: recommendation for access requestor is ${recommendationName(recommendation)}`);
+    await pb.send(PB_BATCH.RESULT, [...pa, ...result]);
     return { connectionId: conn.id, recommendation, evaluation, reasons };
+  }
+
+  /** The IMVs' queued PA messages that fit one batch beside `others`. */
+  private takePa(pb: PbConnection, conn: ConnectionInfo, others: PbMessage[]): PbMessage[] {
+    const budget = pb.channel.maxBatchSize - PB_BATCH_HEADER_LEN - others.reduce((n, m) => n + pbMessageSize(m), 0);
+    return this.imvs.takeOutgoing(conn.id, budget).map(pbPaFromEnvelope);
   }
 }
 

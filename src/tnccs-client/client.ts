@@ -1,4 +1,5 @@
-import { PB_BATCH } from '../protocol/pb-tnc/batch';
+import { PB_BATCH, PB_BATCH_HEADER_LEN } from '../protocol/pb-tnc/batch';
+import { pbMessageSize } from '../protocol/pb-tnc/message';
 import type { PbMessage } from '../protocol/pb-tnc/registry';
 import { PbErrorMsg } from '../protocol/pb-tnc/ietf/error';
 import { PbLanguagePreferenceMsg } from '../protocol/pb-tnc/ietf/misc';
@@ -48,17 +49,18 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
   const result: { access?: AccessDecision; assessment?: Evaluation; reasons: string[]; remediation: string[]; pdpReferral?: string } = { reasons: [], remediation: [] };
   await imcs.createConnection(conn);
   await imcs.beginHandshake(conn);
-  await pb.send(PB_BATCH.CDATA, [PbLanguagePreferenceMsg.make(opts.language), ...outgoing(imcs, conn)]);
+  const language = PbLanguagePreferenceMsg.make(opts.language);
+  await pb.send(PB_BATCH.CDATA, [language, ...outgoing(imcs, conn, channel.maxBatchSize - pbMessageSize(language))]);
   try {
     while (pb.state !== 'End') {
       const batch = await pb.receive();
       await handleMessages(imcs, conn, batch.messages, result);
       if (batch.type === PB_BATCH.SDATA) {
         await imcs.batchEnding(conn);
-        await pb.send(PB_BATCH.CDATA, outgoing(imcs, conn));
+        await pb.send(PB_BATCH.CDATA, outgoing(imcs, conn, channel.maxBatchSize));
       } else if (batch.type === PB_BATCH.SRETRY) {
         await imcs.beginHandshake(conn);
-        await pb.send(PB_BATCH.CDATA, outgoing(imcs, conn));
+        await pb.send(PB_BATCH.CDATA, outgoing(imcs, conn, channel.maxBatchSize));
       } else if (batch.type === PB_BATCH.RESULT) {
         await pb.send(PB_BATCH.CLOSE, []);
       }
@@ -71,8 +73,9 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
   return { ...result, stats: pb.stats };
 }
 
-function outgoing(imcs: ImcManager, conn: ConnectionInfo): PbMessage[] {
-  return imcs.takeOutgoing(conn.id).map(pbPaFromEnvelope);
+/** The IMCs' messages that fit a batch of `maxBatch` bytes; what does not fit goes in the next CDATA. */
+function outgoing(imcs: ImcManager, conn: ConnectionInfo, maxBatch: number): PbMessage[] {
+  return imcs.takeOutgoing(conn.id, maxBatch - PB_BATCH_HEADER_LEN).map(pbPaFromEnvelope);
 }
 
 async function handleMessages(imcs: ImcManager, conn: ConnectionInfo, messages: PbMessage[], result: { access?: AccessDecision; assessment?: Evaluation; reasons: string[]; remediation: string[]; pdpReferral?: string }): Promise<void> {

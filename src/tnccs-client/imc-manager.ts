@@ -41,8 +41,13 @@ export class ImcManager {
     await this.registry.batchEndingAll(conn.id);
   }
 
-  takeOutgoing(connectionId: number): PaEnvelope[] {
-    return this.outbox.take(connectionId);
+  /** Queued PA messages that fit `budget` bytes of PB-PA messages; the rest wait for the next batch. */
+  takeOutgoing(connectionId: number, budget?: number): PaEnvelope[] {
+    return this.outbox.take(connectionId, budget);
+  }
+
+  hasOutgoing(connectionId: number): boolean {
+    return this.outbox.pending(connectionId) > 0;
   }
 
   async endConnection(conn: ConnectionInfo, state: 'Allowed' | 'Isolated' | 'None'): Promise<void> {

@@ -1,76 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Logger, MemorySink } from '../../src/log';
-import { attest, LabServer, startLabServer } from '../../src/cli/compose';
-import { hostOsSources } from '../../src/imcs/os/host-report';
-import { SwCollector } from '../../src/imcs/swima/collector';
-import { SwimaImc } from '../../src/imcs/swima/swima-imc';
-import { SwimaStore } from '../../src/imcs/swima/store';
-import { SwimaImv } from '../../src/server-emu/imvs/swima/swima-imv';
-import { SwimaPolicy } from '../../src/server-emu/policy/swima';
-import { WorkitemType } from '../../src/server-emu/policy/workitem-types';
-import { Recommendation } from '../../src/tnccs/types';
-import { labPki } from '../helpers/pki';
-import { addPackage, DEBIAN_12, dpkgTree, removePackage, setVersion } from './fixture';
-
-// The SWIMA IMC against the lab server's SWIMA IMV over real PT-TLS on loopback, with a fixture dpkg tree.
-const dir = mkdtempSync(join(tmpdir(), 'tnc-swima-e2e-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-function osTree(): ReturnType<typeof hostOsSources> {
-  const root = join(dir, 'os');
-  mkdirSync(join(root, 'proc'), { recursive: true });
-  writeFileSync(join(root, 'os-release'), 'NAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n');
-  for (const [f, v] of [['ip_forward', '0'], ['forwarding6', '0'], ['stat', 'cpu 1\nbtime 1700000000'], ['uptime', '1.0 1.0']]) writeFileSync(join(root, 'proc', f), `${v}\n`);
-  writeFileSync(join(root, 'machine-id'), 'fedcba9876543210fedcba9876543210\n');
-  const p = (f: string) => join(root, 'proc', f);
-  return hostOsSources({
-    defaultPassword: false,
-    machine: 'x86_64',
-    paths: { osRelease: join(root, 'os-release'), ipv4Forward: p('ip_forward'), ipv6Forward: p('forwarding6'), procStat: p('stat'), uptime: p('uptime'), machineId: join(root, 'machine-id'), dpkgStatus: join(root, 'none') },
-  });
-}
-
-interface Lab {
-  server: LabServer;
-  policy?: SwimaPolicy;
-  log: MemorySink;
-}
-
-async function lab(name: string, argument: string): Promise<Lab> {
-  const pki = await labPki();
-  const db = join(dir, `${name}.db`);
-  const l: Partial<Lab> = { log: new MemorySink() };
-  l.server = await startLabServer({
-    host: '127.0.0.1', port: 0, db, cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert, policy: 'default',
-    log: new Logger(2, 'text', l.log), idleTimeoutMs: 2000,
-    moreImvs: (sessions) => {
-      l.policy = SwimaPolicy.of(sessions.store);
-      return [new SwimaImv(sessions, l.policy)];
-    },
-  });
-  l.server.store.addEnforcement(WorkitemType.SWIDT, argument, { recFail: Recommendation.NO_ACCESS });
-  return l as Lab;
-}
-
-async function handshake(l: Lab, imc: SwimaImc) {
-  const pki = await labPki();
-  const sink = new MemorySink();
-  const outcome = await attest({ host: '127.0.0.1', port: l.server.port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en', log: new Logger(2, 'text', sink), os: osTree(), moreImcs: [imc] });
-  return { outcome, lines: sink.lines };
-}
-
-function agent(name: string, subscriptions = false) {
-  const root = dpkgTree(join(dir, name), true);
-  const store = new SwimaStore(join(dir, name, 'swima.db'));
-  const collector = new SwCollector({ root, store, os: DEBIAN_12 });
-  return { root, store, imc: new SwimaImc({ store, collector, os: DEBIAN_12, subscriptions }) };
-}
-
-const has = (lines: string[], re: RegExp) => assert.ok(lines.some((l) => re.test(l)), `log lacks ${re}: \n${lines.filter((l) => l.includes('[IMV]')).join('\n')}`);
+import { addPackage, removePackage, setVersion } from './fixture';
+import { agent, handshake, has, lab, Lab } from './lab';
 
 let ids: Lab;
 before(async () => {
@@ -140,7 +71,7 @@ test('subscriptions: denied as in the seed when not enabled, established when en
     const r = await handshake(subs, denied.imc);
     assert.equal(r.outcome.access, 'allow');
     for (const re of [/SWIMA subscription \d+ requested$/, /received PA-TNC error 'SWIMA Subscription Denied' for request \d+$/, /^\[IMV\] {3}description: subscriptions not enabled$/, /SWIMA subscription \d+ cleared$/]) has(subs.log.lines, re);
-    const granted = agent('subs', true);
+    const granted = agent('subs', { subscriptions: true });
     subs.log.lines.length = 0;
     const g = await handshake(subs, granted.imc);
     assert.equal(g.outcome.access, 'allow');

@@ -109,3 +109,14 @@ test('a malformed PA-TNC message is answered with a PA-TNC Error, not a crash', 
   assert.ok(PaTncErrorAttr.is(reply));
   assert.equal(reply.value.code, 1); // Invalid Parameter
 });
+
+test('PA messages that do not fit one batch wait for the next one', async () => {
+  const { Outbox } = await import('../../src/tnccs/registry');
+  const out = new Outbox();
+  const env = (n: number) => ({ type: PA_SUBTYPE.OS, collectorId: 1, validatorId: 1, exclusive: false, body: Buffer.alloc(n) });
+  for (const n of [100, 100, 100]) out.push(7, env(n));
+  assert.equal(out.take(7, 250).length, 2); // 2 × (24 + 100) = 248
+  assert.equal(out.pending(7), 1);
+  assert.equal(out.take(7, 10).length, 1, 'always at least one message');
+  assert.equal(out.pending(7), 0);
+});

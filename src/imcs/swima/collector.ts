@@ -48,6 +48,11 @@ export class SwCollector {
     return this.o.store;
   }
 
+  /** RFC 8412 5.14: what this source is, for a Source Metadata Response (human-readable). */
+  get description(): string {
+    return `dpkg status database ${statusPath(this.o.root)}, identifiers of tag creator ${this.creator.regid}`;
+  }
+
   /** One pass; passes never overlap. Resolves to the number of events recorded. */
   collect(): Promise<number> {
     this.running = this.running.catch(() => 0).then(() => this.pass());

@@ -10,7 +10,7 @@ export interface TagSource {
 }
 
 // RFC 8412 5.7: source ID 1 = our dpkg collector (strongSwan: 1 = package-manager generator)
-const SOURCE_DPKG = 1;
+export const SOURCE_DPKG = 1;
 
 function record(id: StoredIdentifier, full: boolean, tags: TagSource): SwRecord {
   const rec: SwRecord = { recordId: id.id, dataModelPen: DATA_MODEL.SWID_2015.pen, dataModelType: DATA_MODEL.SWID_2015.type, sourceId: SOURCE_DPKG, softwareId: id.swId, softwareLocator: '' };

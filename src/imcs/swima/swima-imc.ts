@@ -5,12 +5,21 @@ import { IETF_ERROR, PaTncErrorAttr } from '../../protocol/pa-tnc/ietf/pa-tnc-er
 import { AssessmentResultAttr } from '../../protocol/pa-tnc/ietf/assessment';
 import { attributeSize, PA_MSG_HEADER_LEN } from '../../protocol/pa-tnc/message';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
-import { SwimaRequest, SwimaRequestAttr } from '../../protocol/pa-tnc/swima';
+import {
+  describeSwimaRequest,
+  SourceMetadataRequestAttr,
+  SourceMetadataResponseAttr,
+  SubscriptionStatusRequestAttr,
+  SubscriptionStatusResponseAttr,
+  SwimaRequest,
+  SwimaRequestAttr,
+} from '../../protocol/pa-tnc/swima';
+import { MAX_REASSEMBLED } from '../../imcv/segmentation';
 import { PA_SUBTYPE, VENDOR } from '../../protocol/vendors';
 import type { ConnectionInfo, TnccsHost } from '../../tnccs/types';
 import type { SwCollector } from './collector';
 import { DEFAULT_TAG_CREATOR, SwOs, TagCreator } from './sw-id';
-import { swimaResponse, TagSource } from './responses';
+import { SOURCE_DPKG, swimaResponse, TagSource } from './responses';
 import type { SwimaStore } from './store';
 
 export interface SwimaImcOptions {
@@ -21,6 +30,12 @@ export interface SwimaImcOptions {
   readonly creator?: TagCreator;
   /** strongSwan `imc-swima.subscriptions`: off by default, then requests for one are denied. */
   readonly subscriptions?: boolean;
+  /**
+   * RFC 8412 5.15.2: the largest SWIMA attribute this IMC is willing to send; a larger answer becomes
+   * "SWIMA Response Too Large". Default: what the peer can take (the PA-TNC message without a
+   * segmentation contract, else the reassembly cap of our IMVs).
+   */
+  readonly maxResponseSize?: number;
 }
 
 interface Subscription {
@@ -33,6 +48,8 @@ interface Subscription {
 interface SwimaImcState extends AgentState {
   /** RFC 8412 3.7.5: by Subscription ID (= the Request ID that established it). */
   readonly subscriptions: Map<number, Subscription>;
+  /** A segmentation contract was requested: the port segments what is longer than a PA-TNC message. */
+  segmented: boolean;
 }
 
 /**
@@ -53,7 +70,7 @@ export class SwimaImc extends Agent<SwimaImcState, TnccsHost> {
   }
 
   protected createState(conn: ConnectionInfo, port: PaPort): SwimaImcState {
-    const state = { conn, port, subscriptions: new Map<number, Subscription>() };
+    const state = { conn, port, subscriptions: new Map<number, Subscription>(), segmented: false };
     this.live.add(state);
     return state;
   }
@@ -62,18 +79,24 @@ export class SwimaImc extends Agent<SwimaImcState, TnccsHost> {
     this.live.delete(state);
   }
 
+  /** The first message, as strongSwan's: a segmentation contract request for SWIMA (seed, vectors). */
   async beginHandshake(connectionId: number): Promise<void> {
     const state = this.state(connectionId);
-    if (state && this.o.collector) {
+    if (!state) return;
+    if (this.o.collector) {
       const n = await this.o.collector.collect();
       if (n > 0) state.conn.log.info('IMC', `collected ${n} SW ID events, last eid ${this.o.store.lastEid()}`);
     }
+    state.port.requestContract(PA_SUBTYPE.SWIMA);
+    state.segmented = true;
   }
 
   protected handle(state: SwimaImcState, msg: ReceivedPa): void {
     const out: PaAttribute[] = [];
     for (const a of msg.attributes) {
       if (SwimaRequestAttr.is(a)) out.push(...this.answer(state, msg.peerId, a.value));
+      else if (SubscriptionStatusRequestAttr.is(a)) out.push(this.status(state, msg.peerId));
+      else if (SourceMetadataRequestAttr.is(a)) out.push(this.sources(state));
       else if (AssessmentResultAttr.is(a)) state.conn.log.info('IMC', `assessment result is '${a.value}'`);
     }
     if (out.length > 0) state.port.send(PA_SUBTYPE.SWIMA, out, { peerId: msg.peerId });
@@ -81,7 +104,7 @@ export class SwimaImc extends Agent<SwimaImcState, TnccsHost> {
 
   private answer(state: SwimaImcState, peerId: number, req: SwimaRequest): PaAttribute[] {
     const log = state.conn.log;
-    log.info('IMC', `IMC ${this.id} received ${SwimaRequestAttr.spec.describe!(req)[0]}`);
+    log.info('IMC', `IMC ${this.id} received ${describeSwimaRequest(req)}`);
     const out: PaAttribute[] = [];
     if (req.clearSubscriptions) this.clear(state, peerId);
     if (req.subscribe) {
@@ -93,9 +116,29 @@ export class SwimaImc extends Agent<SwimaImcState, TnccsHost> {
     return out;
   }
 
-  /** RFC 8412 5.16: an answer larger than the IMV can take becomes "SWIMA Response Too Large". */
+  /** RFC 8412 5.12: the establishing requests of the requester's active subscriptions. */
+  private status(state: SwimaImcState, peerId: number): PaAttribute {
+    const subscriptions = [...state.subscriptions.values()].filter((s) => s.peerId === peerId).map((s) => s.request);
+    state.conn.log.info('IMC', `IMC ${this.id} reports ${subscriptions.length} active SWIMA subscriptions to IMV ${peerId}`);
+    return SubscriptionStatusResponseAttr.make({ subscriptions });
+  }
+
+  /** RFC 8412 5.14: our one source, the dpkg collector (source ID 1 in every record we send). */
+  private sources(state: SwimaImcState): PaAttribute {
+    const metadata = this.o.collector?.description ?? 'dpkg status database, collected live by the tnc-agent daemon';
+    state.conn.log.info('IMC', `IMC ${this.id} describes SWIMA source ${SOURCE_DPKG}: ${metadata}`);
+    return SourceMetadataResponseAttr.make([{ sourceId: SOURCE_DPKG, metadata }]);
+  }
+
+  /** The largest answer we send: see SwimaImcOptions.maxResponseSize. */
+  private maxResponse(state: SwimaImcState): number {
+    const peer = state.segmented ? MAX_REASSEMBLED : state.conn.maxPaMessageSize - PA_MSG_HEADER_LEN;
+    return Math.min(peer, this.o.maxResponseSize ?? peer);
+  }
+
+  /** RFC 8412 5.15.2: an answer larger than we may send becomes "SWIMA Response Too Large" with the maximum. */
   private fitting(state: SwimaImcState, requestId: number, response: PaAttribute): PaAttribute {
-    const max = state.conn.maxPaMessageSize - PA_MSG_HEADER_LEN;
+    const max = this.maxResponse(state);
     const size = attributeSize(response);
     if (size <= max) return response;
     state.conn.log.info('IMC', `SWIMA response of ${size} bytes for request ${requestId} exceeds the maximum of ${max} bytes`);

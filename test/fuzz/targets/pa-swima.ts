@@ -21,6 +21,10 @@ const events: PaAttribute[] = [
   swima.SwIdEventsAttr.make({ ...header, events: [{ eid: 5, timestamp: '2024-01-01T00:00:00Z', action: 1, record: rec }] }),
   swima.SwEventsAttr.make({ ...header, events: [{ eid: 5, timestamp: '2024-01-01T00:00:00Z', action: 3, record: { ...rec, record: Buffer.from('<x/>') } }] }),
   swima.SwimaRequestAttr.make({ clearSubscriptions: false, subscribe: true, idsOnly: false, requestId: 2, earliestEid: 0, softwareIds: ['a__b'] }),
+  swima.SubscriptionStatusRequestAttr.make(null),
+  swima.SubscriptionStatusResponseAttr.make({ subscriptions: [{ clearSubscriptions: false, subscribe: true, idsOnly: true, requestId: 3, earliestEid: 9, softwareIds: ['a__b', 'c__d'] }] }),
+  swima.SourceMetadataRequestAttr.make(null),
+  swima.SourceMetadataResponseAttr.make([{ sourceId: 1, metadata: 'dpkg status database /var/lib/dpkg/status' }]),
 ];
 
 const bodies = [...vectorBodies(), encodePaMessage({ messageId: 1, attributes: events })];
@@ -33,5 +37,13 @@ function valueTarget(t: AttributeType<unknown>): FuzzTarget {
 
 export const targets: FuzzTarget[] = [
   { name: 'pa-tnc message with SWIMA attributes', decode: (b) => decodePaMessage(b), seeds: bodies },
-  ...[swima.SwimaRequestAttr, swima.SwIdInventoryAttr, swima.SwInventoryAttr, swima.SwIdEventsAttr, swima.SwEventsAttr].map((t) => valueTarget(t as AttributeType<unknown>)),
+  ...[
+    swima.SwimaRequestAttr,
+    swima.SwIdInventoryAttr,
+    swima.SwInventoryAttr,
+    swima.SwIdEventsAttr,
+    swima.SwEventsAttr,
+    swima.SubscriptionStatusResponseAttr,
+    swima.SourceMetadataResponseAttr,
+  ].map((t) => valueTarget(t as AttributeType<unknown>)),
 ];

@@ -2,7 +2,20 @@ import { Agent, AgentState } from '../../../imcv/agent';
 import type { PaPort, ReceivedPa } from '../../../imcv/pa-port';
 import { ASSESSMENT_RESULT, AssessmentResultAttr } from '../../../protocol/pa-tnc/ietf/assessment';
 import { IETF_ERROR, PaTncError, PaTncErrorAttr, paTncErrorName } from '../../../protocol/pa-tnc/ietf/pa-tnc-error';
-import { SwEvents, SwEventsAttr, SwIdEventsAttr, SwIdInventoryAttr, SwimaRequestAttr, SwInventory, SwInventoryAttr } from '../../../protocol/pa-tnc/swima';
+import type { PaAttribute } from '../../../protocol/pa-tnc/registry';
+import {
+  SourceMetadataRequestAttr,
+  SourceMetadataResponseAttr,
+  SubscriptionStatusRequestAttr,
+  SubscriptionStatusResponseAttr,
+  SwEvents,
+  SwEventsAttr,
+  SwIdEventsAttr,
+  SwIdInventoryAttr,
+  SwimaRequestAttr,
+  SwInventory,
+  SwInventoryAttr,
+} from '../../../protocol/pa-tnc/swima';
 import { PA_SUBTYPE, VENDOR } from '../../../protocol/vendors';
 import { ConnectionInfo, Evaluation, ImvHost, Recommendation, recommendationName } from '../../../tnccs/types';
 import { workitemRecommendation } from '../../policy/merge';
@@ -53,16 +66,35 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
     state.conn.log.info('IMV', `IMV ${this.id} handles SWIDT workitem ${w.id}`);
     if (w.argStr.includes('S')) state.conn.log.info('IMV', `SWIMA subscription ${w.id} requested`);
     const known = this.policy.state(session.deviceId!);
-    this.request(state, known ? known.lastEid + 1 : 0);
+    // seed: the first SWIMA message carries a segmentation contract request before the SWIMA Request
+    const contract = state.port.contractRequest(PA_SUBTYPE.SWIMA);
+    state.port.send(PA_SUBTYPE.SWIMA, [contract, this.request(state, known ? known.lastEid + 1 : 0), ...this.queries(state)]);
   }
 
   /** protocols.md 5.7: argument letters R (IDs only), S (subscribe), C (clear); Request ID = workitem ID. */
-  private request(state: SwimaImvState, earliestEid: number): void {
+  private request(state: SwimaImvState, earliestEid: number): PaAttribute {
     const w = state.workitem!;
     state.conn.log.info('IMV', `IMV ${this.id} issues sw request ${w.id} with earliest eid ${earliestEid}`);
-    state.port.send(PA_SUBTYPE.SWIMA, [
-      SwimaRequestAttr.make({ clearSubscriptions: w.argStr.includes('C'), subscribe: w.argStr.includes('S'), idsOnly: w.argStr.includes('R'), requestId: w.id, earliestEid, softwareIds: [] }),
-    ]);
+    return SwimaRequestAttr.make({ clearSubscriptions: w.argStr.includes('C'), subscribe: w.argStr.includes('S'), idsOnly: w.argStr.includes('R'), requestId: w.id, earliestEid, softwareIds: [] });
+  }
+
+  /**
+   * Our own argument letters (strongSwan has none for these): Q asks for the subscription status
+   * (RFC 8412 5.11, after the request so that it reports a subscription just made), M for the
+   * source metadata (5.13).
+   */
+  private queries(state: SwimaImvState): PaAttribute[] {
+    const args = state.workitem!.argStr;
+    const out: PaAttribute[] = [];
+    if (args.includes('Q')) {
+      state.conn.log.info('IMV', `IMV ${this.id} requests SWIMA subscription status`);
+      out.push(SubscriptionStatusRequestAttr.make(null));
+    }
+    if (args.includes('M')) {
+      state.conn.log.info('IMV', `IMV ${this.id} requests SWIMA source metadata`);
+      out.push(SourceMetadataRequestAttr.make(null));
+    }
+    return out;
   }
 
   protected handle(state: SwimaImvState, msg: ReceivedPa): void {
@@ -70,7 +102,15 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
       if (PaTncErrorAttr.is(a)) this.error(state, a.value);
       else if (SwIdInventoryAttr.is(a) || SwInventoryAttr.is(a)) this.inventory(state, a.value, SwInventoryAttr.is(a));
       else if (SwIdEventsAttr.is(a) || SwEventsAttr.is(a)) this.events(state, a.value, SwEventsAttr.is(a));
+      else if (SubscriptionStatusResponseAttr.is(a) || SourceMetadataResponseAttr.is(a)) this.report(state, a);
     }
+  }
+
+  /** Subscription status and source metadata are logged, one line per subscription or source. */
+  private report(state: SwimaImvState, a: PaAttribute): void {
+    const [first, ...rest] = a.spec!.describe!(a.value);
+    state.conn.log.info('IMV', `received ${first}`);
+    for (const line of rest) state.conn.log.info('IMV', line);
   }
 
   private error(state: SwimaImvState, e: PaTncError): void {
@@ -109,7 +149,7 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
       log.info('IMV', `EID epoch changed from ${known ? hex32(known.epoch) : 'none'} to ${hex32(v.eidEpoch)}, requesting the whole inventory`);
       if (!state.restarted && state.workitem && !v.subscriptionFulfillment) {
         state.restarted = true;
-        this.request(state, 0);
+        state.port.send(PA_SUBTYPE.SWIMA, [this.request(state, 0)]);
       }
       return;
     }
