@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isDecodeError } from '../protocol/errors';
 import { answerDecodeError } from '../protocol/pa-tnc/errors';
 import { PaAttribute, attributeLabel } from '../protocol/pa-tnc/registry';
-import { decodePaMessage, encodePaMessage, PA_MSG_HEADER_LEN, attributeSize } from '../protocol/pa-tnc/message';
+import { decodePaMessage, encodeAttributeBytes, encodePaMessageFrom, PA_MSG_HEADER_LEN } from '../protocol/pa-tnc/message';
 import { PaMessageType, paSubtypeLabel } from '../protocol/vendors';
 import type { ConnectionInfo, PaEnvelope, TnccsHost } from '../tnccs/types';
 import { ANY_ID } from '../tnccs/types';
@@ -18,6 +18,12 @@ export interface ReceivedPa {
   readonly messageId: number;
   /** The attributes for the IMC/IMV: segmentation control is handled by the port. */
   readonly attributes: PaAttribute[];
+}
+
+/** An attribute with its bytes, encoded once. */
+interface Encoded {
+  readonly attr: PaAttribute;
+  readonly bytes: Buffer;
 }
 
 export interface SendOptions {
@@ -83,36 +89,38 @@ export class PaPort {
    */
   send(type: PaMessageType, attributes: PaAttribute[], opts: SendOptions = {}): void {
     const limit = this.conn.maxPaMessageSize;
-    let batch: PaAttribute[] = [];
+    let batch: Encoded[] = [];
     let size = PA_MSG_HEADER_LEN;
     for (const a of attributes) {
-      const out = this.segmentation.outgoing(type, a, limit - size);
+      // encoded once: the segmentation plan, the packing and the message share the bytes
+      const whole = encodeAttributeBytes(a);
+      const out = this.segmentation.outgoing(type, a, whole.length, limit - size);
       if (!out) continue;
-      const n = attributeSize(out);
-      if (batch.length > 0 && size + n > limit) {
+      const bytes = out === a ? whole : encodeAttributeBytes(out);
+      if (batch.length > 0 && size + bytes.length > limit) {
         this.emit(type, batch, opts);
         batch = [];
         size = PA_MSG_HEADER_LEN;
       }
-      if (PA_MSG_HEADER_LEN + n > limit) {
-        this.conn.log.error(this.role, `attribute ${attributeLabel(a.vendor, a.type)} of ${n} bytes exceeds the maximum PA-TNC message size ${limit}: not sent`);
+      if (PA_MSG_HEADER_LEN + bytes.length > limit) {
+        this.conn.log.error(this.role, `attribute ${attributeLabel(a.vendor, a.type)} of ${bytes.length} bytes exceeds the maximum PA-TNC message size ${limit}: not sent`);
         continue;
       }
-      batch.push(out);
-      size += n;
+      batch.push({ attr: out, bytes });
+      size += bytes.length;
     }
     if (batch.length > 0) this.emit(type, batch, opts);
   }
 
-  private emit(type: PaMessageType, attributes: PaAttribute[], opts: SendOptions): void {
+  private emit(type: PaMessageType, attributes: Encoded[], opts: SendOptions): void {
     const messageId = randomBytes(4).readUInt32BE(0);
     const log = this.conn.log;
     if (log.enabled(2)) {
       log.debug('TNC', `creating PA-TNC message with ID 0x${messageId.toString(16).padStart(8, '0')}`);
-      for (const a of attributes) log.debug('TNC', `creating PA-TNC attribute type ${attributeLabel(a.vendor, a.type)}`);
+      for (const { attr } of attributes) log.debug('TNC', `creating PA-TNC attribute type ${attributeLabel(attr.vendor, attr.type)}`);
       log.debug('TNC', `creating PB-PA message type ${paSubtypeLabel(type)}`);
     }
-    const body = encodePaMessage({ messageId, attributes });
+    const body = encodePaMessageFrom(messageId, attributes.map((a) => a.bytes));
     const peer = opts.peerId ?? ANY_ID;
     const env: PaEnvelope =
       this.role === 'IMC'

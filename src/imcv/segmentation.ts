@@ -13,6 +13,7 @@ import {
   SegmentEnvelope,
   SegmentEnvelopeAttr,
   SegmentSender,
+  sendPlan,
 } from '../protocol/pa-tnc/tcg/seg';
 import { isDecodeError } from '../protocol/errors';
 import { paTncErrorFor } from '../protocol/pa-tnc/errors';
@@ -81,18 +82,17 @@ export class Segmentation {
     return out;
   }
 
-  /** The attribute itself, or its first envelope when the contract wants it segmented. */
-  outgoing(type: PaMessageType, attr: PaAttribute, spaceLeft: number): PaAttribute | undefined {
+  /** The attribute itself (of `size` bytes, header included), or its first envelope when the contract wants it segmented. */
+  outgoing(type: PaMessageType, attr: PaAttribute, size: number, spaceLeft: number): PaAttribute | undefined {
     const contract = this.contracts.get(key(type));
     if (!contract) return attr;
-    const sender = this.sender(type, contract);
-    const plan = sender.plan(attr);
+    const plan = sendPlan(contract, size);
     if (plan === 'whole') return attr;
     if (plan === 'oversize') {
       this.log.error('TNC', `attribute of ${attr.vendor}/${attr.type} exceeds the segmentation contract for ${paSubtypeLabel(type)}: not sent`);
       return undefined;
     }
-    return sender.first(attr, spaceLeft);
+    return this.sender(type, contract).first(attr, spaceLeft);
   }
 
   private answerRequest(type: PaMessageType, peerId: number, req: SegmentationContract): PaAttribute {

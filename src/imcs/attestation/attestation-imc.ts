@@ -78,8 +78,9 @@ export class AttestationImc extends Agent<PtsState, TnccsHost> {
   }
 
   protected async handle(state: PtsState, msg: ReceivedPa): Promise<void> {
-    const out: PaAttribute[] = [];
-    for (const a of msg.attributes) out.push(...(await this.answer(state, a)));
+    let out: PaAttribute[] = [];
+    // concat, not push(...): evidence answers run to hundreds of thousands of attributes
+    for (const a of msg.attributes) out = out.concat(await this.answer(state, a));
     if (out.length > 0) state.port.send(PA_SUBTYPE.PTS, out, { peerId: msg.peerId, exclusive: true });
   }
 
