@@ -35,7 +35,7 @@ export async function openCollectors(f: CollectorFlags, log: Logger): Promise<Co
   const out: Collectors = { close: async () => void (await Promise.all(closers.map((c) => c()))) };
   try {
     if (f.swima) {
-      const store = new SwimaStore(f.swimaStore ?? DEFAULT_STORE_PATH);
+      const store = openSwimaStore(f.swimaStore ?? DEFAULT_STORE_PATH);
       closers.push(() => store.close());
       const os = await hostSwOs(f.osRelease);
       out.swima = { store, os, collector: new SwCollector({ root: f.dpkgRoot ?? '/', store, os }) };
@@ -53,5 +53,13 @@ export async function openCollectors(f: CollectorFlags, log: Logger): Promise<Co
   } catch (e) {
     await out.close();
     throw e;
+  }
+}
+
+function openSwimaStore(path: string): SwimaStore {
+  try {
+    return new SwimaStore(path);
+  } catch (e) {
+    throw new Error(`cannot open the SWIMA event store '${path}': ${(e as Error).message} (choose another with --swima-store, or --no-swima)`, { cause: e });
   }
 }
