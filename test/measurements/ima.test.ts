@@ -105,6 +105,34 @@ test('a flipped byte in template data is reported with the entry and offset; rep
   assert.ok(v.reasons.some((s) => s.startsWith('PCR 10 (sha256)')));
 });
 
+/** The replay done the plain way, with node:crypto, over decoded entries of templates other than `ima`. */
+function nodeReplay(buf: Buffer): Record<string, Record<number, string>> {
+  const out: Record<string, Record<number, Buffer>> = { sha1: {}, sha256: {} };
+  for (const e of decodeImaBinary(buf)) {
+    const violation = e.templateHash.equals(Buffer.alloc(20));
+    for (const [bank, size] of [['sha1', 20], ['sha256', 32]] as const) {
+      const digest = violation ? Buffer.alloc(size, 0xff) : bank === 'sha1' ? e.templateHash : createHash(bank).update(e.templateData).digest();
+      out[bank][e.pcr] = createHash(bank).update(out[bank][e.pcr] ?? Buffer.alloc(size)).update(digest).digest();
+    }
+  }
+  const hex = (m: Record<number, Buffer>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.toString('hex')]));
+  return { sha1: hex(out.sha1), sha256: hex(out.sha256) };
+}
+
+test('both banks equal a node:crypto replay, with violations and entries for PCRs other than 10', () => {
+  const buf = Buffer.from(fixture('vm', 'seabios', 'binary_runtime_measurements'));
+  const entries = decodeImaBinary(buf);
+  for (const i of [5, 6, 40]) buf.writeUInt32LE(11 + (i % 2), entries[i].offset);
+  buf.fill(0, entries[7].offset + 4, entries[7].offset + 24);
+  const r = replayImaList(buf, { banks: ['sha1', 'sha256'] });
+  assert.equal(r.violations, 1);
+  assert.equal(r.templateHashMismatches, 0);
+  assert.deepEqual(Object.keys(r.pcrs.sha1), ['10', '11', '12']);
+  assert.deepEqual(r.pcrs, nodeReplay(buf));
+  const sig = fixture('ima', 'tpm2-tss-sml-ima-sig-sha256-invalidated.bin');
+  assert.deepEqual(replayImaList(sig, { banks: ['sha1', 'sha256'] }).pcrs, nodeReplay(sig));
+});
+
 function decodeError(fn: () => unknown): DecodeError {
   try {
     fn();

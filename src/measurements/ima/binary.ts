@@ -24,7 +24,8 @@ export interface ImaEntry {
 }
 
 export const TEMPLATE_HASH_SIZE = 20;
-const TEMPLATES: ReadonlyMap<string, ImaTemplate> = new Map([['ima', 'ima'], ['ima-ng', 'ima-ng'], ['ima-sig', 'ima-sig'], ['ima-buf', 'ima-buf']]);
+// the commonest first: names are matched byte by byte, no string per entry
+const TEMPLATES: readonly [ImaTemplate, Buffer][] = (['ima-ng', 'ima-sig', 'ima-buf', 'ima'] as const).map((t) => [t, Buffer.from(t, 'latin1')]);
 // ima.h: IMA_TEMPLATE_NAME_LEN_MAX 15, IMA_EVENT_NAME_LEN_MAX 255
 const NAME_MAX = 15;
 const IMA_EVENT_NAME_MAX = 255;
@@ -45,6 +46,16 @@ export function newFrame(): ImaFrame {
   return { pcr: 0, hashAt: 0, template: 'ima-ng', dataAt: 0, dataLen: 0, end: 0 };
 }
 
+function templateAt(buf: Buffer, at: number, len: number): ImaTemplate | undefined {
+  for (const [template, name] of TEMPLATES) {
+    if (name.length !== len) continue;
+    let i = 0;
+    while (i < len && buf[at + i] === name[i]) i++;
+    if (i === len) return template;
+  }
+  return undefined;
+}
+
 function checkLength(n: number, max: number, what: string, at: number): void {
   if (n > max) throw new DecodeError('limit', what, at, `length ${n} exceeds the maximum ${max}`);
 }
@@ -61,9 +72,8 @@ export function frameEntry(buf: Buffer, at: number, base: number, f: ImaFrame): 
   checkLength(nameLen, NAME_MAX, 'IMA template name', base + at + 24);
   const nameAt = at + 28;
   if (nameAt + nameLen + 4 > len) return false;
-  const name = buf.toString('latin1', nameAt, nameAt + nameLen);
-  const template = TEMPLATES.get(name);
-  if (!template) throw new DecodeError('unsupported', 'IMA template name', base + nameAt, `unknown template '${name}'`);
+  const template = templateAt(buf, nameAt, nameLen);
+  if (!template) throw new DecodeError('unsupported', 'IMA template name', base + nameAt, `unknown template '${buf.toString('latin1', nameAt, nameAt + nameLen)}'`);
   let dataAt = nameAt + nameLen;
   let dataLen: number;
   if (template === 'ima') {

@@ -1,6 +1,6 @@
-import { hash } from 'node:crypto';
 import type { ReplayedPcrs } from '../pcrs';
 import { sha1ExtendInPlace, sha1Into } from '../sha1';
+import { sha256ExtendInPlace, sha256Into } from '../sha256';
 import { frameEntry, newFrame, TEMPLATE_HASH_SIZE, truncatedEntry, type ImaEntry, type ImaFrame, type ImaTemplate } from './binary';
 import { imaTemplateHashInput } from './template';
 
@@ -44,21 +44,31 @@ function sameBytes(a: Buffer, at: number, b: Buffer, n: number): boolean {
   return true;
 }
 
+/** One PCR's values in the banks being replayed. */
+interface PcrState {
+  sha1?: Buffer;
+  sha256?: Buffer;
+}
+
 /**
  * Replays IMA entries into PCRs, entry by entry, without keeping them: feed it frames of a binary
  * list (fast path) or decoded entries (ascii list, streams). SHA-1 bank: the listed template hash
  * is extended. SHA-256 bank: the kernel extends SHA-256 over the same template data
  * (ima_calc_field_array_hash per bank), which verify-samples.js confirmed on the real guest PCRs.
+ * Hashing is the TypeScript SHA-1/SHA-256 of sha1.ts/sha256.ts: node:crypto's per-call cost is
+ * larger than the hashing itself for entries this small (bench/measurements.ts).
  */
 export class ImaReplayer {
   private readonly banks: readonly ImaBank[];
   private readonly check: boolean;
-  private readonly state = new Map<number, Record<string, Buffer>>();
+  private readonly state = new Map<number, PcrState>();
   private readonly quoted: [ImaBank, Buffer][];
   private readonly result: Omit<ImaReplay, 'pcrs'>;
-  private readonly computed = Buffer.alloc(20);
+  private readonly computed = Buffer.alloc(32);
   private readonly scratch = Buffer.alloc(276);
-  private readonly pair = Buffer.alloc(64);
+  /** The PCR of the previous entry and its state: nearly every entry extends PCR 10. */
+  private lastPcr = -1;
+  private last: PcrState = {};
 
   constructor(opts: ImaReplayOptions = {}) {
     this.banks = opts.banks ?? ['sha1'];
@@ -69,48 +79,53 @@ export class ImaReplayer {
     this.result = { entries: 0, violations: 0, templateHashMismatches: 0, mismatchedEntries: [], matchedPrefix };
   }
 
-  private pcr(n: number): Record<string, Buffer> {
+  private pcr(n: number): PcrState {
+    if (n === this.lastPcr) return this.last;
     let s = this.state.get(n);
     if (!s) {
-      s = Object.fromEntries(this.banks.map((b) => [b, Buffer.alloc(SIZES[b])]));
+      s = Object.fromEntries(this.banks.map((b) => [b, Buffer.alloc(SIZES[b])])) as PcrState;
       this.state.set(n, s);
     }
+    this.lastPcr = n;
+    this.last = s;
     return s;
   }
 
-  /** Replays one entry given by position: the hot path, no allocation in the SHA-1 bank. */
+  /** Replays one entry given by position: the hot path, no allocation. */
   addAt(offset: number, pcr: number, template: ImaTemplate, hashBuf: Buffer, hashAt: number, buf: Buffer, dataAt: number, dataLen: number): void {
     const r = this.result;
     const index = r.entries++;
-    const violation = isZero(hashBuf, hashAt, TEMPLATE_HASH_SIZE);
-    if (violation) r.violations++;
-    // the `ima` template hashes its name padded (template.ts); the others their listed data
-    const padded = template === 'ima' && !violation;
-    const input = padded ? this.scratch : buf;
-    const from = padded ? 0 : dataAt;
-    const len = padded ? imaTemplateHashInput(buf, dataAt, dataLen, this.scratch) : dataLen;
-    if (!violation && this.check) {
-      sha1Into(input, from, len, this.computed, 0);
-      if (!sameBytes(hashBuf, hashAt, this.computed, TEMPLATE_HASH_SIZE)) {
-        if (r.templateHashMismatches++ < MISMATCHES_KEPT) r.mismatchedEntries.push({ index, offset });
+    const s = this.pcr(pcr);
+    if (isZero(hashBuf, hashAt, TEMPLATE_HASH_SIZE)) {
+      r.violations++;
+      if (s.sha1) sha1ExtendInPlace(s.sha1, ONES.sha1, 0);
+      if (s.sha256) sha256ExtendInPlace(s.sha256, ONES.sha256, 0);
+    } else {
+      // the `ima` template hashes its name padded (template.ts); the others their listed data
+      const padded = template === 'ima';
+      const input = padded ? this.scratch : buf;
+      const from = padded ? 0 : dataAt;
+      const len = padded ? imaTemplateHashInput(buf, dataAt, dataLen, this.scratch) : dataLen;
+      if (this.check) {
+        sha1Into(input, from, len, this.computed, 0);
+        if (!sameBytes(hashBuf, hashAt, this.computed, TEMPLATE_HASH_SIZE) && r.templateHashMismatches++ < MISMATCHES_KEPT) {
+          r.mismatchedEntries.push({ index, offset });
+        }
+      }
+      if (s.sha1) sha1ExtendInPlace(s.sha1, hashBuf, hashAt);
+      if (s.sha256) {
+        sha256Into(input, from, len, this.computed, 0);
+        sha256ExtendInPlace(s.sha256, this.computed, 0);
       }
     }
-    const s = this.pcr(pcr);
-    for (const bank of this.banks) {
-      if (bank === 'sha1') sha1ExtendInPlace(s.sha1, violation ? ONES.sha1 : hashBuf, violation ? 0 : hashAt);
-      else this.extend256(s.sha256, violation ? ONES.sha256 : hash('sha256', input.subarray(from, from + len), 'buffer'));
+    if (pcr === IMA_PCR && this.quoted.length > 0) this.track(s, index + 1);
+  }
+
+  private track(s: PcrState, count: number): void {
+    for (const [bank, q] of this.quoted) {
+      const v = s[bank];
+      if (v?.length === q.length && sameBytes(v, 0, q, q.length)) this.result.matchedPrefix[bank] = count;
     }
-    if (pcr === IMA_PCR) this.track(s, index + 1);
-  }
-
-  private extend256(pcr: Buffer, digest: Buffer): void {
-    pcr.copy(this.pair, 0);
-    digest.copy(this.pair, 32);
-    hash('sha256', this.pair, 'buffer').copy(pcr, 0);
-  }
-
-  private track(s: Record<string, Buffer>, count: number): void {
-    for (const [bank, q] of this.quoted) if (s[bank]?.equals(q)) this.result.matchedPrefix[bank] = count;
   }
 
   add(e: ImaEntry): void {
@@ -130,7 +145,8 @@ export class ImaReplayer {
   done(): ImaReplay {
     const pcrs: ReplayedPcrs = {};
     for (const bank of this.banks) {
-      pcrs[bank] = Object.fromEntries([...this.state].map(([n, s]) => [n, s[bank].toString('hex')]));
+      pcrs[bank] = {};
+      for (const [n, s] of this.state) pcrs[bank][n] = (s[bank] as Buffer).toString('hex'); // pcr() made every bank
     }
     return { ...this.result, pcrs };
   }
