@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds tnc-agent_<version>_<arch>.deb with dpkg-deb from packaging/deb/: the compiled dist/, the
 # production node_modules (better-sqlite3 as built for this Node), the TPM addon and this machine's
-# Node.js runtime, so the package runs where the distribution's nodejs is older. Library
+# Node.js runtime, so the package runs where the distribution's nodejs is older; and the IF-IMC
+# libraries strongSwan's charon loads (imc-{os,swima,attestation}.so, native/ifimc). Library
 # dependencies come from dpkg-shlibdeps: build on the distribution release you target.
 # Usage: scripts/package-deb.sh [--version V] [--out DIR]   (default: package.json's version, dist-deb/)
 set -euo pipefail
@@ -35,6 +36,9 @@ install -m 0644 package.json "$lib/package.json"
 install -m 0644 bin/tnc-agent.js "$lib/bin/tnc-agent.js"
 install -m 0644 build/Release/tnc_tpm.node "$lib/build/Release/tnc_tpm.node"
 install -m 0755 "$node_bin" "$lib/node"
+echo "package-deb: building the IF-IMC libraries"
+make -s -C native/ifimc OUT="$lib"
+chmod 0644 "$lib"/imc-*.so
 # production dependencies as npm resolved them (`npm ls --omit=dev`), native parts included; tsx
 # (and its esbuild) only runs the TypeScript sources of a checkout, which the package does not have
 npm ls --omit=dev --all --parseable | tail -n +2 | sed "s|^$PWD/||" | grep -Ev '^node_modules/(tsx|esbuild|@esbuild/[^/]+)$' | while read -r dir; do
@@ -44,13 +48,15 @@ done
 rm -rf "$lib/node_modules/better-sqlite3/"{deps,src} "$lib/node_modules/better-sqlite3/build/"{deps,Release/obj.target,Release/.deps,Release/test_extension.node}
 find "$lib/node_modules" \( -name '*.md' ! -iname 'license*' -o -name '*.map' -o -name '.*' -type f \) -delete
 find "$lib" -name '*.node' -exec chmod 0644 {} +
-strip --strip-unneeded "$lib/node" "$lib/build/Release/tnc_tpm.node" "$lib/node_modules/better-sqlite3/build/Release/better_sqlite3.node"
+strip --strip-unneeded "$lib/node" "$lib/build/Release/tnc_tpm.node" "$lib/node_modules/better-sqlite3/build/Release/better_sqlite3.node" "$lib"/imc-*.so
 
 install -m 0755 packaging/deb/tnc-agent.sh "$root/usr/bin/tnc-agent"
 install -m 0644 packaging/deb/agent.conf "$root/etc/tnc-agent/agent.conf"
 install -m 0644 packaging/deb/tnc-agent.service "$root/lib/systemd/system/tnc-agent.service"
 install -m 0644 packaging/deb/copyright "$doc/copyright"
 install -m 0644 docs/configuration.md "$doc/configuration.md"
+install -m 0644 docs/vpn.md "$doc/vpn.md"
+install -m 0644 packaging/deb/tnc_config.example "$doc/tnc_config.example"
 install -m 0644 "$(dirname "$(readlink -f "$node_bin")")/../share/doc/nodejs/LICENSE" "$doc/LICENSE.node"
 printf 'tnc-agent (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- tnc-agent maintainers <tnc-agent@lists.example.org>  %s\n' \
   "$version" "$version" "$(date -R -d "@${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}")" | gzip -9n > "$doc/changelog.gz"
@@ -61,7 +67,8 @@ echo /etc/tnc-agent/agent.conf > "$root/DEBIAN/conffiles"
 # dpkg-shlibdeps wants a debian/control; a minimal one in the staging area
 mkdir -p "$stage/debian" && printf 'Source: tnc-agent\n\nPackage: tnc-agent\nArchitecture: any\n' > "$stage/debian/control"
 shlibs=$(cd "$stage" && dpkg-shlibdeps -O -e root/usr/lib/tnc-agent/node -e root/usr/lib/tnc-agent/build/Release/tnc_tpm.node \
-  -e root/usr/lib/tnc-agent/node_modules/better-sqlite3/build/Release/better_sqlite3.node 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+  -e root/usr/lib/tnc-agent/node_modules/better-sqlite3/build/Release/better_sqlite3.node \
+  -e root/usr/lib/tnc-agent/imc-os.so -e root/usr/lib/tnc-agent/imc-swima.so -e root/usr/lib/tnc-agent/imc-attestation.so 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@SIZE@/$size/" -e "s/@SHLIBS@/$shlibs/" packaging/deb/control.in > "$root/DEBIAN/control"
 

@@ -48,7 +48,8 @@ export interface AgentConfig {
     readonly procRoot: string;
   };
   readonly attestation: { readonly enabled: boolean; readonly tcti: string; readonly akHandle: number; readonly imaList: string; readonly eventLog: string };
-  readonly swima: { readonly enabled: boolean };
+  readonly swima: { readonly enabled: boolean; readonly store?: string; readonly dpkgRoot: string };
+  readonly bridge: { readonly socket?: string };
   /** The files read, in order (for logs and `doctor`). */
   readonly files: readonly string[];
 }
@@ -161,7 +162,8 @@ export function buildConfig(settings: Settings = new Map(), files: readonly stri
     stateDir: get('state.dir'),
     os: { deviceId: get('os.device-id'), defaultPassword: get('os.default-password'), osRelease: get('os.os-release'), dpkgStatus: get('os.dpkg-status'), machineId: get('os.machine-id'), procRoot: get('os.proc-root') },
     attestation: { enabled: get('attestation.enabled'), tcti: get('attestation.tcti'), akHandle: get('attestation.ak-handle'), imaList: get('attestation.ima-list'), eventLog: get('attestation.event-log') },
-    swima: { enabled: get('swima.enabled') },
+    swima: { enabled: get('swima.enabled'), store: get('swima.store'), dpkgRoot: get('swima.dpkg-root') },
+    bridge: { socket: get('bridge.socket') },
     files,
   };
 }

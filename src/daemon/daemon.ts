@@ -2,20 +2,18 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger, type LogSink } from '../log';
 import { attest } from '../cli/compose';
-import { hostOsSources } from '../imcs/os/host-report';
-import { procPaths } from '../imcs/os/facts';
-import type { OsSources } from '../imcs/os/os-imc';
 import { evaluationName, type Imc } from '../tnccs/types';
 import { loadConfig, type AgentConfig } from './config';
 import { startControlServer, type ControlCommand, type ControlServer } from './control';
 import { formatDuration } from './options';
+import { openParts, osSources, partsKey, type DaemonParts } from './parts';
 import { Scheduler } from './scheduler';
-import { watchSettled } from './watch';
+import { settler, watchSettled, type Settler } from './watch';
 
 export interface DaemonOptions {
   configFile?: string;
   confDir?: string;
-  /** IMCs besides the OS IMC (SWIMA, Attestation), made for each attestation from the configuration. */
+  /** IMCs besides the configured OS, SWIMA and Attestation IMCs, made for each attestation (tests). */
   moreImcs?: (config: AgentConfig, log: Logger) => Imc[];
   /** Where log lines go; default stdout (journald). */
   sink?: LogSink;
@@ -49,6 +47,8 @@ export class Daemon {
   private readonly scheduler: Scheduler;
   private control?: { path: string; server: ControlServer };
   private watcher?: { close(): void };
+  private parts?: { key: string; p: Promise<DaemonParts> };
+  private settle?: Settler;
   private last?: LastAttestation;
 
   private constructor(private config: AgentConfig, private readonly o: DaemonOptions) {
@@ -56,9 +56,15 @@ export class Daemon {
     this.scheduler = new Scheduler((r) => this.attestOnce(r), () => this.config.schedule, (p) => this.planned(p), o.random);
   }
 
-  /** Loads the configuration (a ConfigError if it is bad) and starts. */
+  /** Loads the configuration (a ConfigError if it is bad), opens the collectors and the bridge, and starts. */
   static async start(o: DaemonOptions = {}): Promise<Daemon> {
     const d = new Daemon(await loadConfig(o.configFile, o.confDir), o);
+    try {
+      await d.ensureParts();
+    } catch (e) {
+      await d.stop();
+      throw e;
+    }
     await d.apply('start');
     return d;
   }
@@ -79,8 +85,12 @@ export class Daemon {
       return false;
     }
     this.watcher?.close();
+    this.settle?.cancel();
+    // a run in progress still uses the open TPM and SWIMA store
+    await this.scheduler.idle();
     this.config = next;
     this.log = this.makeLogger();
+    await this.ensureParts().catch((e: Error) => this.log.error('DMN', `cannot open the collectors: ${e.message} (each attestation tries again)`));
     await this.apply('configuration reloaded');
     return true;
   }
@@ -96,12 +106,31 @@ export class Daemon {
     };
   }
 
-  /** SIGTERM: stops the timer, the watcher and the socket, and waits for a run in progress. */
+  /** SIGTERM: stops the timer, the watchers and the sockets, waits for a run in progress, closes the TPM and store. */
   async stop(): Promise<void> {
     this.watcher?.close();
+    this.settle?.cancel();
     await this.scheduler.stop();
+    await this.parts?.p.then((p) => p.close(), () => undefined);
     await this.control?.server.close();
     this.log.info('DMN', 'stopped');
+  }
+
+  /** The open parts for the running configuration: reused while it leaves them alone, else reopened. */
+  private ensureParts(): Promise<DaemonParts> {
+    const c = this.config;
+    const key = partsKey(c);
+    if (this.parts?.key === key) return this.parts.p;
+    const old = this.parts?.p;
+    const p = (async () => {
+      await old?.then((o) => o.close(), () => undefined);
+      return openParts(c, this.log, () => this.settle?.poke());
+    })();
+    this.parts = { key, p };
+    p.catch(() => {
+      if (this.parts?.p === p) this.parts = undefined;
+    });
+    return p;
   }
 
   private makeLogger(): Logger {
@@ -116,7 +145,10 @@ export class Daemon {
       this.log.info('DMN', `no [server] address configured in ${c.files[0]}: idle until the configuration is reloaded (SIGHUP)`);
       return;
     }
-    if (c.schedule.onPackageChange) this.watcher = watchSettled(c.os.dpkgStatus, c.schedule.settleMs, () => void this.requestAttestation('installed packages changed'));
+    const changed = () => void this.requestAttestation('installed packages changed');
+    // with SWIMA the live collector watches dpkg and pokes the settler after each pass with events
+    if (c.schedule.onPackageChange && c.swima.enabled) this.settle = settler(c.schedule.settleMs, changed);
+    else if (c.schedule.onPackageChange) this.watcher = watchSettled(c.os.dpkgStatus, c.schedule.settleMs, changed);
     if (reason !== 'start' || c.schedule.onStart) void this.scheduler.trigger(reason);
     else if (c.schedule.intervalMs > 0) this.scheduler.after(c.schedule.intervalMs, 'schedule');
   }
@@ -146,7 +178,11 @@ export class Daemon {
     try {
       const s = c.server;
       if (!s.ca) throw new Error('no [server] ca configured: the server certificate cannot be verified');
-      const outcome = await attest({ host: a.host, port: a.port, servername: s.servername, cert: s.cert, key: s.key, ca: s.ca, language: s.language, log: this.log, os: osSources(c), moreImcs: this.o.moreImcs?.(c, this.log) });
+      const parts = await this.ensureParts();
+      const outcome = await attest({
+        host: a.host, port: a.port, servername: s.servername, cert: s.cert, key: s.key, ca: s.ca, language: s.language, log: this.log,
+        os: osSources(c, parts.deviceId), collectors: parts.collectors, moreImcs: this.o.moreImcs?.(c, this.log),
+      });
       const evaluation = outcome.assessment === undefined ? 'none' : evaluationName(outcome.assessment);
       const access = outcome.access ?? 'none';
       await this.record({ time, reason, ok: true, access, evaluation, reasons: outcome.reasons });
@@ -178,18 +214,4 @@ export class Daemon {
       this.log.error('DMN', `cannot save the result in ${dir}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
   }
-}
-
-/** Fresh OS sources per attestation, so that an installed package shows in the next report. */
-function osSources(c: AgentConfig): OsSources {
-  return hostOsSources({
-    defaultPassword: c.os.defaultPassword,
-    deviceId: c.os.deviceId,
-    paths: {
-      osRelease: c.os.osRelease,
-      dpkgStatus: c.os.dpkgStatus,
-      machineId: c.os.machineId,
-      ...procPaths(c.os.procRoot),
-    },
-  });
 }

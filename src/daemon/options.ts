@@ -44,7 +44,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   o('attestation', 'ak-handle', 'handle', '0x81010003', 'persistent handle of the Attestation Key (make it with `tnc-agent tpm provision`)'),
   o('attestation', 'ima-list', 'path', '/sys/kernel/security/ima/binary_runtime_measurements', 'IMA measurement list (binary)'),
   o('attestation', 'event-log', 'path', '/sys/kernel/security/tpm0/binary_bios_measurements', 'firmware (TCG PC Client) event log'),
-  o('swima', 'enabled', 'bool', 'no', 'run the SWIMA IMC (RFC 8412 software inventory)'),
+  o('swima', 'enabled', 'bool', 'no', 'run the SWIMA IMC (RFC 8412 software inventory), collecting live as dpkg changes'),
+  o('swima', 'store', 'path', '', 'SWIMA event store (SQLite; default: swima.db in the state dir)'),
+  o('swima', 'dpkg-root', 'path', '/', 'root of the dpkg database the SWIMA collector reads and watches (<root>/var/lib/dpkg/status)'),
+  o('bridge', 'socket', 'path', '/run/tnc-agent/imc.sock', 'Unix socket where strongSwan\'s charon loads the agent\'s IMCs (/usr/lib/tnc-agent/imc-*.so; empty = none)'),
 ];
 
 export function optionSpec(section: string, key: string): OptionSpec | undefined {

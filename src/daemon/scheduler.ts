@@ -63,6 +63,11 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     this.clear();
+    await this.idle();
+  }
+
+  /** Resolves when no run is in progress or queued (the timer stays planned). */
+  async idle(): Promise<void> {
     await this.queued;
     await this.running;
   }

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger, MemorySink } from '../../src/log';
@@ -8,6 +8,7 @@ import { startLabServer, type LabServer } from '../../src/cli/compose';
 import { Daemon } from '../../src/daemon/daemon';
 import { requestDaemon } from '../../src/daemon/control';
 import { labPki } from '../helpers/pki';
+import { hostTree, logLine, serverSection } from './fixture';
 
 // The daemon against the lab server over real PT-TLS, with a host tree the test writes and a real
 // dpkg status file it changes, a real control socket and real signals' handlers (called directly).
@@ -17,27 +18,13 @@ const dpkgStatus = join(dir, 'dpkg', 'status');
 let server: LabServer;
 const sink = new MemorySink();
 
-function hostTree(): string {
-  mkdirSync(join(dir, 'proc', 'sys', 'net', 'ipv4'), { recursive: true });
-  mkdirSync(join(dir, 'proc', 'sys', 'net', 'ipv6', 'conf', 'all'), { recursive: true });
-  mkdirSync(join(dir, 'dpkg'));
-  writeFileSync(join(dir, 'os-release'), 'NAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n');
-  writeFileSync(join(dir, 'proc', 'sys', 'net', 'ipv4', 'ip_forward'), '0\n');
-  writeFileSync(join(dir, 'proc', 'sys', 'net', 'ipv6', 'conf', 'all', 'forwarding'), '0\n');
-  writeFileSync(join(dir, 'proc', 'stat'), 'cpu 1 2 3\nbtime 1700000000\n');
-  writeFileSync(join(dir, 'proc', 'uptime'), '100.00 50.00\n');
-  writeFileSync(join(dir, 'machine-id'), '0123456789abcdef0123456789abcdef\n');
-  copyFileSync(join(__dirname, '..', 'data', 'fixtures', 'dpkg', 'status'), dpkgStatus);
-  return `[os]\nos-release = ${dir}/os-release\nproc-root = ${dir}/proc\nmachine-id = ${dir}/machine-id\ndpkg-status = ${dpkgStatus}\n`;
-}
-
 async function writeConfig(port: number): Promise<string> {
-  const pki = await labPki();
   const file = join(dir, 'agent.conf');
   writeFileSync(file, [
-    `[server]\naddress = 127.0.0.1:${port}\nca = ${pki.files.caCert}\ncert = ${pki.files.clientCert}\nkey = ${pki.files.clientKey}\nservername = tnc-server`,
+    await serverSection(port),
     '[schedule]\ninterval = 1h\nretry-min = 100ms\nretry-max = 400ms\nsettle = 50ms',
     `[control]\nsocket = ${socket}`,
+    `[bridge]\nsocket = ${dir}/run/imc.sock`,
     `[state]\ndir = ${dir}/state`,
     '[log]\nlevel = 1',
     osSection,
@@ -45,18 +32,9 @@ async function writeConfig(port: number): Promise<string> {
   return file;
 }
 
-/** Waits (no timing assertion: a deadline only against a hang) until a log line matches. */
-async function logLine(re: RegExp, from = 0): Promise<number> {
-  for (const end = Date.now() + 20_000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
-    const i = sink.lines.findIndex((l, n) => n >= from && re.test(l));
-    if (i >= 0) return i;
-  }
-  assert.fail(`no log line matching ${re}; log:\n${sink.lines.join('\n')}`);
-}
-
 let osSection: string;
 before(async () => {
-  osSection = hostTree();
+  osSection = hostTree(dir);
   const pki = await labPki();
   server = await startLabServer({ host: '127.0.0.1', port: 0, db: join(dir, 'policy.db'), cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert, policy: 'default', log: new Logger(-1) });
 });
@@ -68,7 +46,7 @@ after(async () => {
 test('attests on start, on request over the socket, and after a package install', async () => {
   const daemon = await Daemon.start({ configFile: await writeConfig(server.port), sink, random: () => 1 });
   try {
-    await logLine(/^\[DMN\] attestation done: recommendation 'allow'/);
+    await logLine(sink, /^\[DMN\] attestation done: recommendation 'allow'/);
     const saved = JSON.parse(readFileSync(join(dir, 'state', 'last-attestation.json'), 'utf8')) as { ok: boolean; reason: string };
     assert.deepEqual([saved.ok, saved.reason], [true, 'start']);
     const answer = await requestDaemon(socket, 'attest');
@@ -77,8 +55,8 @@ test('attests on start, on request over the socket, and after a package install'
     assert.ok(answer.next, 'the next scheduled run is planned');
     const mark = sink.lines.length;
     appendFileSync(dpkgStatus, '\nPackage: hello\nStatus: install ok installed\nVersion: 2.10-3\nArchitecture: amd64\n');
-    await logLine(/^\[DMN\] attesting to .* \(installed packages changed\)$/, mark);
-    await logLine(/^\[DMN\] attestation done/, mark);
+    await logLine(sink, /^\[DMN\] attesting to .* \(installed packages changed\)$/, mark);
+    await logLine(sink, /^\[DMN\] attestation done/, mark);
     assert.deepEqual(await requestDaemon(socket, 'status').then((s) => (s.last as { reason: string }).reason), 'installed packages changed');
   } finally {
     await daemon.stop();
@@ -91,7 +69,7 @@ test('failures back off exponentially; a reload with the right server recovers; 
   const daemon = await Daemon.start({ configFile: file, sink, random: () => 1 });
   try {
     const mark = sink.lines.length;
-    await logLine(/^\[DMN\] retrying in 400ms \(3 consecutive failures\)$/, mark);
+    await logLine(sink, /^\[DMN\] retrying in 400ms \(3 consecutive failures\)$/, mark);
     const retries = sink.lines.slice(mark).filter((l) => l.startsWith('[DMN] retrying in')).slice(0, 3);
     assert.deepEqual(retries, ['[DMN] retrying in 100ms (1 consecutive failures)', '[DMN] retrying in 200ms (2 consecutive failures)', '[DMN] retrying in 400ms (3 consecutive failures)']);
     assert.ok(sink.lines.slice(mark).some((l) => /^\[DMN\] attestation failed: .*ECONNREFUSED/.test(l)));
@@ -102,8 +80,8 @@ test('failures back off exponentially; a reload with the right server recovers; 
     await writeConfig(server.port);
     const again = sink.lines.length;
     assert.equal((await requestDaemon(socket, 'reload')).reloaded, true);
-    await logLine(/^\[DMN\] attestation done: recommendation 'allow'/, again);
-    await logLine(/^\[DMN\] next attestation in 1h$/, again);
+    await logLine(sink, /^\[DMN\] attestation done: recommendation 'allow'/, again);
+    await logLine(sink, /^\[DMN\] next attestation in 1h$/, again);
     assert.equal(daemon.status().consecutiveFailures, 0);
   } finally {
     await daemon.stop();
@@ -112,10 +90,10 @@ test('failures back off exponentially; a reload with the right server recovers; 
 
 test('without a server address the daemon idles and says how to configure it', async () => {
   const file = join(dir, 'idle.conf');
-  writeFileSync(file, `[control]\nsocket = ${socket}\n[state]\ndir = ${dir}/idle-state\n`);
+  writeFileSync(file, `[control]\nsocket = ${socket}\n[bridge]\nsocket =\n[state]\ndir = ${dir}/idle-state\n`);
   const daemon = await Daemon.start({ configFile: file, confDir: join(dir, 'none'), sink });
   try {
-    await logLine(/^\[DMN\] no \[server\] address configured in .*idle\.conf: idle until the configuration is reloaded/);
+    await logLine(sink, /^\[DMN\] no \[server\] address configured in .*idle\.conf: idle until the configuration is reloaded/);
     assert.match(String((await requestDaemon(socket, 'attest')).error), /no server configured/);
     assert.deepEqual(await requestDaemon(socket, 'status').then((s) => [s.server, s.last]), [null, null]);
   } finally {

@@ -85,6 +85,21 @@ test('apt installs the .deb with its libtss2 dependencies; the service user, sta
   assert.match(mustInRoot('id tnc-agent'), /groups=.*\btss\b/);
   assert.match(mustInRoot('stat -c "%U %a" /var/lib/tnc-agent'), /^tnc-agent 750/);
   mustInRoot('test -f /lib/systemd/system/tnc-agent.service && test -f /etc/tnc-agent/agent.conf');
+  assert.match(mustInRoot('grep -E "^RuntimeDirectory=" /lib/systemd/system/tnc-agent.service'), /^RuntimeDirectory=tnc-agent$/m);
+});
+
+test('the IF-IMC libraries for strongSwan are installed, load, and the package depends on libc6', { skip }, () => {
+  for (const name of ['os', 'swima', 'attestation']) {
+    const lib = `/usr/lib/tnc-agent/imc-${name}.so`;
+    assert.match(mustInRoot(`od -An -c -N4 ${lib}`), /177\s+E\s+L\s+F/, `${lib} is not an ELF file`);
+    // the bundled Node dlopens it: every symbol resolves against the chroot's libc
+    const exports = mustInRoot(`/usr/lib/tnc-agent/node -e 'const m = { exports: {} }; try { process.dlopen(m, "${lib}"); } catch (e) { if (!/Module did not self-register/.test(e.message)) throw e; } console.log("loaded")'`);
+    assert.match(exports, /^loaded$/m);
+  }
+  assert.match(mustInRoot('dpkg-query -W -f="\\${Depends}" tnc-agent'), /(^|, )libc6 \(>= [^)]+\)/);
+  const example = mustInRoot('cat /usr/share/doc/tnc-agent/tnc_config.example');
+  for (const [imc, name] of [['OS', 'os'], ['SWIMA', 'swima'], ['Attestation', 'attestation']]) assert.match(example, new RegExp(`^IMC "${imc}"\\s+/usr/lib/tnc-agent/imc-${name}\\.so$`, 'm'));
+  mustInRoot('test -f /usr/share/doc/tnc-agent/vpn.md');
 });
 
 test('the installed CLI runs on the bundled Node: --version and doctor', { skip }, () => {

@@ -17,7 +17,7 @@ interface DaemonFlags {
 export function register(program: Command): void {
   program
     .command('daemon')
-    .description('run the endpoint agent as a service: attest on start, on a schedule, on package change and on request')
+    .description('run the endpoint agent as a service: attest on start, on a schedule, on package change and on request; serve the IF-IMC bridge for strongSwan')
     .option('--config <file>', 'configuration file (INI); conf.d/*.conf beside it are read after it', DEFAULT_CONFIG)
     .option('--conf-dir <dir>', 'fragment directory (default: conf.d beside --config)')
     .option('--check-config', 'load the configuration, print it as JSON and exit (2 if it is invalid)')

@@ -1,0 +1,105 @@
+import { join } from 'node:path';
+import { startBridgeServer, type BridgeServer } from '../bridge';
+import { openCollectors, type Collectors } from '../cli/agent-collectors';
+import { AttestationImc, type AttestationImcOptions } from '../imcs/attestation';
+import { procPaths } from '../imcs/os/facts';
+import { hostOsSources } from '../imcs/os/host-report';
+import { OsImc, type OsSources } from '../imcs/os/os-imc';
+import { SwimaImc, type SwimaImcOptions } from '../imcs/swima/swima-imc';
+import { watchDpkg, type LiveCollection } from '../imcs/swima/watch';
+import type { Logger } from '../log';
+import type { Imc } from '../tnccs/types';
+import type { AgentConfig } from './config';
+
+/**
+ * What the daemon keeps open between attestations: the TPM and the SWIMA event store (the
+ * collectors), the live dpkg watch that keeps the store current, and the IF-IMC bridge serving
+ * its own OS/SWIMA/Attestation IMC instances over the same TPM and store.
+ */
+export interface DaemonParts {
+  /** IMC options for one PT-TLS handshake (`attest` makes fresh IMCs from them). */
+  readonly collectors: { swima?: SwimaImcOptions; attestation?: AttestationImcOptions };
+  /** The configured device ID, else the AK key ID when attestation runs, else none (machine-id). */
+  readonly deviceId?: string;
+  readonly bridge?: BridgeServer;
+  close(): Promise<void>;
+}
+
+/** The configuration the parts depend on: a reload that leaves it alone keeps them open. */
+export function partsKey(c: AgentConfig): string {
+  return JSON.stringify([c.swima, c.attestation, c.os, c.stateDir, c.bridge, c.log]);
+}
+
+/** Opens the parts; `packagesChanged` hears each live collection pass that recorded SW ID events. */
+export async function openParts(c: AgentConfig, log: Logger, packagesChanged: (events: number) => void): Promise<DaemonParts> {
+  const col = await openCollectors(collectorFlags(c), log);
+  const closers: (() => Promise<unknown>)[] = [() => col.close()];
+  const close = async () => {
+    for (const f of closers.reverse()) await f();
+  };
+  try {
+    const { swima, live } = await goLive(col, c, log, packagesChanged);
+    if (live) closers.push(() => live.close());
+    const deviceId = c.os.deviceId ?? col.deviceId;
+    const collectors = { swima, attestation: col.attestation };
+    let bridge: BridgeServer | undefined;
+    if (c.bridge.socket) {
+      const imcs: Imc[] = [new OsImc(perHandshakeOs(c, deviceId))];
+      if (swima) imcs.push(new SwimaImc(swima));
+      if (col.attestation) imcs.push(new AttestationImc(col.attestation));
+      bridge = await startBridgeServer({ socketPath: c.bridge.socket, imcs, log });
+      closers.push(() => bridge!.close());
+    }
+    return { collectors, deviceId, bridge, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+function collectorFlags(c: AgentConfig): Parameters<typeof openCollectors>[0] {
+  const a = c.attestation;
+  return {
+    swima: c.swima.enabled,
+    swimaStore: c.swima.store ?? (c.stateDir && join(c.stateDir, 'swima.db')),
+    dpkgRoot: c.swima.dpkgRoot,
+    osRelease: c.os.osRelease,
+    ...(a.enabled && { tcti: a.tcti, akHandle: a.akHandle, imaList: a.imaList, eventLog: a.eventLog }),
+  };
+}
+
+/**
+ * SWIMA collects live: the watcher runs a collector pass on every dpkg change, so the IMCs get
+ * the options without the collector (no second pass racing the watcher's at handshake time).
+ */
+async function goLive(col: Collectors, c: AgentConfig, log: Logger, packagesChanged: (n: number) => void): Promise<{ swima?: SwimaImcOptions; live?: LiveCollection }> {
+  if (!col.swima?.collector) return { swima: col.swima };
+  const { collector, ...swima } = col.swima;
+  const live = watchDpkg(collector, c.swima.dpkgRoot, log, packagesChanged);
+  try {
+    await live.ready;
+  } catch (e) {
+    await live.close();
+    throw e;
+  }
+  log.info('IMC', `SWIMA collects live from ${c.swima.dpkgRoot}, last eid ${swima.store.lastEid()}`);
+  return { swima, live };
+}
+
+/** Fresh OS facts per handshake, so that an installed package shows in the next report. */
+export function osSources(c: AgentConfig, deviceId: string | undefined): OsSources {
+  return hostOsSources({
+    defaultPassword: c.os.defaultPassword,
+    deviceId,
+    paths: { osRelease: c.os.osRelease, dpkgStatus: c.os.dpkgStatus, machineId: c.os.machineId, ...procPaths(c.os.procRoot) },
+  });
+}
+
+/** For the bridge's long-lived OS IMC: each report reads the host again; the package list follows the latest report. */
+function perHandshakeOs(c: AgentConfig, deviceId: string | undefined): OsSources {
+  let current = osSources(c, deviceId);
+  return {
+    report: () => (current = osSources(c, deviceId)).report(),
+    installedPackages: () => current.installedPackages(),
+  };
+}
