@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import type { ServerProcess } from './vm';
+import { join } from 'node:path';
+import { guestText, type DbCommand, type GuestRun } from './vm';
 
 /** What `tnc-agent attest --json` prints. */
 export interface AttestOutcome {
@@ -9,43 +10,61 @@ export interface AttestOutcome {
 }
 
 /**
- * The attestation part of the system test (TCG PTS over IF-M: quote, event log, IMA list). Off until
- * the Attestation IMC/IMV are wired into the CLI; then ATTESTATION below is set to
- * `attestationStep([...server options], [...attest options])` and the system test checks:
- * boot 1 (first run) completes; references are learned from it; boot 2 (a new boot_aggregate) is
- * allow/compliant; after the probe file changed and ran, the next attestation names its path as
- * differing and the verdict follows the policy (`afterChange`).
+ * The attestation part of the system test (TCG PTS over IF-M: quote, event log, IMA list). The
+ * policy enforces TPMRA 'BI' before boot 1. Boot 1 provisions the AK in the guest and attests: its
+ * AK is unknown, so the verdict is the policy's. From boot 1 the server learns (`learn`): the AK is
+ * trusted and the files of its IMA list become the product's reference hashes. Boot 2 (a new
+ * boot_aggregate) is allow/compliant; after the probe file changed and ran, the next attestation
+ * names its path as differing and the verdict is again the policy's.
  */
 export interface AttestationStep {
-  /** Extra `tnc-agent --server-mode` options (enable the Attestation IMV, its policy). */
-  serverArgs: string[];
   /** Extra `tnc-agent attest` options inside the guest (enable the Attestation IMC, TCTI device:/dev/tpmrm0). */
   agentArgs: string[];
-  /** Learns reference hashes from the first boot (its evidence dir holds the guest's IMA list). */
-  learn(evidenceDir: string, server: ServerProcess): Promise<void>;
+  /** Seeds the policy database before the server starts. */
+  prepare(db: DbCommand): void;
+  /** Learns from the first boot: trusts its AK, imports its IMA list as reference hashes. */
+  learn(first: GuestRun, db: DbCommand): void;
   checkFirstRun(o: AttestOutcome): void;
   checkSecondBoot(before: AttestOutcome, afterChange: AttestOutcome, probePath: string, serverLog: string): void;
 }
 
-export function attestationStep(
-  serverArgs: string[],
-  agentArgs: string[],
-  learn: AttestationStep['learn'],
-  afterChange: AttestOutcome['access'],
-): AttestationStep {
+interface Device { value: string; product: string | null }
+
+/** The AK key ID `tnc-agent tpm provision --json` printed in the guest on boot 1. */
+function provisionedKeyId(first: GuestRun): string {
+  assert.equal(guestText(first, 'provision.rc').trim(), '0', `tpm provision failed: ${guestText(first, 'provision.err')}`);
+  return (JSON.parse(guestText(first, 'provision.json')) as { keyId: string }).keyId;
+}
+
+function learn(first: GuestRun, db: DbCommand): void {
+  const keyId = provisionedKeyId(first);
+  // the OS IMC reported the AK key ID as Device ID, with the guest's product
+  const devices = JSON.parse(db(['show', 'devices', '--json'])) as Device[];
+  const product = devices.find((d) => d.value === keyId)?.product;
+  assert.ok(product, `the server has no product for device ${keyId}: ${JSON.stringify(devices)}`);
+  const list = join(first.xfer, 'out', 'binary_runtime_measurements');
+  console.log(`# ${db(['import-hashes', '--product', product, '--ima-list', list]).trim()}`);
+  db(['device', 'trust', keyId]);
+}
+
+/** Attestation of the boot log ('B') and the IMA list ('I'); a failed check gives `onFail`. */
+export function attestationStep(onFail: AttestOutcome['access']): AttestationStep {
   return {
-    serverArgs,
-    agentArgs,
+    agentArgs: ['--tcti', 'device:/dev/tpmrm0'],
+    prepare: (db) => void db(['enforce', 'TPMRA', 'BI', '--rec-fail', onFail.replace(' ', '-')]),
     learn,
-    checkFirstRun: (o) => assert.ok(['allow', 'isolate', 'no access'].includes(o.access), JSON.stringify(o)),
+    checkFirstRun: (o) => {
+      assert.equal(o.access, onFail, JSON.stringify(o));
+      assert.ok(o.reasons.some((r) => r.includes('is not marked trusted')), `the unknown AK is not the reason: ${JSON.stringify(o.reasons)}`);
+    },
     checkSecondBoot: (before, changed, probePath, serverLog) => {
       assert.deepEqual([before.access, before.evaluation], ['allow', 'compliant'], JSON.stringify(before));
-      assert.equal(changed.access, afterChange, JSON.stringify(changed));
-      assert.ok(changed.reasons.some((r) => r.includes(probePath)), `no reason names ${probePath}: ${JSON.stringify(changed.reasons)}`);
+      assert.equal(changed.access, onFail, JSON.stringify(changed));
+      assert.ok(changed.reasons.some((r) => r.includes('differ from the reference hashes') && r.includes(probePath)), `no reason names ${probePath}: ${JSON.stringify(changed.reasons)}`);
       assert.ok(serverLog.includes(`for '${probePath}' differs from the reference hashes`), 'the server did not log the differing probe');
     },
   };
 }
 
 /** Switch: undefined runs the OS-only handshake plus the agent's ima/eventlog commands. */
-export const ATTESTATION: AttestationStep | undefined = undefined;
+export const ATTESTATION: AttestationStep | undefined = attestationStep('isolate');

@@ -1,13 +1,15 @@
 # Runs inside the QEMU guest (scripts/vm/run-vm.sh): the agent on a real kernel. From $VM_XFER/env:
-#   PROJECT  this checkout (the guest sees the host's root at the same paths)
+#   AGENT    bin/tnc-agent.js of the agent the host built (the guest sees the host's root at the same paths)
 #   SERVER   the lab server as the guest reaches it (10.0.2.2:PORT = the host's 127.0.0.1:PORT)
 #   PKI      lab PKI dir (ca.pem, client.pem, client.key), SERVERNAME the server certificate's CN
-#   TSX_CACHE  tar of tsx's compile cache, made on the host (saves ~10 s per agent start under TCG)
-#   ATTEST_ARGS  extra `tnc-agent attest` options (the attestation step)
+#   ATTEST_ARGS  extra `tnc-agent attest` options (the attestation step: with them, boot 1 first
+#                provisions the AK with `tnc-agent tpm provision`; the TPM's state persists to boot 2)
 # $VM_XFER/probe.sh is executed before the first attestation. Where $VM_XFER/second-boot exists
-# (tested without opening it, so IMA does not measure it) `tnc-agent eventlog` is not run again (it
-# took its turn on the first boot: ~10 s under TCG), and after the first attestation the guest
-# rewrites the probe, runs it again (IMA re-measures a written file) and attests again ("attest-changed").
+# (tested without opening it, so IMA does not measure it) `tnc-agent eventlog` and `ima` are not run
+# again (they took their turn on the first boot: each node start costs ~10 s under TCG; `eventlog`
+# only without attestation, whose server replays every event of the log against a quote), and after
+# the first attestation the guest rewrites the probe, runs it again (IMA re-measures a written file)
+# and attests again ("attest-changed").
 # Writes into $VM_XFER/out: one <step>.json, .err and .rc per agent command, then the evidence
 # (event log, IMA lists, PCRs) for the host to check and to keep as artefacts on failure.
 OUT="$VM_XFER/out"
@@ -15,7 +17,6 @@ EVENTLOG=/sys/kernel/security/tpm0/binary_bios_measurements
 IMA=/sys/kernel/security/ima
 mkdir -p "$OUT"
 echo "start $(cut -d' ' -f1 /proc/uptime)" > "$OUT/steps"
-tar -xf "$TSX_CACHE" -C /var/tmp   # /var/tmp is tmpfs: IMA's tcb policy does not measure it
 # run every program the evidence step uses once now, so IMA measures them before the copy
 tpm2_pcrread sha256:0 > /dev/null
 cat /dev/null
@@ -24,16 +25,18 @@ cat /dev/null
 step() {   # step NAME ARGS...: one tnc-agent command
   name=$1; shift
   start=$(cut -d' ' -f1 /proc/uptime)
-  node "$PROJECT/bin/tnc-agent.js" "$@" > "$OUT/$name.json" 2> "$OUT/$name.err"
+  node "$AGENT" "$@" > "$OUT/$name.json" 2> "$OUT/$name.err"
   echo $? > "$OUT/$name.rc"
   echo "$name $start $(cut -d' ' -f1 /proc/uptime)" >> "$OUT/steps"   # guest uptime before, after
 }
-[ -e "$VM_XFER/second-boot" ] || step eventlog eventlog --json
-step ima ima --bank sha256 --eventlog "$EVENTLOG" --json
+if [ ! -e "$VM_XFER/second-boot" ]; then
+  if [ -n "$ATTEST_ARGS" ]; then step provision tpm provision --json; else step eventlog eventlog --json; fi
+  step ima ima --bank sha256 --eventlog "$EVENTLOG" --json
+fi
 attest() {
   # shellcheck disable=SC2086 # ATTEST_ARGS is a list of options
   step "$1" attest --server "$SERVER" --servername "$SERVERNAME" --ca "$PKI/ca.pem" \
-    --cert "$PKI/client.pem" --key "$PKI/client.key" --log-level 2 --json $ATTEST_ARGS
+    --cert "$PKI/client.pem" --key "$PKI/client.key" --swima-store /var/tmp/swima.db --log-level 2 --json $ATTEST_ARGS
 }
 attest attest
 if [ -e "$VM_XFER/second-boot" ]; then

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Host side of the system test: the QEMU guest (scripts/vm/run-vm.sh) and the lab server process. */
@@ -7,7 +7,6 @@ import { join } from 'node:path';
 export const PROJECT = join(__dirname, '..', '..');
 const RUN_VM = join(PROJECT, 'scripts', 'vm', 'run-vm.sh');
 const GUEST_SCRIPT = join(__dirname, 'guest-attest.sh');
-const AGENT = join(PROJECT, 'bin', 'tnc-agent.js');
 
 export type Firmware = 'seabios' | 'ovmf';
 
@@ -73,6 +72,33 @@ export function saveArtifacts(run: GuestRun, name: string, serverLog: string): s
   return dest;
 }
 
+/**
+ * The agent as the package ships it (scripts/package-deb.sh): dist/ compiled by tsc with
+ * tsconfig.build.json, bin/, package.json and the TPM addon, with this checkout's node_modules
+ * linked in. Returns its bin/tnc-agent.js. The server and the guest run this copy: under TCG
+ * compiled JS starts several times faster than the sources through tsx, and edits to the working
+ * tree during the test change no file that IMA measured on boot 1.
+ */
+export function buildAgent(dest: string): string {
+  const tsc = join(PROJECT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', join(PROJECT, 'tsconfig.build.json'), '--outDir', join(dest, 'dist'), '--sourceMap', 'false'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tsc failed (${r.status}): ${r.stdout}${r.stderr}`);
+  for (const p of ['bin', 'package.json', join('build', 'Release', 'tnc_tpm.node')]) cpSync(join(PROJECT, p), join(dest, p), { recursive: true });
+  symlinkSync(join(PROJECT, 'node_modules'), join(dest, 'node_modules'));
+  return join(dest, 'bin', 'tnc-agent.js');
+}
+
+/** `tnc-agent db ARGS --db DB` on the host: its stdout, or an error with its stderr. */
+export type DbCommand = (args: string[]) => string;
+
+export function dbCommand(agent: string, db: string): DbCommand {
+  return (args) => {
+    const r = spawnSync(process.execPath, [agent, 'db', ...args, '--db', db], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`tnc-agent db ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    return r.stdout;
+  };
+}
+
 /** `tnc-agent --server-mode` as its own process on the host's loopback. */
 export interface ServerProcess {
   port: number;
@@ -82,11 +108,10 @@ export interface ServerProcess {
 }
 
 export interface ServerOptions {
+  /** bin/tnc-agent.js of buildAgent's copy. */
+  agent: string;
   db: string;
   pki: { caCert: string; serverCert: string; serverKey: string };
-  /** TMPDIR of the server: tsx writes its compile cache there (the guest reuses it). */
-  tmpdir: string;
-  extraArgs: string[];
 }
 
 function waitListening(child: ChildProcess, out: () => string): Promise<number> {
@@ -102,9 +127,9 @@ function waitListening(child: ChildProcess, out: () => string): Promise<number> 
 }
 
 export async function startServer(o: ServerOptions): Promise<ServerProcess> {
-  const args = [AGENT, '--server-mode', '--listen', '127.0.0.1:0', '--db', o.db, '--cert', o.pki.serverCert,
-    '--key', o.pki.serverKey, '--ca', o.pki.caCert, '--log-level', '2', ...o.extraArgs];
-  const child = spawn(process.execPath, args, { cwd: PROJECT, env: { ...process.env, TMPDIR: o.tmpdir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [o.agent, '--server-mode', '--listen', '127.0.0.1:0', '--db', o.db, '--cert', o.pki.serverCert,
+    '--key', o.pki.serverKey, '--ca', o.pki.caCert, '--log-level', '2'];
+  const child = spawn(process.execPath, args, { cwd: PROJECT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const collect = (d: Buffer) => (out += d.toString());
   child.stdout.on('data', collect);
@@ -119,10 +144,4 @@ export async function startServer(o: ServerOptions): Promise<ServerProcess> {
       await exited;
     },
   };
-}
-
-/** Packs the tsx compile cache under `tmpdir` into `tar` (the guest unpacks it into its /var/tmp). */
-export function packTsxCache(tmpdir: string, tar: string): void {
-  const r = spawnSync('tar', ['-C', tmpdir, '-cf', tar, '.'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`tar failed: ${r.stderr}`);
 }

@@ -10,6 +10,7 @@ import { workitemTypeName } from '../../server-emu/policy/workitem-types';
 import { ptsBitOf } from '../../server-emu/imvs/attestation/ima-lookup';
 import { recommendationName } from '../../tnccs/types';
 import { orBadInput } from './measurement-file';
+import { registerEnforce } from './db-enforce';
 
 /** Regular files under `root` (symlinks are not followed: the IMV applies the UsrMerge links itself). */
 async function* regularFiles(root: string, dir = root): AsyncGenerator<string> {
@@ -99,6 +100,7 @@ export function register(program: Command): void {
     .action(async function (this: Command, o: ImportOptions) {
       await importHashes(this, o);
     });
+  registerEnforce(db);
   const device = db.command('device').description('devices (Device ID = AK key ID)');
   for (const [verb, trusted] of [['trust', true], ['untrust', false]] as const) {
     device.command(`${verb} <deviceId>`)

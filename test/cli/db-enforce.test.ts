@@ -1,0 +1,68 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PolicyStore } from '../../src/server-emu/policy/store';
+import { WorkitemType } from '../../src/server-emu/policy/workitem-types';
+import { Recommendation } from '../../src/tnccs/types';
+
+// `tnc-agent db enforce` as a real process on a real SQLite file; the policy manager reads what it wrote.
+const bin = join(__dirname, '..', '..', 'bin', 'tnc-agent.js');
+const dir = mkdtempSync(join(tmpdir(), 'tnc-enforce-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function enforce(dbFile: string, ...args: string[]) {
+  return spawnSync(process.execPath, [bin, 'db', 'enforce', ...args, '--db', dbFile], { encoding: 'utf8' });
+}
+
+/** The workitems a new session of a device in group `group` (or Default) gets. */
+function workitemsOf(dbFile: string, device: string, group?: string) {
+  const store = new PolicyStore(dbFile);
+  try {
+    if (group) store.addDeviceToGroup(device, group);
+    return store.createWorkitems(store.startSession(1, 'client', device, 'Debian 12 x86_64'));
+  } finally {
+    store.close();
+  }
+}
+
+test('enforce TPMRA BI with --rec-fail isolate: a new session gets that workitem', () => {
+  const file = join(dir, 'tpmra.db');
+  const r = enforce(file, 'TPMRA', 'BI', '--rec-fail', 'isolate');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "enforcement 1: TPMRA 'BI' on group 'Default'");
+  const items = workitemsOf(file, 'ab01');
+  assert.deepEqual(items.map((w) => [w.type, w.argStr, w.recFail, w.recNoResult]),
+    [[WorkitemType.TPMRA, 'BI', Recommendation.ISOLATE, Recommendation.NO_RECOMMENDATION]]);
+});
+
+test('enforce on a group: only that group\'s devices get the workitem; the same policy twice is refused', () => {
+  const file = join(dir, 'group.db');
+  const store = new PolicyStore(file);
+  store.addGroup('Lab');
+  store.close();
+  assert.equal(enforce(file, 'swidt', '--group', 'Lab', '--rec-noresult', 'no-access', '--max-age', '60').status, 0);
+  assert.deepEqual(workitemsOf(file, 'in-lab', 'Lab').map((w) => [w.type, w.recNoResult]), [[WorkitemType.SWIDT, Recommendation.NO_ACCESS]]);
+  assert.deepEqual(workitemsOf(file, 'elsewhere'), []);
+  const again = enforce(file, 'SWIDT', '--group', 'Lab');
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /SWIDT is already enforced on group 'Lab'/);
+});
+
+test('enforce refuses unknown or file-bound types, bad recommendations and unknown groups', () => {
+  const file = join(dir, 'bad.db');
+  for (const [args, message] of [
+    [['NOPE'], /invalid for argument 'type'\. one of .*TPMRA/],
+    [['FREFM', '/etc/passwd'], /invalid for argument 'type'/],
+    [['TPMRA', 'B', '--rec-fail', 'maybe'], /one of allow, no-access, isolate, no-recommendation/],
+    [['TPMRA', 'B', '--max-age', '-1'], /seconds, 0 or more/],
+    [['TPMRA', 'B', '--group', 'nobody'], /no group 'nobody'/],
+  ] as const) {
+    const r = enforce(file, ...args);
+    assert.notEqual(r.status, 0, args.join(' '));
+    assert.match(r.stderr, message);
+  }
+  assert.deepEqual(workitemsOf(file, 'cd02'), [], 'nothing was enforced');
+});
