@@ -35,6 +35,12 @@ export class ImvManager extends Manager<Imv, ImvHost> {
     await this.registry.notifyAll(conn, 'Handshake');
   }
 
+  /** RFC 5793 3.2 CRETRY: the handshake starts over; earlier recommendations no longer count. */
+  async restart(conn: ConnectionInfo): Promise<void> {
+    this.verdicts.set(conn.id, new Map());
+    await this.registry.notifyAll(conn, 'Handshake');
+  }
+
   /** True once every IMV has provided a recommendation for this connection. */
   allDecided(connectionId: number): boolean {
     return (this.verdicts.get(connectionId)?.size ?? 0) >= this.registry.members.length;
@@ -56,7 +62,7 @@ export class ImvManager extends Manager<Imv, ImvHost> {
     return [...(this.verdicts.get(connectionId)?.values() ?? [])];
   }
 
-  override async endConnection(conn: ConnectionInfo, state: 'Allowed' | 'Isolated' | 'None'): Promise<void> {
+  override async endConnection(conn: ConnectionInfo, state?: 'Allowed' | 'Isolated' | 'None'): Promise<void> {
     await super.endConnection(conn, state);
     this.verdicts.delete(conn.id);
     this.logs.delete(conn.id);

@@ -67,6 +67,10 @@ export class TnccsServer {
         if (!created) {
           await this.imvs.createConnection(conn);
           created = true;
+        } else if (batch.type === PB_BATCH.CRETRY) {
+          log.info('TNC', `client requested a handshake retry on Connection ID ${id}`);
+          await this.imvs.restart(conn);
+          verdict = undefined;
         }
         const paCount = await this.deliver(conn, batch.messages);
         await this.imvs.batchEnding(conn);

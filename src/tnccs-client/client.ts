@@ -31,7 +31,12 @@ export interface ClientOptions {
   /** RFC 5793 4.10: the client's preferred language. */
   language: string;
   log: Logger;
+  /** Handshake retries (CRETRY) IMCs may ask for on one connection; default 3. */
+  maxRetries?: number;
 }
+
+const stateOf = (access: AccessDecision | undefined): 'Allowed' | 'Isolated' | 'None' =>
+  access === 'allow' ? 'Allowed' : access === 'isolate' ? 'Isolated' : 'None';
 
 /**
  * The PB-TNC client (RFC 5793): CDATA out with the IMCs' messages, SDATA in, until RESULT; then
@@ -47,6 +52,8 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
     log: opts.log,
   };
   const result: { access?: AccessDecision; assessment?: Evaluation; reasons: string[]; remediation: string[]; pdpReferral?: string } = { reasons: [], remediation: [] };
+  let notified = false;
+  let retriesLeft = opts.maxRetries ?? 3;
   await imcs.createConnection(conn);
   await imcs.beginHandshake(conn);
   const language = PbLanguagePreferenceMsg.make(opts.language);
@@ -62,11 +69,23 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
         await imcs.beginHandshake(conn);
         await pb.send(PB_BATCH.CDATA, outgoing(imcs, conn, channel.maxBatchSize));
       } else if (batch.type === PB_BATCH.RESULT) {
-        await pb.send(PB_BATCH.CLOSE, []);
+        await imcs.notifyResult(conn, stateOf(result.access));
+        notified = true;
+        const retry = retriesLeft > 0 ? imcs.takeRetryRequest(conn.id) : undefined;
+        if (retry === undefined) {
+          await pb.send(PB_BATCH.CLOSE, []);
+          continue;
+        }
+        // RFC 5793 3.2: from Decided a CRETRY starts the handshake over on the same connection
+        retriesLeft--;
+        notified = false;
+        conn.log.info('TNC', `IMC requested a handshake retry: ${retry}`);
+        await imcs.beginHandshake(conn);
+        await pb.send(PB_BATCH.CRETRY, outgoing(imcs, conn, channel.maxBatchSize));
       }
     }
   } finally {
-    await imcs.endConnection(conn, result.access === 'allow' ? 'Allowed' : result.access === 'isolate' ? 'Isolated' : 'None');
+    await imcs.endConnection(conn, notified ? undefined : stateOf(result.access));
     await channel.close();
   }
   if (result.access === undefined) throw new PbProtocolError('the server closed the connection without a recommendation');

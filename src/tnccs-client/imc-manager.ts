@@ -7,7 +7,18 @@ import { Manager } from '../tnccs/manager';
  * they send into the next CDATA batch.
  */
 export class ImcManager extends Manager<Imc, TnccsHost> {
-  protected readonly host: TnccsHost = { send: (connectionId, msg) => this.outbox.push(connectionId, msg) };
+  private readonly retries = new Map<number, string>();
+  protected readonly host: TnccsHost = {
+    send: (connectionId, msg) => this.outbox.push(connectionId, msg),
+    requestHandshakeRetry: (connectionId, reason) => void this.retries.set(connectionId, reason),
+  };
+
+  /** The reason an IMC asked for a handshake retry on this connection, once. */
+  takeRetryRequest(connectionId: number): string | undefined {
+    const reason = this.retries.get(connectionId);
+    this.retries.delete(connectionId);
+    return reason;
+  }
 
   protected addressedId(msg: PaEnvelope): number {
     return msg.collectorId;

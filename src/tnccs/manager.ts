@@ -43,8 +43,14 @@ export abstract class Manager<M extends ManagedMember<H>, H extends TnccsHost> {
     return this.outbox.pending(connectionId) > 0;
   }
 
-  async endConnection(conn: ConnectionInfo, state: 'Allowed' | 'Isolated' | 'None'): Promise<void> {
+  /** Tells the members the connection's outcome (IF-IMC/IF-IMV connection states). */
+  async notifyResult(conn: ConnectionInfo, state: 'Allowed' | 'Isolated' | 'None'): Promise<void> {
     await this.registry.notifyAll(conn, state);
+  }
+
+  /** Ends the connection; `state` is the outcome when the members have not been told one yet. */
+  async endConnection(conn: ConnectionInfo, state?: 'Allowed' | 'Isolated' | 'None'): Promise<void> {
+    if (state) await this.registry.notifyAll(conn, state);
     await this.registry.notifyAll(conn, 'Delete');
     this.outbox.drop(conn.id);
   }

@@ -64,6 +64,8 @@ export interface ConnectionInfo {
 export interface TnccsHost {
   /** Queues a PA message for the next batch on that connection. */
   send(connectionId: number, msg: PaEnvelope): void;
+  /** IF-IMC TNC_TNCC_RequestHandshakeRetry: measure again once this handshake has a result. */
+  requestHandshakeRetry?(connectionId: number, reason: string): void;
 }
 
 export interface ImvHost extends TnccsHost {

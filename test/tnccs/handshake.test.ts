@@ -120,3 +120,33 @@ test('PA messages that do not fit one batch wait for the next one', async () => 
   assert.equal(out.take(7, 10).length, 1, 'always at least one message');
   assert.equal(out.pending(7), 0);
 });
+
+/** Test IMC that asks for one handshake retry when it first learns the result. */
+class RetryOnceImc extends EchoImc {
+  private asked = false;
+  override notifyConnectionChange(conn: ConnectionInfo, change: Parameters<EchoImc['notifyConnectionChange']>[1]): void {
+    super.notifyConnectionChange(conn, change);
+    if (change === 'Allowed' && !this.asked) {
+      this.asked = true;
+      this.host.requestHandshakeRetry?.(conn.id, 'software changed');
+    }
+  }
+}
+
+test('an IMC asking for a retry gets CRETRY and a second assessment on the same connection', async () => {
+  const sink = new MemorySink();
+  const log = new Logger(2, 'text', sink);
+  const imcs = new ImcManager();
+  imcs.add(new RetryOnceImc());
+  const imvs = new ImvManager();
+  imvs.add(new AskTwiceImv('V', [Recommendation.ALLOW, Evaluation.COMPLIANT]));
+  const [c, s] = channelPair();
+  const server = new TnccsServer(imvs, { policy: 'default', log: log.with({ side: 'server' }) });
+  const [outcome] = await Promise.all([runClientHandshake(imcs, c, { connectionId: 1, language: 'en', log }), server.serve(s)]);
+  const sent = (ch: typeof c) => (ch as unknown as { sent: Buffer[] }).sent.map((b) => batchTypeName(decodeBatch(b).type));
+  assert.deepEqual(sent(c), ['CDATA', 'CDATA', 'CRETRY', 'CLOSE']);
+  assert.deepEqual(sent(s), ['SDATA', 'RESULT', 'RESULT']);
+  assert.equal(outcome.access, 'allow');
+  assert.ok(sink.lines.includes('[TNC] IMC requested a handshake retry: software changed'));
+  assert.ok(sink.lines.includes('server [TNC] client requested a handshake retry on Connection ID 1'));
+});
