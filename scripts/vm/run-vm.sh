@@ -13,6 +13,10 @@
 #                     manufactured once by swtpm_setup and kept in the cache)
 #   --accel A         auto (default: KVM where it can run a stock kernel, else TCG), kvm or tcg
 #   --timeout SECS    kill QEMU after SECS (default 300)
+#   --boot-tag TAG    vary what is measured before the kernel runs (PCR 0-9), so the boot_aggregate
+#                     differs: TAG ([A-Za-z0-9._-]) becomes the SMBIOS system serial number (SeaBIOS
+#                     measures the SMBIOS tables into PCR 1) and vm.tag=TAG on the kernel command line
+#                     (Linux's EFI stub measures its load options into PCR 9 under OVMF)
 # Exit status: SCRIPT's exit status; 124 on timeout; 125 when the guest reported no status.
 # Environment: VM_CACHE (default /var/tmp/tnc-agent-vm/cache): kernel, initramfs, TPM template.
 # Host packages (scripts/setup.sh installs them): qemu-system-x86 ovmf seabios swtpm swtpm-tools
@@ -20,19 +24,20 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${VM_CACHE:-/var/tmp/tnc-agent-vm/cache}
-XFER="" ENVFILE="" FIRMWARE=seabios TPMSTATE="" ACCEL=auto TIMEOUT=300
+XFER="" ENVFILE="" FIRMWARE=seabios TPMSTATE="" ACCEL=auto TIMEOUT=300 TAG=""
 
 die() { echo "run-vm: $*" >&2; exit 125; }
 while [ $# -gt 1 ]; do
   case "$1" in
     --xfer) XFER=$2;; --env) ENVFILE=$2;; --firmware) FIRMWARE=$2;;
-    --tpm-state) TPMSTATE=$2;; --accel) ACCEL=$2;; --timeout) TIMEOUT=$2;;
+    --tpm-state) TPMSTATE=$2;; --accel) ACCEL=$2;; --timeout) TIMEOUT=$2;; --boot-tag) TAG=$2;;
     *) die "unknown option $1";;
   esac
   shift 2
 done
 SCRIPT=${1:-}
 [ -f "$SCRIPT" ] && [ -n "$XFER" ] || die "usage: run-vm.sh --xfer DIR [options] SCRIPT (see the header of $0)"
+case "$TAG" in *[!A-Za-z0-9._-]*) die "--boot-tag takes letters, digits, '.', '_' and '-' only";; esac
 for p in qemu-system-x86_64 swtpm swtpm_setup swtpm_localca busybox depmod modprobe cpio; do
   command -v "$p" >/dev/null || die "$p is missing: run scripts/setup.sh"
 done
@@ -83,7 +88,9 @@ case "$FIRMWARE" in
 esac
 # IMA: the built-in tcb policy, sha256 file digests, the ima-ng template
 CMDLINE="console=ttyS0 loglevel=4 panic=-1 ima_policy=tcb ima_hash=sha256 ima_template=ima-ng vm.xfer=$XFER"
-QEMU=(qemu-system-x86_64 -machine q35 "${ACCEL_ARGS[@]}" -smp "$(nproc)" -m 2048 "${FW_ARGS[@]}"
+TAG_ARGS=()
+if [ -n "$TAG" ]; then CMDLINE="$CMDLINE vm.tag=$TAG"; TAG_ARGS=(-smbios "type=1,serial=$TAG"); fi
+QEMU=(qemu-system-x86_64 -machine q35 "${ACCEL_ARGS[@]}" -smp "$(nproc)" -m 2048 "${FW_ARGS[@]}" "${TAG_ARGS[@]}"
   -nodefaults -display none -no-reboot -serial "file:$XFER/console.log"
   -kernel "$CACHE/boot/vmlinuz-$KVER" -initrd "$CACHE/initramfs.cpio.gz" -append "$CMDLINE"
   -chardev "socket,id=chrtpm,path=$PRIV/swtpm.sock" -tpmdev emulator,id=tpm0,chardev=chrtpm

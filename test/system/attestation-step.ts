@@ -16,6 +16,11 @@ export interface AttestOutcome {
  * trusted and the files of its IMA list become the product's reference hashes. Boot 2 (a new
  * boot_aggregate) is allow/compliant; after the probe file changed and ran, the next attestation
  * names its path as differing and the verdict is again the policy's.
+ * Boot 2 differs from boot 1 below PCR 10, yet that is no finding here: the IMV registers a device's
+ * BIOS measurements and boot aggregate on the first contact whose AK is trusted and whose quote
+ * verifies (trust on first use), and boot 1's AK was not trusted yet, so boot 2's first attestation
+ * registers them and its second one checks against them. A later boot that differs from them is
+ * a finding ("... differ from the registered ones": the verdict is the policy's).
  */
 export interface AttestationStep {
   /** Extra `tnc-agent attest` options inside the guest (enable the Attestation IMC, TCTI device:/dev/tpmrm0). */
@@ -47,6 +52,22 @@ function learn(first: GuestRun, db: DbCommand): void {
   db(['device', 'trust', keyId]);
 }
 
+const count = (log: string, re: RegExp) => (log.match(new RegExp(re.source, 'gm')) ?? []).length;
+
+/**
+ * The server's log of boot 2's two attestations: the boot_aggregate verified against the quoted
+ * PCR 0-9 both times; the BIOS measurements and the boot aggregate were registered by the first
+ * (first contact with the now trusted AK) and were the same in the second.
+ */
+function checkBootEvidence(serverLog: string): void {
+  assert.equal(count(serverLog, /\[PTS\] boot aggregate computed over PCR0\.\.PCR9 is correct$/), 2, 'the boot aggregate did not verify in both attestations');
+  const bios = /\[PTS\] registering (\d+) BIOS evidence measurements$/m.exec(serverLog);
+  assert.ok(bios, 'boot 2 registered no BIOS evidence measurements');
+  for (const line of [`checking ${bios[1]} BIOS evidence measurements`, `${bios[1]} BIOS evidence measurements are ok`, 'registering boot aggregate evidence measurement', 'checking boot aggregate evidence measurement']) {
+    assert.equal(count(serverLog, new RegExp(`\\[PTS\\] ${line}$`)), 1, `the server logged '${line}' not once`);
+  }
+}
+
 /** Attestation of the boot log ('B') and the IMA list ('I'); a failed check gives `onFail`. */
 export function attestationStep(onFail: AttestOutcome['access']): AttestationStep {
   return {
@@ -62,6 +83,7 @@ export function attestationStep(onFail: AttestOutcome['access']): AttestationSte
       assert.equal(changed.access, onFail, JSON.stringify(changed));
       assert.ok(changed.reasons.some((r) => r.includes('differ from the reference hashes') && r.includes(probePath)), `no reason names ${probePath}: ${JSON.stringify(changed.reasons)}`);
       assert.ok(serverLog.includes(`for '${probePath}' differs from the reference hashes`), 'the server did not log the differing probe');
+      checkBootEvidence(serverLog);
     },
   };
 }

@@ -15,9 +15,15 @@ import { ATTESTATION, type AttestOutcome } from './attestation-step';
 
 // The agent on a real kernel: a QEMU guest (Debian's kernel, IMA tcb policy, TPM 2.0 on swtpm, the
 // host's root read-only over 9p) runs `tnc-agent` against `tnc-agent --server-mode` on the host.
-// Per firmware two boots on one TPM: boot 1 is the first run; boot 2 attests, then changes and
-// runs a probe file and attests again. Nothing here is recorded: every value comes from the guest.
+// Per firmware two boots on one TPM: boot 1 is the first run; boot 2 is a changed boot (a new
+// boot_aggregate), attests, then changes and runs a probe file and attests again. Nothing here is
+// recorded: every value comes from the guest.
 const FIRMWARES: Firmware[] = ['seabios', 'ovmf'];
+// Boot 2 runs with run-vm.sh --boot-tag: measured on both firmwares, the tag changes one PCR below 10
+// SeaBIOS: the SMBIOS tables (system serial number) in PCR 1; OVMF: the EFI stub's
+// "LOADED_IMAGE::LoadOptions" event (the kernel command line) in PCR 9 (OVMF measures no SMBIOS)
+const BOOT2_TAG = 'boot2';
+const TAGGED_PCR: Record<Firmware, number> = { seabios: 1, ovmf: 9 };
 const unavailable = qemuUnavailable();
 if (unavailable) console.log(`SKIP system test: QEMU cannot run here: ${unavailable}`);
 
@@ -49,7 +55,7 @@ async function boot(firmware: Firmware, n: 1 | 2): Promise<GuestRun> {
   rmSync(join(xfer, 'out'), { recursive: true, force: true });
   rmSync(join(xfer, 'second-boot'), { force: true });
   const run = await bootGuest({
-    firmware, xfer, tpmState: join(dir, `tpm-${firmware}`),
+    firmware, xfer, tpmState: join(dir, `tpm-${firmware}`), bootTag: n === 2 ? BOOT2_TAG : undefined,
     env: {
       AGENT: agent, SERVER: `10.0.2.2:${server.port}`, PKI: pki.dir, SERVERNAME: pki.serverCn,
       ATTEST_ARGS: (ATTESTATION?.agentArgs ?? []).join(' '),
@@ -113,10 +119,21 @@ async function checkIma(run: GuestRun, pcrs: PcrValues, firmwarePcrs: PcrValues,
   return aggregate.listed;
 }
 
-async function checkBoot(run: GuestRun, firmware: Firmware, probes: string[], firstBoot: boolean): Promise<string> {
+/** A boot whose evidence verified: PCR 0-9 replayed from its event log, and its listed boot_aggregate. */
+interface VerifiedBoot { firmwarePcrs: PcrValues; aggregate: string }
+
+async function checkBoot(run: GuestRun, firmware: Firmware, probes: string[], firstBoot: boolean): Promise<VerifiedBoot> {
   const pcrs = parsePcrRead(guestText(run, 'pcrs.txt'));
   const firmwarePcrs = checkEventLog(run, firmware, pcrs, firstBoot);
-  return checkIma(run, pcrs, firmwarePcrs, probes, firstBoot);
+  return { firmwarePcrs, aggregate: await checkIma(run, pcrs, firmwarePcrs, probes, firstBoot) };
+}
+
+/** Boot 2 differs from boot 1 in the tagged PCR only (both banks), hence in its boot_aggregate. */
+function checkChangedBoot(firmware: Firmware, first: VerifiedBoot, second: VerifiedBoot): void {
+  const changed = comparePcrs(second.firmwarePcrs, first.firmwarePcrs, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).mismatches;
+  assert.deepEqual(changed.map((m) => `${m.bank}:${m.pcr}`).sort(), [`sha1:${TAGGED_PCR[firmware]}`, `sha256:${TAGGED_PCR[firmware]}`]);
+  assert.notEqual(second.aggregate, first.aggregate, 'boot 2 listed the same boot_aggregate as boot 1');
+  console.log(`# ${firmware}: PCR ${TAGGED_PCR[firmware]} changed; boot_aggregate ${first.aggregate} -> ${second.aggregate}`);
 }
 
 function outcome(run: GuestRun, step: string): AttestOutcome {
@@ -128,26 +145,26 @@ function outcome(run: GuestRun, step: string): AttestOutcome {
 for (const firmware of FIRMWARES) {
   describe(`the agent in a QEMU guest booted by ${firmware}`, { skip: unavailable }, () => {
     let first: GuestRun;
-    let firstAggregate: string;
+    let firstBoot: VerifiedBoot;
     test('first boot: event log, IMA list and boot_aggregate verify against the TPM; attest', async () => {
       first = await boot(firmware, 1);
-      firstAggregate = await checked(first, `${firmware}-boot1`, async () => {
-        const aggregate = await checkBoot(first, firmware, [sha256(PROBE_V1)], true);
+      firstBoot = await checked(first, `${firmware}-boot1`, async () => {
+        const verified = await checkBoot(first, firmware, [sha256(PROBE_V1)], true);
         if (ATTESTATION) ATTESTATION.checkFirstRun(outcome(first, 'attest'));
         else assert.equal(outcome(first, 'attest').access, 'allow');
-        return aggregate;
+        return verified;
       });
     });
-    test('second boot: boot_aggregate verifies again; a changed probe is re-measured and attested', async () => {
+    test('second boot: a new boot_aggregate that verifies; a changed probe is re-measured and attested', async () => {
       const step = ATTESTATION;
       if (step) await checked(first, `${firmware}-boot1`, () => step.learn(first, db));
+      const logStart = server.log().length;
       const run = await boot(firmware, 2);
       await checked(run, `${firmware}-boot2`, async () => {
         const changed = readFileSync(join(run.xfer, 'probe.sh'));
-        const aggregate = await checkBoot(run, firmware, [sha256(PROBE_V1), sha256(changed)], false);
-        console.log(`# ${firmware}: boot_aggregate ${aggregate === firstAggregate ? 'the same as' : 'new, differs from'} boot 1's`);
+        checkChangedBoot(firmware, firstBoot, await checkBoot(run, firmware, [sha256(PROBE_V1), sha256(changed)], false));
         const [before, afterChange] = [outcome(run, 'attest'), outcome(run, 'attest-changed')];
-        if (ATTESTATION) ATTESTATION.checkSecondBoot(before, afterChange, join(run.xfer, 'probe.sh'), server.log());
+        if (ATTESTATION) ATTESTATION.checkSecondBoot(before, afterChange, join(run.xfer, 'probe.sh'), server.log().slice(logStart));
         else assert.deepEqual([before.access, afterChange.access], ['allow', 'allow']);
       });
     });

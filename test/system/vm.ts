@@ -36,6 +36,8 @@ export interface BootOptions {
   xfer: string;
   tpmState: string;
   env: Record<string, string>;
+  /** run-vm.sh --boot-tag: varies what the firmware (SeaBIOS: PCR 1) or the EFI stub (OVMF: PCR 9) measures. */
+  bootTag?: string;
   /** Prepares the exchange dir before the boot (files the guest reads there). */
   setup(xfer: string): void;
 }
@@ -46,7 +48,8 @@ export function bootGuest(o: BootOptions): Promise<GuestRun> {
   o.setup(o.xfer);
   const env = join(o.xfer, 'env.in');
   envFile(env, o.env);
-  const args = [RUN_VM, '--xfer', o.xfer, '--firmware', o.firmware, '--tpm-state', o.tpmState, '--env', env, GUEST_SCRIPT];
+  const args = [RUN_VM, '--xfer', o.xfer, '--firmware', o.firmware, '--tpm-state', o.tpmState, '--env', env,
+    ...(o.bootTag ? ['--boot-tag', o.bootTag] : []), GUEST_SCRIPT];
   return new Promise((resolve, reject) => {
     const child = spawn('bash', args, { cwd: PROJECT, stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
