@@ -16,7 +16,7 @@ import { BridgeServer, startBridgeServer } from '../../src/bridge';
 import { labPki } from '../helpers/pki';
 import { buildNative } from './native';
 import { Harness, HarnessImc, reportedTypes, resultOf } from './harness-imc';
-import { hostTree } from './host-tree';
+import { hostTree } from '../helpers/host-tree';
 
 // The VPN path end to end: our C TNC client (harness.c) dlopens imc-os.so, which relays every
 // IF-IMC call to the daemon's bridge server running the real OS IMC; the harness's messages ride
@@ -65,7 +65,7 @@ async function overPtTls(host: ReturnType<typeof hostTree>) {
 }
 
 test('the library reports the OS IMC\'s message type and carries a handshake to allow, as PT-TLS does', async () => {
-  const host = hostTree(dir, 'plain', '0');
+  const host = hostTree(dir, 'plain');
   const { outcome, harness } = await overBridge(host);
   assert.deepEqual(reportedTypes(harness.lines), [{ vendor: 0, subtype: 1 }]);
   assert.equal(outcome.access, 'allow');
@@ -80,11 +80,11 @@ test('the library reports the OS IMC\'s message type and carries a handshake to 
 
 test('with a FWDEN workitem a forwarding host is isolated over the bridge exactly as over PT-TLS', async () => {
   server.store.addEnforcement(WorkitemType.FWDEN, '', { recFail: Recommendation.ISOLATE });
-  const router = hostTree(dir, 'router', '1');
+  const router = hostTree(dir, 'router', { forwarding: '1' });
   const { outcome } = await overBridge(router);
   assert.equal(outcome.access, 'isolate');
   assert.equal((await overPtTls(router)).access, 'isolate');
-  assert.equal((await overBridge(hostTree(dir, 'clean', '0'))).outcome.access, 'allow');
+  assert.equal((await overBridge(hostTree(dir, 'clean'))).outcome.access, 'allow');
 });
 
 test('without a daemon the library initializes, answers every call with TNC_RESULT_OTHER and says why', async () => {
@@ -97,7 +97,7 @@ test('without a daemon the library initializes, answers every call with TNC_RESU
 });
 
 test('the daemon refuses a library whose IMC it does not run, and one IMC attached twice', async () => {
-  bridge = await startBridgeServer({ socketPath, imcs: [new OsImc(hostTree(dir, 'refuse', '0'))], log: new Logger(2, 'text', daemonLog) });
+  bridge = await startBridgeServer({ socketPath, imcs: [new OsImc(hostTree(dir, 'refuse'))], log: new Logger(2, 'text', daemonLog) });
   const swima = new Harness(native.harness, native.library('swima'), 2, { TNC_AGENT_IMC_SOCKET: socketPath });
   assert.deepEqual(await swima.next(), ['init 0 1', 'bind 0']);
   assert.equal(resultOf(await swima.next('create 1 65490 en')), 9);
@@ -115,7 +115,7 @@ test('the daemon refuses a library whose IMC it does not run, and one IMC attach
 });
 
 test('a TNC client with only the short message functions gets the types and messages in short form', async () => {
-  bridge = await startBridgeServer({ socketPath, imcs: [new OsImc(hostTree(dir, 'short', '0'))], log: new Logger(-1) });
+  bridge = await startBridgeServer({ socketPath, imcs: [new OsImc(hostTree(dir, 'short'))], log: new Logger(-1) });
   const h = new Harness(native.harness, native.library('os'), 1, { TNC_AGENT_IMC_SOCKET: socketPath }, 'short');
   assert.ok((await h.next()).includes('types-short 1'), 'IETF/OS is message type 0x000001 in the short form');
   assert.equal(resultOf(await h.next('create 5 65490 en')), 0);
@@ -129,7 +129,7 @@ test('a TNC client with only the short message functions gets the types and mess
 });
 
 test('garbage on the bridge socket is dropped and the daemon keeps serving', async () => {
-  bridge = await startBridgeServer({ socketPath, imcs: [new OsImc(hostTree(dir, 'garbage', '0'))], log: new Logger(2, 'text', daemonLog) });
+  bridge = await startBridgeServer({ socketPath, imcs: [new OsImc(hostTree(dir, 'garbage'))], log: new Logger(2, 'text', daemonLog) });
   await new Promise<void>((resolve) => {
     const s = connect(socketPath, () => s.write(Buffer.from('ffffffff01', 'hex')));
     s.on('close', () => resolve());

@@ -1,11 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger, MemorySink, silentLogger } from '../../src/log';
 import { attest, LabServer, startLabServer } from '../../src/cli/compose';
-import { hostOsSources } from '../../src/imcs/os/host-report';
 import { AttestationImc, akDeviceId } from '../../src/imcs/attestation';
 import { extendLabEvidence } from '../../src/lab';
 import { decodeImaBinary, decodeImaFields, encodeImaEntry } from '../../src/measurements/ima';
@@ -17,6 +16,7 @@ import { WorkitemType } from '../../src/server-emu/policy/workitem-types';
 import { Tpm } from '../../src/tpm/tpm';
 import type { Imc, PaEnvelope, TnccsHost } from '../../src/tnccs/types';
 import { labPki } from '../helpers/pki';
+import { hostTree as sharedHostTree } from '../helpers/host-tree';
 import { startSwtpm, type Swtpm } from '../helpers/swtpm';
 
 // Agent (OS + Attestation IMC) against the lab server (OS + Attestation IMV) over PT-TLS, on swtpm
@@ -31,18 +31,7 @@ let server: LabServer;
 let deviceId: string;
 
 /** The OS facts the OS IMC reports; the version names the product whose reference hashes apply. */
-function hostTree(version = '22.04'): ReturnType<typeof hostOsSources> {
-  const root = join(dir, `host-${version}`);
-  mkdirSync(join(root, 'proc'), { recursive: true });
-  writeFileSync(join(root, 'os-release'), `NAME="Ubuntu"\nVERSION_ID="${version}"\nID=ubuntu\n`);
-  for (const [f, v] of [['ip_forward', '0'], ['forwarding6', '0'], ['stat', 'cpu 1\nbtime 1700000000'], ['uptime', '100.00 50.00']]) writeFileSync(join(root, 'proc', f), `${v}\n`);
-  writeFileSync(join(root, 'machine-id'), '0123456789abcdef0123456789abcdef\n');
-  const p = (f: string) => join(root, 'proc', f);
-  return hostOsSources({
-    defaultPassword: false, machine: 'x86_64', deviceId,
-    paths: { osRelease: join(root, 'os-release'), ipv4Forward: p('ip_forward'), ipv6Forward: p('forwarding6'), procStat: p('stat'), uptime: p('uptime'), machineId: join(root, 'machine-id'), dpkgStatus: join(__dirname, '..', 'data', 'fixtures', 'dpkg', 'status') },
-  });
-}
+const hostTree = (version = '22.04') => sharedHostTree(dir, `host-${version}`, { version, deviceId });
 
 /** A copy of the lab IMA list changed by `edit` (the TPM keeps the original's PCR 10). */
 function imaCopy(name: string, edit: (list: Buffer[]) => Buffer[]): string {

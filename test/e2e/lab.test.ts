@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,35 +11,14 @@ import { WorkitemType } from '../../src/server-emu/policy/workitem-types';
 import { Recommendation } from '../../src/tnccs/types';
 import type { FinalVerdict } from '../../src/server-emu/server';
 import { labPki } from '../helpers/pki';
+import { hostTree as sharedHostTree } from '../helpers/host-tree';
 
 // The agent against the lab server over real PT-TLS on loopback, with the OS facts read from a
 // host tree the test writes (os-release, /proc files, a real dpkg status file).
 const dir = mkdtempSync(join(tmpdir(), 'tnc-e2e-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function hostTree(name: string, forwarding: '0' | '1'): ReturnType<typeof hostOsSources> {
-  const root = join(dir, name);
-  mkdirSync(join(root, 'proc'), { recursive: true });
-  writeFileSync(join(root, 'os-release'), 'NAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\n');
-  writeFileSync(join(root, 'proc', 'ip_forward'), `${forwarding}\n`);
-  writeFileSync(join(root, 'proc', 'forwarding6'), '0\n');
-  writeFileSync(join(root, 'proc', 'stat'), 'cpu 1 2 3\nbtime 1700000000\n');
-  writeFileSync(join(root, 'proc', 'uptime'), '100.00 50.00\n');
-  writeFileSync(join(root, 'machine-id'), '0123456789abcdef0123456789abcdef\n');
-  return hostOsSources({
-    defaultPassword: false,
-    machine: 'x86_64',
-    paths: {
-      osRelease: join(root, 'os-release'),
-      ipv4Forward: join(root, 'proc', 'ip_forward'),
-      ipv6Forward: join(root, 'proc', 'forwarding6'),
-      procStat: join(root, 'proc', 'stat'),
-      uptime: join(root, 'proc', 'uptime'),
-      machineId: join(root, 'machine-id'),
-      dpkgStatus: join(__dirname, '..', 'data', 'fixtures', 'dpkg', 'status'),
-    },
-  });
-}
+const hostTree = (name: string, forwarding: '0' | '1') => sharedHostTree(dir, name, { forwarding });
 
 let server: LabServer;
 const serverLog = new MemorySink();
