@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LogFormat } from '../log';
 import { parseHostPort } from '../cli/common';
+import { DEFAULT_STORE_PATH } from '../imcs/swima/store';
 import { OPTIONS, optionSpec, type OptionKind } from './options';
 
 /**
@@ -166,4 +167,9 @@ export function buildConfig(settings: Settings = new Map(), files: readonly stri
     bridge: { socket: get('bridge.socket') },
     files,
   };
+}
+
+/** Where the SWIMA event store lives: `[swima] store`, else swima.db in the state directory. */
+export function swimaStorePath(c: AgentConfig): string {
+  return c.swima.store ?? join(c.stateDir ?? dirname(DEFAULT_STORE_PATH), 'swima.db');
 }

@@ -3,11 +3,13 @@ import { streamImaFile } from '../measurements/ima/stream';
 import { parseDpkgStatus } from '../imcs/os/dpkg-status';
 import { Tpm } from '../tpm/tpm';
 import { buildConfig, loadConfig, type AgentConfig } from './config';
+import { partChecks } from './doctor-parts';
 import { serverChecks } from './doctor-tls';
 
 /**
  * `tnc-agent doctor`: what this host has and lacks for the agent, one line per check. A check is
- * required when the configuration needs it (TPM, AK and IMA only with [attestation] enabled).
+ * required when the configuration needs it (TPM, AK and IMA only with [attestation] enabled, the
+ * SWIMA store with [swima] enabled, the IF-IMC bridge socket when [bridge] socket is set).
  */
 export interface Check {
   name: string;
@@ -29,6 +31,7 @@ export async function runDoctor(configFile?: string, confDir?: string): Promise<
   }
   checks.push(await deviceIdCheck(config), await dpkgCheck(config));
   checks.push(...(await serverChecks(config)));
+  checks.push(...(await partChecks(config)));
   checks.push(...(await tpmChecks(config)), ...(await imaChecks(config)));
   return checks;
 }

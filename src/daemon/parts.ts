@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { startBridgeServer, type BridgeServer } from '../bridge';
 import { openCollectors, type Collectors } from '../cli/agent-collectors';
 import { AttestationImc, type AttestationImcOptions } from '../imcs/attestation';
@@ -9,7 +8,7 @@ import { SwimaImc, type SwimaImcOptions } from '../imcs/swima/swima-imc';
 import { watchDpkg, type LiveCollection } from '../imcs/swima/watch';
 import type { Logger } from '../log';
 import type { Imc } from '../tnccs/types';
-import type { AgentConfig } from './config';
+import { swimaStorePath, type AgentConfig } from './config';
 
 /**
  * What the daemon keeps open between attestations: the TPM and the SWIMA event store (the
@@ -61,7 +60,7 @@ function collectorFlags(c: AgentConfig): Parameters<typeof openCollectors>[0] {
   const a = c.attestation;
   return {
     swima: c.swima.enabled,
-    swimaStore: c.swima.store ?? (c.stateDir && join(c.stateDir, 'swima.db')),
+    swimaStore: swimaStorePath(c),
     dpkgRoot: c.swima.dpkgRoot,
     osRelease: c.os.osRelease,
     ...(a.enabled && { tcti: a.tcti, akHandle: a.akHandle, imaList: a.imaList, eventLog: a.eventLog }),

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startBridgeServer, type BridgeServer } from '../../src/bridge';
 import { Logger } from '../../src/log';
 import { startLabServer, type LabServer } from '../../src/cli/compose';
 import { makeLabPki } from '../../src/cli/commands/pki';
@@ -16,21 +17,24 @@ const dir = mkdtempSync(join(tmpdir(), 'tnc-doctor-'));
 const data = join(__dirname, '..', 'data', 'fixtures');
 let server: LabServer;
 let swtpm: Swtpm;
+let bridge: BridgeServer;
 
 before(async () => {
   const pki = await labPki();
   server = await startLabServer({ host: '127.0.0.1', port: 0, db: join(dir, 'policy.db'), cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert, policy: 'default', log: new Logger(-1) });
   swtpm = await startSwtpm();
+  bridge = await startBridgeServer({ socketPath: join(dir, 'imc.sock'), imcs: [], log: new Logger(-1) });
 });
 after(async () => {
   await server.close();
+  await bridge.close();
   await swtpm.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 async function doctor(name: string, sections: Record<string, Record<string, string | number>>): Promise<Map<string, Check>> {
   const pki = await labPki();
-  const base = { server: { address: `127.0.0.1:${server.port}`, ca: pki.files.caCert, cert: pki.files.clientCert, key: pki.files.clientKey, servername: 'tnc-server' }, os: { 'dpkg-status': join(data, 'dpkg', 'status'), 'device-id': 'test-device' } };
+  const base = { server: { address: `127.0.0.1:${server.port}`, ca: pki.files.caCert, cert: pki.files.clientCert, key: pki.files.clientKey, servername: 'tnc-server' }, os: { 'dpkg-status': join(data, 'dpkg', 'status'), 'device-id': 'test-device' }, bridge: { socket: bridge.socketPath } };
   const merged: Record<string, Record<string, string | number>> = { ...base, ...sections, server: { ...base.server, ...sections.server } };
   const file = join(dir, `${name}.conf`);
   writeFileSync(file, Object.entries(merged).map(([s, kv]) => `[${s}]\n${Object.entries(kv).map(([k, v]) => `${k} = ${v}`).join('\n')}`).join('\n'));
@@ -43,6 +47,7 @@ test('a well configured host without attestation passes every required check', a
   assert.deepEqual([...checks.values()].filter((c) => c.required && !c.ok), []);
   assert.match(checks.get('server reachable')!.detail, /certificate tnc-server, valid until .* verified with the configured CA/);
   assert.match(checks.get('dpkg')!.detail, /^\d+ packages installed/);
+  assert.match(checks.get('IF-IMC bridge socket')!.detail, /: socket, mode 0660/);
   const tpm = checks.get('TPM device')!;
   assert.equal(formatCheck(tpm), '✗ TPM device: /nonexistent/tpmrm0: not found (optional with this configuration) (hint: enable the TPM 2.0 in the firmware setup; in a VM add a vTPM (swtpm))');
 });

@@ -102,15 +102,33 @@ test('the IF-IMC libraries for strongSwan are installed, load, and the package d
   mustInRoot('test -f /usr/share/doc/tnc-agent/vpn.md');
 });
 
-test('the installed CLI runs on the bundled Node: --version and doctor', { skip }, () => {
+test('the installed CLI runs on the bundled Node: --version, a SWIMA collection and doctor', { skip }, () => {
   assert.equal(mustInRoot('tnc-agent --version').trim(), version);
+  // the bundled better-sqlite3 works without the install-time modules the package leaves out
+  mustInRoot('tnc-agent swima collect');
   const doctor = inRoot('tnc-agent doctor');
   assert.equal(doctor.status, 1, `doctor should fail without a server:\n${doctor.out}`);
   assert.match(doctor.out, /^✓ configuration: \/etc\/tnc-agent\/agent\.conf$/m);
   assert.match(doctor.out, /^✓ dpkg: \d+ packages installed/m);
   assert.match(doctor.out, /^✗ server address: not configured/m);
   assert.match(doctor.out, /^✗ TPM device: \/dev\/tpmrm0: not found \(optional/m);
+  assert.match(doctor.out, /^✗ IF-IMC bridge socket: \/run\/tnc-agent\/imc\.sock: not there: the daemon is not running \(hint: start it/m);
+  assert.match(doctor.out, /^✓ SWIMA store: \/var\/lib\/tnc-agent\/swima\.db: epoch 0x[0-9a-f]{8}, last EID [1-9]\d*, [1-9]\d* software identifiers installed$/m);
 });
+
+test('lintian finds no errors and no warnings in the .deb', { skip: skip ?? lintianMissing() }, () => {
+  const deb = `${work}/debs/tnc-agent_${version}_*.deb`;
+  const r = sh(`lintian --fail-on error,warning ${deb}`);
+  assert.deepEqual(r.out.split('\n').filter((l) => /^[EW]: /.test(l)), []);
+  assert.equal(r.status, 0, r.out);
+  assert.match(must(`dpkg-deb -c ${deb}`), /\.\/usr\/share\/man\/man1\/tnc-agent\.1\.gz$/m);
+});
+
+function lintianMissing(): string | undefined {
+  const why = sh('command -v lintian').status === 0 ? undefined : 'lintian is not installed (apt-get install lintian)';
+  if (why) console.log(`# skipping the lintian test: ${why}`);
+  return why;
+}
 
 test('an upgrade keeps the edited conffile and runs the new version', { skip }, () => {
   mustInRoot('printf "\\n[log]\\nlevel = 2\\n" >> /etc/tnc-agent/agent.conf');
