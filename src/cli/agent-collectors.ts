@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { AttestationImcOptions, akDeviceId } from '../imcs/attestation';
 import { SwCollector } from '../imcs/swima/collector';
 import { DEFAULT_STORE_PATH, SwimaStore } from '../imcs/swima/store';
@@ -16,6 +18,8 @@ export interface CollectorFlags {
   /** A TCTI turns attestation on. */
   tcti?: string;
   akHandle?: number;
+  /** AK certificate (PEM or DER file) to send instead of the bare public key. */
+  akCert?: string;
   imaList?: string;
   eventLog?: string;
   /** Recorded evidence to extend into a software TPM first (lab evidence mode). */
@@ -46,7 +50,7 @@ export async function openCollectors(f: CollectorFlags, log: Logger): Promise<Co
       closers.push(() => tpm.close());
       if (f.labEvidence) await extendLabEvidence(tpm, f.tcti, f.labEvidence, log);
       const paths = f.labEvidence ? labEvidencePaths(f.labEvidence) : { ...(f.imaList && { imaList: f.imaList }), ...(f.eventLog && { bootEventLog: f.eventLog }) };
-      out.attestation = { tpm, akHandle: f.akHandle, paths };
+      out.attestation = { tpm, akHandle: f.akHandle, paths, akCertificate: f.akCert ? derCertificate(await readFile(f.akCert)) : undefined };
       out.deviceId = await akDeviceId(tpm, f.akHandle);
     }
     return out;
@@ -62,4 +66,9 @@ function openSwimaStore(path: string): SwimaStore {
   } catch (e) {
     throw new Error(`cannot open the SWIMA event store '${path}': ${(e as Error).message} (choose another with --swima-store, or --no-swima)`, { cause: e });
   }
+}
+
+/** A certificate file as DER, whether it holds PEM or DER. */
+function derCertificate(file: Buffer): Buffer {
+  return new X509Certificate(file).raw;
 }

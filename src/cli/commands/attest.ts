@@ -25,6 +25,7 @@ interface AttestFlags {
   dpkgRoot: string;
   tcti?: string;
   akHandle: string;
+  akCert?: string;
   imaList: string;
   eventLog: string;
   labEvidence?: string;
@@ -64,6 +65,7 @@ export function register(program: Command): void {
     .option('--dpkg-root <dir>', 'root of the dpkg database the SWIMA IMC reads', '/')
     .option('--tcti <tcti>', 'run the Attestation IMC with this TPM, e.g. device:/dev/tpmrm0 or swtpm:host=127.0.0.1,port=2321')
     .option('--ak-handle <handle>', 'persistent handle of the attestation key (tnc-agent tpm provision makes one)', '0x81010003')
+    .option('--ak-cert <file>', 'send this X.509 certificate of the attestation key (PEM or DER) instead of the bare key')
     .option('--ima-list <file>', 'IMA measurement list', '/sys/kernel/security/ima/binary_runtime_measurements')
     .option('--event-log <file>', 'firmware event log', '/sys/kernel/security/tpm0/binary_bios_measurements')
     .option('--lab-evidence <dir>', 'lab only: extend a software TPM with the recorded binary_bios_measurements and binary_runtime_measurements in DIR, then attest with them')

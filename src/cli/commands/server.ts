@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { makeLogger, parseHostPort } from '../common';
@@ -20,6 +21,7 @@ interface ServerFlags {
   remediationUri?: string;
   swima: boolean;
   attestation: boolean;
+  aikCa?: string;
   logLevel: string;
   json?: boolean;
 }
@@ -35,6 +37,14 @@ async function readSaslUsers(file: string): Promise<Record<string, string>> {
     users[line.slice(0, at)] = line.slice(at + 1);
   }
   return users;
+}
+
+/** Every certificate in a PEM file. */
+async function readCertificates(file: string): Promise<X509Certificate[]> {
+  const pem = await readFile(file, 'utf8');
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new Error(`${file}: no PEM certificate`);
+  return blocks.map((b) => new X509Certificate(b));
 }
 
 function referral(s: string): { fqdn: string; port: number } {
@@ -54,6 +64,7 @@ export function register(program: Command): void {
     .option('--policy <name>', `server: recommendation policy: ${POLICIES.join(', ')}`, 'default')
     .option('--no-swima', 'server: do not load the SWIMA IMV')
     .option('--no-attestation', 'server: do not load the Attestation IMV')
+    .option('--aik-ca <file>', 'server: trust attestation keys whose certificate chains to this CA (PEM), besides devices marked trusted')
     .option('--sasl-users <file>', 'server: also accept clients without a certificate by SASL PLAIN; file of user:password lines')
     .option('--pdp-referral <fqdn:port>', 'server: send a TCG PB-PDP-Referral naming this PT-TLS PDP in the first SDATA')
     .option('--remediation-uri <uri>', 'server: tell endpoints that are not allowed where to find remediation (PB-Remediation-Parameters)')
@@ -85,7 +96,7 @@ export function register(program: Command): void {
         saslUsers: o.saslUsers ? await readSaslUsers(o.saslUsers) : undefined,
         pdpReferral: o.pdpReferral ? referral(o.pdpReferral) : undefined,
         remediationUri: o.remediationUri,
-        verifiers: { swima: o.swima, attestation: o.attestation ? {} : undefined },
+        verifiers: { swima: o.swima, attestation: o.attestation ? { caCertificates: o.aikCa ? await readCertificates(o.aikCa) : undefined } : undefined },
       });
       log.log(0, 'TNC', `PT-TLS server listening on ${host}:${server.port}, policy database '${o.db}'`);
       const stop = () => {
