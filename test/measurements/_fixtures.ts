@@ -1,6 +1,8 @@
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePcrRead, type QuotedPcrs } from '../../src/measurements/pcrs';
+import { DecodeError } from '../../src/protocol/errors';
 
 export const FIXTURES = join(__dirname, '..', 'data', 'fixtures');
 export const LAB = join(__dirname, '..', 'data', 'vectors', 'evidence');
@@ -19,4 +21,15 @@ export function yamlPcrs(file: string): QuotedPcrs {
   const text = fixture('eventlogs', file).toString('utf8');
   const at = text.search(/^pcrs:\s*$/m);
   return at < 0 ? {} : parsePcrRead(text.slice(at + 5));
+}
+
+/** The DecodeError `fn` throws (fails the test when it throws nothing or something else). */
+export function decodeError(fn: () => unknown): DecodeError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof DecodeError, `expected a DecodeError, got ${String(e)}`);
+    return e;
+  }
+  assert.fail('no error');
 }

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEventLog, verifyEventLog, replayEventLog, pcrsExtended } from '../../src/measurements/eventlog';
-import { DecodeError } from '../../src/protocol/errors';
-import { FIXTURES, LAB, fixture, vmPcrs, yamlPcrs } from './_fixtures';
+import { FIXTURES, LAB, decodeError, fixture, vmPcrs, yamlPcrs } from './_fixtures';
 
 for (const vm of ['seabios', 'ovmf']) {
   test(`${vm} boot: the event log replays to the guest's PCRs in sha1 and sha256`, () => {
@@ -77,16 +76,6 @@ test('a flipped digest bit gives a mismatch reason for that PCR in that bank onl
   assert.ok(!v.ok);
   assert.deepEqual(v.mismatches.map((m) => `${m.bank}/${m.pcr}`), ['sha256/4']);
 });
-
-function decodeError(fn: () => unknown): DecodeError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof DecodeError, `expected a DecodeError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('no error');
-}
 
 test('hostile logs: 4 GiB event size, cut record, unknown algorithm → DecodeError at the offset', () => {
   const good = fixture('vm', 'seabios', 'binary_bios_measurements');

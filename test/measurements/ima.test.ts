@@ -7,8 +7,7 @@ import {
   checkBootAggregate, decodeImaAscii, decodeImaBinary, decodeImaFields, encodeImaEntry, quotedPcr10, replayImaEntries,
   replayImaList, streamImaFile, verifyImaReplay,
 } from '../../src/measurements/ima';
-import { DecodeError } from '../../src/protocol/errors';
-import { FIXTURES, LAB, fixture, vmPcrs } from './_fixtures';
+import { FIXTURES, LAB, decodeError, fixture, vmPcrs } from './_fixtures';
 
 for (const vm of ['seabios', 'ovmf']) {
   test(`${vm} boot: the IMA list replays to PCR 10 read after the copy, in sha1 and sha256`, () => {
@@ -132,16 +131,6 @@ test('both banks equal a node:crypto replay, with violations and entries for PCR
   const sig = fixture('ima', 'tpm2-tss-sml-ima-sig-sha256-invalidated.bin');
   assert.deepEqual(replayImaList(sig, { banks: ['sha1', 'sha256'] }).pcrs, nodeReplay(sig));
 });
-
-function decodeError(fn: () => unknown): DecodeError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof DecodeError, `expected a DecodeError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('no error');
-}
 
 test('hostile IMA lists: 4 GiB data length, cut entry, unknown template or algorithm → DecodeError with offset', () => {
   const good = fixture('vm', 'seabios', 'binary_runtime_measurements');
