@@ -32,7 +32,14 @@ export function chainsToCa(cert: X509Certificate, cas: readonly X509Certificate[
  */
 export function aikDistrust(aik: ReceivedAik, deviceId: string | undefined, deviceTrusted: boolean, cas: readonly X509Certificate[]): string | undefined {
   if (aik.certificate && chainsToCa(aik.certificate, cas)) return undefined;
-  if (deviceId?.toLowerCase() !== aik.keyId) return `AIK keyid ${aik.keyId} is not the Device ID ${deviceId ?? '(none)'}`;
+  const device = deviceDistrust(aik.keyId, deviceId, deviceTrusted);
+  if (device === undefined || !aik.certificate) return device;
+  const c = aik.certificate;
+  return `AIK certificate '${c.subject}' (issuer '${c.issuer}') does not chain to a configured CA, and ${device}`;
+}
+
+function deviceDistrust(keyId: string, deviceId: string | undefined, deviceTrusted: boolean): string | undefined {
+  if (deviceId?.toLowerCase() !== keyId) return `AIK keyid ${keyId} is not the Device ID ${deviceId ?? '(none)'}`;
   if (!deviceTrusted) return `device ${deviceId} is not marked trusted`;
   return undefined;
 }
