@@ -9,18 +9,6 @@ export const SWIMA_ERROR = {
   SUBSCRIPTION_ID_REUSE: 8,
 } as const;
 
-const names = new Map<number, string>([
-  [4, 'SWIMA Error'],
-  [5, 'SWIMA Subscription Denied'],
-  [6, 'SWIMA Response Too Large'],
-  [7, 'SWIMA Subscription Fulfillment Error'],
-  [8, 'SWIMA Subscription ID Reuse'],
-]);
-
-export function swimaErrorName(code: number): string | undefined {
-  return names.get(code);
-}
-
 /**
  * Error information of codes 4, 5, 6 and 8: the Request (or Subscription) ID copy, for 6 the
  * maximum allowed size, then a UTF-8 description. Code 7 embeds another error: kept raw.
@@ -28,7 +16,7 @@ export function swimaErrorName(code: number): string | undefined {
 export type SwimaErrorInfo = { requestId: number; maxAllowedSize?: number; description: string } | { raw: Buffer };
 
 export function decodeSwimaErrorInfo(code: number, r: Reader): SwimaErrorInfo {
-  if (code === SWIMA_ERROR.SUBSCRIPTION_FULFILLMENT || !names.has(code)) return { raw: r.rest() };
+  if (code === SWIMA_ERROR.SUBSCRIPTION_FULFILLMENT || code < SWIMA_ERROR.SWIMA_ERROR || code > SWIMA_ERROR.SUBSCRIPTION_ID_REUSE) return { raw: r.rest() };
   const requestId = r.u32('SWIMA error request ID');
   if (code !== SWIMA_ERROR.RESPONSE_TOO_LARGE) return { requestId, description: r.rest().toString('utf8') };
   const maxAllowedSize = r.u32('SWIMA maximum allowed size');

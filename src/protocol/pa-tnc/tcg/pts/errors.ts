@@ -20,28 +20,6 @@ export const PTS_ERROR = {
   UNABLE_DET_PCR: 16,
 } as const;
 
-const errorNames = new Map<number, string>([
-  [1, 'hash algorithm not supported'],
-  [2, 'invalid path'],
-  [3, 'file not found'],
-  [4, 'registry not supported'],
-  [5, 'registry key not found'],
-  [6, 'D-H groups not supported'],
-  [7, 'DH-PN nonce not acceptable'],
-  [8, 'invalid functional name family'],
-  [9, 'TPM version not supported'],
-  [10, 'invalid delimiter'],
-  [11, 'operation not supported'],
-  [12, 'RM error'],
-  [13, 'unable to perform local validation'],
-  [14, 'unable to collect current evidence'],
-  [15, 'unable to determine transitive trust chain'],
-  [16, 'unable to determine PCR'],
-]);
-
-export function ptsErrorName(code: number): string {
-  return errorNames.get(code) ?? `PTS error ${code}`;
-}
 
 /** Structured error information for the codes that define one; other codes carry the offending attribute value. */
 export type PtsErrorInfo =
