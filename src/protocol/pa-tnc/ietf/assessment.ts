@@ -7,18 +7,23 @@ import { enumValue, prefixedText, restText } from './text';
 export const ASSESSMENT_RESULT = ['compliant', 'non-compliant minor', 'non-compliant major', 'error', "don't know"] as const;
 export type AssessmentResultName = (typeof ASSESSMENT_RESULT)[number];
 
+/** An IETF attribute whose value is one u32 naming one of `values`. */
+function u32EnumAttribute<V extends string>(type: number, name: string, what: string, values: readonly V[], describe: (v: V) => string) {
+  return defineAttribute<V>({
+    vendor: VENDOR.IETF,
+    type,
+    name,
+    decode(r) {
+      const at = r.offset;
+      return enumValue(values, r.u32(what), what, at);
+    },
+    encode: (w, v) => void w.u32(values.indexOf(v)),
+    describe: (v) => [describe(v)],
+  });
+}
+
 // RFC 5792 4.2.9: Assessment Result — u32
-export const AssessmentResultAttr = defineAttribute<AssessmentResultName>({
-  vendor: VENDOR.IETF,
-  type: 9,
-  name: 'Assessment Result',
-  decode(r) {
-    const at = r.offset;
-    return enumValue(ASSESSMENT_RESULT, r.u32('Assessment Result'), 'Assessment Result', at);
-  },
-  encode: (w, v) => void w.u32(ASSESSMENT_RESULT.indexOf(v)),
-  describe: (v) => [`assessment result is '${v}'`],
-});
+export const AssessmentResultAttr = u32EnumAttribute(9, 'Assessment Result', 'Assessment Result', ASSESSMENT_RESULT, (v) => `assessment result is '${v}'`);
 
 /** RFC 5792 4.2.10: IETF parameter types 1 (URI) and 2 (string); others kept as bytes. */
 export type RemediationInstructions =
@@ -64,17 +69,7 @@ export const FORWARDING_STATUS = ['disabled', 'enabled', 'unknown'] as const;
 export type ForwardingStatus = (typeof FORWARDING_STATUS)[number];
 
 // RFC 5792 4.2.11: Forwarding Enabled — u32 0 disabled, 1 enabled, 2 unknown
-export const ForwardingEnabledAttr = defineAttribute<ForwardingStatus>({
-  vendor: VENDOR.IETF,
-  type: 11,
-  name: 'Forwarding Enabled',
-  decode(r) {
-    const at = r.offset;
-    return enumValue(FORWARDING_STATUS, r.u32('Forwarding Enabled status'), 'Forwarding Enabled status', at);
-  },
-  encode: (w, v) => void w.u32(FORWARDING_STATUS.indexOf(v)),
-  describe: (v) => [`IPv4 forwarding is ${v}`],
-});
+export const ForwardingEnabledAttr = u32EnumAttribute(11, 'Forwarding Enabled', 'Forwarding Enabled status', FORWARDING_STATUS, (v) => `IPv4 forwarding is ${v}`);
 
 // RFC 5792 4.2.12: Factory Default Password Enabled — u32 boolean (strongSwan rejects values above 1)
 export const FactoryDefaultPasswordAttr = defineAttribute<boolean>({
