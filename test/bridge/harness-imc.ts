@@ -8,7 +8,9 @@ export class Harness {
   readonly lines: string[] = [];
   readonly stderr: string[] = [];
   private readonly proc: ChildProcessWithoutNullStreams;
-  private waiting?: { resolve: (events: string[]) => void; from: number };
+  private waiting?: { resolve: (events: string[]) => void };
+  /** Lines before this index were handed out by next(). */
+  private consumed = 0;
   private exited?: Promise<number | null>;
 
   constructor(harness: string, library: string, imcId: number, env: Record<string, string>, mode: 'long' | 'short' = 'long') {
@@ -21,17 +23,28 @@ export class Harness {
   private onLine(l: string): void {
     this.lines.push(l);
     const w = this.waiting;
-    if (w && (l.startsWith('ok ') || l.startsWith('bind '))) {
+    if (w && isEnd(l)) {
       this.waiting = undefined;
-      w.resolve(this.lines.slice(w.from));
+      w.resolve(this.take());
     }
   }
 
-  /** Lines up to and including the next "ok"/"bind" line (the start-up or one command). */
+  /** The lines not handed out yet, up to and including the first "ok"/"bind" line. */
+  private take(): string[] {
+    const end = this.lines.findIndex((l, i) => i >= this.consumed && isEnd(l));
+    const events = this.lines.slice(this.consumed, end + 1);
+    this.consumed = end + 1;
+    return events;
+  }
+
+  /**
+   * Lines up to and including the next "ok"/"bind" line (the start-up or one command). Lines that
+   * arrived before the call count: the harness may finish its start-up before anyone asks.
+   */
   next(command?: string): Promise<string[]> {
-    const p = new Promise<string[]>((resolve) => (this.waiting = { resolve, from: this.lines.length }));
     if (command !== undefined) this.proc.stdin.write(command + '\n');
-    return p;
+    else if (this.lines.some((l, i) => i >= this.consumed && isEnd(l))) return Promise.resolve(this.take());
+    return new Promise<string[]>((resolve) => (this.waiting = { resolve }));
   }
 
   /** Sends quit and waits for the process to end; returns its exit code. */
@@ -40,6 +53,8 @@ export class Harness {
     return this.exited!;
   }
 }
+
+const isEnd = (l: string): boolean => l.startsWith('ok ') || l.startsWith('bind ');
 
 export const resultOf = (events: string[]): number => Number(events.at(-1)?.split(' ')[1]);
 
