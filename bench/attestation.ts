@@ -5,8 +5,9 @@ import { Writer } from '../src/protocol/cursor';
 import { decodePaMessage, encodePaMessage } from '../src/protocol/pa-tnc/message';
 import { HASH_ALG, hashAlgInfo, ITA_COMP, QUOTE_MODE, SCE_VALIDATION, SimpleComponentEvidenceAttr, SimpleEvidenceFinalAttr, type UntrustedComponentEvidence, type UntrustedEvidenceFinal } from '../src/protocol/pa-tnc/tcg/pts';
 import { bootAggregate } from '../src/measurements/ima';
-import { EvidenceChecker, QUALIFIER_BIOS, QUALIFIER_IMA } from '../src/server-emu/imvs/attestation/evidence';
-import { imaTemplateData, templateHash } from '../src/server-emu/imvs/attestation/ima-lookup';
+import { DEFAULT_PLATFORM_PCRS, EvidenceChecker, QUALIFIER_BIOS, QUALIFIER_IMA } from '../src/server-emu/imvs/attestation/evidence';
+import { bankTemplateHash as templateHash } from '../src/server-emu/imvs/attestation/ima-binding';
+import { imaTemplateData } from '../src/server-emu/imvs/attestation/ima-lookup';
 import { verifyPtsQuote } from '../src/server-emu/imvs/attestation/quote';
 import { VirtualPcrs } from '../src/server-emu/imvs/attestation/virtual-pcrs';
 import { AttestationStore } from '../src/server-emu/policy/attestation';
@@ -66,7 +67,7 @@ function scenario(biosCount: number, imaCount: number): Scenario {
 }
 
 function verifyOnce(s: Scenario, att: AttestationStore, deviceId: number, productId: number): void {
-  const checker = new EvidenceChecker({ store: att, deviceId, productId, bank, locality: 0, symlinks: [], requested: { bios: true, ima: true }, log: silentLogger });
+  const checker = new EvidenceChecker({ store: att, deviceId, productId, bank, locality: 0, symlinks: [], requested: { bios: true, ima: true }, platformPcrs: DEFAULT_PLATFORM_PCRS, failUnboundUnknown: true, log: silentLogger });
   let final: UntrustedEvidenceFinal | undefined;
   for (const m of s.messages) {
     for (const a of decodePaMessage(m).attributes) {

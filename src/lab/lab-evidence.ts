@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { bankById, canHash, type BankAlgorithm } from '../measurements/algorithms';
 import { decodeEventLog, EV_NO_ACTION, type UntrustedEventLog } from '../measurements/eventlog';
 import { iterateImaBinary } from '../measurements/ima/binary';
-import { imaBankDigest } from '../imcs/attestation/evidence';
+import { imaBankDigest } from '../measurements/ima/bank-digest';
 import type { EvidencePaths } from '../imcs/attestation/options';
 import type { Logger } from '../log';
 import type { Tpm } from '../tpm/tpm';

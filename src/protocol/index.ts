@@ -5,5 +5,6 @@ import './pa-tnc/ita';
 import './pa-tnc/tcg/seg';
 import './pa-tnc/tcg/pts';
 import './pa-tnc/swima';
+import './pa-tnc/tnc-agent';
 import './pb-tnc';
 import './pt-tls';

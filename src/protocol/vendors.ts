@@ -4,6 +4,9 @@ export const VENDOR = {
   TCG: 0x005597,
   ITA: 0x00902a, // ITA-HSR (strongSwan's namespace)
   PWG: 0x002b4c,
+  // RFC 5612: the SMI PEN reserved for documentation, so no registered vendor's attributes collide
+  // with ours; used only for skippable attributes until tnc-agent has a PEN of its own
+  TNC_AGENT: 32473,
 } as const;
 
 const vendorNames = new Map<number, string>([
@@ -11,6 +14,7 @@ const vendorNames = new Map<number, string>([
   [VENDOR.TCG, 'TCG'],
   [VENDOR.ITA, 'ITA-HSR'],
   [VENDOR.PWG, 'PWG'],
+  [VENDOR.TNC_AGENT, 'tnc-agent'],
 ]);
 
 export function vendorName(vendor: number): string {

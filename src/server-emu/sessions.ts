@@ -10,6 +10,14 @@ export interface ImvSession {
   deviceId?: string;
   product?: string;
   workitems: Workitem[];
+  /** Why the session's identity claims cannot be believed: set once, and every verdict then fails. */
+  violation?: string;
+}
+
+/** The identity an OS message claims (RFC 5792 Product Information and String Version, ITA Device ID). */
+export interface IdentityClaim {
+  readonly deviceId?: string;
+  readonly product?: string;
 }
 
 /**
@@ -30,6 +38,25 @@ export class SessionManager {
     return s;
   }
 
+
+  /**
+   * Takes the identity an OS message claims. Until the policy session starts it may be completed or
+   * corrected; once it runs, its workitems, registered evidence and AIK check are bound to that device
+   * and product, so a different claim is refused: returns why, and the session is marked violated.
+   */
+  claimIdentity(connectionId: number, claim: IdentityClaim): string | undefined {
+    const s = this.get(connectionId);
+    if (s.sessionId !== undefined) {
+      const changed = (['deviceId', 'product'] as const).find((k) => claim[k] !== undefined && claim[k] !== s[k]);
+      if (changed === undefined) return undefined;
+      const what = changed === 'deviceId' ? 'Device ID' : 'product';
+      s.violation ??= `the endpoint changed its ${what} from '${s[changed] ?? ''}' to '${claim[changed]}' after the policy session started`;
+      return s.violation;
+    }
+    if (claim.deviceId !== undefined) s.deviceId = claim.deviceId;
+    if (claim.product !== undefined) s.product = claim.product;
+    return undefined;
+  }
 
   /** Starts the policy session when product and device ID are both known; true when it runs. */
   start(connectionId: number, identity: string | undefined, log: Logger): boolean {

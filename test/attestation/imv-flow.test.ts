@@ -92,19 +92,19 @@ test('the seed sequence: negotiation, DH nonce, TPM version + AIK, evidence requ
 test('an AIK whose device is not marked trusted ends the workitem with that reason', async () => {
   const h = harness(false);
   for (const f of [undefined, '03-client_to_server-CDATA.bin', '05-client_to_server-CDATA.bin', '07-client_to_server-CDATA.bin']) await h.step(f);
-  assert.ok(h.lines.includes('[IMV] AIK public key is not trusted'));
+  assert.equal(h.lines.filter((l) => l.startsWith('[IMV] AIK public key is not trusted')).length, 1, 'said once, with the reason');
   assert.equal(h.verdicts[0]?.rec, Recommendation.NO_ACCESS);
   assert.equal(h.verdicts[0].reason, `AIK public key is not trusted: device ${DEVICE} is not marked trusted`);
   h.close();
 });
 
-test('a client that stops answering gets a verdict saying where attestation stopped', async () => {
+test('a client that stops answering fails the workitem (its rec_fail, never allow), saying where attestation stopped', async () => {
   const h = harness(true);
   await h.step();
   await h.step('03-client_to_server-CDATA.bin');
   h.imv.solicitRecommendation(1);
   assert.equal(h.verdicts.length, 1);
-  assert.equal(h.verdicts[0].evaluation, Evaluation.DONT_KNOW);
+  assert.deepEqual([h.verdicts[0].rec, h.verdicts[0].evaluation], [Recommendation.NO_ACCESS, Evaluation.NONCOMPLIANT_MINOR]);
   assert.equal(h.verdicts[0].reason, 'attestation incomplete: the client stopped before the dh step ended');
   h.close();
 });

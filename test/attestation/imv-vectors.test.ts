@@ -8,7 +8,7 @@ import { hashAlgInfo, HASH_ALG, SimpleComponentEvidenceAttr, SimpleEvidenceFinal
 import { SymlinksAttr } from '../../src/protocol/pa-tnc/ita';
 import { PolicyStore } from '../../src/server-emu/policy/store';
 import { AttestationStore } from '../../src/server-emu/policy/attestation';
-import { EvidenceChecker } from '../../src/server-emu/imvs/attestation/evidence';
+import { DEFAULT_PLATFORM_PCRS, EvidenceChecker } from '../../src/server-emu/imvs/attestation/evidence';
 import { TPM_ALG_OF_PTS, verifyPtsQuote } from '../../src/server-emu/imvs/attestation/quote';
 import { logHexDump, readLog, VECTORS, vectorAttributes } from '../protocol/pts-swima-util';
 
@@ -35,17 +35,20 @@ function referenceStore(override?: { path: string; hash: string }): { store: Pol
   return { store, att };
 }
 
-function check(att: AttestationStore, store: PolicyStore, evidence = sces, nonce = secret) {
+function check(att: AttestationStore, store: PolicyStore, evidence = sces, nonce = secret, failUnboundUnknown = true) {
   const sink = new MemorySink();
   const checker = new EvidenceChecker({
     store: att, deviceId: store.findDevice(DEVICE)!.id, productId: store.getOrCreateProduct(PRODUCT), bank,
-    locality: version.tpm2!.locality, symlinks, requested: { bios: true, ima: true }, log: new Logger(2, 'text', sink),
+    locality: version.tpm2!.locality, symlinks, requested: { bios: true, ima: true }, platformPcrs: DEFAULT_PLATFORM_PCRS,
+    failUnboundUnknown, log: new Logger(2, 'text', sink),
   });
   for (const e of evidence) checker.add(e);
   const summary = checker.finish();
   const quote = verifyPtsQuote(final, ak, nonce, TPM_ALG_OF_PTS.get(bank.bit)!, summary.pcrs.selected());
-  if (quote.ok && summary.failures.length === 0) checker.commitRegistrations();
-  return { summary, quote, lines: sink.lines };
+  const ok = quote.ok && summary.failures.length === 0;
+  if (ok) checker.commitRegistrations();
+  const [imaText, biosText] = checker.texts(ok);
+  return { summary: { ...summary, imaText, biosText }, quote, lines: sink.lines };
 }
 
 test('strongSwan\'s evidence verifies: registered on first contact, then checked, as its IMV logged', () => {
@@ -69,7 +72,7 @@ test('strongSwan\'s evidence verifies: registered on first contact, then checked
   store.close();
 });
 
-test('a file whose reference hash differs fails; one without a reference is unknown, logged as strongSwan does, and no failure', () => {
+test('a file whose reference hash differs fails; one without a reference is unknown, logged as strongSwan does: a failure unless unbound names are accepted', () => {
   const { store, att } = referenceStore({ path: '/usr/bin/ls', hash: '00'.repeat(32) });
   const differ = check(att, store);
   assert.match(differ.summary.imaText!, /3 ok, 0 unknown, 1 differ, 0 failed/);
@@ -77,9 +80,13 @@ test('a file whose reference hash differs fails; one without a reference is unkn
   store.close();
   const empty = new PolicyStore(':memory:');
   empty.getOrCreateDevice(DEVICE, PRODUCT);
-  const unknown = check(new AttestationStore(empty), empty);
+  // strongSwan's IMC sends no IMA template data: nothing binds an unknown file's name to what was extended
+  const unbound = check(new AttestationStore(empty), empty);
+  assert.match(unbound.summary.imaText!, /0 ok, 4 unknown, 0 differ, 0 failed/);
+  assert.deepEqual(unbound.summary.failures, ['4 IMA file measurements without reference hashes are not bound to their names (no IMA template data)']);
+  const unknown = check(new AttestationStore(empty), empty, sces, secret, false);
   assert.match(unknown.summary.imaText!, /0 ok, 4 unknown, 0 differ, 0 failed/);
-  assert.ok(unknown.lines.some((l) => /^\[PTS\] ([0-9a-f]{2}:){31}[0-9a-f]{2} for '\/usr\/bin\/bash' not found$/.test(l)));
+  assert.ok(unknown.lines.some((l) => /^\[PTS\] ([0-9a-f]{2}:){31}[0-9a-f]{2} for '\/usr\/bin\/bash' not found \(name not bound by template data\)$/.test(l)));
   assert.deepEqual(unknown.summary.failures, []);
   empty.close();
 });

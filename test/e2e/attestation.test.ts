@@ -146,7 +146,7 @@ test('an AK whose device is not trusted: no access, saying so', async () => {
   try {
     const { outcome, lines } = await run();
     assert.equal(outcome.access, 'no access');
-    assert.ok(lines.includes('[IMV] AIK public key is not trusted'));
+    assert.ok(lines.includes(`[IMV] AIK public key is not trusted: device ${deviceId} is not marked trusted`), lines.join('\n'));
     assert.ok(outcome.reasons.includes(`AIK public key is not trusted: device ${deviceId} is not marked trusted`), outcome.reasons.join('\n'));
   } finally {
     server.store.setTrusted(deviceId, true);

@@ -109,25 +109,26 @@ test('SWIDT with R asks for events after the last stored EID of the newest epoch
   assert.equal(next[0].argInt, 10);
 });
 
-test('max_age: a recent ALLOW result skips the workitem, an old one or a failure does not', () => {
+test('max_age: a recent ALLOW result skips the workitem (TPM attestation: reduced to a BIOS-only quote), an old one or a failure does not', () => {
   const { store, clock } = memStore();
-  store.addEnforcement(WorkitemType.TPMRA, 'B', { maxAge: DAY });
-  store.addEnforcement(WorkitemType.SWIDT, '');
+  store.addEnforcement(WorkitemType.TPMRA, 'BI', { maxAge: DAY });
+  store.addEnforcement(WorkitemType.SWIDT, '', { maxAge: DAY });
   const run = (verdict: Recommendation) => {
     const s = store.startSession(1, null, AIK);
     const items = store.createWorkitems(s);
     for (const w of items) store.setWorkitemResult(w.id, verdict, 'done');
     store.stopSession(s, verdict);
-    return items.map((w) => w.type);
+    return items.map((w) => `${WorkitemType[w.type]}:${w.argStr}`);
   };
-  assert.deepEqual(run(Recommendation.ALLOW), [WorkitemType.TPMRA, WorkitemType.SWIDT]);
+  assert.deepEqual(run(Recommendation.ALLOW), ['TPMRA:BI', 'SWIDT:']);
   clock.t += DAY - 10;
-  assert.deepEqual(run(Recommendation.NO_ACCESS), [WorkitemType.SWIDT], 'ALLOW 1 day - 10 s ago is recent');
+  // the Device ID alone proves nothing: the AK must still sign a quote, over the firmware log only
+  assert.deepEqual(run(Recommendation.NO_ACCESS), ['TPMRA:B'], 'ALLOW 1 day - 10 s ago is recent');
   clock.t += 20;
-  assert.deepEqual(run(Recommendation.NO_ACCESS), [WorkitemType.TPMRA, WorkitemType.SWIDT], 'expired');
-  assert.deepEqual(run(Recommendation.ALLOW), [WorkitemType.TPMRA, WorkitemType.SWIDT], 'last result was a failure');
-  assert.deepEqual(store.createWorkitems(store.startSession(9, null, 'other-device')).map((w) => w.type),
-    [WorkitemType.TPMRA, WorkitemType.SWIDT], 'results of one device do not excuse another');
+  assert.deepEqual(run(Recommendation.NO_ACCESS), ['TPMRA:BI', 'SWIDT:'], 'expired');
+  assert.deepEqual(run(Recommendation.ALLOW), ['TPMRA:BI', 'SWIDT:'], 'last result was a failure');
+  assert.deepEqual(store.createWorkitems(store.startSession(9, null, 'other-device')).map((w) => `${WorkitemType[w.type]}:${w.argStr}`),
+    ['TPMRA:BI', 'SWIDT:'], 'results of one device do not excuse another');
 });
 
 test('groups: product default groups and parents decide which policies apply', () => {

@@ -10,6 +10,7 @@ import {
   GetTpmVersionInfoAttr, MeasAlgoRequestAttr, ProtoCapsAttr, PTS_ERROR, RequestComponentEvidenceAttr,
   RequestProtoCapsAttr, SimpleEvidenceFinalAttr, TpmVersionInfoAttr, type DhNonceFinish, type DhNonceParamsRequest,
 } from '../../protocol/pa-tnc/tcg/pts';
+import { RequestImaTemplateDataAttr } from '../../protocol/pa-tnc/tnc-agent';
 import { PA_SUBTYPE } from '../../protocol/vendors';
 import { DEFAULT_AK_HANDLE } from '../../tpm/constants';
 import type { ConnectionInfo, TnccsHost } from '../../tnccs/types';
@@ -92,8 +93,15 @@ export class AttestationImc extends Agent<PtsState, TnccsHost> {
     if (GetTpmVersionInfoAttr.is(a)) return [TpmVersionInfoAttr.make({ raw: await tpmVersionInfo(await this.tpm(), await this.evidence.startupLocality()) })];
     if (GetAikAttr.is(a)) return [AikAttr.make(await aikOf(await this.tpm(), this.akHandle, this.options.akCertificate))];
     if (GetSymlinksAttr.is(a)) return [SymlinksAttr.make(await directorySymlinks(this.paths.symlinkRoot, a.value))];
+    if (RequestImaTemplateDataAttr.is(a)) return this.templateDataRequested(state);
     if (RequestComponentEvidenceAttr.is(a)) return this.evidence.answer(state, a.value, valueOf(a));
     if (GenerateAttestationEvidenceAttr.is(a)) return [await this.finalEvidence(state, a)];
+    return [];
+  }
+
+  /** tnc-agent's verifier binds IMA names and digests to the extended template hashes. */
+  private templateDataRequested(state: PtsState): PaAttribute[] {
+    state.templateData = true;
     return [];
   }
 

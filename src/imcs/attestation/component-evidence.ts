@@ -7,9 +7,10 @@ import { ptsError } from '../../protocol/pa-tnc/errors';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
 import {
   COMP_EVID_FLAG, describeComponentName, hashAlgInfo, PTS_CAP, PTS_ERROR, SimpleComponentEvidenceAttr,
-  type ComponentEvidenceRequest, type ComponentName, type ComponentRequest, type UntrustedComponentEvidence,
+  type ComponentEvidenceRequest, type ComponentName, type ComponentRequest,
 } from '../../protocol/pa-tnc/tcg/pts';
-import { BIOS_COMPONENT, biosEvidence, EvidencePcrs, IMA_COMPONENT, imaEvidence, type EvidenceContext } from './evidence';
+import { ImaTemplateDataAttr } from '../../protocol/pa-tnc/tnc-agent';
+import { BIOS_COMPONENT, biosEvidence, EvidencePcrs, IMA_COMPONENT, imaEvidence, type EvidenceContext, type ImaEvidence } from './evidence';
 import type { EvidencePaths } from './options';
 
 /** What evidence answers need from the connection's negotiation. */
@@ -20,6 +21,8 @@ export interface EvidenceState extends AgentState {
   algorithm?: number;
   /** The PCRs the last evidence request extended: the quote covers exactly these. */
   pcrs?: EvidencePcrs;
+  /** The verifier asked for each IMA entry's template data (tnc-agent Request IMA Template Data). */
+  templateData?: boolean;
 }
 
 /** A local evidence file that could not be read or parsed. */
@@ -67,7 +70,10 @@ export class ComponentEvidence {
       for (const c of req.components) {
         log.info('PTS', `* ${describeComponentName(c.component)}`);
         const ctx = { pcrs: state.pcrs, hashBit: state.algorithm!, pcrInfo: (c.flags & COMP_EVID_FLAG.P) !== 0 };
-        for (const e of await this.measure(c.component, ctx, state)) out.push(SimpleComponentEvidenceAttr.make(e));
+        for (const e of await this.measure(c.component, ctx, state)) {
+          out.push(SimpleComponentEvidenceAttr.make(e.evidence));
+          if (e.template) out.push(ImaTemplateDataAttr.make(e.template));
+        }
       }
     } catch (e) {
       if (!(e instanceof EvidenceUnavailable)) throw e;
@@ -78,18 +84,18 @@ export class ComponentEvidence {
     return out;
   }
 
-  private async measure(component: ComponentName, ctx: Omit<EvidenceContext, 'time'>, state: EvidenceState): Promise<UntrustedComponentEvidence[]> {
+  private async measure(component: ComponentName, ctx: Omit<EvidenceContext, 'time'>, state: EvidenceState): Promise<ImaEvidence[]> {
     const log = state.conn.log;
     if (sameComponent(component, BIOS_COMPONENT)) {
       const { log: eventLog, time } = await this.eventLog();
       const { evidence, missing } = biosEvidence(eventLog, { ...ctx, time });
       if (missing > 0) log.error('PTS', `${missing} BIOS events have no ${ctx.pcrs.bank.name} digest and are left out`);
       log.info('PTS', `${evidence.length} BIOS evidence measurements`);
-      return evidence;
+      return evidence.map((e) => ({ evidence: e }));
     }
     if (sameComponent(component, IMA_COMPONENT)) {
       const { data, time } = await this.read(this.paths.imaList);
-      const evidence = this.parse(this.paths.imaList, () => imaEvidence(data, { ...ctx, time }));
+      const evidence = this.parse(this.paths.imaList, () => imaEvidence(data, { ...ctx, time }, state.templateData));
       log.info('PTS', `${evidence.length} IMA evidence measurements`);
       return evidence;
     }

@@ -1,8 +1,10 @@
-import { digestOf, extend, type BankAlgorithm } from '../../measurements/algorithms';
+import { extend, type BankAlgorithm } from '../../measurements/algorithms';
 import { EV_NO_ACTION, type UntrustedEventLog } from '../../measurements/eventlog';
 import { iterateImaBinary, type ImaEntry } from '../../measurements/ima/binary';
-import { decodeImaFields, imaTemplateHashInput, IMA_NAME_PADDED } from '../../measurements/ima/template';
+import { imaBankDigest } from '../../measurements/ima/bank-digest';
+import { decodeImaFields, IMA_NAME_PADDED } from '../../measurements/ima/template';
 import { COMP_QUALIFIER, ITA_COMP, PCR_TRANSFORM, SCE_VALIDATION, type ComponentName, type PcrChange, type UntrustedComponentEvidence } from '../../protocol/pa-tnc/tcg/pts';
+import type { ImaTemplateData } from '../../protocol/pa-tnc/tnc-agent';
 import { VENDOR } from '../../protocol/vendors';
 
 /** protocols.md 6.5: strongSwan's ITA "Linux IMA" component, K + trusted platform = the firmware event log. */
@@ -58,7 +60,7 @@ export interface EvidenceContext {
   readonly time: string;
 }
 
-function evidence(ctx: EvidenceContext, component: ComponentName, pcr: number, measurement: Buffer, policyUri?: string): UntrustedComponentEvidence {
+function makeEvidence(ctx: EvidenceContext, component: ComponentName, pcr: number, measurement: Buffer, policyUri?: string): UntrustedComponentEvidence {
   const change = ctx.pcrs.extend(pcr, measurement);
   return {
     validation: policyUri === undefined ? SCE_VALIDATION.NONE : SCE_VALIDATION.PASSED,
@@ -83,25 +85,10 @@ export function biosEvidence(log: UntrustedEventLog, ctx: EvidenceContext): { ev
     // PFP 10.4.5: EV_NO_ACTION events are never extended
     if (e.type === EV_NO_ACTION || e.pcr >= IMPLEMENTED_PCRS) continue;
     const digest = e.digests[ctx.pcrs.bank.name];
-    if (digest) out.push(evidence(ctx, BIOS_COMPONENT, e.pcr, digest));
+    if (digest) out.push(makeEvidence(ctx, BIOS_COMPONENT, e.pcr, digest));
     else missing++;
   }
   return { evidence: out, missing };
-}
-
-const VIOLATION_SHA1 = Buffer.alloc(20);
-
-/**
- * What the kernel extends into `bank` for one IMA entry (protocols.md 8.3/8.4): the listed SHA-1
- * template hash in the SHA-1 bank, the bank's hash over the same template data in the others;
- * a violation (all-zero template hash) is extended as all ones.
- */
-export function imaBankDigest(e: ImaEntry, bank: BankAlgorithm, scratch = Buffer.alloc(20 + IMA_NAME_PADDED)): Buffer {
-  if (e.templateHash.equals(VIOLATION_SHA1)) return Buffer.alloc(bank.size, 0xff);
-  if (bank.name === 'sha1') return Buffer.from(e.templateHash);
-  if (e.template !== 'ima') return digestOf(bank, e.templateData);
-  const n = imaTemplateHashInput(e.templateData, 0, e.templateData.length, scratch);
-  return digestOf(bank, scratch.subarray(0, n));
 }
 
 /** strongSwan's policy URI: "<algo>:<file name>" (ima-ng and later), the bare name for the legacy `ima` template. */
@@ -110,10 +97,19 @@ function policyUri(e: ImaEntry): string {
   return e.template === 'ima' ? f.path : `${f.fileDigest.algorithm}:${f.path}`;
 }
 
+/** One IMA list entry's evidence, with its template data when the verifier asked for it. */
+export interface ImaEvidence {
+  readonly evidence: UntrustedComponentEvidence;
+  readonly template?: ImaTemplateData;
+}
+
 /** One evidence per entry of a binary IMA list (protocols.md 6.7); throws DecodeError on a malformed list. */
-export function imaEvidence(list: Buffer, ctx: EvidenceContext): UntrustedComponentEvidence[] {
-  const out: UntrustedComponentEvidence[] = [];
+export function imaEvidence(list: Buffer, ctx: EvidenceContext, withTemplates = false): ImaEvidence[] {
+  const out: ImaEvidence[] = [];
   const scratch = Buffer.alloc(20 + IMA_NAME_PADDED);
-  for (const e of iterateImaBinary(list)) out.push(evidence(ctx, IMA_COMPONENT, e.pcr, imaBankDigest(e, ctx.pcrs.bank, scratch), policyUri(e)));
+  for (const e of iterateImaBinary(list)) {
+    const evidence = makeEvidence(ctx, IMA_COMPONENT, e.pcr, imaBankDigest(e, ctx.pcrs.bank, scratch), policyUri(e));
+    out.push(withTemplates ? { evidence, template: { template: e.template, data: e.templateData } } : { evidence });
+  }
   return out;
 }

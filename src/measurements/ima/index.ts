@@ -5,3 +5,4 @@ export * from './replay';
 export * from './stream';
 export * from './template';
 export * from './verify';
+export * from './bank-digest';

@@ -97,10 +97,13 @@ export function createWorkitems(sql: Sql, sessionId: number, now: number): Worki
     const s = sql.get<{ device: number | null; product: number | null }>('SELECT device, product FROM sessions WHERE id = ?', sessionId);
     if (!s) throw new PolicyStoreError(`no session ${sessionId}`);
     for (const e of enforcementsFor(sql, seedGroups(sql, s.device, s.product))) {
-      if (s.device !== null && recentlyAllowed(sql, s.device, e, now)) continue;
+      const recent = s.device !== null && recentlyAllowed(sql, s.device, e, now);
+      // A recent pass is claimed by a Device ID that any endpoint can send. TPM attestation is skipped
+      // only after this session proves the same AK: a quote over BIOS evidence alone, the IMA list spared.
+      if (recent && e.type !== WorkitemType.TPMRA) continue;
       sql.run(
         `INSERT INTO workitems (session, enforcement, type, arg_str, arg_int, rec_fail, rec_noresult) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        sessionId, e.id, e.type, e.argument, argInt(sql, s.device, e), e.rec_fail, e.rec_noresult,
+        sessionId, e.id, e.type, recent ? 'B' : e.argument, argInt(sql, s.device, e), e.rec_fail, e.rec_noresult,
       );
     }
     return listWorkitems(sql, sessionId);

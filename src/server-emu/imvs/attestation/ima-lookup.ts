@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import { HASH_ALG, PCR_TRANSFORM, type HashAlgInfo } from '../../../protocol/pa-tnc/tcg/pts';
+import { HASH_ALG, type HashAlgInfo } from '../../../protocol/pa-tnc/tcg/pts';
 import type { Symlink } from '../../../protocol/pa-tnc/ita';
 import { IMA_NAME_PADDED } from '../../../measurements/ima';
 import type { AttestationStore } from '../../policy/attestation';
+import { bankTemplateHash, type BoundImaClaim } from './ima-binding';
 
 export type FileVerdict = 'ok' | 'unknown' | 'differ' | 'failed';
 
@@ -47,17 +47,6 @@ export function imaTemplateData(uri: ImaUri, digest: Buffer): Buffer {
 }
 
 /**
- * The template hash as extended into the bank: the bank's hash over the template data, or with
- * PCR transform "hash shorter" (older kernels) a SHA-1 zero-padded to the bank size (protocols.md 7.3).
- */
-export function templateHash(bank: HashAlgInfo, transform: number, data: Buffer): Buffer {
-  if (transform !== PCR_TRANSFORM.SHORT) return createHash(bank.node).update(data).digest();
-  const out = Buffer.alloc(bank.size);
-  createHash('sha1').update(data).digest().copy(out);
-  return out;
-}
-
-/**
  * Looks IMA file measurements up in the reference hashes of the session's product, applying the
  * endpoint's UsrMerge directory symlinks (protocols.md 7.4).
  */
@@ -69,7 +58,23 @@ export class ImaLookup {
     private readonly symlinks: readonly Symlink[],
   ) {}
 
-  /** ok, unknown (no reference), differ (references exist, none matches) for one measurement. */
+  /** ok, unknown (no reference), differ (references exist, none matches) for a bound name and digest. */
+  checkBound(claim: BoundImaClaim): Exclude<FileVerdict, 'failed'> {
+    const algo = ptsBitOf(claim.algorithm);
+    if (this.productId === undefined || algo === undefined) return 'unknown';
+    let verdict: Exclude<FileVerdict, 'failed'> = 'unknown';
+    for (const path of [claim.path, ...this.alternatives(claim.path)]) {
+      const refs = this.store.referenceHashes(this.productId, path, algo);
+      if (refs.some((h) => h.equals(claim.digest))) return 'ok';
+      if (refs.length > 0) verdict = 'differ';
+    }
+    return verdict;
+  }
+
+  /**
+   * The same for a measurement known only by its policy URI: a reference that recomputes to the
+   * extended template hash is ok; no reference means unknown, and nothing binds the name then.
+   */
   check(uri: ImaUri, transform: number, measurement: Buffer): Exclude<FileVerdict, 'failed'> {
     const first = this.checkPath(uri, uri.path, transform, measurement);
     if (first === 'ok') return first;
@@ -86,7 +91,7 @@ export class ImaLookup {
     const refs = this.store.referenceHashes(this.productId, path, algo);
     if (refs.length === 0) return 'unknown';
     // the measured name is what the kernel hashed, whichever reference path matched
-    return refs.some((h) => templateHash(this.bank, transform, imaTemplateData(uri, h)).equals(measurement)) ? 'ok' : 'differ';
+    return refs.some((h) => bankTemplateHash(this.bank, transform, imaTemplateData(uri, h)).equals(measurement)) ? 'ok' : 'differ';
   }
 
   /** `/bin/ls` ↔ `/usr/bin/ls` for a symlink /bin → /usr/bin. */

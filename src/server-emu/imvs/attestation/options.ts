@@ -10,6 +10,14 @@ export interface AttestationImvOptions {
   readonly caCertificates?: readonly X509Certificate[];
   /** TPM startup locality per Device ID, overriding what the IMC's TPM Version Information says. */
   readonly startupLocality?: Readonly<Record<string, number>>;
+  /** PCRs firmware evidence may extend; default 0-9 (platform firmware and boot loader). */
+  readonly platformPcrs?: readonly number[];
+  /**
+   * An IMA file without reference hashes is 'unknown' either way; when no IMA template data binds its
+   * name to what was extended (strongSwan's IMC sends none), 'fail' (the default) fails the
+   * attestation, 'unknown' accepts it as strongSwan's IMV does.
+   */
+  readonly unboundUnknown?: 'fail' | 'unknown';
 }
 
 export const DEFAULT_DH_GROUPS = DH_GROUP.ECP_256 | DH_GROUP.ECP_384 | DH_GROUP.MODP_2048;

@@ -3,6 +3,11 @@ import type { PaPort, ReceivedPa } from '../../../imcv/pa-port';
 import type { PaAttribute } from '../../../protocol/pa-tnc/registry';
 import { AssessmentResultAttr, RemediationInstructionsAttr } from '../../../protocol/pa-tnc/ietf/assessment';
 import { AttributeRequestAttr } from '../../../protocol/pa-tnc/ietf/testing';
+import { IETF_ERROR, PaTncErrorAttr } from '../../../protocol/pa-tnc/ietf/pa-tnc-error';
+import { ProductInformationAttr } from '../../../protocol/pa-tnc/ietf/product-information';
+import { StringVersionAttr } from '../../../protocol/pa-tnc/ietf/versions';
+import { DeviceIdAttr } from '../../../protocol/pa-tnc/ita';
+import { encodeAttributeBytes, PA_MSG_HEADER_LEN, PA_TNC_VERSION } from '../../../protocol/pa-tnc/message';
 import { InstalledPackage, InstalledPackagesAttr } from '../../../protocol/pa-tnc/ietf/ports-packages';
 import { ASSESSMENT_RESULT } from '../../../protocol/pa-tnc/ietf/assessment';
 import { PA_SUBTYPE, VENDOR } from '../../../protocol/vendors';
@@ -42,13 +47,23 @@ export class OsImv extends Agent<OsImvState, ImvHost> {
   protected handle(state: OsImvState, msg: ReceivedPa): void {
     const facts = osFactsFrom(msg.attributes);
     logOsFacts(state.conn.log, facts);
+    const product = facts.product ? productName({ ...state.facts, ...facts }) : undefined;
+    const refused = this.sessions.claimIdentity(state.conn.id, { deviceId: facts.deviceId, product });
+    if (refused) return this.refuse(state, msg, refused);
     Object.assign(state.facts, facts);
-    const session = this.sessions.get(state.conn.id);
-    if (facts.deviceId) session.deviceId = facts.deviceId;
-    if (facts.product) session.product = productName(state.facts);
     const packages = msg.attributes.find((a) => InstalledPackagesAttr.is(a)) as PaAttribute<InstalledPackage[]> | undefined;
     if (!this.sessions.start(state.conn.id, state.conn.peerIdentity, state.conn.log)) return;
     this.runWorkitems(state, packages?.value);
+  }
+
+  /** RFC 5792 4.2.8: Invalid Parameter at the attribute that changed the identity; the evaluation fails. */
+  private refuse(state: OsImvState, msg: ReceivedPa, reason: string): void {
+    state.conn.log.info('IMV', reason);
+    const culprit = msg.attributes.findIndex((a) => DeviceIdAttr.is(a) || ProductInformationAttr.is(a) || StringVersionAttr.is(a));
+    const offset = msg.attributes.slice(0, Math.max(0, culprit)).reduce((at, a) => at + encodeAttributeBytes(a).length, PA_MSG_HEADER_LEN);
+    const error = PaTncErrorAttr.make({ vendor: VENDOR.IETF, code: IETF_ERROR.INVALID_PARAMETER, info: { kind: 'invalid-parameter', message: { kind: 'message', version: PA_TNC_VERSION, reserved: 0, messageId: msg.messageId }, offset } });
+    state.port.send(PA_SUBTYPE.OS, [error], { peerId: msg.peerId, exclusive: true });
+    this.host.provideRecommendation(state.conn.id, this.id, Recommendation.NO_ACCESS, Evaluation.ERROR, reason);
   }
 
   private runWorkitems(state: OsImvState, packages: InstalledPackage[] | undefined): void {

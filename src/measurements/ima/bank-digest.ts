@@ -1,0 +1,30 @@
+import { digestOf, type BankAlgorithm } from '../algorithms';
+import type { ImaEntry } from './binary';
+import { imaTemplateHashInput, IMA_NAME_PADDED } from './template';
+
+const VIOLATION_SHA1 = Buffer.alloc(20);
+
+/**
+ * The template hash of template data in one PCR bank (Linux ima_calc_field_array_hash): the bank's
+ * hash over the data as listed; the legacy `ima` template hashes its digest and the name padded to
+ * 256 bytes instead.
+ */
+export function templateBankDigest(template: string, data: Buffer, bank: BankAlgorithm, scratch: Buffer = Buffer.alloc(20 + IMA_NAME_PADDED)): Buffer {
+  if (template !== 'ima') return digestOf(bank, data);
+  const n = imaTemplateHashInput(data, 0, data.length, scratch);
+  return digestOf(bank, scratch.subarray(0, n));
+}
+
+/** True when an entry's extended value marks a violation (all ones in every bank, Linux ima_add_violation). */
+export const isViolationDigest = (digest: Buffer): boolean => digest.every((b) => b === 0xff);
+
+/**
+ * What the kernel extends into `bank` for one IMA list entry: the listed SHA-1 template hash in the
+ * SHA-1 bank, the bank's hash over the same template data in the others; a violation (all-zero
+ * template hash) is extended as all ones.
+ */
+export function imaBankDigest(e: ImaEntry, bank: BankAlgorithm, scratch?: Buffer): Buffer {
+  if (e.templateHash.equals(VIOLATION_SHA1)) return Buffer.alloc(bank.size, 0xff);
+  if (bank.name === 'sha1') return Buffer.from(e.templateHash);
+  return templateBankDigest(e.template, e.templateData, bank, scratch);
+}
