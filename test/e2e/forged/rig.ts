@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger, MemorySink, silentLogger } from '../../../src/log';
+import { attest, startLabServer, type LabServer } from '../../../src/cli/compose';
+import { akDeviceId } from '../../../src/imcs/attestation';
+import { extendLabEvidence } from '../../../src/lab';
+import { decodeImaBinary, decodeImaFields } from '../../../src/measurements/ima';
+import { HASH_ALG } from '../../../src/protocol/pa-tnc/tcg/pts';
+import { AttestationStore } from '../../../src/server-emu/policy/attestation';
+import { PolicyStore } from '../../../src/server-emu/policy/store';
+import { WorkitemType } from '../../../src/server-emu/policy/workitem-types';
+import { ALG } from '../../../src/tpm/constants';
+import { Tpm } from '../../../src/tpm/tpm';
+import { hostTree } from '../../helpers/host-tree';
+import { labPki } from '../../helpers/pki';
+import { startSwtpm, type Swtpm } from '../../helpers/swtpm';
+import { EXTRA_PCR4, ForgingImc, type Forge } from './forge';
+
+export const LAB = join(__dirname, '..', '..', 'data', 'fixtures', 'vm', 'seabios');
+export const OTHER_DEVICE = '0123456789abcdef0123456789abcdef01234567';
+export type Target = 'in-process' | 'standalone';
+
+const labFiles = () => decodeImaBinary(readFileSync(join(LAB, 'binary_runtime_measurements'))).slice(1).map((e) => decodeImaFields(e));
+/** The file whose reference differs in product "Ubuntu 22.10 x86_64": a trojan on that endpoint. */
+export const VICTIM = labFiles()[2].path;
+
+/** The policy database a site would have: TPMRA BI enforced, the AK's device trusted, reference hashes for two products. */
+function preparePolicy(db: string, deviceId: string): void {
+  const store = new PolicyStore(db);
+  store.addEnforcement(WorkitemType.TPMRA, 'BI');
+  store.setTrusted(deviceId, true);
+  store.setTrusted(OTHER_DEVICE, true);
+  const att = new AttestationStore(store);
+  for (const [product, wrong] of [['Ubuntu 22.04 x86_64', undefined], ['Ubuntu 22.10 x86_64', VICTIM]]) {
+    att.importFileHashes(product!, labFiles().map((f) => ({ path: f.path, algo: HASH_ALG.SHA256, hash: f.path === wrong ? Buffer.alloc(32, 0xee) : f.fileDigest.digest })));
+  }
+  store.close();
+}
+
+interface Server {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+async function inProcess(db: string, pki: Awaited<ReturnType<typeof labPki>>): Promise<Server> {
+  const s: LabServer = await startLabServer({
+    host: '127.0.0.1', port: 0, db, cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert,
+    policy: 'default', log: new Logger(1, 'text', new MemorySink()), idleTimeoutMs: 5000, verifiers: { attestation: {} },
+  });
+  return s;
+}
+
+/** `tnc-agent --server-mode` as its own process, on the same kind of database. */
+async function standalone(db: string, pki: Awaited<ReturnType<typeof labPki>>): Promise<Server> {
+  const bin = join(__dirname, '..', '..', '..', 'bin', 'tnc-agent.js');
+  const args = ['--server-mode', '--listen', '127.0.0.1:0', '--db', db, '--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert, '--no-swima', '--idle-timeout', '5'];
+  const child: ChildProcess = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let text = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(text);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${text}`)));
+  });
+  return { port, close: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))) };
+}
+
+/** A swtpm holding a real boot (the lab evidence), its AK trusted by a server of `target` kind. */
+export interface Rig {
+  readonly deviceId: string;
+  run(forge?: Forge, version?: string): ReturnType<typeof attest>;
+  /** The firmware changes: one more event in PCR 4 than the registered boot. */
+  modifyBoot(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startRig(target: Target): Promise<Rig> {
+  const dir = mkdtempSync(join(tmpdir(), 'tnc-forged-'));
+  const sw: Swtpm = await startSwtpm();
+  const tpm = await Tpm.open(sw.tcti);
+  await tpm.provisionAk();
+  await extendLabEvidence(tpm, sw.tcti, LAB, silentLogger);
+  const deviceId = await akDeviceId(tpm);
+  const pki = await labPki();
+  const db = join(dir, 'policy.db');
+  preparePolicy(db, deviceId);
+  const server = await (target === 'in-process' ? inProcess : standalone)(db, pki);
+  const imc = new ForgingImc({ tpm, paths: { bootEventLog: join(LAB, 'binary_bios_measurements'), imaList: join(LAB, 'binary_runtime_measurements'), symlinkRoot: dir } });
+  return {
+    deviceId,
+    run: (forge, version = '22.04') => {
+      imc.forge = forge;
+      return attest({
+        host: '127.0.0.1', port: server.port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en',
+        log: silentLogger, os: hostTree(dir, `host-${version}`, { version, deviceId }), moreImcs: [imc],
+      });
+    },
+    modifyBoot: () => tpm.pcrExtend(4, [{ hash: ALG.SHA256, digest: EXTRA_PCR4 }]),
+    close: async () => {
+      await server.close();
+      await tpm.close();
+      await sw.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
