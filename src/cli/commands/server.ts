@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { makeLogger, parseHostPort } from '../common';
 import { startLabServer } from '../compose';
 import type { RecommendationPolicy } from '../../server-emu/policy/merge';
+import type { AttestationImvOptions } from '../../server-emu/imvs/attestation';
 
 const POLICIES: RecommendationPolicy[] = ['default', 'any', 'all'];
 
@@ -22,6 +23,8 @@ interface ServerFlags {
   swima: boolean;
   attestation: boolean;
   aikCa?: string;
+  unboundUnknown: string;
+  platformPcrs: string;
   logLevel: string;
   json?: boolean;
 }
@@ -47,6 +50,27 @@ async function readCertificates(file: string): Promise<X509Certificate[]> {
   return blocks.map((b) => new X509Certificate(b));
 }
 
+async function attestationOptions(o: ServerFlags): Promise<AttestationImvOptions> {
+  if (o.unboundUnknown !== 'fail' && o.unboundUnknown !== 'accept') throw new Error(`--unbound-unknown takes fail or accept, not '${o.unboundUnknown}'`);
+  return {
+    caCertificates: o.aikCa ? await readCertificates(o.aikCa) : undefined,
+    unboundUnknown: o.unboundUnknown === 'fail' ? 'fail' : 'unknown',
+    platformPcrs: pcrList(o.platformPcrs),
+  };
+}
+
+/** `0-7`, `0-7,8`: PCR indexes 0-23. */
+function pcrList(s: string): number[] {
+  const out = new Set<number>();
+  for (const part of s.split(',')) {
+    const m = /^(\d{1,2})(?:-(\d{1,2}))?$/.exec(part.trim());
+    const [lo, hi] = m ? [Number(m[1]), Number(m[2] ?? m[1])] : [NaN, NaN];
+    if (!(lo <= hi && hi <= 23)) throw new Error(`--platform-pcrs: '${part}' is not a PCR or range within 0-23`);
+    for (let p = lo; p <= hi; p++) out.add(p);
+  }
+  return [...out];
+}
+
 function referral(s: string): { fqdn: string; port: number } {
   const { host, port } = parseHostPort(s);
   return { fqdn: host, port };
@@ -65,6 +89,8 @@ export function register(program: Command): void {
     .option('--no-swima', 'server: do not load the SWIMA IMV')
     .option('--no-attestation', 'server: do not load the Attestation IMV')
     .option('--aik-ca <file>', 'server: trust attestation keys whose certificate chains to this CA (PEM), besides devices marked trusted')
+    .option('--unbound-unknown <fail|accept>', 'server: an IMA file without reference hashes whose name no IMA template data binds (strongSwan\'s IMC sends none): fail the attestation, or accept it as unknown as strongSwan does', 'fail')
+    .option('--platform-pcrs <list>', 'server: PCRs firmware (BIOS) evidence may extend, e.g. 0-7 or 0-9 with a measuring boot loader', '0-9')
     .option('--sasl-users <file>', 'server: also accept clients without a certificate by SASL PLAIN; file of user:password lines')
     .option('--pdp-referral <fqdn:port>', 'server: send a TCG PB-PDP-Referral naming this PT-TLS PDP in the first SDATA')
     .option('--remediation-uri <uri>', 'server: tell endpoints that are not allowed where to find remediation (PB-Remediation-Parameters)')
@@ -96,7 +122,7 @@ export function register(program: Command): void {
         saslUsers: o.saslUsers ? await readSaslUsers(o.saslUsers) : undefined,
         pdpReferral: o.pdpReferral ? referral(o.pdpReferral) : undefined,
         remediationUri: o.remediationUri,
-        verifiers: { swima: o.swima, attestation: o.attestation ? { caCertificates: o.aikCa ? await readCertificates(o.aikCa) : undefined } : undefined },
+        verifiers: { swima: o.swima, attestation: o.attestation ? await attestationOptions(o) : undefined },
       });
       log.log(0, 'TNC', `PT-TLS server listening on ${host}:${server.port}, policy database '${o.db}'`);
       const stop = () => {
