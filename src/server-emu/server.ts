@@ -22,6 +22,8 @@ export interface ServerOptions {
   pdpReferral?: PbMessage;
   /** Where a denied or isolated endpoint learns how to fix itself (RFC 5793 4.8 PB-Remediation-Parameters, URI). */
   remediationUri?: string;
+  /** Why a connection must not be allowed whatever its IMVs and the policy say (a session whose identity changed). */
+  veto?: (connectionId: number) => string | undefined;
 }
 
 export interface FinalVerdict {
@@ -114,8 +116,11 @@ export class TnccsServer {
    */
   private async sendResult(pb: PbConnection, conn: ConnectionInfo): Promise<FinalVerdict | undefined> {
     const verdicts = this.imvs.verdictsOf(conn.id);
-    const { rec: recommendation, evaluation } = mergeVerdicts(this.opts.policy, verdicts);
-    const reasons = verdicts.flatMap((v) => (v.reason ? [v.reason] : []));
+    const veto = this.opts.veto?.(conn.id);
+    const merged = mergeVerdicts(this.opts.policy, verdicts);
+    // a veto holds under every policy, 'any' included
+    const { rec: recommendation, evaluation } = veto ? { rec: Recommendation.NO_ACCESS, evaluation: Evaluation.ERROR } : merged;
+    const reasons = [...new Set([...verdicts.flatMap((v) => (v.reason ? [v.reason] : [])), ...(veto ? [veto] : [])])];
     const result: PbMessage[] = [
       PbAssessmentResultMsg.make(evaluation),
       PbAccessRecommendationMsg.make(accessCode(recommendation)),

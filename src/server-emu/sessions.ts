@@ -58,6 +58,11 @@ export class SessionManager {
     return undefined;
   }
 
+  /** The connection's identity violation, if any (does not create a session). */
+  violationOf(connectionId: number): string | undefined {
+    return this.sessions.get(connectionId)?.violation;
+  }
+
   /** Starts the policy session when product and device ID are both known; true when it runs. */
   start(connectionId: number, identity: string | undefined, log: Logger): boolean {
     const s = this.get(connectionId);

@@ -48,3 +48,14 @@ for (const target of (process.env.FORGED_TARGETS?.split(',') ?? ['in-process', '
     for (const c of FORGED_CASES.filter((x) => x.boot === 'modified')) test(`modified boot: ${c.name}`, () => expectDenied(rig, c));
   });
 }
+
+describe("the 'any' recommendation policy (the most permissive IMV verdict wins)", () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await startRig('in-process', 'any');
+  });
+  after(() => rig?.close());
+  test('the untampered endpoint: allow', () => expectAllowed(rig));
+  // an identity switch is vetoed by the session whatever the other IMVs say
+  for (const c of FORGED_CASES.filter((x) => /device's ID|Device ID|product/.test(x.name))) test(c.name, () => expectDenied(rig, c));
+});

@@ -10,6 +10,7 @@ import { decodeImaBinary, decodeImaFields } from '../../../src/measurements/ima'
 import { HASH_ALG } from '../../../src/protocol/pa-tnc/tcg/pts';
 import { AttestationStore } from '../../../src/server-emu/policy/attestation';
 import { PolicyStore } from '../../../src/server-emu/policy/store';
+import type { RecommendationPolicy } from '../../../src/server-emu/policy/merge';
 import { WorkitemType } from '../../../src/server-emu/policy/workitem-types';
 import { ALG } from '../../../src/tpm/constants';
 import { Tpm } from '../../../src/tpm/tpm';
@@ -44,10 +45,10 @@ interface Server {
   close(): Promise<void>;
 }
 
-async function inProcess(db: string, pki: Awaited<ReturnType<typeof labPki>>): Promise<Server> {
+async function inProcess(db: string, pki: Awaited<ReturnType<typeof labPki>>, policy: RecommendationPolicy): Promise<Server> {
   const s: LabServer = await startLabServer({
     host: '127.0.0.1', port: 0, db, cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert,
-    policy: 'default', log: new Logger(1, 'text', new MemorySink()), idleTimeoutMs: 5000, verifiers: { attestation: {} },
+    policy, log: new Logger(1, 'text', new MemorySink()), idleTimeoutMs: 5000, verifiers: { swima: true, attestation: {} },
   });
   return s;
 }
@@ -55,7 +56,7 @@ async function inProcess(db: string, pki: Awaited<ReturnType<typeof labPki>>): P
 /** `tnc-agent --server-mode` as its own process, on the same kind of database. */
 async function standalone(db: string, pki: Awaited<ReturnType<typeof labPki>>): Promise<Server> {
   const bin = join(__dirname, '..', '..', '..', 'bin', 'tnc-agent.js');
-  const args = ['--server-mode', '--listen', '127.0.0.1:0', '--db', db, '--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert, '--no-swima', '--idle-timeout', '5'];
+  const args = ['--server-mode', '--listen', '127.0.0.1:0', '--db', db, '--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert, '--idle-timeout', '5'];
   const child: ChildProcess = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const port = await new Promise<number>((resolve, reject) => {
     let text = '';
@@ -78,7 +79,7 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(target: Target): Promise<Rig> {
+export async function startRig(target: Target, policy: RecommendationPolicy = 'default'): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'tnc-forged-'));
   const sw: Swtpm = await startSwtpm();
   const tpm = await Tpm.open(sw.tcti);
@@ -88,7 +89,7 @@ export async function startRig(target: Target): Promise<Rig> {
   const pki = await labPki();
   const db = join(dir, 'policy.db');
   preparePolicy(db, deviceId);
-  const server = await (target === 'in-process' ? inProcess : standalone)(db, pki);
+  const server = await (target === 'in-process' ? inProcess(db, pki, policy) : standalone(db, pki));
   const imc = new ForgingImc({ tpm, paths: { bootEventLog: join(LAB, 'binary_bios_measurements'), imaList: join(LAB, 'binary_runtime_measurements'), symlinkRoot: dir } });
   return {
     deviceId,
