@@ -17,6 +17,7 @@ import { PolicyStore } from '../src/server-emu/policy/store';
 import { WorkitemType } from '../src/server-emu/policy/workitem-types';
 import { Tpm } from '../src/tpm/tpm';
 import { line } from './_util';
+import { listeningPort } from '../test/helpers/server-process';
 
 // End-to-end attestation (OS + Attestation IMCs against OS + Attestation IMVs) over PT-TLS on
 // loopback with swtpm, at the sizes of performance.md. The server is `tnc-agent --server-mode` in
@@ -97,23 +98,6 @@ function cpuOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-}
-
-function listeningPort(p: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (d: Buffer) => {
-      text += d.toString();
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(text);
-      if (m) {
-        p.stderr!.off('data', onData);
-        p.stderr!.resume(); // keep draining the server's log so it never blocks on a full pipe
-        resolve(Number(m[1]));
-      }
-    };
-    p.stderr!.on('data', onData);
-    p.once('exit', (c) => reject(new Error(`server exited ${c}: ${text}`)));
-  });
 }
 
 /** Starts the V8 profiler in this process; the returned function stops it and writes the profile. */

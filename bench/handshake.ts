@@ -1,4 +1,4 @@
-import { spawn, ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { makeLabPki } from '../src/cli/commands/pki';
 import { hostOsSources } from '../src/imcs/os/host-report';
 import { silentLogger } from '../src/log';
 import { line } from './_util';
+import { listeningPort } from '../test/helpers/server-process';
 
 // OS-only TNC handshakes over PT-TLS on loopback against `tnc-agent --server-mode` in its own
 // process: handshakes per second with 1 and 50 concurrent clients, and the server's RSS after
@@ -40,18 +41,6 @@ export async function run(): Promise<void> {
     server.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function listeningPort(p: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    p.stderr!.on('data', (d: Buffer) => {
-      text += d.toString();
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(text);
-      if (m) resolve(Number(m[1]));
-    });
-    p.once('exit', (c) => reject(new Error(`server exited ${c}: ${text}`)));
-  });
 }
 
 function rssKiB(pid: number): number {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { listeningPort } from '../helpers/server-process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,15 +15,7 @@ test('tnc-agent attest against tnc-agent --server-mode ends in allow (exit 0)', 
   const dir = mkdtempSync(join(tmpdir(), 'tnc-cli-'));
   const server = spawn(process.execPath, [bin, '--server-mode', '--listen', '127.0.0.1:0', '--db', join(dir, 'p.db'), '--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert], { stdio: ['ignore', 'ignore', 'pipe'] });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let text = '';
-      server.stderr.on('data', (d: Buffer) => {
-        text += d.toString();
-        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(text);
-        if (m) resolve(Number(m[1]));
-      });
-      server.once('exit', (code) => reject(new Error(`server exited ${code}: ${text}`)));
-    });
+    const port = await listeningPort(server);
     const r = spawnSync(process.execPath, [bin, 'attest', '--server', `127.0.0.1:${port}`, '--cert', pki.files.clientCert, '--key', pki.files.clientKey, '--ca', pki.files.caCert, '--device-id', 'cli-test-device'], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /final recommendation is 'allow'/);

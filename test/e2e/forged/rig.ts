@@ -15,6 +15,7 @@ import { WorkitemType } from '../../../src/server-emu/policy/workitem-types';
 import { ALG } from '../../../src/tpm/constants';
 import { Tpm } from '../../../src/tpm/tpm';
 import { hostTree } from '../../helpers/host-tree';
+import { listeningPort } from '../../helpers/server-process';
 import { labPki } from '../../helpers/pki';
 import { startSwtpm, type Swtpm } from '../../helpers/swtpm';
 import { EXTRA_PCR4, ForgingImc, type Forge } from './forge';
@@ -58,15 +59,7 @@ async function standalone(db: string, pki: Awaited<ReturnType<typeof labPki>>): 
   const bin = join(__dirname, '..', '..', '..', 'bin', 'tnc-agent.js');
   const args = ['--server-mode', '--listen', '127.0.0.1:0', '--db', db, '--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert, '--idle-timeout', '5'];
   const child: ChildProcess = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let text = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      text += d.toString();
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(text);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${text}`)));
-  });
+  const port = await listeningPort(child);
   return { port, close: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))) };
 }
 
