@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareDebianVersionStrings as cmp, DebianVersionError, parseDebianVersion } from '../../src/server-emu/imvs/os/debian-version';
+import { compareDebianVersionStrings as cmp, DebianVersionError, parseDebianVersion } from '../../src/server-emu/policy/debian-version';
 
 const sign = (n: number): number => Math.sign(n);
 

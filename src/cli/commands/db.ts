@@ -11,6 +11,7 @@ import { ptsBitOf } from '../../server-emu/imvs/attestation/ima-lookup';
 import { recommendationName } from '../../tnccs/types';
 import { orBadInput } from './measurement-file';
 import { registerEnforce } from './db-enforce';
+import { registerImportPackages } from './db-packages';
 
 /** Regular files under `root` (symlinks are not followed: the IMV applies the UsrMerge links itself). */
 async function* regularFiles(root: string, dir = root): AsyncGenerator<string> {
@@ -108,7 +109,7 @@ function rows(store: PolicyStore, what: Table): Record<string, unknown>[] {
 }
 
 export function register(program: Command): void {
-  const db = program.command('db').description('the lab server\'s policy database: reference hashes, devices, sessions, results');
+  const db = program.command('db').description('the lab server\'s policy database: reference hashes, package security versions, devices, sessions, results');
   db.command('import-hashes')
     .description('import reference file hashes for a product, from a file tree or a known-good IMA list')
     .requiredOption('--db <path>', 'policy database (created if missing)')
@@ -119,6 +120,7 @@ export function register(program: Command): void {
     .action(async function (this: Command, o: ImportOptions) {
       await importHashes(this, o);
     });
+  registerImportPackages(db);
   registerEnforce(db);
   const device = db.command('device').description('devices (Device ID = AK key ID)');
   for (const [verb, trusted] of [['trust', true], ['untrust', false]] as const) {
