@@ -96,7 +96,7 @@ export function register(program: Command): void {
         saslUsers: o.saslUsers ? await readSaslUsers(o.saslUsers) : undefined,
         pdpReferral: o.pdpReferral ? referral(o.pdpReferral) : undefined,
         remediationUri: o.remediationUri,
-        verifiers: { swima: o.swima, attestation: o.attestation ? { caCertificates: o.aikCa ? await readCertificates(o.aikCa) : undefined } : undefined },
+        verifiers: { swima: o.swima, attestation: o.attestation ? { caCertificates: o.aikCa ? await readCertificates(o.aikCa) : undefined, aikCaFile: o.aikCa } : undefined },
       });
       log.log(0, 'TNC', `PT-TLS server listening on ${host}:${server.port}, policy database '${o.db}'`);
       const stop = () => {
