@@ -33,7 +33,11 @@ const FIXTURES = join(__dirname, '..', 'data', 'fixtures');
 const LAB = join(FIXTURES, 'vm', 'seabios');
 const PRODUCT = 'Ubuntu 22.04 x86_64';
 
-/** The classes of seed lines this test holds us to (issue 14). */
+/**
+ * The classes of seed lines this test holds us to (issue 14). The dumps come from the Attestation IMV
+ * calling logConstructedQuote (src/server-emu/quote-log.ts); "imv_policy_manager start/stop" from the
+ * session manager (src/server-emu/sessions.ts).
+ */
 const CLASSES: readonly RegExp[] = [
   /AR identity/,
   /TNC server is handling (inbound|outbound) connection/,
