@@ -1,3 +1,5 @@
+import { hexDumpLines } from './hexdump';
+
 /**
  * One line per event, tagged with its subsystem as in strongSwan's logs ([TNC] [IMC] [IMV] [PTS]),
  * as text for people or JSON for machines. Level 0 = errors/outcomes only ... 3 = wire-level detail.
@@ -45,6 +47,15 @@ export class Logger {
   }
   debug(subsys: Subsystem, msg: string, fields?: Record<string, unknown>): void {
     this.log(2, subsys, msg, fields);
+  }
+
+  /** `label: => N bytes` and a hex dump (one text line per 16 bytes; one JSON line with the bytes in hex). */
+  dump(level: number, subsys: Subsystem, label: string, bytes: Uint8Array): void {
+    if (!this.enabled(level)) return;
+    const title = `${label}: => ${bytes.length} bytes`;
+    if (this.format === 'json') return this.log(level, subsys, title, { hex: Buffer.from(bytes).toString('hex') });
+    this.log(level, subsys, title);
+    for (const line of hexDumpLines(bytes)) this.log(level, subsys, line);
   }
 }
 

@@ -16,6 +16,8 @@ import { AttestationImc, type AttestationImcOptions } from '../imcs/attestation'
 import { SwimaImv } from '../server-emu/imvs/swima/swima-imv';
 import { SwimaPolicy } from '../server-emu/policy/swima';
 import { AttestationImv, type AttestationImvOptions } from '../server-emu/imvs/attestation';
+import { DEFAULT_ALGORITHMS, DEFAULT_DH_GROUPS } from '../server-emu/imvs/attestation/options';
+import { logImvLoaded, logImvLoading, logPtsComponents, logPtsOffer } from '../server-emu/startup-log';
 import { PbPdpReferralMsg } from '../protocol/pb-tnc/tcg';
 import '../protocol';
 
@@ -41,8 +43,10 @@ export interface LabServerOptions extends TlsFiles {
   /** Sent as PB-Remediation-Parameters (URI) with every verdict other than allow. */
   remediationUri?: string;
   onVerdict?: (v: FinalVerdict | undefined) => void;
-  /** The SWIMA and Attestation IMVs, when wanted (the OS IMV always runs). */
-  verifiers?: { swima?: boolean; attestation?: AttestationImvOptions };
+  /** The SWIMA and Attestation IMVs, when wanted (the OS IMV always runs); `aikCaFile` names where `caCertificates` came from. */
+  verifiers?: { swima?: boolean; attestation?: AttestationImvOptions & { aikCaFile?: string } };
+  /** Largest PT-TLS message (header included); default strongSwan's 2,097,136. */
+  maxMessageSize?: number;
   /** Further IMVs (tests), made with the server's session manager. */
   moreImvs?: (sessions: SessionManager) => Imv[];
 }
@@ -58,15 +62,14 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
   const pem = await readPem(o);
   const store = new PolicyStore(o.db);
   const sessions = new SessionManager(store);
-  const imvs = new ImvManager();
-  imvs.add(new OsImv(sessions));
-  if (o.verifiers?.swima) imvs.add(new SwimaImv(sessions, SwimaPolicy.of(store)));
-  if (o.verifiers?.attestation) imvs.add(new AttestationImv(sessions, o.verifiers.attestation));
-  for (const imv of o.moreImvs?.(sessions) ?? []) imvs.add(imv);
-  const pdpReferral = o.pdpReferral && PbPdpReferralMsg.make({ kind: 'fqdn', protocol: 0, port: o.pdpReferral.port, fqdn: o.pdpReferral.fqdn });
-  const veto = (id: number) => sessions.violationOf(id);
-  const tnccs = new TnccsServer(imvs, { policy: o.policy, log: o.log, pdpReferral, remediationUri: o.remediationUri, veto });
   o.log.info('TNC', `TNC recommendation policy is '${o.policy}'`);
+  const imvs = loadImvs(o, sessions, store);
+  const pdpReferral = o.pdpReferral && PbPdpReferralMsg.make({ kind: 'fqdn', protocol: 0, port: o.pdpReferral.port, fqdn: o.pdpReferral.fqdn });
+  const tnccs = new TnccsServer(imvs, {
+    policy: o.policy, log: o.log, pdpReferral, remediationUri: o.remediationUri,
+    onRecommendation: (conn) => sessions.stop(conn.id, conn.log),
+    veto: (id) => sessions.violationOf(id),
+  });
   let tls: PtTlsServer;
   try {
     tls = await startPtTlsServer(
@@ -77,6 +80,7 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
         key: pem.key!,
         ca: pem.ca,
         idleTimeoutMs: o.idleTimeoutMs,
+        maxMessageSize: o.maxMessageSize,
         log: o.log,
         ...(o.saslUsers ? { requireClientCert: false, sasl: { users: o.saslUsers } } : {}),
       },
@@ -103,6 +107,28 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
   };
 }
 
+/** The OS IMV, then the wanted ones, each logged as strongSwan logs loading its IMVs. */
+function loadImvs(o: LabServerOptions, sessions: SessionManager, store: PolicyStore): ImvManager {
+  const attestation = o.verifiers?.attestation;
+  const list: Imv[] = [
+    new OsImv(sessions),
+    ...(o.verifiers?.swima ? [new SwimaImv(sessions, SwimaPolicy.of(store))] : []),
+    ...(attestation ? [new AttestationImv(sessions, attestation)] : []),
+    ...(o.moreImvs?.(sessions) ?? []),
+  ];
+  logImvLoading(o.log);
+  if (list.some((imv) => imv instanceof AttestationImv)) logPtsComponents(o.log);
+  const imvs = new ImvManager();
+  for (const imv of list) {
+    const id = imvs.add(imv);
+    const pts = imv instanceof AttestationImv ? () => logPtsOffer(o.log, {
+      algorithms: attestation?.algorithms ?? DEFAULT_ALGORITHMS, dhGroups: attestation?.dhGroups ?? DEFAULT_DH_GROUPS, caFile: attestation?.aikCaFile,
+    }) : undefined;
+    logImvLoaded(o.log, id, imv, pts);
+  }
+  return imvs;
+}
+
 export interface AttestOptions extends TlsFiles {
   host: string;
   port: number;
@@ -116,6 +142,8 @@ export interface AttestOptions extends TlsFiles {
   collectors?: { swima?: SwimaImcOptions; attestation?: AttestationImcOptions };
   /** Further IMCs (tests). */
   moreImcs?: Imc[];
+  /** Largest PT-TLS message (header included); default strongSwan's 2,097,136. */
+  maxMessageSize?: number;
 }
 
 export async function attest(o: AttestOptions): Promise<HandshakeOutcome> {
@@ -126,7 +154,7 @@ export async function attest(o: AttestOptions): Promise<HandshakeOutcome> {
   const attestation = o.collectors?.attestation && new AttestationImc(o.collectors.attestation);
   if (attestation) imcs.add(attestation);
   for (const imc of o.moreImcs ?? []) imcs.add(imc);
-  const channel = await connectPtTls({ host: o.host, port: o.port, servername: o.servername, cert: pem.cert, key: pem.key, ca: pem.ca, sasl: o.sasl, log: o.log });
+  const channel = await connectPtTls({ host: o.host, port: o.port, servername: o.servername, cert: pem.cert, key: pem.key, ca: pem.ca, sasl: o.sasl, maxMessageSize: o.maxMessageSize, log: o.log });
   try {
     return await runClientHandshake(imcs, channel, { connectionId: 1, language: o.language, log: o.log });
   } finally {

@@ -1,5 +1,5 @@
 import type { PaMessageType } from '../protocol/vendors';
-import type { ConnectionInfo, ConnectionState, PaEnvelope, TnccsHost } from '../tnccs/types';
+import type { ArIdentity, ConnectionInfo, ConnectionState, PaEnvelope, TnccsHost } from '../tnccs/types';
 import { PaPort, ReceivedPa, Role } from './pa-port';
 
 /** Per-connection state every IMC/IMV keeps; agents extend it. */
@@ -39,6 +39,8 @@ export abstract class Agent<S extends AgentState, H extends TnccsHost> {
       this.states.set(conn.id, this.createState(conn, port));
       conn.log.info(this.role, `${label} created a state for IF-TNCCS 2.0 Connection ID ${conn.id}: +long +excl -soh`);
       conn.log.debug(this.role, `  over IF-T for ${conn.transport === 'pt-tls' ? 'TLS 2.0' : 'Tunneled EAP 2.0'} with maximum PA-TNC message size of ${conn.maxPaMessageSize} bytes`);
+      // strongSwan logs the AR identities once per connection, with the first IMV's state (test/data/vectors/server.log)
+      if (this.role === 'IMV' && this.id === 1) logArIdentities(conn);
       return;
     }
     const state = this.states.get(conn.id);
@@ -70,4 +72,11 @@ export abstract class Agent<S extends AgentState, H extends TnccsHost> {
   protected state(connectionId: number): S | undefined {
     return this.states.get(connectionId);
   }
+}
+
+function logArIdentities(conn: ConnectionInfo): void {
+  const line = (kind: string, a: ArIdentity) => conn.log.debug('IMV', `  ${kind} AR identity '${a.value}' of type ${a.type} authenticated by ${a.authenticatedBy}`);
+  const { user, machine } = conn.arIdentities ?? {};
+  if (user) line('user', user);
+  if (machine) line('machine', machine);
 }

@@ -26,6 +26,11 @@ export class TypeRegistry<S extends TypeSpec> {
     return spec;
   }
 
+  /** The vendors (namespaces) with at least one defined type. */
+  vendors(): number[] {
+    return [...new Set([...this.specs.values()].map((s) => s.vendor))];
+  }
+
   lookup(vendor: number, type: number): S | undefined {
     return this.specs.get(k(vendor, type));
   }

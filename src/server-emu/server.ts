@@ -24,6 +24,11 @@ export interface ServerOptions {
   remediationUri?: string;
   /** Why a connection must not be allowed whatever its IMVs and the policy say (a session whose identity changed). */
   veto?: (connectionId: number) => string | undefined;
+  /**
+   * Called with the connection's recommendation before the IMVs learn it and the RESULT goes out,
+   * where strongSwan runs its policy manager's "stop".
+   */
+  onRecommendation?: (conn: ConnectionInfo, rec: Recommendation) => void;
 }
 
 export interface FinalVerdict {
@@ -32,6 +37,16 @@ export interface FinalVerdict {
   readonly evaluation: Evaluation;
   readonly reasons: string[];
 }
+
+/** IF-IMV connection state for a recommendation (TCG IF-IMV 1.4: ACCESS_ALLOWED, ACCESS_ISOLATED, ACCESS_NONE). */
+const connectionStateOf = (r: Recommendation): 'Allowed' | 'Isolated' | 'None' =>
+  r === Recommendation.ALLOW ? 'Allowed' : r === Recommendation.ISOLATE ? 'Isolated' : 'None';
+
+/** "<address> " of the access requestor, as strongSwan's policy manager names it (else its user identity). */
+const requestorName = (conn: ConnectionInfo): string => {
+  const name = conn.arIdentities?.machine?.value ?? conn.peerIdentity;
+  return name === undefined ? '' : `${name} `;
+};
 
 /** RFC 5793 4.7 via IF-TNCCS: ALLOW → Access Allowed, ISOLATE → Quarantined, anything else → Access Denied. */
 const accessCode = (r: Recommendation): number => (r === Recommendation.ALLOW ? 1 : r === Recommendation.ISOLATE ? 3 : 2);
@@ -53,7 +68,10 @@ export class TnccsServer {
     const log = this.opts.log.with({ connection: id });
     log.info('TNC', `assigned TNCCS Connection ID ${id}`);
     const pb = new PbConnection('server', channel, id, log);
-    let conn: ConnectionInfo = { id, maxPaMessageSize: maxPaMessageSizeFor(channel.maxBatchSize), transport: 'pt-tls', language: 'en', peerIdentity: channel.peerIdentity, log };
+    let conn: ConnectionInfo = {
+      id, maxPaMessageSize: maxPaMessageSizeFor(channel.maxBatchSize), transport: 'pt-tls', language: 'en',
+      peerIdentity: channel.peerIdentity, arIdentities: channel.arIdentities, log,
+    };
     let verdict: FinalVerdict | undefined;
     let created = false;
     try {
@@ -77,6 +95,7 @@ export class TnccsServer {
         const paCount = await this.deliver(conn, batch.messages);
         await this.imvs.batchEnding(conn);
         if (!this.imvs.allDecided(id) && paCount === 0 && batch.type === PB_BATCH.CDATA) await this.imvs.solicit(id);
+        log.debug('TNC', 'TNC server is handling outbound connection');
         if (this.imvs.allDecided(id)) verdict = await this.sendResult(pb, conn);
         else await this.sendData(pb, conn, first);
         first = false;
@@ -84,7 +103,8 @@ export class TnccsServer {
       if (verdict) log.info('TNC', `final recommendation is '${recommendationName(verdict.recommendation)}' and evaluation is '${evaluationName(verdict.evaluation)}'`);
       return verdict;
     } finally {
-      if (created) await this.imvs.endConnection(conn, !verdict ? 'None' : verdict.recommendation === Recommendation.ALLOW ? 'Allowed' : verdict.recommendation === Recommendation.ISOLATE ? 'Isolated' : 'None');
+      // the IMVs learnt a verdict when it was sent (sendResult); without one the outcome is None
+      if (created) await this.imvs.endConnection(conn, verdict ? undefined : 'None');
       await channel.close();
       log.info('TNC', `removed TNCCS Connection ID ${id}`);
     }
@@ -134,7 +154,9 @@ export class TnccsServer {
       await pb.send(PB_BATCH.SDATA, pa);
       return undefined;
     }
-    conn.log.info('IMV', `policy: recommendation for access requestor is ${recommendationName(recommendation)}`);
+    conn.log.info('IMV', `policy: recommendation for access requestor ${requestorName(conn)}is ${recommendationName(recommendation)}`);
+    this.opts.onRecommendation?.(conn, recommendation);
+    await this.imvs.notifyResult(conn, connectionStateOf(recommendation));
     await pb.send(PB_BATCH.RESULT, [...pa, ...result]);
     return { connectionId: conn.id, recommendation, evaluation, reasons };
   }

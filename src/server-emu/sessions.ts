@@ -71,7 +71,7 @@ export class SessionManager {
     s.sessionId = this.store.startSession(connectionId, identity ?? null, s.deviceId, s.product);
     log.info('IMV', `assigned session ID ${s.sessionId} to Connection ID ${connectionId}`);
     s.workitems = this.store.createWorkitems(s.sessionId);
-    log.info('IMV', 'policy: policy manager start successful');
+    log.info('IMV', 'policy: imv_policy_manager start successful');
     for (const w of s.workitems) log.info('IMV', `${workitemTypeName(w.type)} workitem ${w.id}`);
     return true;
   }
@@ -94,6 +94,6 @@ export class SessionManager {
     this.sessions.delete(connectionId);
     if (s?.sessionId === undefined) return;
     this.store.stopSession(s.sessionId);
-    log.info('IMV', 'policy: policy manager stop successful');
+    log.info('IMV', 'policy: imv_policy_manager stop successful');
   }
 }

@@ -51,6 +51,7 @@ export class PbConnection {
     this.stats.received++;
     this.stats.bytesIn += bytes.length;
     this.log.info('TNC', `received TNCCS batch (${bytes.length} bytes)`);
+    this.log.debug('TNC', `TNC ${this.role} is handling inbound connection`);
     const batch = await this.decode(bytes);
     this.log.info('TNC', `processing PB-TNC ${batchTypeName(batch.type)} batch for Connection ID ${this.connectionId}`);
     if (nextPbState(this.state, batch.type) === undefined) {

@@ -57,7 +57,21 @@ export interface ConnectionInfo {
   readonly language: string;
   /** Access requestor identity as authenticated by the transport (server side). */
   readonly peerIdentity?: string;
+  /** The access requestor's user and machine identities, as the transport knows them (server side). */
+  readonly arIdentities?: ArIdentities;
   readonly log: Logger;
+}
+
+/** TCG IF-IMV 1.4 AR Identities (TNC_ATTRIBUTEID_AR_IDENTITIES): who the access requestor is and how the transport knows it. */
+export interface ArIdentity {
+  readonly value: string;
+  readonly type: 'X.500 DN' | 'username' | 'IPv4 address' | 'IPv6 address';
+  readonly authenticatedBy: 'certificate' | 'password' | 'unknown method';
+}
+
+export interface ArIdentities {
+  readonly user?: ArIdentity;
+  readonly machine?: ArIdentity;
 }
 
 /** Calls an IMC/IMV may make into the TNCC/TNCS (IF-IMC TNC_TNCC_SendMessage*, IF-IMV TNC_TNCS_*). */
@@ -103,6 +117,8 @@ export interface Imv extends CollectorOrVerifier<ImvHost> {
 export interface BatchChannel {
   /** Access requestor identity the transport authenticated (server side). */
   readonly peerIdentity?: string;
+  /** The access requestor's identities for the IMVs (server side). */
+  readonly arIdentities?: ArIdentities;
   /** Largest PB-TNC batch the peer accepts. */
   readonly maxBatchSize: number;
   send(batch: Buffer): Promise<void>;

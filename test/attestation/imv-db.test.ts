@@ -53,15 +53,31 @@ test('import-hashes --ima-list takes the file digests of a binary or ascii list,
   const expected = JSON.parse(readFileSync(join(VECTORS, 'evidence', 'ima_files.json'), 'utf8')) as { file: string; sha256: string }[];
   const ascii = db(file, 'import-hashes', '--product', PRODUCT, '--ima-list', join(VECTORS, 'evidence', 'ascii_runtime_measurements'));
   assert.equal(ascii.status, 0, ascii.stderr);
-  assert.match(ascii.stdout, /imported 4 new reference hashes \(4 read\)/);
+  assert.match(ascii.stdout, /imported 4 new reference hashes \(4 read, 1 boot_aggregate entry skipped\)/);
   for (const f of expected) assert.deepEqual(lookup(file, f.file), [f.sha256]);
   const binary = db(file, 'import-hashes', '--product', PRODUCT, '--ima-list', join(VECTORS, 'evidence', 'binary_runtime_measurements'));
-  assert.match(binary.stdout, /imported 0 new reference hashes \(4 read\)/, 'the same digests, already there');
+  assert.match(binary.stdout, /imported 0 new reference hashes \(4 read, 1 boot_aggregate entry skipped\)/, 'the same digests, already there');
   const broken = join(dir, 'broken.bin');
   writeFileSync(broken, readFileSync(join(VECTORS, 'evidence', 'binary_runtime_measurements')).subarray(0, 100));
   const bad = db(file, 'import-hashes', '--product', PRODUCT, '--ima-list', broken);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /broken\.bin: .*offset/);
+});
+
+test('import-hashes --ima-list skips boot_aggregate by name: a list without it loses no file, one with it elsewhere skips it there', () => {
+  const file = join(dir, 'no-ba.db');
+  const lines = readFileSync(join(VECTORS, 'evidence', 'ascii_runtime_measurements'), 'utf8').split('\n').filter(Boolean);
+  const filesOnly = join(dir, 'files-only');
+  writeFileSync(filesOnly, lines.slice(1).join('\n') + '\n');
+  const r = db(file, 'import-hashes', '--product', PRODUCT, '--ima-list', filesOnly);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /imported 4 new reference hashes \(4 read, 0 boot_aggregate entries skipped\)/);
+  const first = lines[1].split(' ');
+  assert.deepEqual(lookup(file, first[4]), [first[3].slice('sha256:'.length)], 'the first entry of a list without boot_aggregate is kept');
+  const moved = join(dir, 'ba-last');
+  writeFileSync(moved, [...lines.slice(1), lines[0]].join('\n') + '\n');
+  const again = db(join(dir, 'ba-last.db'), 'import-hashes', '--product', PRODUCT, '--ima-list', moved);
+  assert.match(again.stdout, /imported 4 new reference hashes \(4 read, 1 boot_aggregate entry skipped\)/);
 });
 
 test('the IMA lookup and the component lookup are index searches, not table scans', () => {

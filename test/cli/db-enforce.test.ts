@@ -38,6 +38,16 @@ test('enforce TPMRA BI with --rec-fail isolate: a new session gets that workitem
     [[WorkitemType.TPMRA, 'BI', Recommendation.ISOLATE, Recommendation.NO_RECOMMENDATION]]);
 });
 
+test('enforce without --rec-fail isolates on failure, as strongSwan\'s policies do; --rec-fail no-access still applies', () => {
+  const file = join(dir, 'default-fail.db');
+  assert.equal(enforce(file, 'FWDEN').status, 0);
+  assert.equal(enforce(file, 'PWDEN', '--rec-fail', 'no-access').status, 0);
+  assert.deepEqual(workitemsOf(file, 'ef03').map((w) => [w.type, w.recFail]),
+    [[WorkitemType.FWDEN, Recommendation.ISOLATE], [WorkitemType.PWDEN, Recommendation.NO_ACCESS]]);
+  const help = spawnSync(process.execPath, [bin, 'db', 'enforce', '--help'], { encoding: 'utf8' }).stdout;
+  assert.match(help.replace(/\s+/g, ' '), /--rec-fail <rec> .*\(default isolate/);
+});
+
 test('enforce on a group: only that group\'s devices get the workitem; the same policy twice is refused', () => {
   const file = join(dir, 'group.db');
   const store = new PolicyStore(file);

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,8 @@ import { Logger, MemorySink } from '../../src/log';
 import { attest, LabServer, startLabServer } from '../../src/cli/compose';
 import { hostOsSources } from '../../src/imcs/os/host-report';
 import { WorkitemType } from '../../src/server-emu/policy/workitem-types';
+import { PackageStore } from '../../src/server-emu/policy/packages';
+import { parseAptPackagesIndex } from '../../src/server-emu/policy/package-sources';
 import { Recommendation } from '../../src/tnccs/types';
 import type { FinalVerdict } from '../../src/server-emu/server';
 import { labPki } from '../helpers/pki';
@@ -67,7 +69,7 @@ test('FWDEN and PCKGS workitems: allow when clean, not when forwarding is on or 
   server.store.addEnforcement(WorkitemType.PCKGS, '', { recFail: Recommendation.NO_ACCESS });
   const clean = await runAgent(hostTree('clean', '0'));
   assert.equal(clean.outcome.access, 'allow');
-  assert.ok(serverLog.lines.some((l) => /IMV 1 handled PCKGS workitem \d+: allow - \d+ packages checked, none blocklisted/.test(l)));
+  assert.ok(serverLog.lines.some((l) => /IMV 1 handled PCKGS workitem \d+: allow - (\d+) packages checked: 0 ok, \1 unknown, 0 vulnerable, 0 blocklisted$/.test(l)));
   assert.deepEqual(clean.outcome.remediation, [], 'remediation parameters come only with a verdict other than allow');
   const forwarding = await runAgent(hostTree('router', '1'));
   assert.equal(forwarding.outcome.access, 'isolate');
@@ -77,6 +79,23 @@ test('FWDEN and PCKGS workitems: allow when clean, not when forwarding is on or 
   assert.equal(blocked.outcome.access, 'no access');
   assert.ok(serverLog.lines.some((l) => l.includes('blocklisted packages: bash')));
   assert.equal(verdicts.at(-1)?.recommendation, Recommendation.NO_ACCESS);
+  server.store.setPackageBlocklisted('bash', false);
+});
+
+test('PCKGS against the security suite\'s versions: a package below its security update is vulnerable, named in the result', async () => {
+  const index = readFileSync(join(__dirname, '..', 'data', 'fixtures', 'apt', 'bookworm-security-Packages'), 'utf8');
+  new PackageStore(server.store).importSecurityVersions('Ubuntu 22.04 x86_64', parseAptPackagesIndex(index));
+  const from = serverLog.lines.length;
+  const { outcome } = await runAgent(hostTree('outdated', '0'));
+  assert.equal(outcome.access, 'no access');
+  const lines = serverLog.lines.slice(from);
+  assert.ok(lines.includes("[IMV] package 'openssl' (3.0.22-1~deb12u2) is vulnerable: security update 3.0.23-1~deb12u1"), lines.join('\n'));
+  const result = lines.find((l) => l.includes('handled PCKGS workitem'));
+  assert.match(result ?? '', /: no access - 2 vulnerable packages: libssl3 3\.0\.22-1~deb12u2 \(security update 3\.0\.23-1~deb12u1\), openssl 3\.0\.22-1~deb12u2 \(security update 3\.0\.23-1~deb12u1\); \d+ packages checked: 2 ok, \d+ unknown, 2 vulnerable, 0 blocklisted$/);
+  const archived = server.store.listResults().at(-1);
+  assert.match(archived?.result ?? '', /vulnerable packages: libssl3 .*openssl/);
+  new PackageStore(server.store).importSecurityVersions('Ubuntu 22.04 x86_64', [{ name: 'openssl', version: '3.0.22-1~deb12u2' }, { name: 'libssl3', version: '3.0.22-1~deb12u2' }]);
+  assert.equal((await runAgent(hostTree('outdated', '0'))).outcome.access, 'no access', 'an older security version does not replace a newer one');
 });
 
 test('the server keeps serving after garbage on the socket and a client that vanishes mid-handshake', async () => {

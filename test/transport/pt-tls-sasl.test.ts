@@ -4,10 +4,12 @@ import { labPki } from '../helpers/pki';
 import type { LabPki } from '../../src/cli/commands/pki';
 import { connectPtTls, isTransportError, startPtTlsServer, type PtTlsServer } from '../../src/transport/pt-tls';
 import { Logger, MemorySink } from '../../src/log';
+import type { ArIdentities } from '../../src/tnccs/types';
 
 let pki: LabPki;
 let server: PtTlsServer;
 const identities: (string | undefined)[] = [];
+const arIdentities: (ArIdentities | undefined)[] = [];
 const sink = new MemorySink();
 
 before(async () => {
@@ -17,6 +19,7 @@ before(async () => {
     { port: 0, cert: pki.pem.serverCert, key: pki.pem.serverKey, ca: pki.pem.ca, requireClientCert: false, sasl: { users: { alice: 'correct horse' } }, log: new Logger(1, 'text', sink) },
     async (t) => {
       identities.push(t.peerIdentity);
+      arIdentities.push(t.arIdentities);
       await t.send(Buffer.from(t.peerIdentity ?? '-'));
     },
   );
@@ -48,4 +51,19 @@ test('a client with a certificate skips SASL', async () => {
   const t = await connectPtTls({ ...base(), cert: pki.pem.clientCert, key: pki.pem.clientKey });
   assert.equal((await t.receive()).toString(), 'client.lab');
   await t.close();
+});
+
+test('AR identities for the IMVs: the SASL user authenticated by password, or the certificate subject; the client address', async () => {
+  const from = arIdentities.length;
+  const sasl = await connectPtTls({ ...base(), sasl: { user: 'alice', password: 'correct horse' } });
+  await sasl.receive();
+  await sasl.close();
+  const cert = await connectPtTls({ ...base(), cert: pki.pem.clientCert, key: pki.pem.clientKey });
+  await cert.receive();
+  await cert.close();
+  const machine = { value: '127.0.0.1', type: 'IPv4 address', authenticatedBy: 'unknown method' };
+  assert.deepEqual(arIdentities.slice(from), [
+    { user: { value: 'alice', type: 'username', authenticatedBy: 'password' }, machine },
+    { user: { value: `CN=${pki.clientCn}`, type: 'X.500 DN', authenticatedBy: 'certificate' }, machine },
+  ]);
 });

@@ -136,3 +136,15 @@ test('the client gives up on a server that never answers the TLS handshake', { t
   await assert.rejects(connectPtTls({ port, ca: pki.pem.ca, handshakeTimeoutMs: 300 }), (e: unknown) => isTransportError(e) && e.code === 'timeout');
   mute.close();
 });
+
+test('a client that closes before the TLS handshake is logged without an undefined address', { timeout: 10_000 }, async () => {
+  const from = sink.lines.length;
+  const s = tcpConnect(server.port, '127.0.0.1', () => s.end());
+  s.on('error', () => undefined);
+  await once(s, 'close');
+  for (let i = 0; i < 50 && !sink.lines.slice(from).some((l) => l.includes('TLS handshake with')); i++) await new Promise((r) => setTimeout(r, 20));
+  const line = sink.lines.slice(from).find((l) => l.includes('TLS handshake with'));
+  assert.ok(line, sink.lines.slice(from).join('\n'));
+  assert.doesNotMatch(line, /undefined/);
+  assert.match(line, /^\[TNC\] TLS handshake with (127\.0\.0\.1|a client that already closed the connection) failed: /);
+});

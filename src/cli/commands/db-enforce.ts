@@ -5,6 +5,8 @@ import { Recommendation, recommendationName } from '../../tnccs/types';
 
 interface EnforceFlags { db: string; group: string; recFail?: Recommendation; recNoresult?: Recommendation; maxAge: number; name?: string }
 
+/** strongSwan's policies (strongTNC's default) isolate an endpoint that fails a check. */
+const DEFAULT_REC_FAIL = Recommendation.ISOLATE;
 const RECOMMENDATIONS = [Recommendation.ALLOW, Recommendation.NO_ACCESS, Recommendation.ISOLATE, Recommendation.NO_RECOMMENDATION];
 
 /** 'isolate', 'no access' or 'no-access' → the IF-IMV recommendation. */
@@ -37,14 +39,14 @@ export function registerEnforce(db: Command): void {
     .argument('[argument]', 'the policy\'s argument (TPMRA: B, I or BI)', '')
     .requiredOption('--db <path>', 'policy database (created if missing)')
     .option('--group <name>', 'group the policy is enforced on', 'Default')
-    .option('--rec-fail <rec>', 'recommendation when the check fails: allow, no-access, isolate, no-recommendation (default no-access)', parseRecommendation)
+    .option('--rec-fail <rec>', 'recommendation when the check fails: allow, no-access, isolate, no-recommendation (default isolate, as strongSwan\'s policies)', parseRecommendation)
     .option('--rec-noresult <rec>', 'recommendation when the check gives no result (default no-recommendation)', parseRecommendation)
     .option('--max-age <seconds>', 'skip the check while the device passed it this recently (0: always check)', parseSeconds, 0)
     .option('--name <name>', 'policy name (default "TYPE ARGUMENT")')
     .action((type: WorkitemType, argument: string, o: EnforceFlags) => {
       const store = new PolicyStore(o.db);
       try {
-        const id = store.addEnforcement(type, argument, { group: o.group, recFail: o.recFail, recNoResult: o.recNoresult, maxAge: o.maxAge, name: o.name });
+        const id = store.addEnforcement(type, argument, { group: o.group, recFail: o.recFail ?? DEFAULT_REC_FAIL, recNoResult: o.recNoresult, maxAge: o.maxAge, name: o.name });
         console.log(`enforcement ${id}: ${workitemTypeName(type)} '${argument}' on group '${o.group}'`);
       } catch (e) {
         if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;

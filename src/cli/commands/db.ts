@@ -11,6 +11,7 @@ import { ptsBitOf } from '../../server-emu/imvs/attestation/ima-lookup';
 import { recommendationName } from '../../tnccs/types';
 import { orBadInput } from './measurement-file';
 import { registerEnforce } from './db-enforce';
+import { registerImportPackages } from './db-packages';
 
 /** Regular files under `root` (symlinks are not followed: the IMV applies the UsrMerge links itself). */
 async function* regularFiles(root: string, dir = root): AsyncGenerator<string> {
@@ -47,18 +48,36 @@ async function fromRoot(root: string, algos: string[]): Promise<FileHashEntry[]>
   return out;
 }
 
-/** The file digests of a known-good IMA list (binary or ascii), boot_aggregate left out. */
-function fromImaList(cmd: Command, path: string, buf: Buffer): FileHashEntry[] {
+interface ImaListHashes { entries: FileHashEntry[]; bootAggregates: number; skipped: number }
+
+/**
+ * The file digests of a known-good IMA list (binary or ascii). boot_aggregate entries are left out by
+ * name (they hash PCRs, not a file); entries without an absolute path or with a digest algorithm PTS
+ * has no bit for are counted as skipped.
+ */
+function fromImaList(cmd: Command, path: string, buf: Buffer): ImaListHashes {
   // an ascii list starts with the PCR number in digits; a binary one with a little-endian u32
   const ascii = buf.length > 0 && buf[0] >= 0x30 && buf[0] <= 0x39;
-  const entries = orBadInput(cmd, path, () => (ascii ? decodeImaAscii(buf) : decodeImaBinary(buf)));
-  return orBadInput(cmd, path, () =>
-    entries.slice(1).flatMap((e) => {
+  const list = orBadInput(cmd, path, () => (ascii ? decodeImaAscii(buf) : decodeImaBinary(buf)));
+  const out: ImaListHashes = { entries: [], bootAggregates: 0, skipped: 0 };
+  orBadInput(cmd, path, () => {
+    for (const e of list) {
       const f = decodeImaFields(e);
       const algo = ptsBitOf(f.fileDigest.algorithm);
-      return algo === undefined || !f.path.startsWith('/') ? [] : [{ path: f.path, algo, hash: f.fileDigest.digest }];
-    }),
-  );
+      if (f.path === 'boot_aggregate') out.bootAggregates++;
+      else if (algo === undefined || !f.path.startsWith('/')) out.skipped++;
+      else out.entries.push({ path: f.path, algo, hash: f.fileDigest.digest });
+    }
+  });
+  return out;
+}
+
+/** "(N read)" plus what of the IMA list was left out and why. */
+function readSummary(read: number, list?: ImaListHashes): string {
+  const parts = [`${read} read`];
+  if (list) parts.push(`${list.bootAggregates} boot_aggregate entr${list.bootAggregates === 1 ? 'y' : 'ies'} skipped`);
+  if (list?.skipped) parts.push(`${list.skipped} skipped: no absolute path or no PTS hash algorithm`);
+  return `(${parts.join(', ')})`;
 }
 
 interface ImportOptions { db: string; product: string; root?: string; imaList?: string; algo: string }
@@ -68,12 +87,13 @@ async function importHashes(cmd: Command, o: ImportOptions): Promise<void> {
   const algos = o.algo.split(',').map((a) => a.trim());
   const bad = algos.find((a) => ptsBitOf(a) === undefined);
   if (bad) cmd.error(`--algo takes sha1, sha256, sha384, sha512, not '${bad}'`, { exitCode: 2 });
-  const entries = o.root ? await fromRoot(o.root, algos) : fromImaList(cmd, o.imaList!, await readFile(o.imaList!));
+  const list = o.imaList === undefined ? undefined : fromImaList(cmd, o.imaList, await readFile(o.imaList));
+  const entries = list?.entries ?? await fromRoot(o.root!, algos);
   const store = new PolicyStore(o.db);
   try {
     const added = new AttestationStore(store).importFileHashes(o.product, entries, (n) => progress(n));
     progress(entries.length, true);
-    console.log(`imported ${added} new reference hashes (${entries.length} read) for product '${o.product}'`);
+    console.log(`imported ${added} new reference hashes ${readSummary(entries.length, list)} for product '${o.product}'`);
   } finally {
     store.close();
   }
@@ -89,7 +109,7 @@ function rows(store: PolicyStore, what: Table): Record<string, unknown>[] {
 }
 
 export function register(program: Command): void {
-  const db = program.command('db').description('the lab server\'s policy database: reference hashes, devices, sessions, results');
+  const db = program.command('db').description('the lab server\'s policy database: reference hashes, package security versions, devices, sessions, results');
   db.command('import-hashes')
     .description('import reference file hashes for a product, from a file tree or a known-good IMA list')
     .requiredOption('--db <path>', 'policy database (created if missing)')
@@ -100,6 +120,7 @@ export function register(program: Command): void {
     .action(async function (this: Command, o: ImportOptions) {
       await importHashes(this, o);
     });
+  registerImportPackages(db);
   registerEnforce(db);
   const device = db.command('device').description('devices (Device ID = AK key ID)');
   for (const [verb, trusted] of [['trust', true], ['untrust', false]] as const) {

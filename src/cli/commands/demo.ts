@@ -110,9 +110,9 @@ async function seedPolicy(server: LabServer, deviceId: string, product: string, 
   server.store.addEnforcement(WorkitemType.SWIDT, 'R');
   server.store.addEnforcement(WorkitemType.TPMRA, 'BI');
   server.store.setTrusted(deviceId, true);
-  const list = decodeImaBinary(await readFile(join(evidence, 'binary_runtime_measurements'))).slice(1).map((e) => decodeImaFields(e));
-  // configuration under /etc is left out of the references: it shows as "unknown", which policy allows
-  const refs = list.filter((f) => !f.path.startsWith('/etc/')).map((f) => ({ path: f.path, algo: 0x4000, hash: f.fileDigest.digest }));
+  const list = decodeImaBinary(await readFile(join(evidence, 'binary_runtime_measurements'))).map((e) => decodeImaFields(e));
+  // files only (not boot_aggregate); configuration under /etc is left out: it shows as "unknown", which policy allows
+  const refs = list.filter((f) => f.path.startsWith('/') && !f.path.startsWith('/etc/')).map((f) => ({ path: f.path, algo: 0x4000, hash: f.fileDigest.digest }));
   const n = new AttestationStore(server.store).importFileHashes(product, refs);
   say(`lab: ${n} reference hashes for '${product}' imported from the sample's IMA list`);
 }

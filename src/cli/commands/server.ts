@@ -122,7 +122,7 @@ export function register(program: Command): void {
         saslUsers: o.saslUsers ? await readSaslUsers(o.saslUsers) : undefined,
         pdpReferral: o.pdpReferral ? referral(o.pdpReferral) : undefined,
         remediationUri: o.remediationUri,
-        verifiers: { swima: o.swima, attestation: o.attestation ? await attestationOptions(o) : undefined },
+        verifiers: { swima: o.swima, attestation: o.attestation ? { ...(await attestationOptions(o)), aikCaFile: o.aikCa } : undefined },
       });
       log.log(0, 'TNC', `PT-TLS server listening on ${host}:${server.port}, policy database '${o.db}'`);
       const stop = () => {

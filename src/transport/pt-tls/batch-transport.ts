@@ -1,11 +1,15 @@
 import { PT_TLS_HEADER_LEN } from '../../protocol/pt-tls';
+import type { ArIdentities } from '../../tnccs/types';
 import type { PtTlsConnection } from './connection';
 import { TransportError } from './errors';
+import { arIdentitiesOf } from './peer';
 
 /** One TNCCS connection's PB-TNC batch channel (what the PB-TNC client and server code against). */
 export interface BatchTransport {
   /** Server side: the client certificate's subject CN or the SASL authcid. Client side: the server certificate's CN. */
   readonly peerIdentity?: string;
+  /** Server side: the certificate subject or SASL user, and the client's address. */
+  readonly arIdentities?: ArIdentities;
   /** Largest PB-TNC batch the peer accepts. */
   readonly maxBatchSize: number;
   /** Sends one PB-TNC batch in a PT-TLS PB-TNC Batch message. */
@@ -26,6 +30,10 @@ export class PtTlsBatchTransport implements BatchTransport {
   ) {
     // PT-TLS has no size negotiation: we assume the peer's limit is ours (strongSwan's by default)
     this.maxBatchSize = conn.maxMessageSize - PT_TLS_HEADER_LEN;
+  }
+
+  get arIdentities(): ArIdentities {
+    return arIdentitiesOf(this.conn.socket, this.peerIdentity);
   }
 
   async send(batch: Buffer): Promise<void> {

@@ -46,7 +46,7 @@ export async function startPtTlsServer(opts: PtTlsServerOptions, onSession: (t: 
     log.info('TNC', `accepting PT-TLS stream from ${s.remoteAddress}`);
   });
   server.on('tlsClientError', (e: Error, s: TLSSocket) => {
-    log.info('TNC', `TLS handshake with ${s.remoteAddress} failed: ${e.message}`);
+    log.info('TNC', `TLS handshake with ${s.remoteAddress ?? 'a client that already closed the connection'} failed: ${e.message}`);
     s.destroy(); // with a listener here node leaves the socket open (e.g. after a handshake timeout)
   });
   server.on('secureConnection', (s: TLSSocket) => void serve(s, opts, log, onSession));

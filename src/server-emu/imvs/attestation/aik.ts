@@ -30,16 +30,17 @@ export function chainsToCa(cert: X509Certificate, cas: readonly X509Certificate[
  * protocols.md 6.12: the AIK is trusted when its certificate chains to a configured CA, or when its
  * key ID is the session's Device ID and that device is marked trusted. Returns the reason it is not.
  */
-export function aikDistrust(aik: ReceivedAik, deviceId: string | undefined, deviceTrusted: boolean, cas: readonly X509Certificate[]): string | undefined {
+export function aikDistrust(aik: ReceivedAik, deviceId: string | undefined, device: { readonly trusted: boolean } | undefined, cas: readonly X509Certificate[]): string | undefined {
   if (aik.certificate && chainsToCa(aik.certificate, cas)) return undefined;
-  const device = deviceDistrust(aik.keyId, deviceId, deviceTrusted);
-  if (device === undefined || !aik.certificate) return device;
+  const reason = deviceDistrust(aik.keyId, deviceId, device);
+  if (reason === undefined || !aik.certificate) return reason;
   const c = aik.certificate;
-  return `AIK certificate '${c.subject}' (issuer '${c.issuer}') does not chain to a configured CA, and ${device}`;
+  return `AIK certificate '${c.subject}' (issuer '${c.issuer}') does not chain to a configured CA, and ${reason}`;
 }
 
-function deviceDistrust(keyId: string, deviceId: string | undefined, deviceTrusted: boolean): string | undefined {
+function deviceDistrust(keyId: string, deviceId: string | undefined, device: { readonly trusted: boolean } | undefined): string | undefined {
   if (deviceId?.toLowerCase() !== keyId) return `AIK keyid ${keyId} is not the Device ID ${deviceId ?? '(none)'}`;
-  if (!deviceTrusted) return `device ${deviceId} is not marked trusted`;
+  if (!device) return `device ${deviceId} is not in the policy database`;
+  if (!device.trusted) return `device ${deviceId} is not marked trusted`;
   return undefined;
 }

@@ -232,7 +232,7 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
     log.info('IMV', `verifying AIK with keyid ${pts.colonHex(Buffer.from(aik.keyId, 'hex'))}`);
     const deviceId = this.sessions.get(s.conn.id).deviceId;
     const device = deviceId === undefined ? undefined : this.sessions.store.findDevice(deviceId);
-    const distrust = aikDistrust(aik, deviceId, device?.trusted ?? false, this.options.caCertificates ?? []);
+    const distrust = aikDistrust(aik, deviceId, device, this.options.caCertificates ?? []);
     if (distrust) return this.fail(s, `AIK public key is not trusted: ${distrust}`);
     if (!device || deviceId === undefined) return this.fail(s, 'AIK public key is not trusted: the session has no device record');
     log.info('IMV', 'AIK public key is trusted');
@@ -275,7 +275,7 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
   private evidenceFinal(s: AttestationState, checker: EvidenceChecker, final: pts.UntrustedEvidenceFinal): void {
     const log = s.conn.log;
     const summary = checker.finish();
-    const quote = verifyPtsQuote(final, s.aik!.key, s.secret!, TPM_ALG_OF_PTS.get(s.algorithm!.bit)!, summary.pcrs.selected());
+    const quote = verifyPtsQuote(final, s.aik!.key, s.secret!, TPM_ALG_OF_PTS.get(s.algorithm!.bit)!, summary.pcrs.selected(), log);
     log.info('IMV', `TPM Quote Info signature verification ${quote.ok ? 'successful' : 'failed'}`);
     const failures = [...(quote.ok ? [] : [quote.reason]), ...summary.failures];
     const violation = this.sessions.get(s.conn.id).violation;

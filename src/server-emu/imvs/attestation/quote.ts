@@ -6,6 +6,8 @@ import type { PcrValues } from '../../../tpm/pcr';
 import { publicFromKey, type TpmPublic } from '../../../tpm/public';
 import { encodeSignature, type TpmSignature } from '../../../tpm/signature';
 import { verifyQuote, type QuoteVerification } from '../../../tpm/verify';
+import { silentLogger, type Logger } from '../../../log';
+import { logConstructedQuote } from '../../quote-log';
 
 /** PTS measurement algorithm bits (TCG PTS 3.9.1) → TPM_ALG_ID. */
 export const TPM_ALG_OF_PTS: ReadonlyMap<number, number> = new Map([
@@ -55,11 +57,12 @@ const REASONS: Record<string, string> = {
  * Verifies a Simple Evidence Final's TPM 2.0 quote with src/tpm verifyQuote: AIK signature, nonce =
  * the DH secret, PCR digest = the digest over the verifier's own replay of `pcrs` (bank `bankAlg`).
  */
-export function verifyPtsQuote(final: UntrustedEvidenceFinal, ak: KeyObject, secret: Buffer, bankAlg: number, pcrs: ReadonlyMap<number, Buffer>): PtsQuoteResult {
+export function verifyPtsQuote(final: UntrustedEvidenceFinal, ak: KeyObject, secret: Buffer, bankAlg: number, pcrs: ReadonlyMap<number, Buffer>, log: Logger = silentLogger): PtsQuoteResult {
   if (final.quoteMode !== QUOTE_MODE.TPM2 || !final.tpm2 || !final.quoteSignature) return { ok: false, reason: 'Simple Evidence Final carries no TPM 2.0 quote' };
   const hash = TPM_ALG_OF_PTS.get(final.compositeHashAlgorithm);
   if (hash === undefined) return { ok: false, reason: `unsupported composite hash algorithm 0x${final.compositeHashAlgorithm.toString(16)}` };
   const attest = rebuildAttest(final, secret);
+  logConstructedQuote(log, pcrs, final.compositeHashAlgorithm, attest);
   const expected: PcrValues = new Map([[bankAlg, new Map(pcrs)]]);
   let last: QuoteVerification | undefined;
   for (const sig of candidateSignatures(ak, final.quoteSignature, hash)) {

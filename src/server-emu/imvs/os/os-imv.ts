@@ -17,6 +17,7 @@ import type { Workitem } from '../../policy/manager';
 import { WorkitemType } from '../../policy/workitem-types';
 import type { SessionManager } from '../../sessions';
 import { osFactsFrom, logOsFacts, OsFactsSeen } from './os-facts';
+import { evaluatePackages } from './packages';
 
 interface OsImvState extends AgentState {
   facts: OsFactsSeen;
@@ -102,12 +103,8 @@ export class OsImv extends Agent<OsImvState, ImvHost> {
       case WorkitemType.PWDEN:
         if (state.facts.defaultPassword === undefined) return [Evaluation.DONT_KNOW, 'default password status unknown'];
         return state.facts.defaultPassword ? [Evaluation.NONCOMPLIANT_MAJOR, 'factory default password enabled'] : [Evaluation.COMPLIANT, 'factory default password not enabled'];
-      default: {
-        const blocked = packages.filter((p) => this.sessions.store.isPackageBlocklisted(p.name));
-        return blocked.length > 0
-          ? [Evaluation.NONCOMPLIANT_MAJOR, `${blocked.length} blocklisted packages: ${blocked.map((p) => p.name).join(', ')}`]
-          : [Evaluation.COMPLIANT, `${packages.length} packages checked, none blocklisted`];
-      }
+      default:
+        return evaluatePackages(this.sessions.store, this.sessions.get(state.conn.id).product, packages, state.conn.log);
     }
   }
 

@@ -104,6 +104,8 @@ export function writeComponentName(w: Writer, c: ComponentName): void {
 
 const tcgCompNames = ['Ignore', 'CRTM', 'BIOS', 'Platform Extensions', 'Motherboard firmware', 'Initial Program Loader', 'Option ROMs'];
 const itaCompNames = ['Ignore', 'Trusted GRUB Boot Loader', 'Trusted Boot', 'Linux IMA'];
+/** The ITA-HSR functional component names (1, 2, 3), as strongSwan registers them. */
+export const ITA_COMPONENT_NAMES: readonly string[] = itaCompNames.slice(1);
 const compTypes = ['Unknown', 'Trusted Platform', 'Operating System', 'Graphical User Interface', 'Application', 'Networking', 'Library', 'TNC Defined Component'];
 
 function compTypeName(q: number): string {
