@@ -64,7 +64,7 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
   if (o.verifiers?.attestation) imvs.add(new AttestationImv(sessions, o.verifiers.attestation));
   for (const imv of o.moreImvs?.(sessions) ?? []) imvs.add(imv);
   const pdpReferral = o.pdpReferral && PbPdpReferralMsg.make({ kind: 'fqdn', protocol: 0, port: o.pdpReferral.port, fqdn: o.pdpReferral.fqdn });
-  const tnccs = new TnccsServer(imvs, { policy: o.policy, log: o.log, pdpReferral, remediationUri: o.remediationUri });
+  const tnccs = new TnccsServer(imvs, { policy: o.policy, log: o.log, pdpReferral, remediationUri: o.remediationUri, recorder: store });
   o.log.info('TNC', `TNC recommendation policy is '${o.policy}'`);
   let tls: PtTlsServer;
   try {

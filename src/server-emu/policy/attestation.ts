@@ -15,6 +15,16 @@ export interface ComponentHash {
   readonly hash: Buffer;
 }
 
+/** One IMA file measurement as the Attestation IMV judged it (ima-lookup.ts FileVerdict). */
+export interface ImaFileResult {
+  readonly path: string;
+  readonly verdict: 'ok' | 'unknown' | 'differ' | 'failed';
+  /** Kernel hash name of the file digest (ima-ng), undefined for the legacy template. */
+  readonly algorithm?: string;
+  /** The measurement as received (the IMA template hash), untrusted until the quote is verified. */
+  readonly measurement: Buffer;
+}
+
 /** `/usr/bin/ls` → [`/usr/bin`, `ls`]; `/init` → [`/`, `init`]. */
 export function splitPath(path: string): [string, string] {
   const slash = path.lastIndexOf('/');
@@ -70,6 +80,19 @@ export class AttestationStore {
     this.sql.run('INSERT INTO files (dir, name) VALUES (?, ?) ON CONFLICT (dir, name) DO NOTHING', dirId, name);
     const fileId = this.sql.get<{ id: number }>('SELECT id FROM files WHERE dir = ? AND name = ?', dirId, name)!.id;
     return this.sql.run('INSERT OR IGNORE INTO file_hashes (file, product, algo, hash) VALUES (?, ?, ?, ?)', fileId, productId, e.algo, e.hash).changes;
+  }
+
+  /**
+   * Keeps a file result that is not ok for the device's newest policy session (the one attesting), for
+   * the dashboard's differ list; ok results are only counted in the workitem's result text.
+   */
+  recordImaFile(deviceId: number, r: ImaFileResult): void {
+    if (r.verdict === 'ok') return;
+    this.sql.run(
+      `INSERT INTO ima_results (session, path, verdict, algorithm, measurement)
+       SELECT id, ?, ?, ?, ? FROM sessions WHERE device = ? ORDER BY id DESC LIMIT 1`,
+      r.path, r.verdict, r.algorithm ?? null, r.measurement, deviceId,
+    );
   }
 
   /** components.id of a functional component (protocols.md 9.1 seeds the ITA-HSR ones). */
