@@ -1,0 +1,32 @@
+import { SW_ACTION } from '../protocol/pa-tnc/swima';
+import { evaluationName, Recommendation, recommendationName, type Evaluation } from '../tnccs/types';
+
+/** The verdict as people read it; null = the server sent no RESULT. */
+export const verdictName = (r: Recommendation | null): string => (r === null ? 'none' : recommendationName(r));
+export const evaluationText = (e: Evaluation | null): string => (e === null ? '-' : evaluationName(e));
+/** CSS class of a verdict badge (one word). */
+export const verdictClass = (r: Recommendation | null): string => (r === null ? 'v-none' : `v-${recommendationName(r).replace(/ /g, '-')}`);
+
+export const VERDICT_COLOURS: Record<string, string> = {
+  allow: '#2e7d32', isolate: '#ef6c00', 'no access': '#c62828', 'no recommendation': '#757575', none: '#bdbdbd',
+};
+
+/** UTC, to the second: the lab's logs and the SWIMA timestamps are UTC too. */
+export const timeText = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+
+export const durationText = (ms: number | null): string => (ms === null ? 'running' : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`);
+
+export const ACTION_NAMES: Record<number, string> = { [SW_ACTION.CREATION]: 'installed', [SW_ACTION.DELETION]: 'removed', [SW_ACTION.ALTERATION]: 'updated' };
+
+/**
+ * A SWIMA software ID split for display: `<regid>__<OS>-<Arch>-<package>-<version>` (sw-id.ts) gives
+ * package and version (Debian versions start with a digit; the first "-<digit>" after the OS part
+ * starts the version). Anything else shows whole as the package.
+ */
+export function packageOf(swId: string): { name: string; version: string } {
+  const tag = swId.slice(swId.indexOf('__') + 2);
+  const rest = /^[^_]*_[^-]*-[^-]*-(.*)$/s.exec(tag)?.[1];
+  if (rest === undefined) return { name: swId, version: '' };
+  const m = /^(.*?)-(\d.*)$/s.exec(rest);
+  return m ? { name: m[1], version: m[2] } : { name: rest, version: '' };
+}
