@@ -103,8 +103,10 @@ export function dashboardApp(v: PolicyViews, o: DashboardAppOptions = {}): Hono 
   app.get('/events', (c) => streamSSE(c, async (stream) => {
     let last = v.changeToken();
     await stream.writeSSE({ event: 'hello', data: last });
-    for (let tick = 1; !stream.aborted && !stream.closed && !o.closing?.closed; tick++) {
+    const ended = () => stream.aborted || stream.closed || o.closing?.closed === true;
+    for (let tick = 1; !ended(); tick++) {
       await stream.sleep(o.pollMs ?? 1000);
+      if (ended()) break;
       const now = v.changeToken();
       if (now !== last) await stream.writeSSE({ event: 'change', data: (last = now) });
       else if (tick % 15 === 0) await stream.write(': keep-alive\n\n');

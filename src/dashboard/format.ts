@@ -19,14 +19,16 @@ export const durationText = (ms: number | null): string => (ms === null ? 'runni
 export const ACTION_NAMES: Record<number, string> = { [SW_ACTION.CREATION]: 'installed', [SW_ACTION.DELETION]: 'removed', [SW_ACTION.ALTERATION]: 'updated' };
 
 /**
- * A SWIMA software ID split for display: `<regid>__<OS>-<Arch>-<package>-<version>` (sw-id.ts) gives
- * package and version (Debian versions start with a digit; the first "-<digit>" after the OS part
- * starts the version). Anything else shows whole as the package.
+ * A SWIMA software ID split for display: `<regid>__<OS>-<Arch>-<package>-<version>` (sw-id.ts). Debian
+ * versions start with a digit and hold at most one "-" (before the revision), so the version starts
+ * at the first "-<digit>" after which that holds (libsqlite3-0-3.40.1-2 → libsqlite3-0, 3.40.1-2).
+ * Anything else shows whole as the package.
  */
 export function packageOf(swId: string): { name: string; version: string } {
   const tag = swId.slice(swId.indexOf('__') + 2);
   const rest = /^[^_]*_[^-]*-[^-]*-(.*)$/s.exec(tag)?.[1];
   if (rest === undefined) return { name: swId, version: '' };
-  const m = /^(.*?)-(\d.*)$/s.exec(rest);
-  return m ? { name: m[1], version: m[2] } : { name: rest, version: '' };
+  const splits = [...rest.matchAll(/-(?=\d)/g)].map((m) => m.index!);
+  const at = splits.find((i) => /^\d[^-]*(-[^-]+)?$/s.test(rest.slice(i + 1))) ?? splits[0];
+  return at === undefined ? { name: rest, version: '' } : { name: rest.slice(0, at), version: rest.slice(at + 1) };
 }

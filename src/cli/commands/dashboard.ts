@@ -17,9 +17,9 @@ export interface HttpFlags {
 /** The dashboard's options, shared by `--server-mode --http` and `tnc-agent dashboard`. */
 export function httpOptions(cmd: Command, prefix = ''): Command {
   return cmd
-    .option('--http-token-file <file>', `${prefix}dashboard: require the token in this file (first line); needed for an address other than loopback`)
-    .option('--http-cert <file>', `${prefix}dashboard: serve HTTPS with this PEM certificate`)
-    .option('--http-key <file>', `${prefix}dashboard: PEM private key of --http-cert`);
+    .option('--http-token-file <file>', `${prefix}the dashboard requires the token in this file (first line, 16+ characters); needed off loopback`)
+    .option('--http-cert <file>', `${prefix}the dashboard serves HTTPS with this PEM certificate`)
+    .option('--http-key <file>', `${prefix}PEM private key of --http-cert`);
 }
 
 async function token(file: string | undefined): Promise<string | undefined> {
