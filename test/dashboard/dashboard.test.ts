@@ -9,7 +9,7 @@ import { dashboardApp, isLoopbackHost } from '../../src/dashboard/app';
 import { startDashboard } from '../../src/dashboard/serve';
 import { packageOf } from '../../src/dashboard/format';
 import { chart } from '../../src/dashboard/layout';
-import { AttestationStore } from '../../src/server-emu/policy/attestation';
+import { AttestationStore, MAX_IMA_FILE_ROWS } from '../../src/server-emu/policy/attestation';
 import { PolicyStore } from '../../src/server-emu/policy/store';
 import { bootStatusInText, differingInText, imaCountsInText, PolicyViews } from '../../src/server-emu/policy/views';
 import { SwimaPolicy } from '../../src/server-emu/policy/swima';
@@ -48,6 +48,7 @@ function filledDb(name: string): string {
   run(2, Recommendation.ISOLATE, '1 IMA file measurements differ from the reference hashes: /usr/bin/ls; processed 10 IMA file evidence measurements: 9 ok, 0 unknown, 1 differ, 0 failed; 13 BIOS evidence measurements are ok', 1_700_000_060_000, () => {
     att.recordImaFile(device, { path: '/usr/bin/ls', verdict: 'differ', algorithm: 'sha256', measurement: Buffer.alloc(32, 0xcd) });
     att.recordImaFile(device, { path: '/usr/bin/true', verdict: 'ok', algorithm: 'sha256', measurement: Buffer.alloc(32, 1) });
+    att.flushImaFiles();
   });
   SwimaPolicy.of(store).replaceInventory(AK, { epoch: 7, lastEid: 3 }, [{ swId: 'strongswan.org__Debian_12-x86_64-bash-5.2.15-2', source: 0 }]);
   SwimaPolicy.of(store).applyEvents(AK, { epoch: 7, lastEid: 4 }, [{ eid: 4, timestamp: '2023-11-14T22:13:20Z', action: 1, swId: `strongswan.org__Debian_12-x86_64-${HOSTILE}-1.0`, source: 0 }]);
@@ -98,6 +99,19 @@ test('every page escapes what endpoints sent: identities and package names appea
   assert.match((await get('/sessions')).headers.get('content-security-policy') ?? '', /script-src 'self'/);
   const differ = await get(`/devices/${id}/ima?verdict=differ`);
   assert.ok(differ.body.includes('/usr/bin/ls') && differ.body.includes('cd'.repeat(32)) && differ.body.includes('ab'.repeat(32)));
+});
+
+test('file results are written in one go after the message, at most MAX_IMA_FILE_ROWS per session', async () => {
+  const store = new PolicyStore(':memory:');
+  const att = new AttestationStore(store);
+  store.startSession(1, null, AK, 'Debian 12 x86_64');
+  const device = store.findDevice(AK)!.id;
+  for (let i = 0; i < MAX_IMA_FILE_ROWS + 5; i++) att.recordImaFile(device, { path: `/f${i}`, verdict: 'unknown', measurement: Buffer.alloc(20) });
+  const count = () => store.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM ima_results')!.n;
+  assert.equal(count(), 0, 'nothing written while the message is processed');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(count(), MAX_IMA_FILE_ROWS);
+  store.close();
 });
 
 test('chart data cannot close its script element', () => {

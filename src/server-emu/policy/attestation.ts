@@ -25,6 +25,9 @@ export interface ImaFileResult {
   readonly measurement: Buffer;
 }
 
+/** File results kept per session for the dashboard; the result text counts them all. */
+export const MAX_IMA_FILE_ROWS = 1000;
+
 /** `/usr/bin/ls` → [`/usr/bin`, `ls`]; `/init` → [`/`, `init`]. */
 export function splitPath(path: string): [string, string] {
   const slash = path.lastIndexOf('/');
@@ -40,6 +43,7 @@ export function splitPath(path: string): [string, string] {
  */
 export class AttestationStore {
   private readonly sql: Sql;
+  private readonly pendingFiles: { deviceId: number; r: ImaFileResult }[] = [];
 
   constructor(readonly store: PolicyStore) {
     // PolicyStore keeps its statement cache private; this store shares it (one connection, one cache)
@@ -84,15 +88,33 @@ export class AttestationStore {
 
   /**
    * Keeps a file result that is not ok for the device's newest policy session (the one attesting), for
-   * the dashboard's differ list; ok results are only counted in the workitem's result text.
+   * the dashboard's differ list; ok results are only counted in the workitem's result text. Rows are
+   * written together once the evidence message in hand is processed (one transaction, not one per
+   * file), at most MAX_IMA_FILE_ROWS per session: the endpoint decides how many files it reports.
    */
   recordImaFile(deviceId: number, r: ImaFileResult): void {
     if (r.verdict === 'ok') return;
-    this.sql.run(
-      `INSERT INTO ima_results (session, path, verdict, algorithm, measurement)
-       SELECT id, ?, ?, ?, ? FROM sessions WHERE device = ? ORDER BY id DESC LIMIT 1`,
-      r.path, r.verdict, r.algorithm ?? null, r.measurement, deviceId,
-    );
+    if (this.pendingFiles.push({ deviceId, r }) === 1) setImmediate(() => this.flushImaFiles());
+  }
+
+  /** Writes the file results recorded so far (recordImaFile schedules this itself). */
+  flushImaFiles(): void {
+    const rows = this.pendingFiles.splice(0);
+    if (rows.length === 0) return;
+    try {
+      this.sql.tx(() => {
+        for (const { deviceId, r } of rows) {
+          this.sql.run(
+            `INSERT INTO ima_results (session, path, verdict, algorithm, measurement)
+             SELECT s.id, ?, ?, ?, ? FROM (SELECT id FROM sessions WHERE device = ? ORDER BY id DESC LIMIT 1) s
+             WHERE (SELECT COUNT(*) FROM ima_results WHERE session = s.id) < ?`,
+            r.path, r.verdict, r.algorithm ?? null, r.measurement, deviceId, MAX_IMA_FILE_ROWS,
+          );
+        }
+      });
+    } catch {
+      // the database was closed under us (server stopping): these rows are only for display
+    }
   }
 
   /** components.id of a functional component (protocols.md 9.1 seeds the ITA-HSR ones). */
