@@ -19,7 +19,7 @@ h1 { font-size: 1.3rem; margin: .2rem 0 1rem; } h2 { font-size: 1.05rem; margin:
 table { border-collapse: collapse; width: 100%; background: #fff; font-size: .88rem; }
 th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #e0e0e0; vertical-align: top; }
 th { background: #eceff1; font-weight: 600; }
-td.mono, span.mono, code { font-family: ui-monospace, monospace; font-size: .82rem; word-break: break-all; }
+td.mono, span.mono, code { font-family: ui-monospace, monospace; font-size: .82rem; overflow-wrap: anywhere; }
 .badge { display: inline-block; padding: .05rem .45rem; border-radius: .6rem; color: #fff; font-size: .8rem; white-space: nowrap; }
 .v-allow { background: #2e7d32; } .v-isolate { background: #ef6c00; } .v-no-access { background: #c62828; }
 .v-no-recommendation { background: #757575; } .v-none { background: #bdbdbd; color: #212121; }

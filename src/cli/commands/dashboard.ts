@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../../log';
-import { startDashboard, type Dashboard } from '../../dashboard/serve';
+import type { Dashboard } from '../../dashboard/serve';
 import { PolicyViews } from '../../server-emu/policy/views';
 import { makeLogger, parseHostPort } from '../common';
 
@@ -36,6 +36,8 @@ export async function openDashboard(flags: HttpFlags & { http: string }, db: str
   const tls = flags.httpCert ? { cert: await readFile(flags.httpCert, 'utf8'), key: await readFile(flags.httpKey!, 'utf8') } : undefined;
   const views = PolicyViews.openReadOnly(db);
   try {
+    // loaded here: every other command starts without the HTTP stack
+    const { startDashboard } = await import('../../dashboard/serve');
     const d = await startDashboard({ host, port, views, token: await token(flags.httpTokenFile), tls, log });
     return { ...d, close: async () => { await d.close(); views.close(); } };
   } catch (e) {
