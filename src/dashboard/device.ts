@@ -4,7 +4,7 @@ import type { DeviceInfo } from '../server-emu/policy/store';
 import { WorkitemType, workitemTypeName } from '../server-emu/policy/workitem-types';
 import { Recommendation } from '../tnccs/types';
 import { imaCountsChart } from './charts';
-import { ACTION_NAMES, packageOf, timeText, verdictClass, verdictName } from './format';
+import { packageChanges, packageOf, timeText, verdictClass, verdictName } from './format';
 import { badge, chart, page, type Html } from './layout';
 import { handshakeTable } from './sessions';
 
@@ -58,10 +58,8 @@ function software(v: PolicyViews, deviceId: number, since: number): Html {
   if (!state) return html`<p class="muted">No SWIMA inventory stored.</p>`;
   const events = v.swEvents(deviceId, since);
   const inventory = v.inventory(deviceId);
-  const eventRows = events.map((e) => {
-    const p = packageOf(e.swId);
-    return html`<tr><td>${e.eid}</td><td>${e.timestamp}</td><td>${badge(e.action === 2 ? 'v-no-access' : e.action === 1 ? 'v-allow' : 'v-isolate', ACTION_NAMES[e.action] ?? String(e.action))}</td><td class="mono">${p.name}</td><td class="mono">${p.version}</td></tr>`;
-  });
+  const actionClass: Record<string, string> = { installed: 'v-allow', removed: 'v-no-access', updated: 'v-isolate' };
+  const eventRows = packageChanges(events).map((c) => html`<tr><td>${c.eid}</td><td>${c.timestamp}</td><td>${badge(actionClass[c.action] ?? 'v-none', c.action)}</td><td class="mono">${c.name}</td><td class="mono">${c.version}</td></tr>`);
   return html`<p>EID epoch <span class="mono">0x${state.epoch.toString(16).padStart(8, '0')}</span>, last EID ${state.lastEid}, ${inventory.length} packages in the inventory.</p>
 <form class="filters" method="get" action="/devices/${deviceId}"><label>Events since EID<input type="number" name="since" min="0" value="${since}"></label><button type="submit">Show</button></form>
 ${events.length === 0 ? html`<p class="muted">No events since EID ${since}.</p>` : html`<table id="sw-events"><thead><tr><th>EID</th><th>Time</th><th>Action</th><th>Package</th><th>Version</th></tr></thead><tbody>${eventRows}</tbody></table>`}

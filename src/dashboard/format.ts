@@ -32,3 +32,36 @@ export function packageOf(swId: string): { name: string; version: string } {
   const at = splits.find((i) => /^\d[^-]*(-[^-]+)?$/s.test(rest.slice(i + 1))) ?? splits[0];
   return at === undefined ? { name: rest, version: '' } : { name: rest.slice(0, at), version: rest.slice(at + 1) };
 }
+
+export interface PackageChange {
+  readonly eid: number;
+  readonly timestamp: string;
+  readonly action: 'installed' | 'removed' | 'updated' | string;
+  readonly name: string;
+  /** "2.0", or "1.0 → 2.0" for an update. */
+  readonly version: string;
+}
+
+/**
+ * SWIMA events as package changes: a package removed and installed again at the same time under
+ * another version (dpkg's upgrade: two events, two software IDs) shows as one update.
+ */
+export function packageChanges(events: readonly { eid: number; timestamp: string; action: number; swId: string }[]): PackageChange[] {
+  const out: PackageChange[] = [];
+  const removed = new Map<string, number>();
+  for (const e of events) {
+    const p = packageOf(e.swId);
+    const key = `${e.timestamp}\0${p.name}`;
+    const before = removed.get(key);
+    if (e.action === SW_ACTION.CREATION && before !== undefined) {
+      removed.delete(key);
+      const old = out[before];
+      out[before] = { eid: e.eid, timestamp: e.timestamp, action: 'updated', name: p.name, version: `${old.version} → ${p.version}` };
+      continue;
+    }
+    if (e.action === SW_ACTION.DELETION) removed.set(key, out.length);
+    out.push({ eid: e.eid, timestamp: e.timestamp, action: ACTION_NAMES[e.action] ?? `action ${e.action}`, name: p.name, version: p.version });
+  }
+  // an update takes its installation's EID
+  return out.sort((a, b) => a.eid - b.eid);
+}

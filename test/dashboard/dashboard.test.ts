@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { silentLogger } from '../../src/log';
 import { dashboardApp, isLoopbackHost } from '../../src/dashboard/app';
 import { startDashboard } from '../../src/dashboard/serve';
-import { packageOf } from '../../src/dashboard/format';
+import { packageChanges, packageOf } from '../../src/dashboard/format';
 import { chart } from '../../src/dashboard/layout';
 import { AttestationStore, MAX_IMA_FILE_ROWS } from '../../src/server-emu/policy/attestation';
 import { PolicyStore } from '../../src/server-emu/policy/store';
@@ -188,4 +188,19 @@ test('SWIMA identifiers split into package and version', () => {
   assert.deepEqual(packageOf('strongswan.org__Debian_12-x86_64-libsqlite3-0-3.40.1-2'), { name: 'libsqlite3-0', version: '3.40.1-2' });
   assert.deepEqual(packageOf('strongswan.org__Debian_12-x86_64-bash-5.2.15-2'), { name: 'bash', version: '5.2.15-2' });
   assert.deepEqual(packageOf('opaque'), { name: 'opaque', version: '' });
+});
+
+test('a removal and an installation of one package at the same time show as an update', () => {
+  const id = (v: string) => `strongswan.org__Debian_12-x86_64-bash-${v}`;
+  const t = '2024-01-01T00:00:00Z';
+  assert.deepEqual(packageChanges([
+    { eid: 5, timestamp: t, action: 2, swId: id('5.2.15-2') },
+    { eid: 6, timestamp: t, action: 1, swId: id('5.2.15-3') },
+    { eid: 7, timestamp: t, action: 1, swId: 'strongswan.org__Debian_12-x86_64-zsh-5.9-4' },
+    { eid: 8, timestamp: '2024-01-02T00:00:00Z', action: 2, swId: 'strongswan.org__Debian_12-x86_64-zsh-5.9-4' },
+  ]), [
+    { eid: 6, timestamp: t, action: 'updated', name: 'bash', version: '5.2.15-2 → 5.2.15-3' },
+    { eid: 7, timestamp: t, action: 'installed', name: 'zsh', version: '5.9-4' },
+    { eid: 8, timestamp: '2024-01-02T00:00:00Z', action: 'removed', name: 'zsh', version: '5.9-4' },
+  ]);
 });

@@ -21,7 +21,7 @@ import { Tpm } from '../../src/tpm/tpm';
 import { labPki } from '../helpers/pki';
 import { hostTree } from '../helpers/host-tree';
 import { startSwtpm, type Swtpm } from '../helpers/swtpm';
-import { addPackage, DEBIAN_12, dpkgTree } from '../swima/fixture';
+import { addPackage, DEBIAN_12, dpkgTree, removePackage, setVersion } from '../swima/fixture';
 
 // The lab dashboard in a real headless Chromium (Debian's package, driven by playwright-core; nothing
 // is downloaded): a good handshake (allow), then one whose IMA list names a file whose reference hash
@@ -126,6 +126,8 @@ test('the sessions page shows an allowed handshake with each IMV\'s recommendati
 test('a tampered handshake (a file that differs) appears as isolate without a reload', async () => {
   await page.evaluate(() => Object.assign(globalThis, { beforeLive: true }));
   addPackage(dpkgRoot, HOSTILE, '6.6.6');
+  setVersion(dpkgRoot, 'bash', '9.9-1');
+  removePackage(dpkgRoot, 'less');
   const outcome = await handshake('22.10');
   assert.equal(outcome.access, 'isolate', outcome.reasons.join('; '));
   await page.locator('#sessions tbody tr[data-verdict="isolate"]').waitFor({ timeout: 20000 });
@@ -135,7 +137,7 @@ test('a tampered handshake (a file that differs) appears as isolate without a re
   await shot('sessions-live-isolate');
 });
 
-test('the device page shows AK, trust, verdicts, attestation status, failed checks and the new package as text', async () => {
+test('the device page shows AK, trust, verdicts, attestation status, failed checks and the package changes, the new package as text', async () => {
   await page.locator(`#sessions a:text-is("${deviceId}")`).first().click();
   await page.waitForURL(/\/devices\/\d+$/);
   assert.equal(await text('#device-id'), deviceId);
@@ -152,6 +154,8 @@ test('the device page shows AK, trust, verdicts, attestation status, failed chec
   assert.equal(await installed.count(), 1, 'the new package is listed once');
   assert.match(await installed.innerText(), /installed\s+<img src=x onerror=alert\(1\)>\s+6\.6\.6/);
   assert.equal(await page.locator('#sw-events img, #inventory img').count(), 0, 'the package name is text, not an element');
+  assert.match(await page.locator('#sw-events tbody tr', { hasText: 'bash' }).innerText(), /updated\s+bash\s+\S+ → 9\.9-1/);
+  assert.match(await page.locator('#sw-events tbody tr', { hasText: 'less' }).innerText(), /removed\s+less\s+\d/);
   assert.deepEqual(dialogs, [], 'no script from the package name ran');
   await shot('device');
 });
