@@ -69,6 +69,7 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
     policy: o.policy, log: o.log, pdpReferral, remediationUri: o.remediationUri,
     onRecommendation: (conn) => sessions.stop(conn.id, conn.log),
     veto: (id) => sessions.violationOf(id),
+    recorder: store,
   });
   let tls: PtTlsServer;
   try {

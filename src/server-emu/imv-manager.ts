@@ -58,6 +58,11 @@ export class ImvManager extends Manager<Imv, ImvHost> {
     }
   }
 
+  /** The IMV's name ("OS", "SWIMA", "Attestation"). */
+  nameOf(imvId: number): string | undefined {
+    return this.registry.members.find((m) => m.id === imvId)?.member.name;
+  }
+
   verdictsOf(connectionId: number): ImvVerdict[] {
     return [...(this.verdicts.get(connectionId)?.values() ?? [])];
   }

@@ -13,6 +13,13 @@ import { envelopeFromPbPa, pbPaFromEnvelope } from '../tnccs/pb-pa';
 import { BatchChannel, ConnectionInfo, Evaluation, evaluationName, maxPaMessageSizeFor, Recommendation, recommendationName } from '../tnccs/types';
 import type { ImvManager } from './imv-manager';
 import { mergeVerdicts, RecommendationPolicy } from './policy/merge';
+import type { HandshakeEnd, HandshakeStart } from './policy/handshakes';
+
+/** Where each handshake's course is kept (the policy store, for the lab dashboard). */
+export interface HandshakeRecorder {
+  beginHandshake(h: HandshakeStart): void;
+  endHandshake(connection: number, end: HandshakeEnd): void;
+}
 
 export interface ServerOptions {
   /** strongSwan's "TNC recommendation policy": how the IMVs' verdicts combine. */
@@ -29,6 +36,8 @@ export interface ServerOptions {
    * where strongSwan runs its policy manager's "stop".
    */
   onRecommendation?: (conn: ConnectionInfo, rec: Recommendation) => void;
+  /** Records every handshake: transport, identity, duration, each IMV's and the merged verdict. */
+  recorder?: HandshakeRecorder;
 }
 
 export interface FinalVerdict {
@@ -74,6 +83,7 @@ export class TnccsServer {
     };
     let verdict: FinalVerdict | undefined;
     let created = false;
+    this.safely(id, () => this.opts.recorder?.beginHandshake({ connection: id, transport: conn.transport, identity: conn.peerIdentity, startedMs: Date.now() }));
     try {
       let first = true;
       while (pb.state !== 'End') {
@@ -103,10 +113,25 @@ export class TnccsServer {
       if (verdict) log.info('TNC', `final recommendation is '${recommendationName(verdict.recommendation)}' and evaluation is '${evaluationName(verdict.evaluation)}'`);
       return verdict;
     } finally {
+      this.record(id, verdict);
       // the IMVs learnt a verdict when it was sent (sendResult); without one the outcome is None
       if (created) await this.imvs.endConnection(conn, verdict ? undefined : 'None');
       await channel.close();
       log.info('TNC', `removed TNCCS Connection ID ${id}`);
+    }
+  }
+
+  private record(id: number, verdict: FinalVerdict | undefined): void {
+    const imvs = this.imvs.verdictsOf(id).map((v) => ({ imvId: v.imvId, imv: this.imvs.nameOf(v.imvId) ?? `IMV ${v.imvId}`, rec: v.rec, evaluation: v.evaluation, reason: v.reason }));
+    this.safely(id, () => this.opts.recorder?.endHandshake(id, { endedMs: Date.now(), rec: verdict?.recommendation, evaluation: verdict?.evaluation, reasons: verdict?.reasons ?? [], imvs }));
+  }
+
+  /** A record that cannot be written is logged; the handshake goes on. */
+  private safely(id: number, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.opts.log.error('TNC', `cannot record handshake of Connection ID ${id}: ${(e as Error).message}`);
     }
   }
 

@@ -11,6 +11,7 @@ import { register as swima } from './swima';
 import { register as daemon } from './daemon';
 import { register as doctor } from './doctor';
 import { register as db } from './db';
+import { register as dashboard } from './dashboard';
 
 /** Each command module exports `register(program)`; add one line per module. */
-export const commands: ((program: Command) => void)[] = [server, attest, demo, decode, pki, ima, eventlog, tpm, daemon, doctor, swima, db];
+export const commands: ((program: Command) => void)[] = [server, attest, demo, decode, pki, ima, eventlog, tpm, daemon, doctor, swima, db, dashboard];

@@ -3,12 +3,13 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { makeLogger, parseHostPort } from '../common';
 import { startLabServer } from '../compose';
+import { httpOptions, openDashboard, type HttpFlags, DASHBOARD_PORT } from './dashboard';
 import type { RecommendationPolicy } from '../../server-emu/policy/merge';
 import type { AttestationImvOptions } from '../../server-emu/imvs/attestation';
 
 const POLICIES: RecommendationPolicy[] = ['default', 'any', 'all'];
 
-interface ServerFlags {
+interface ServerFlags extends HttpFlags {
   serverMode?: boolean;
   listen: string;
   db: string;
@@ -97,6 +98,8 @@ export function register(program: Command): void {
     .option('--idle-timeout <seconds>', 'server: end a session whose client sends nothing for this long', '120')
     .option('--log-level <n>', 'server: 0 outcomes only, 1 events, 2 messages, 3 wire detail', '1')
     .option('--json', 'server: log JSON lines')
+    .option('--http <host:port>', `server: also serve the lab dashboard here (loopback unless a token is given; port ${DASHBOARD_PORT} if omitted)`);
+  httpOptions(program, 'server: ')
     .addHelpText('after', '\nServer mode example:\n  tnc-agent pki --out lab && tnc-agent --server-mode --listen 127.0.0.1:2710 --cert lab/server.pem --key lab/server.key --ca lab/ca.pem')
     .action(async (o: ServerFlags) => {
       if (!o.serverMode) {
@@ -125,9 +128,13 @@ export function register(program: Command): void {
         verifiers: { swima: o.swima, attestation: o.attestation ? { ...(await attestationOptions(o)), aikCaFile: o.aikCa } : undefined },
       });
       log.log(0, 'TNC', `PT-TLS server listening on ${host}:${server.port}, policy database '${o.db}'`);
+      const dashboard = o.http ? await openDashboard({ ...o, http: o.http }, o.db, log).catch(async (e) => {
+        await server.close();
+        throw e;
+      }) : undefined;
       const stop = () => {
         log.info('TNC', 'stopping');
-        server.close().then(() => process.exit(0));
+        Promise.all([server.close(), dashboard?.close()]).then(() => process.exit(0));
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -15,6 +15,19 @@ export interface ComponentHash {
   readonly hash: Buffer;
 }
 
+/** One IMA file measurement as the Attestation IMV judged it (ima-lookup.ts FileVerdict). */
+export interface ImaFileResult {
+  readonly path: string;
+  readonly verdict: 'ok' | 'unknown' | 'differ' | 'failed';
+  /** Kernel hash name of the file digest (ima-ng), undefined for the legacy template. */
+  readonly algorithm?: string;
+  /** The measurement as received (the IMA template hash), untrusted until the quote is verified. */
+  readonly measurement: Buffer;
+}
+
+/** File results kept per session for the dashboard; the result text counts them all. */
+export const MAX_IMA_FILE_ROWS = 1000;
+
 /** `/usr/bin/ls` → [`/usr/bin`, `ls`]; `/init` → [`/`, `init`]. */
 export function splitPath(path: string): [string, string] {
   const slash = path.lastIndexOf('/');
@@ -30,6 +43,7 @@ export function splitPath(path: string): [string, string] {
  */
 export class AttestationStore {
   private readonly sql: Sql;
+  private readonly pendingFiles: { deviceId: number; r: ImaFileResult }[] = [];
 
   constructor(readonly store: PolicyStore) {
     // PolicyStore keeps its statement cache private; this store shares it (one connection, one cache)
@@ -70,6 +84,37 @@ export class AttestationStore {
     this.sql.run('INSERT INTO files (dir, name) VALUES (?, ?) ON CONFLICT (dir, name) DO NOTHING', dirId, name);
     const fileId = this.sql.get<{ id: number }>('SELECT id FROM files WHERE dir = ? AND name = ?', dirId, name)!.id;
     return this.sql.run('INSERT OR IGNORE INTO file_hashes (file, product, algo, hash) VALUES (?, ?, ?, ?)', fileId, productId, e.algo, e.hash).changes;
+  }
+
+  /**
+   * Keeps a file result that is not ok for the device's newest policy session (the one attesting), for
+   * the dashboard's differ list; ok results are only counted in the workitem's result text. Rows are
+   * written together once the evidence message in hand is processed (one transaction, not one per
+   * file), at most MAX_IMA_FILE_ROWS per session: the endpoint decides how many files it reports.
+   */
+  recordImaFile(deviceId: number, r: ImaFileResult): void {
+    if (r.verdict === 'ok') return;
+    if (this.pendingFiles.push({ deviceId, r }) === 1) setImmediate(() => this.flushImaFiles());
+  }
+
+  /** Writes the file results recorded so far (recordImaFile schedules this itself). */
+  flushImaFiles(): void {
+    const rows = this.pendingFiles.splice(0);
+    if (rows.length === 0) return;
+    try {
+      this.sql.tx(() => {
+        for (const { deviceId, r } of rows) {
+          this.sql.run(
+            `INSERT INTO ima_results (session, path, verdict, algorithm, measurement)
+             SELECT s.id, ?, ?, ?, ? FROM (SELECT id FROM sessions WHERE device = ? ORDER BY id DESC LIMIT 1) s
+             WHERE (SELECT COUNT(*) FROM ima_results WHERE session = s.id) < ?`,
+            r.path, r.verdict, r.algorithm ?? null, r.measurement, deviceId, MAX_IMA_FILE_ROWS,
+          );
+        }
+      });
+    } catch {
+      // the database was closed under us (server stopping): these rows are only for display
+    }
   }
 
   /** components.id of a functional component (protocols.md 9.1 seeds the ITA-HSR ones). */

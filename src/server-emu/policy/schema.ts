@@ -95,9 +95,29 @@ CREATE TABLE sw_event_records (
 CREATE INDEX sw_event_records_device ON sw_event_records(device, epoch, eid);
 `;
 
+// What the lab dashboard shows beside the policy tables: each PB-TNC handshake (transport, peer
+// identity, start and end in milliseconds, merged verdict and reasons as JSON), each IMV's verdict in it,
+// the policy sessions it ran, and the IMA file results of an attestation that were not ok.
+const V3_HANDSHAKES = `
+CREATE TABLE handshakes (
+  id INTEGER PRIMARY KEY, connection INTEGER NOT NULL, transport TEXT NOT NULL, identity TEXT,
+  started_ms INTEGER NOT NULL, ended_ms INTEGER, rec INTEGER, evaluation INTEGER, reasons TEXT NOT NULL DEFAULT '[]');
+CREATE INDEX handshakes_started ON handshakes(started_ms);
+CREATE TABLE handshake_imvs (
+  handshake INTEGER NOT NULL REFERENCES handshakes(id), imv_id INTEGER NOT NULL, imv TEXT NOT NULL,
+  rec INTEGER NOT NULL, evaluation INTEGER NOT NULL, reason TEXT, PRIMARY KEY (handshake, imv_id));
+ALTER TABLE sessions ADD COLUMN handshake INTEGER REFERENCES handshakes(id);
+CREATE INDEX sessions_handshake ON sessions(handshake);
+CREATE TABLE ima_results (
+  id INTEGER PRIMARY KEY, session INTEGER NOT NULL REFERENCES sessions(id), path TEXT NOT NULL,
+  verdict TEXT NOT NULL, algorithm TEXT, measurement BLOB);
+CREATE INDEX ima_results_session ON ima_results(session);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'policy core and evidence tables', sql: V1_CORE + V1_EVIDENCE },
   { version: 2, description: 'SWIMA inventory and event records per device', sql: V2_SWIMA },
+  { version: 3, description: 'handshakes, per-IMV verdicts and IMA file results for the dashboard', sql: V3_HANDSHAKES },
 ];
 
 /** Brings `db` to the newest schema; refuses a database written by a newer tnc-agent. Returns the version. */

@@ -4,6 +4,7 @@ import * as manager from './manager';
 import { migrate, PolicyStoreError } from './schema';
 import { Sql } from '../../db/sql';
 import { WorkitemType, workitemTypeName } from './workitem-types';
+import { finishHandshake, HandshakeEnd, HandshakeStart, insertHandshake } from './handshakes';
 
 export interface PolicyStoreOptions {
   /** Unix seconds; injectable so max_age decisions are testable. */
@@ -66,6 +67,8 @@ export class PolicyStore {
   readonly sql: Sql;
   private readonly now: () => number;
   readonly schemaVersion: number;
+  /** Handshakes under way: TNCCS connection ID → handshakes.id, so their policy sessions link to them. */
+  private readonly openHandshakes = new Map<number, number>();
 
   /** Opens (creating and migrating) the database at `path`; ':memory:' for tests. */
   constructor(path: string, opts: PolicyStoreOptions = {}) {
@@ -121,10 +124,25 @@ export class PolicyStore {
       const product = productName !== undefined ? this.getOrCreateProduct(productName)
         : device === null ? null : this.sql.get<{ product: number | null }>('SELECT product FROM devices WHERE id = ?', device)!.product;
       return this.sql.run(
-        'INSERT INTO sessions (time, connection, identity, device, product) VALUES (?, ?, ?, ?, ?)',
-        this.now(), connectionId, identity, device, product,
+        'INSERT INTO sessions (time, connection, identity, device, product, handshake) VALUES (?, ?, ?, ?, ?, ?)',
+        this.now(), connectionId, identity, device, product, this.openHandshakes.get(connectionId) ?? null,
       ).lastInsertRowid;
     });
+  }
+
+  /** A PB-TNC handshake began on `h.connection`; the policy sessions started on it until it ends link to it. */
+  beginHandshake(h: HandshakeStart): number {
+    const id = insertHandshake(this.sql, h);
+    this.openHandshakes.set(h.connection, id);
+    return id;
+  }
+
+  /** The handshake on `connection` ended: its duration, merged verdict and each IMV's verdict. */
+  endHandshake(connection: number, end: HandshakeEnd): void {
+    const id = this.openHandshakes.get(connection);
+    if (id === undefined) return;
+    this.openHandshakes.delete(connection);
+    finishHandshake(this.sql, id, end);
   }
 
   /** Policy manager start (protocols.md 9.3). */

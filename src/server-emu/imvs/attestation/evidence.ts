@@ -159,7 +159,7 @@ export class EvidenceChecker {
     // TCG PTS 3.9: the negotiated measurement algorithm is the one file measurements use
     if (algorithm !== this.ctx.bank.node) return this.judgeFailed(`'${name}' is measured with ${algorithm}, not the negotiated ${this.ctx.bank.node}`);
     const verdict = bound ? this.lookup.checkBound(bound) : this.lookup.check(uri, e.transform, e.measurement);
-    this.count(verdict === 'unknown' && !bound ? 'unbound' : verdict, e, name);
+    this.count(verdict === 'unknown' && !bound ? 'unbound' : verdict, e, name, algorithm);
   }
 
   private judgeFailed(reason: string): void {
@@ -169,8 +169,9 @@ export class EvidenceChecker {
     this.counts.failed++;
   }
 
-  private count(verdict: FileVerdict | 'unbound', e: UntrustedComponentEvidence, name: string): void {
+  private count(verdict: FileVerdict | 'unbound', e: UntrustedComponentEvidence, name: string, algorithm: string): void {
     this.counts[verdict]++;
+    this.ctx.store.recordImaFile(this.ctx.deviceId, { path: name, verdict: verdict === 'unbound' ? 'unknown' : verdict, algorithm, measurement: e.measurement });
     const log = this.ctx.log;
     if (verdict === 'ok') {
       // one per file: format only when the level keeps it
