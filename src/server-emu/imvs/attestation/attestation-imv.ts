@@ -53,7 +53,9 @@ interface AttestationState extends AgentState {
 // TCG PTS 3.8.2: nonces shorter than this give no freshness guarantee worth a quote
 const MIN_NONCE_LENGTH = 16;
 const NEED_CAPS = pts.PTS_CAP.T | pts.PTS_CAP.D;
-const ima = (qualifier: number): pts.ComponentRequest => ({ flags: pts.COMP_EVID_FLAG.P, depth: 0, component: { vendor: VENDOR.ITA, family: 0, qualifier, name: pts.ITA_COMP.IMA } });
+// TCG PTS 3.14: without the P flag the IMC leaves out PCR before/after values (2 digests per
+// measurement): the IMV replays every measurement itself, so they would prove nothing
+const ima = (qualifier: number): pts.ComponentRequest => ({ flags: 0, depth: 0, component: { vendor: VENDOR.ITA, family: 0, qualifier, name: pts.ITA_COMP.IMA } });
 const requestedOf = (arg: string) => ({ bios: arg.includes('B') || !arg.includes('I'), ima: arg.includes('I') || !arg.includes('B') });
 
 /**
