@@ -74,7 +74,7 @@ export class TnccsServer {
         }
         const paCount = await this.deliver(conn, batch.messages);
         await this.imvs.batchEnding(conn);
-        if (!this.imvs.allDecided(id) && paCount === 0 && batch.type === PB_BATCH.CDATA) await this.imvs.solicit(id);
+        if (!this.imvs.allDecided(id) && paCount === 0 && batch.type === PB_BATCH.CDATA) await this.imvs.solicit(conn);
         if (this.imvs.allDecided(id)) verdict = await this.sendResult(pb, conn);
         else await this.sendData(pb, conn, first);
         first = false;

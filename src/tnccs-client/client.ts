@@ -54,11 +54,11 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
   const result: { access?: AccessDecision; assessment?: Evaluation; reasons: string[]; remediation: string[]; pdpReferral?: string } = { reasons: [], remediation: [] };
   let notified = false;
   let retriesLeft = opts.maxRetries ?? 3;
-  await imcs.createConnection(conn);
-  await imcs.beginHandshake(conn);
-  const language = PbLanguagePreferenceMsg.make(opts.language);
-  await pb.send(PB_BATCH.CDATA, [language, ...outgoing(imcs, conn, channel.maxBatchSize - pbMessageSize(language))]);
   try {
+    await imcs.createConnection(conn);
+    await imcs.beginHandshake(conn);
+    const language = PbLanguagePreferenceMsg.make(opts.language);
+    await pb.send(PB_BATCH.CDATA, [language, ...outgoing(imcs, conn, channel.maxBatchSize - pbMessageSize(language))]);
     while (pb.state !== 'End') {
       const batch = await pb.receive();
       await handleMessages(imcs, conn, batch.messages, result);
