@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { LogFormat } from '../log';
 import { parseHostPort } from '../cli/common';
 import { DEFAULT_STORE_PATH } from '../imcs/swima/store';
-import { OPTIONS, optionSpec, type OptionKind } from './options';
+import { formatDuration, OPTIONS, optionSpec, type OptionKind } from './options';
 
 /**
  * The agent's configuration: /etc/tnc-agent/agent.conf, then /etc/tnc-agent/conf.d/*.conf in name
@@ -79,17 +79,19 @@ export function parseIni(text: string, file: string, settings: Settings = new Ma
     if (!section) throw new ConfigError(where, `'${kv[1]}' is outside any [section]`);
     const spec = optionSpec(section, kv[1]);
     if (!spec) throw new ConfigError(where, `unknown option '${kv[1]}' in [${section}]`);
-    parseValue(spec.kind, kv[2], where);
+    parseValue(spec.kind, kv[2], where, `[${section}] ${kv[1]}`);
     settings.set(`${section}.${kv[1]}`, { value: kv[2], where });
   });
   return settings;
 }
 
 const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** The longest duration any option takes: one year (timers chain past Node's 24.8-day limit, src/daemon/timer.ts). */
+export const MAX_DURATION_MS = 365 * 86_400_000;
 
-function parseValue(kind: OptionKind, v: string, where: string): unknown {
+function parseValue(kind: OptionKind, v: string, where: string, key: string): unknown {
   const bad = (what: string): never => {
-    throw new ConfigError(where, `'${v}' is not ${what}`);
+    throw new ConfigError(where, `${key} = '${v}' is not ${what}`);
   };
   if (v === '') return undefined;
   switch (kind) {
@@ -98,7 +100,8 @@ function parseValue(kind: OptionKind, v: string, where: string): unknown {
     case 'duration': {
       const m = /^(\d{1,9})(ms|s|m|h|d)?$/.exec(v);
       if (!m || (m[2] === undefined && m[1] !== '0')) return bad('a duration such as 500ms, 30s, 15m, 1h, 1d or 0');
-      return Number(m[1]) * DURATION_UNIT_MS[m[2] ?? 'ms'];
+      const ms = Number(m[1]) * DURATION_UNIT_MS[m[2] ?? 'ms'];
+      return ms <= MAX_DURATION_MS ? ms : bad('a duration of at most 365d');
     }
     case 'level':
       return /^-?[0-4]$/.test(v) && Number(v) >= -1 ? Number(v) : bad('a log level -1..4');
@@ -150,11 +153,15 @@ export function buildConfig(settings: Settings = new Map(), files: readonly stri
     const [section, key] = name.split('.');
     const spec = optionSpec(section, key)!;
     const s = settings.get(name) ?? { value: spec.default, where: `default of ${name}` };
-    return parseValue(spec.kind, s.value, s.where) as T;
+    return parseValue(spec.kind, s.value, s.where, `[${section}] ${key}`) as T;
   };
   const retryMinMs = get<number>('schedule.retry-min');
   const retryMaxMs = get<number>('schedule.retry-max');
-  if (retryMinMs <= 0 || retryMaxMs < retryMinMs) throw new ConfigError(settings.get('schedule.retry-max')?.where ?? 'schedule', 'need 0 < retry-min <= retry-max');
+  const at = (name: string) => settings.get(name)?.where ?? 'default';
+  if (retryMinMs <= 0) throw new ConfigError(at('schedule.retry-min'), '[schedule] retry-min must be more than 0');
+  if (retryMaxMs < retryMinMs) {
+    throw new ConfigError(at('schedule.retry-max'), `[schedule] retry-min (${formatDuration(retryMinMs)}, ${at('schedule.retry-min')}) is longer than [schedule] retry-max (${formatDuration(retryMaxMs)}, ${at('schedule.retry-max')})`);
+  }
   return {
     server: { address: get('server.address'), ca: get('server.ca'), cert: get('server.cert'), key: get('server.key'), servername: get('server.servername'), language: get('server.language') ?? 'en' },
     schedule: { onStart: get('schedule.on-start'), intervalMs: get('schedule.interval'), retryMinMs, retryMaxMs, onPackageChange: get('schedule.on-package-change'), settleMs: get('schedule.settle') },

@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { chmod, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger, type LogSink } from '../log';
 import { attest } from '../cli/compose';
@@ -8,6 +8,7 @@ import { startControlServer, type ControlCommand, type ControlServer } from './c
 import { formatDuration } from './options';
 import { openParts, osSources, partsKey, type DaemonParts } from './parts';
 import { Scheduler } from './scheduler';
+import { checkStateDir, makeDirs } from './state-dir';
 import { settler, watchSettled, type Settler } from './watch';
 
 export interface DaemonOptions {
@@ -58,7 +59,9 @@ export class Daemon {
 
   /** Loads the configuration (a ConfigError if it is bad), opens the collectors and the bridge, and starts. */
   static async start(o: DaemonOptions = {}): Promise<Daemon> {
-    const d = new Daemon(await loadConfig(o.configFile, o.confDir), o);
+    const config = await loadConfig(o.configFile, o.confDir);
+    await checkStateDir(config.stateDir);
+    const d = new Daemon(config, o);
     try {
       await d.ensureParts();
     } catch (e) {
@@ -80,6 +83,7 @@ export class Daemon {
     let next: AgentConfig;
     try {
       next = await loadConfig(this.o.configFile, this.o.confDir);
+      await checkStateDir(next.stateDir);
     } catch (e) {
       this.log.error('CFG', `reload failed, keeping the running configuration: ${(e as Error).message}`);
       return false;
@@ -206,9 +210,11 @@ export class Daemon {
     const dir = this.config.stateDir;
     if (!dir) return;
     try {
-      await mkdir(dir, { recursive: true });
+      await makeDirs(dir);
       const file = join(dir, 'last-attestation.json');
-      await writeFile(`${file}.tmp`, JSON.stringify(r, null, 1) + '\n');
+      // 0640 whatever the umask: the reasons may name the host's software
+      await writeFile(`${file}.tmp`, JSON.stringify(r, null, 1) + '\n', { mode: 0o640 });
+      await chmod(`${file}.tmp`, 0o640);
       await rename(`${file}.tmp`, file);
     } catch (e) {
       this.log.error('DMN', `cannot save the result in ${dir}: ${(e as NodeJS.ErrnoException).code ?? e}`);
