@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from '../log';
 import { connectPtTls, startPtTlsServer, PtTlsServer } from '../transport/pt-tls';
 import { ImcManager } from '../tnccs-client/imc-manager';
-import { HandshakeOutcome, runClientHandshake } from '../tnccs-client/client';
+import { HandshakeLimits, HandshakeOutcome, runClientHandshake } from '../tnccs-client/client';
 import { OsImc, OsSources } from '../imcs/os/os-imc';
 import { ImvManager } from '../server-emu/imv-manager';
 import { OsImv } from '../server-emu/imvs/os/os-imv';
@@ -115,6 +115,8 @@ export interface AttestOptions extends TlsFiles {
   collectors?: { swima?: SwimaImcOptions; attestation?: AttestationImcOptions };
   /** Further IMCs (tests). */
   moreImcs?: Imc[];
+  /** Bounds on the handshake (defaults: DEFAULT_HANDSHAKE_LIMITS). */
+  limits?: Partial<HandshakeLimits>;
 }
 
 export async function attest(o: AttestOptions): Promise<HandshakeOutcome> {
@@ -127,7 +129,7 @@ export async function attest(o: AttestOptions): Promise<HandshakeOutcome> {
   for (const imc of o.moreImcs ?? []) imcs.add(imc);
   const channel = await connectPtTls({ host: o.host, port: o.port, servername: o.servername, cert: pem.cert, key: pem.key, ca: pem.ca, sasl: o.sasl, log: o.log });
   try {
-    return await runClientHandshake(imcs, channel, { connectionId: 1, language: o.language, log: o.log });
+    return await runClientHandshake(imcs, channel, { connectionId: 1, language: o.language, log: o.log, limits: o.limits });
   } finally {
     await attestation?.terminate();
   }

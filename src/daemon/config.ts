@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { LogFormat } from '../log';
 import { parseHostPort } from '../cli/common';
 import { DEFAULT_STORE_PATH } from '../imcs/swima/store';
+import type { HandshakeLimits } from '../tnccs-client/client';
 import { formatDuration, OPTIONS, optionSpec, type OptionKind } from './options';
 
 /**
@@ -28,6 +29,7 @@ export interface AgentConfig {
     readonly key?: string;
     readonly servername?: string;
     readonly language: string;
+    readonly limits: HandshakeLimits;
   };
   readonly schedule: {
     readonly onStart: boolean;
@@ -113,6 +115,8 @@ function parseValue(kind: OptionKind, v: string, where: string, key: string): un
       } catch {
         return bad('HOST[:PORT]');
       }
+    case 'count':
+      return /^\d{1,7}$/.test(v) && Number(v) >= 1 ? Number(v) : bad('a count 1..9999999');
     case 'handle': {
       const n = /^0x[0-9a-f]{8}$/i.test(v) ? Number(v) : NaN;
       return n >= 0x81000000 && n <= 0x81ffffff ? n : bad('a persistent handle 0x81000000-0x81ffffff');
@@ -163,7 +167,8 @@ export function buildConfig(settings: Settings = new Map(), files: readonly stri
     throw new ConfigError(at('schedule.retry-max'), `[schedule] retry-min (${formatDuration(retryMinMs)}, ${at('schedule.retry-min')}) is longer than [schedule] retry-max (${formatDuration(retryMaxMs)}, ${at('schedule.retry-max')})`);
   }
   return {
-    server: { address: get('server.address'), ca: get('server.ca'), cert: get('server.cert'), key: get('server.key'), servername: get('server.servername'), language: get('server.language') ?? 'en' },
+    server: { address: get('server.address'), ca: get('server.ca'), cert: get('server.cert'), key: get('server.key'), servername: get('server.servername'), language: get('server.language') ?? 'en',
+      limits: { timeoutMs: get('server.handshake-timeout'), maxRounds: get('server.max-rounds'), maxServerRetries: get('server.max-server-retries') } },
     schedule: { onStart: get('schedule.on-start'), intervalMs: get('schedule.interval'), retryMinMs, retryMaxMs, onPackageChange: get('schedule.on-package-change'), settleMs: get('schedule.settle') },
     log: { level: get('log.level'), format: get('log.format') },
     control: { socket: get('control.socket') },

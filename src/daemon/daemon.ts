@@ -184,7 +184,7 @@ export class Daemon {
       if (!s.ca) throw new Error('no [server] ca configured: the server certificate cannot be verified');
       const parts = await this.ensureParts();
       const outcome = await attest({
-        host: a.host, port: a.port, servername: s.servername, cert: s.cert, key: s.key, ca: s.ca, language: s.language, log: this.log,
+        host: a.host, port: a.port, servername: s.servername, cert: s.cert, key: s.key, ca: s.ca, language: s.language, log: this.log, limits: s.limits,
         os: osSources(c, parts.deviceId), collectors: parts.collectors, moreImcs: this.o.moreImcs?.(c, this.log),
       });
       const evaluation = outcome.assessment === undefined ? 'none' : evaluationName(outcome.assessment);

@@ -26,6 +26,24 @@ export interface HandshakeOutcome {
   readonly stats: PbConnection['stats'];
 }
 
+/**
+ * Bounds on one handshake, so that a hostile or broken server (endless SDATA, endless SRETRY, a
+ * batch every minute) cannot hold the agent forever; RFC 5793 sets none.
+ */
+export interface HandshakeLimits {
+  /** Batches received from the server; default 1000 (a large SWIMA inventory in segments needs ~200). */
+  readonly maxRounds: number;
+  /** SRETRY batches (server-requested retries) honoured; default 5. */
+  readonly maxServerRetries: number;
+  /** Whole handshake, from connect to CLOSE; default 5 minutes. */
+  readonly timeoutMs: number;
+}
+
+export const DEFAULT_HANDSHAKE_LIMITS: HandshakeLimits = { maxRounds: 1000, maxServerRetries: 5, timeoutMs: 300_000 };
+
+/** The handshake went past one of its HandshakeLimits (the connection is closed). */
+export class HandshakeLimitError extends PbProtocolError {}
+
 export interface ClientOptions {
   connectionId: number;
   /** RFC 5793 4.10: the client's preferred language. */
@@ -33,6 +51,7 @@ export interface ClientOptions {
   log: Logger;
   /** Handshake retries (CRETRY) IMCs may ask for on one connection; default 3. */
   maxRetries?: number;
+  limits?: Partial<HandshakeLimits>;
 }
 
 const stateOf = (access: AccessDecision | undefined): 'Allowed' | 'Isolated' | 'None' =>
@@ -54,6 +73,19 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
   const result: { access?: AccessDecision; assessment?: Evaluation; reasons: string[]; remediation: string[]; pdpReferral?: string } = { reasons: [], remediation: [] };
   let notified = false;
   let retriesLeft = opts.maxRetries ?? 3;
+  const limits = { ...DEFAULT_HANDSHAKE_LIMITS, ...opts.limits };
+  let rounds = 0;
+  let serverRetries = 0;
+  let overLimit: string | undefined;
+  const deadline = setTimeout(() => {
+    overLimit = `the handshake took longer than ${limits.timeoutMs / 1000}s`;
+    void channel.close();
+  }, limits.timeoutMs);
+  const limit = async (why: string): Promise<never> => {
+    overLimit = why;
+    await pb.send(PB_BATCH.CLOSE, []).catch(() => undefined);
+    throw new HandshakeLimitError(why);
+  };
   try {
     await imcs.createConnection(conn);
     await imcs.beginHandshake(conn);
@@ -61,6 +93,8 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
     await pb.send(PB_BATCH.CDATA, [language, ...outgoing(imcs, conn, channel.maxBatchSize - pbMessageSize(language))]);
     while (pb.state !== 'End') {
       const batch = await pb.receive();
+      if (++rounds > limits.maxRounds) await limit(`the server sent more than ${limits.maxRounds} batches in one handshake`);
+      if (batch.type === PB_BATCH.SRETRY && ++serverRetries > limits.maxServerRetries) await limit(`the server asked for more than ${limits.maxServerRetries} handshake retries (SRETRY)`);
       await handleMessages(imcs, conn, batch.messages, result);
       if (batch.type === PB_BATCH.SDATA) {
         await imcs.batchEnding(conn);
@@ -84,7 +118,10 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
         await pb.send(PB_BATCH.CRETRY, outgoing(imcs, conn, channel.maxBatchSize));
       }
     }
+  } catch (e) {
+    throw overLimit ? new HandshakeLimitError(overLimit) : e;
   } finally {
+    clearTimeout(deadline);
     await imcs.endConnection(conn, notified ? undefined : stateOf(result.access));
     await channel.close();
   }
