@@ -3,6 +3,7 @@ import { isDecodeError } from '../protocol/errors';
 import type { Logger } from '../log';
 import { Outbox } from '../tnccs/registry';
 import { ConnectionInfo, ConnectionState, Imc, PaEnvelope, TnccsHost } from '../tnccs/types';
+import { connectionReassembly } from '../imcv/reassembly-budget';
 import { BridgeReply, BridgeRequest, BRIDGE_VERSION, decodeRequest, encodeReply, FLAG_EXCLUSIVE, FrameSplitter, TNC_RESULT } from './protocol';
 
 /** IF-IMC 1.3 TNC_CONNECTION_STATE_* in order (0 = CREATE .. 5 = DELETE). */
@@ -130,6 +131,7 @@ export class BridgeSession {
       transport: req.iftProtocol === 'IF-T for TLS' ? 'pt-tls' : 'eap',
       language: req.language || 'en',
       log: this.log,
+      reassembly: connectionReassembly(),
     };
     this.conns.set(conn.id, conn);
     await imc.notifyConnectionChange(conn, 'Create');

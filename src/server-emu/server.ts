@@ -12,6 +12,7 @@ import { PbConnection } from '../tnccs/pb-connection';
 import { envelopeFromPbPa, pbPaFromEnvelope } from '../tnccs/pb-pa';
 import { BatchChannel, ConnectionInfo, Evaluation, evaluationName, maxPaMessageSizeFor, Recommendation, recommendationName } from '../tnccs/types';
 import type { ImvManager } from './imv-manager';
+import { ByteBudget, connectionReassembly } from '../imcv/reassembly-budget';
 import { mergeVerdicts, RecommendationPolicy } from './policy/merge';
 
 export interface ServerOptions {
@@ -22,6 +23,8 @@ export interface ServerOptions {
   pdpReferral?: PbMessage;
   /** Where a denied or isolated endpoint learns how to fix itself (RFC 5793 4.8 PB-Remediation-Parameters, URI). */
   remediationUri?: string;
+  /** Bounds on unfinished IF-M segment exchanges: per connection (default 64 MiB) and for all (default: the process's 256 MiB). */
+  reassembly?: { perConnection?: number; total?: ByteBudget };
 }
 
 export interface FinalVerdict {
@@ -51,7 +54,8 @@ export class TnccsServer {
     const log = this.opts.log.with({ connection: id });
     log.info('TNC', `assigned TNCCS Connection ID ${id}`);
     const pb = new PbConnection('server', channel, id, log);
-    let conn: ConnectionInfo = { id, maxPaMessageSize: maxPaMessageSizeFor(channel.maxBatchSize), transport: 'pt-tls', language: 'en', peerIdentity: channel.peerIdentity, log };
+    const reassembly = connectionReassembly(this.opts.reassembly?.perConnection, this.opts.reassembly?.total);
+    let conn: ConnectionInfo = { id, maxPaMessageSize: maxPaMessageSizeFor(channel.maxBatchSize), transport: 'pt-tls', language: 'en', peerIdentity: channel.peerIdentity, log, reassembly };
     let verdict: FinalVerdict | undefined;
     let created = false;
     try {

@@ -13,6 +13,8 @@ import { PbConnection, PbProtocolError } from '../tnccs/pb-connection';
 import { BatchChannel, ConnectionInfo, Evaluation, maxPaMessageSizeFor, PaEnvelope } from '../tnccs/types';
 import { envelopeFromPbPa, pbPaFromEnvelope } from '../tnccs/pb-pa';
 import type { ImcManager } from './imc-manager';
+import type { HeldBytes } from '../protocol/pa-tnc/tcg/seg/reassembler';
+import { connectionReassembly } from '../imcv/reassembly-budget';
 
 /** RFC 5793 4.7: PB-Access-Recommendation codes. */
 export type AccessDecision = 'allow' | 'no access' | 'isolate';
@@ -52,6 +54,8 @@ export interface ClientOptions {
   /** Handshake retries (CRETRY) IMCs may ask for on one connection; default 3. */
   maxRetries?: number;
   limits?: Partial<HandshakeLimits>;
+  /** Bound on unfinished IF-M segment exchanges from the server (default: connectionReassembly()). */
+  reassembly?: HeldBytes;
 }
 
 const stateOf = (access: AccessDecision | undefined): 'Allowed' | 'Isolated' | 'None' =>
@@ -69,6 +73,7 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
     transport: 'pt-tls',
     language: opts.language,
     log: opts.log,
+    reassembly: opts.reassembly ?? connectionReassembly(),
   };
   const result: { access?: AccessDecision; assessment?: Evaluation; reasons: string[]; remediation: string[]; pdpReferral?: string } = { reasons: [], remediation: [] };
   let notified = false;

@@ -1,5 +1,6 @@
 import type { PaMessageType } from '../protocol/vendors';
 import type { Logger } from '../log';
+import type { HeldBytes } from '../protocol/pa-tnc/tcg/seg/reassembler';
 
 /**
  * The contract between a TNC client/server and its IMCs/IMVs, modelled on TCG IF-IMC/IF-IMV 1.3
@@ -58,6 +59,8 @@ export interface ConnectionInfo {
   /** Access requestor identity as authenticated by the transport (server side). */
   readonly peerIdentity?: string;
   readonly log: Logger;
+  /** Bytes this connection's unfinished IF-M segment exchanges may hold (src/imcv/reassembly-budget.ts). */
+  readonly reassembly?: HeldBytes;
 }
 
 /** Calls an IMC/IMV may make into the TNCC/TNCS (IF-IMC TNC_TNCC_SendMessage*, IF-IMV TNC_TNCS_*). */
