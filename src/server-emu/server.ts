@@ -76,6 +76,13 @@ export class TnccsServer {
           await this.imvs.restart(conn);
           verdict = undefined;
         }
+        // RFC 5793 4.9: a fatal error ends the session; the server answers with CLOSE, not a result
+        const fatal = batch.messages.find((m) => PbErrorMsg.is(m) && m.value.fatal);
+        if (fatal) {
+          log.error('TNC', `the client reported a ${PbErrorMsg.spec.describe?.(fatal.value as never).join(' ')}: ending the session`);
+          await pb.send(PB_BATCH.CLOSE, []);
+          break;
+        }
         const paCount = await this.deliver(conn, batch.messages);
         await this.imvs.batchEnding(conn);
         if (!this.imvs.allDecided(id) && paCount === 0 && batch.type === PB_BATCH.CDATA) await this.imvs.solicit(conn);

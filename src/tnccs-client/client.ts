@@ -1,4 +1,5 @@
-import { PB_BATCH, PB_BATCH_HEADER_LEN } from '../protocol/pb-tnc/batch';
+import { DecodedPbBatch, PB_BATCH, PB_BATCH_HEADER_LEN } from '../protocol/pb-tnc/batch';
+import { PB_ERROR } from '../protocol/pb-tnc/errors';
 import { pbMessageSize } from '../protocol/pb-tnc/message';
 import type { PbMessage } from '../protocol/pb-tnc/registry';
 import { PbErrorMsg } from '../protocol/pb-tnc/ietf/error';
@@ -100,6 +101,7 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
       const batch = await pb.receive();
       if (++rounds > limits.maxRounds) await limit(`the server sent more than ${limits.maxRounds} batches in one handshake`);
       if (batch.type === PB_BATCH.SRETRY && ++serverRetries > limits.maxServerRetries) await limit(`the server asked for more than ${limits.maxServerRetries} handshake retries (SRETRY)`);
+      await checkBatch(pb, batch);
       await handleMessages(imcs, conn, batch.messages, result);
       if (batch.type === PB_BATCH.SDATA) {
         await imcs.batchEnding(conn);
@@ -132,6 +134,29 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
   }
   if (result.access === undefined) throw new PbProtocolError('the server closed the connection without a recommendation');
   return { ...result, stats: pb.stats };
+}
+
+/**
+ * RFC 5793 4.6, 4.7: at most one PB-Assessment-Result and one PB-Access-Recommendation per batch;
+ * two (deny, then allow) are a protocol error, never "the last one wins". RFC 5793 4.9: a fatal
+ * PB-Error from the server ends the session.
+ */
+async function checkBatch(pb: PbConnection, batch: DecodedPbBatch): Promise<void> {
+  let offset = PB_BATCH_HEADER_LEN;
+  const seen = new Set<string>();
+  for (const m of batch.messages) {
+    const once = PbAccessRecommendationMsg.is(m) ? 'PB-Access-Recommendation' : PbAssessmentResultMsg.is(m) ? 'PB-Assessment-Result' : undefined;
+    if (once && seen.has(once)) {
+      await pb.fail(PbErrorMsg.make({ fatal: true, vendor: 0, code: PB_ERROR.INVALID_PARAMETER, params: { offset } }), `the server sent a second ${once} message in one batch`);
+    }
+    if (once) seen.add(once);
+    if (PbErrorMsg.is(m) && m.value.fatal && batch.type !== PB_BATCH.CLOSE) {
+      const why = `the server reported a ${PbErrorMsg.spec.describe?.(m.value).join(' ')}`;
+      await pb.send(PB_BATCH.CLOSE, []).catch(() => undefined);
+      throw new PbProtocolError(why);
+    }
+    offset += pbMessageSize(m);
+  }
 }
 
 /** The IMCs' messages that fit a batch of `maxBatch` bytes; what does not fit goes in the next CDATA. */

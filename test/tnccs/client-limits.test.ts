@@ -52,3 +52,44 @@ test('a server that stops answering: the agent gives up at the handshake timeout
     (e: Error) => e instanceof HandshakeLimitError && e.message === 'the handshake took longer than 0.2s',
   );
 });
+
+test('a RESULT with two Access Recommendations (deny, then allow) is a protocol error, not allow', async () => {
+  const { PbAccessRecommendationMsg, PbAssessmentResultMsg } = await import('../../src/protocol/pb-tnc/ietf/result');
+  const { decodeBatch } = await import('../../src/protocol/pb-tnc/batch');
+  const { PbErrorMsg } = await import('../../src/protocol/pb-tnc/ietf/error');
+  const [c, s] = channelPair();
+  const server = (async () => {
+    await s.receive();
+    const messages = [PbAssessmentResultMsg.make(0), PbAccessRecommendationMsg.make(2), PbAccessRecommendationMsg.make(1)];
+    await s.send(encodeBatch({ type: PB_BATCH.RESULT, fromServer: true, messages }));
+    return decodeBatch(await s.receive());
+  })();
+  await assert.rejects(runClientHandshake(new ImcManager(), c, { connectionId: 1, language: 'en', log: new Logger(-1) }), /second PB-Access-Recommendation message in one batch/);
+  const close = await server;
+  assert.equal(close.type, PB_BATCH.CLOSE);
+  const err = close.messages.find((m) => PbErrorMsg.is(m));
+  assert.ok(err && PbErrorMsg.is(err) && err.value.fatal && err.value.code === 1 && 'offset' in err.value.params && err.value.params.offset === 8 + 16 + 16);
+});
+
+test('a fatal PB-Error from the server in an SDATA ends the handshake (RFC 5793 4.9)', async () => {
+  const { PbErrorMsg } = await import('../../src/protocol/pb-tnc/ietf/error');
+  const [c, s] = channelPair();
+  void (async () => {
+    await s.receive();
+    await s.send(encodeBatch({ type: PB_BATCH.SDATA, fromServer: true, messages: [PbErrorMsg.make({ fatal: true, vendor: 0, code: 2, params: { offset: 0 } })] }));
+  })();
+  await assert.rejects(runClientHandshake(new ImcManager(), c, { connectionId: 1, language: 'en', log: new Logger(-1) }), /the server reported a fatal PB-TNC error 'Local Error'/);
+});
+
+test('a fatal PB-Error from the client is answered with CLOSE, not a RESULT (RFC 5793 4.9)', async () => {
+  const { PbErrorMsg } = await import('../../src/protocol/pb-tnc/ietf/error');
+  const { decodeBatch } = await import('../../src/protocol/pb-tnc/batch');
+  const { ImvManager } = await import('../../src/server-emu/imv-manager');
+  const { TnccsServer } = await import('../../src/server-emu/server');
+  const [c, s] = channelPair();
+  const server = new TnccsServer(new ImvManager(), { policy: 'default', log: new Logger(-1) });
+  const serving = server.serve(s);
+  await c.send(encodeBatch({ type: PB_BATCH.CDATA, fromServer: false, messages: [PbErrorMsg.make({ fatal: true, vendor: 0, code: 2, params: { offset: 0 } })] }));
+  assert.equal(decodeBatch(await c.receive()).type, PB_BATCH.CLOSE);
+  assert.equal(await serving, undefined);
+});
