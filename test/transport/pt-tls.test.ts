@@ -136,3 +136,18 @@ test('the client gives up on a server that never answers the TLS handshake', { t
   await assert.rejects(connectPtTls({ port, ca: pki.pem.ca, handshakeTimeoutMs: 300 }), (e: unknown) => isTransportError(e) && e.code === 'timeout');
   mute.close();
 });
+
+test('a TLS failure is logged with the peer address and the reason, also when the peer hung up', { timeout: 10_000 }, async () => {
+  const from = sink.lines.length;
+  // a ClientHello cut short, then gone: the server's socket no longer knows its peer when it reports
+  const s = tcpConnect(server.port, '127.0.0.1');
+  s.on('error', () => undefined);
+  await once(s, 'connect');
+  const port = s.localPort;
+  s.end(Buffer.from('16030100', 'hex'));
+  for (let i = 0; i < 200 && !sink.lines.slice(from).some((l) => l.includes('TLS handshake with')); i++) await new Promise((r) => setTimeout(r, 10));
+  const line = sink.lines.slice(from).find((l) => l.includes('TLS handshake with'));
+  assert.ok(line, sink.lines.slice(from).join('\n'));
+  assert.match(line, new RegExp(`TLS handshake with 127\\.0\\.0\\.1:${port} failed: \\S`));
+  assert.doesNotMatch(line, /undefined/);
+});
