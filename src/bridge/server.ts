@@ -23,8 +23,15 @@ export interface BridgeServer {
   close(): Promise<void>;
 }
 
+/** Linux sockaddr_un holds 108 bytes, the terminating NUL included: a longer path is an error here, not EADDRINUSE later. */
+export function checkSocketPath(path: string, what: string): void {
+  const n = Buffer.byteLength(path);
+  if (n > 107) throw new Error(`${what} ${path}: the path is ${n} bytes, a Unix socket path can have at most 107`);
+}
+
 /** Serves the IF-IMC bridge (docs/vpn.md) on a Unix socket until closed. */
 export async function startBridgeServer(o: BridgeServerOptions): Promise<BridgeServer> {
+  checkSocketPath(o.socketPath, 'IF-IMC bridge socket');
   await mkdir(dirname(o.socketPath), { recursive: true, mode: 0o750 });
   await removeStaleSocket(o.socketPath);
   const claims: Claims = new Set();

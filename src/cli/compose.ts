@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../log';
 import { connectPtTls, startPtTlsServer, PtTlsServer } from '../transport/pt-tls';
@@ -144,5 +145,22 @@ async function readPem(o: TlsFiles): Promise<{ cert?: string; key?: string; ca: 
       throw new Error(`cannot read ${what} '${p}': ${(e as NodeJS.ErrnoException).code ?? e}`, { cause: e });
     }
   };
-  return { cert: await read(o.cert, 'certificate'), key: await read(o.key, 'key'), ca: (await read(o.ca, 'CA certificate'))! };
+  const cert = await read(o.cert, 'certificate');
+  const key = await read(o.key, 'key');
+  const ca = (await read(o.ca, 'CA certificate'))!;
+  checkPem(o.cert, 'certificate', cert, (t) => new X509Certificate(t));
+  checkPem(o.key, 'key', key, (t) => createPrivateKey(t));
+  checkPem(o.ca, 'CA certificate', ca, (t) => new X509Certificate(t));
+  return { cert, key, ca };
+}
+
+/** A file that is not what its option says fails here, naming the file (never printing its content). */
+function checkPem(path: string | undefined, what: string, text: string | undefined, parse: (t: string) => unknown): void {
+  if (text === undefined) return;
+  if (!/-----BEGIN [A-Z0-9 ]+-----/.test(text)) throw new Error(`${what} '${path}' is not PEM (no -----BEGIN line)`);
+  try {
+    parse(text);
+  } catch (e) {
+    throw new Error(`${what} '${path}' cannot be used: ${(e as Error).message}`, { cause: e });
+  }
 }

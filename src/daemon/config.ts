@@ -88,6 +88,8 @@ export function parseIni(text: string, file: string, settings: Settings = new Ma
 }
 
 const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Linux sockaddr_un: 108 bytes of sun_path, one of them the terminating NUL. */
+export const MAX_SOCKET_PATH = 107;
 /** The longest duration any option takes: one year (timers chain past Node's 24.8-day limit, src/daemon/timer.ts). */
 export const MAX_DURATION_MS = 365 * 86_400_000;
 
@@ -165,6 +167,13 @@ export function buildConfig(settings: Settings = new Map(), files: readonly stri
   if (retryMinMs <= 0) throw new ConfigError(at('schedule.retry-min'), '[schedule] retry-min must be more than 0');
   if (retryMaxMs < retryMinMs) {
     throw new ConfigError(at('schedule.retry-max'), `[schedule] retry-min (${formatDuration(retryMinMs)}, ${at('schedule.retry-min')}) is longer than [schedule] retry-max (${formatDuration(retryMaxMs)}, ${at('schedule.retry-max')})`);
+  }
+  for (const name of ['control.socket', 'bridge.socket']) {
+    const path = get<string | undefined>(name);
+    const [section, key] = name.split('.');
+    if (path && Buffer.byteLength(path) > MAX_SOCKET_PATH) {
+      throw new ConfigError(at(name), `[${section}] ${key}: the path is ${Buffer.byteLength(path)} bytes, a Unix socket path can have at most ${MAX_SOCKET_PATH}`);
+    }
   }
   return {
     server: { address: get('server.address'), ca: get('server.ca'), cert: get('server.cert'), key: get('server.key'), servername: get('server.servername'), language: get('server.language') ?? 'en',
