@@ -145,16 +145,25 @@ export class Daemon {
     const c = this.config;
     this.log.info('CFG', `configuration from ${c.files.join(', ')}`);
     await this.bindControl(c.control.socket);
+    const changed = () => {
+      void this.requestAttestation('installed packages changed');
+      void this.retryVpnHandshakes('installed packages changed');
+    };
+    // with SWIMA the live collector watches dpkg and pokes the settler after each pass with events
+    if (c.schedule.onPackageChange && c.swima.enabled) this.settle = settler(c.schedule.settleMs, changed);
+    else if (c.schedule.onPackageChange) this.watcher = watchSettled(c.os.dpkgStatus, c.schedule.settleMs, changed);
     if (!c.server.address) {
       this.log.info('DMN', `no [server] address configured in ${c.files[0]}: idle until the configuration is reloaded (SIGHUP)`);
       return;
     }
-    const changed = () => void this.requestAttestation('installed packages changed');
-    // with SWIMA the live collector watches dpkg and pokes the settler after each pass with events
-    if (c.schedule.onPackageChange && c.swima.enabled) this.settle = settler(c.schedule.settleMs, changed);
-    else if (c.schedule.onPackageChange) this.watcher = watchSettled(c.os.dpkgStatus, c.schedule.settleMs, changed);
     if (reason !== 'start' || c.schedule.onStart) void this.scheduler.trigger(reason);
     else if (c.schedule.intervalMs > 0) this.scheduler.after(c.schedule.intervalMs, 'schedule');
+  }
+
+  /** docs/vpn.md: an established VPN connection is re-assessed when the host changes (IF-IMC RequestHandshakeRetry). */
+  private async retryVpnHandshakes(reason: string): Promise<void> {
+    const parts = await this.parts?.p.catch(() => undefined);
+    parts?.bridge?.requestRetry(reason);
   }
 
   private async bindControl(path: string | undefined): Promise<void> {
