@@ -42,7 +42,7 @@ export async function run(): Promise<void> {
   }
 }
 
-function listeningPort(p: ChildProcess): Promise<number> {
+export function listeningPort(p: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {
     let text = '';
     p.stderr!.on('data', (d: Buffer) => {
@@ -54,7 +54,7 @@ function listeningPort(p: ChildProcess): Promise<number> {
   });
 }
 
-function rssKiB(pid: number): number {
+export function rssKiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
 }

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger, MemorySink } from '../../src/log';
@@ -44,11 +44,14 @@ after(async () => {
 });
 
 test('attests on start, on request over the socket, and after a package install', async () => {
+  const umask = process.umask(0);
   const daemon = await Daemon.start({ configFile: await writeConfig(server.port), sink, random: () => 1 });
   try {
     await logLine(sink, /^\[DMN\] attestation done: recommendation 'allow'/);
+    process.umask(umask);
     const saved = JSON.parse(readFileSync(join(dir, 'state', 'last-attestation.json'), 'utf8')) as { ok: boolean; reason: string };
     assert.deepEqual([saved.ok, saved.reason], [true, 'start']);
+    assert.equal(statSync(join(dir, 'state', 'last-attestation.json')).mode & 0o777, 0o640, 'the state file is 0640 whatever the umask');
     const answer = await requestDaemon(socket, 'attest');
     assert.equal((answer.last as { reason: string }).reason, 'requested on the control socket');
     assert.equal(answer.server, `127.0.0.1:${server.port}`);
@@ -59,6 +62,7 @@ test('attests on start, on request over the socket, and after a package install'
     await logLine(sink, /^\[DMN\] attestation done/, mark);
     assert.deepEqual(await requestDaemon(socket, 'status').then((s) => (s.last as { reason: string }).reason), 'installed packages changed');
   } finally {
+    process.umask(umask);
     await daemon.stop();
   }
   assert.ok(!existsSync(socket), 'stop removes the control socket');
