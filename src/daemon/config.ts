@@ -50,7 +50,7 @@ export interface AgentConfig {
     readonly machineId: string;
     readonly procRoot: string;
   };
-  readonly attestation: { readonly enabled: boolean; readonly tcti: string; readonly akHandle: number; readonly imaList: string; readonly eventLog: string };
+  readonly attestation: { readonly enabled: boolean; readonly tcti: string; readonly akHandle: number; readonly imaList: string; readonly imaPollMs: number; readonly eventLog: string };
   readonly swima: { readonly enabled: boolean; readonly store?: string; readonly dpkgRoot: string };
   readonly bridge: { readonly socket?: string };
   /** The files read, in order (for logs and `doctor`). */
@@ -183,7 +183,7 @@ export function buildConfig(settings: Settings = new Map(), files: readonly stri
     control: { socket: get('control.socket') },
     stateDir: get('state.dir'),
     os: { deviceId: get('os.device-id'), defaultPassword: get('os.default-password'), osRelease: get('os.os-release'), dpkgStatus: get('os.dpkg-status'), machineId: get('os.machine-id'), procRoot: get('os.proc-root') },
-    attestation: { enabled: get('attestation.enabled'), tcti: get('attestation.tcti'), akHandle: get('attestation.ak-handle'), imaList: get('attestation.ima-list'), eventLog: get('attestation.event-log') },
+    attestation: { enabled: get('attestation.enabled'), tcti: get('attestation.tcti'), akHandle: get('attestation.ak-handle'), imaList: get('attestation.ima-list'), imaPollMs: get('attestation.ima-poll'), eventLog: get('attestation.event-log') },
     swima: { enabled: get('swima.enabled'), store: get('swima.store'), dpkgRoot: get('swima.dpkg-root') },
     bridge: { socket: get('bridge.socket') },
     files,

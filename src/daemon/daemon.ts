@@ -8,6 +8,7 @@ import { startControlServer, type ControlCommand, type ControlServer } from './c
 import { formatDuration } from './options';
 import { openParts, osSources, partsKey, type DaemonParts } from './parts';
 import { Scheduler } from './scheduler';
+import { watchImaGrowth } from './ima-watch';
 import { checkStateDir, makeDirs } from './state-dir';
 import { settler, watchSettled, type Settler } from './watch';
 
@@ -48,6 +49,7 @@ export class Daemon {
   private readonly scheduler: Scheduler;
   private control?: { path: string; server: ControlServer };
   private watcher?: { close(): void };
+  private imaWatch?: { close(): void };
   private parts?: { key: string; p: Promise<DaemonParts> };
   private settle?: Settler;
   private last?: LastAttestation;
@@ -89,6 +91,7 @@ export class Daemon {
       return false;
     }
     this.watcher?.close();
+    this.imaWatch?.close();
     this.settle?.cancel();
     // a run in progress still uses the open TPM and SWIMA store
     await this.scheduler.idle();
@@ -113,6 +116,7 @@ export class Daemon {
   /** SIGTERM: stops the timer, the watchers and the sockets, waits for a run in progress, closes the TPM and store. */
   async stop(): Promise<void> {
     this.watcher?.close();
+    this.imaWatch?.close();
     this.settle?.cancel();
     await this.scheduler.stop();
     await this.parts?.p.then((p) => p.close(), () => undefined);
@@ -152,6 +156,9 @@ export class Daemon {
     // with SWIMA the live collector watches dpkg and pokes the settler after each pass with events
     if (c.schedule.onPackageChange && c.swima.enabled) this.settle = settler(c.schedule.settleMs, changed);
     else if (c.schedule.onPackageChange) this.watcher = watchSettled(c.os.dpkgStatus, c.schedule.settleMs, changed);
+    if (c.bridge.socket && c.attestation.imaPollMs > 0) {
+      this.imaWatch = watchImaGrowth(c.attestation.imaList, c.attestation.imaPollMs, () => void this.retryVpnHandshakes('new IMA measurements'));
+    }
     if (!c.server.address) {
       this.log.info('DMN', `no [server] address configured in ${c.files[0]}: idle until the configuration is reloaded (SIGHUP)`);
       return;

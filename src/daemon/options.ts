@@ -46,6 +46,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   o('attestation', 'tcti', 'string', 'device:/dev/tpmrm0', 'tpm2-tss TCTI: device:/dev/tpmrm0, swtpm:host=H,port=P, mssim:host=H,port=P'),
   o('attestation', 'ak-handle', 'handle', '0x81010003', 'persistent handle of the Attestation Key (make it with `tnc-agent tpm provision`)'),
   o('attestation', 'ima-list', 'path', '/sys/kernel/security/ima/binary_runtime_measurements', 'IMA measurement list (binary)'),
+  o('attestation', 'ima-poll', 'duration', '0', 'with the IF-IMC bridge: look for new IMA measurements this often and ask charon to re-assess established VPN connections (0 = never)'),
   o('attestation', 'event-log', 'path', '/sys/kernel/security/tpm0/binary_bios_measurements', 'firmware (TCG PC Client) event log'),
   o('swima', 'enabled', 'bool', 'no', 'run the SWIMA IMC (RFC 8412 software inventory), collecting live as dpkg changes'),
   o('swima', 'store', 'path', '', 'SWIMA event store (SQLite; default: swima.db in the state dir)'),

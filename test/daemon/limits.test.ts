@@ -50,3 +50,29 @@ test('[state] dir that cannot be created or written fails at start, naming the o
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the IMA watch reports growth of the list once per poll, not its first reading', async () => {
+  const { appendFileSync, writeFileSync } = await import('node:fs');
+  const { watchImaGrowth } = await import('../../src/daemon/ima-watch');
+  const dir = mkdtempSync(join(tmpdir(), 'ima-'));
+  const list = join(dir, 'binary_runtime_measurements');
+  writeFileSync(list, Buffer.alloc(100));
+  let grew = 0;
+  const w = watchImaGrowth(list, 30, () => grew++);
+  try {
+    await sleep(120);
+    assert.equal(grew, 0);
+    appendFileSync(list, Buffer.alloc(50));
+    for (let i = 0; i < 100 && grew === 0; i++) await sleep(20);
+    assert.equal(grew, 1);
+    writeFileSync(join(dir, 'runtime_measurements_count'), '7\n'); // the kernel's count wins over the size
+    await sleep(120);
+    const before = grew;
+    writeFileSync(join(dir, 'runtime_measurements_count'), '9\n');
+    for (let i = 0; i < 100 && grew === before; i++) await sleep(20);
+    assert.equal(grew, before + 1);
+  } finally {
+    w.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
