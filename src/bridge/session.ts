@@ -114,7 +114,7 @@ export class BridgeSession {
     const set = this.shared.watchers.get(imc) ?? new Set();
     set.add(this);
     this.shared.watchers.set(imc, set);
-    this.log.debug('TNC', `IMC ${req.imcId} "${imc.name}" watches for handshake retries over the IF-IMC bridge`);
+    this.log.info('TNC', `IMC ${req.imcId} "${imc.name}" watches for handshake retries over the IF-IMC bridge`);
     this.reply({ kind: 'done', result: TNC_RESULT.SUCCESS });
   }
 

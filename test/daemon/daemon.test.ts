@@ -104,3 +104,24 @@ test('without a server address the daemon idles and says how to configure it', a
     await daemon.stop();
   }
 });
+
+test('a package change while a VPN connection is up asks charon (here the C harness) for a handshake retry through the bridge', async () => {
+  const { buildNative } = await import('../bridge/native');
+  const { Harness, resultOf } = await import('../bridge/harness-imc');
+  const native = buildNative();
+  const daemon = await Daemon.start({ configFile: await writeConfig(server.port), sink, random: () => 1 });
+  const h = new Harness(native.harness, native.library('os'), 1, { TNC_AGENT_IMC_SOCKET: join(dir, 'run', 'imc.sock') });
+  try {
+    await logLine(sink, /^\[DMN\] attestation done/);
+    await h.next();
+    const mark = sink.lines.length;
+    for (const cmd of ['create 9 65490 en', 'state 9 1', 'begin 9', 'state 9 2']) assert.equal(resultOf(await h.next(cmd)), 0, cmd);
+    await logLine(sink, /^\[TNC\] IMC 1 "OS" watches for handshake retries over the IF-IMC bridge$/, mark);
+    appendFileSync(dpkgStatus, '\nPackage: nano\nStatus: install ok installed\nVersion: 7.2-1\nArchitecture: amd64\n');
+    await logLine(sink, /^\[TNC\] asking the TNC client for a handshake retry on Connection ID 9 through IMC "OS": installed packages changed$/, mark);
+    assert.equal(await h.line(/^retry /), 'retry 1 9 2');
+  } finally {
+    await h.quit();
+    await daemon.stop();
+  }
+});
