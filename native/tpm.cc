@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Thin N-API binding to tpm2-tss ESYS. Every operation runs on the libuv thread pool
-// (Napi::AsyncWorker) and resolves a Promise; calls on one context are serialized by a mutex.
+// (Napi::AsyncWorker) and resolves a Promise. Calls on one context are queued in JS
+// (src/tpm/addon.ts `serialized`), so at most one job per context occupies a pool thread; the
+// mutex below only guards against a caller that bypasses that queue.
 // Structures cross the boundary as TPM-marshalled bytes (Tss2_MU): all parsing is TypeScript.
 #include <napi.h>
 
-#include <chrono>
 #include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <tss2/tss2_esys.h>
@@ -42,21 +42,12 @@ struct EsysFree {
 template <typename T>
 using Owned = std::unique_ptr<T, EsysFree<T>>;
 
-// TPM 2.0 Part 2 6.6.3: RETRY, YIELDED and TESTING are warnings that ask the caller to resubmit.
-bool shouldRetry(TSS2_RC rc) {
-  return rc == TPM2_RC_RETRY || rc == TPM2_RC_YIELDED || rc == TPM2_RC_TESTING;
-}
-
+// TPM 2.0 Part 2 6.6.3: RETRY, YIELDED and TESTING ask the caller to resubmit; ESYS does that
+// itself (each Esys_*_Finish resubmits up to its maximum), so a failure here is final: no sleeping
+// retry loop that would hold a pool thread.
 void check(const char* op, const std::function<TSS2_RC()>& call) {
-  for (int attempt = 0;; attempt++) {
-    TSS2_RC rc = call();
-    if (rc == TSS2_RC_SUCCESS) return;
-    if (shouldRetry(rc) && attempt < 20) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20 * (attempt + 1)));
-      continue;
-    }
-    throw Failure{op, rc};
-  }
+  TSS2_RC rc = call();
+  if (rc != TSS2_RC_SUCCESS) throw Failure{op, rc};
 }
 
 template <typename T>

@@ -4,10 +4,18 @@
  * the daemon's messages come back during the call and go out through TNC_TNCC_SendMessageLong.
  * No posture logic lives here. Built once per IMC name (-DIMC_NAME="OS", see Makefile).
  * Environment: TNC_AGENT_IMC_SOCKET (default /run/tnc-agent/imc.sock), TNC_AGENT_IMC_TIMEOUT_MS
- * (default 60000). Licence: Apache-2.0.
+ * (default 5000): the most any one IF-IMC call may take, waiting for the lock, connecting and
+ * talking to the daemon together (one monotonic deadline per call). After a failure the library
+ * waits (1 s, doubling up to 30 s) before it tries the daemon again; calls in between fail at
+ * once. Nothing connects at load: the first call does. When the TNC client offers
+ * TNC_TNCC_RequestHandshakeRetry, a watcher thread keeps a second socket on which the daemon
+ * asks for handshake retries (it saw the host change); the thread passes them on.
+ * Licence: Apache-2.0.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +32,8 @@
 #define DEFAULT_SOCKET "/run/tnc-agent/imc.sock"
 #define MAX_TYPES 64
 #define ATTR_BUF 256
+#define BACKOFF_FIRST_MS 1000
+#define BACKOFF_MAX_MS 30000
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int initialized;
@@ -31,7 +41,12 @@ static TNC_IMCID imc_id;
 static int fd = -1;
 static int warned; /* the daemon is unreachable and that was logged already */
 static char socket_path[108];
-static int timeout_ms = 60000;
+static int timeout_ms = 5000;
+static long long retry_at; /* no connect attempt before this (monotonic ms) */
+static int backoff_ms;
+/* the retry watcher: its thread, whether it runs, and the flag that stops it */
+static pthread_t watcher;
+static int watching, stop_watching;
 
 static struct {
   TNC_TNCC_ReportMessageTypesPointer report;
@@ -39,6 +54,7 @@ static struct {
   TNC_TNCC_SendMessagePointer send;
   TNC_TNCC_SendMessageLongPointer send_long;
   TNC_TNCC_GetAttributePointer get_attribute;
+  TNC_TNCC_RequestHandshakeRetryPointer request_retry;
 } tncc;
 
 /* One line per event on stderr (the TNC client's journal), tagged as strongSwan tags IMC lines. */
@@ -46,11 +62,22 @@ static void note(const char *what, const char *detail) {
   fprintf(stderr, "[IMC] IMC %lu \"%s\" (tnc-agent bridge): %s%s%s\n", imc_id, IMC_NAME, what, detail ? ": " : "", detail ? detail : "");
 }
 
+/* The daemon failed us: no new attempt before the backoff has passed. */
+static void back_off(void) {
+  backoff_ms = backoff_ms ? (backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms * 2) : BACKOFF_FIRST_MS;
+  retry_at = wire_now_ms() + backoff_ms;
+}
+
 static void drop_session(const char *why) {
   if (fd >= 0) close(fd);
   fd = -1;
-  if (why) note("lost the tnc-agent daemon", why);
+  if (why) {
+    note("lost the tnc-agent daemon", why);
+    back_off();
+  }
 }
+
+static void start_watcher(void);
 
 /* IF-IMC 1.3: the IMC reports the message types it wants; the daemon's IMC names them in WELCOME. */
 static void report_types(struct rbuf *r) {
@@ -76,12 +103,14 @@ static void report_types(struct rbuf *r) {
 }
 
 /* Connects and says HELLO unless a session is up; 0 when it is. Called with the lock held. */
-static int session(void) {
+static int session(long long deadline) {
   if (fd >= 0) return 0;
-  fd = wire_connect(socket_path, timeout_ms);
+  if (wire_now_ms() < retry_at) return -1; /* backing off: fail at once */
+  fd = wire_connect(socket_path, deadline);
   if (fd < 0) {
     if (!warned) note("cannot reach the tnc-agent daemon", strerror(errno));
     warned = 1;
+    back_off();
     return -1;
   }
   struct wbuf hello = {0};
@@ -89,10 +118,10 @@ static int session(void) {
   wbuf_u32(&hello, (uint32_t)imc_id);
   wbuf_str(&hello, IMC_NAME);
   struct frame f;
-  int ok = wire_write(fd, WIRE_HELLO, &hello) == 0 && wire_read(fd, &f) == 0;
+  int ok = wire_write(fd, WIRE_HELLO, &hello, deadline) == 0 && wire_read(fd, &f, deadline) == 0;
   wbuf_free(&hello);
   if (!ok) {
-    drop_session("no answer to HELLO");
+    drop_session(errno == ETIMEDOUT ? "no answer to HELLO within TNC_AGENT_IMC_TIMEOUT_MS" : "no answer to HELLO");
     return -1;
   }
   struct rbuf r = {.p = f.payload, .len = f.len};
@@ -102,6 +131,9 @@ static int session(void) {
   if (fd < 0) return -1;
   if (warned) note("reached the tnc-agent daemon", socket_path);
   warned = 0;
+  backoff_ms = 0;
+  retry_at = 0;
+  if (tncc.request_retry && !watching) start_watcher();
   return 0;
 }
 
@@ -119,16 +151,16 @@ static int relay_send(struct rbuf *r, TNC_ConnectionID conn) {
 }
 
 /* Sends one request and relays SEND frames until DONE; returns the daemon's result code. */
-static TNC_Result exchange(uint8_t type, const struct wbuf *req, TNC_ConnectionID conn) {
-  if (session() < 0) return TNC_RESULT_OTHER;
-  if (wire_write(fd, type, req) < 0) {
+static TNC_Result exchange(uint8_t type, const struct wbuf *req, TNC_ConnectionID conn, long long deadline) {
+  if (session(deadline) < 0) return TNC_RESULT_OTHER;
+  if (wire_write(fd, type, req, deadline) < 0) {
     drop_session(strerror(errno));
     return TNC_RESULT_OTHER;
   }
   for (;;) {
     struct frame f;
-    if (wire_read(fd, &f) < 0) {
-      drop_session("no answer (daemon stopped or timed out)");
+    if (wire_read(fd, &f, deadline) < 0) {
+      drop_session(errno == ETIMEDOUT ? "no answer within TNC_AGENT_IMC_TIMEOUT_MS" : "no answer (daemon stopped)");
       return TNC_RESULT_OTHER;
     }
     struct rbuf r = {.p = f.payload, .len = f.len};
@@ -153,16 +185,90 @@ static TNC_Result exchange(uint8_t type, const struct wbuf *req, TNC_ConnectionI
   }
 }
 
+/* Takes the lock before `deadline` (another thread's call may hold it); 0 when held. */
+static int lock_until(long long deadline) {
+  struct timespec now, abs;
+  clock_gettime(CLOCK_REALTIME, &now);
+  long long left = deadline - wire_now_ms();
+  if (left < 0) left = 0;
+  abs.tv_sec = now.tv_sec + left / 1000;
+  abs.tv_nsec = now.tv_nsec + (left % 1000) * 1000000L;
+  if (abs.tv_nsec >= 1000000000L) {
+    abs.tv_sec++;
+    abs.tv_nsec -= 1000000000L;
+  }
+  return pthread_mutex_timedlock(&lock, &abs);
+}
+
 static TNC_Result call(uint8_t type, struct wbuf *req, TNC_ConnectionID conn) {
   if (req->failed) {
     wbuf_free(req);
     return TNC_RESULT_INVALID_PARAMETER;
   }
-  pthread_mutex_lock(&lock);
-  TNC_Result r = exchange(type, req, conn);
-  pthread_mutex_unlock(&lock);
+  long long deadline = wire_now_ms() + timeout_ms;
+  TNC_Result r = TNC_RESULT_OTHER;
+  if (lock_until(deadline) == 0) {
+    r = exchange(type, req, conn, deadline);
+    pthread_mutex_unlock(&lock);
+  } else {
+    note("another call holds the bridge past TNC_AGENT_IMC_TIMEOUT_MS", NULL);
+  }
   wbuf_free(req);
   return r;
+}
+
+/* Sleeps up to `ms` unless told to stop. */
+static void pause_watcher(int ms) {
+  for (int waited = 0; waited < ms && !__atomic_load_n(&stop_watching, __ATOMIC_ACQUIRE); waited += 100) poll(NULL, 0, 100);
+}
+
+/* One watch session: WATCH, DONE, then RETRY frames until the socket ends or we are stopped. */
+static void watch_once(void) {
+  int w = wire_connect(socket_path, wire_now_ms() + timeout_ms);
+  if (w < 0) return;
+  struct wbuf b = {0};
+  wbuf_u16(&b, WIRE_VERSION);
+  wbuf_u32(&b, (uint32_t)imc_id);
+  wbuf_str(&b, IMC_NAME);
+  struct frame f;
+  int ok = wire_write(w, WIRE_WATCH, &b, wire_now_ms() + timeout_ms) == 0 && wire_read(w, &f, wire_now_ms() + timeout_ms) == 0;
+  wbuf_free(&b);
+  if (ok) {
+    ok = f.type == WIRE_DONE;
+    free(f.payload);
+  }
+  while (ok && !__atomic_load_n(&stop_watching, __ATOMIC_ACQUIRE)) {
+    struct pollfd p = {.fd = w, .events = POLLIN};
+    if (poll(&p, 1, 200) <= 0) continue;
+    if (wire_read(w, &f, wire_now_ms() + timeout_ms) < 0) break;
+    struct rbuf r = {.p = f.payload, .len = f.len};
+    uint32_t conn = rbuf_u32(&r), reason = rbuf_u32(&r);
+    if (f.type == WIRE_RETRY && !r.failed && r.pos == r.len) {
+      char detail[64];
+      TNC_Result res = tncc.request_retry(imc_id, conn, reason);
+      snprintf(detail, sizeof detail, "Connection ID %u, reason %u, result %lu", conn, reason, res);
+      note("asked the TNC client for a handshake retry", detail);
+    } else {
+      ok = 0;
+    }
+    free(f.payload);
+  }
+  close(w);
+}
+
+/* IF-IMC 1.3 TNC_TNCC_RequestHandshakeRetry may be called at any time: the daemon's requests come in here. */
+static void *watch(void *unused) {
+  (void)unused;
+  while (!__atomic_load_n(&stop_watching, __ATOMIC_ACQUIRE)) {
+    watch_once();
+    pause_watcher(BACKOFF_FIRST_MS);
+  }
+  return NULL;
+}
+
+static void start_watcher(void) {
+  __atomic_store_n(&stop_watching, 0, __ATOMIC_RELEASE);
+  watching = pthread_create(&watcher, NULL, watch, NULL) == 0;
 }
 
 static int bad_id(TNC_IMCID id) { return !initialized || id != imc_id; }
@@ -199,8 +305,9 @@ EXPORT TNC_Result TNC_IMC_ProvideBindFunction(TNC_IMCID imcID, TNC_TNCC_BindFunc
   tncc.send = (TNC_TNCC_SendMessagePointer)bind_one(bindFunction, "TNC_TNCC_SendMessage");
   tncc.send_long = (TNC_TNCC_SendMessageLongPointer)bind_one(bindFunction, "TNC_TNCC_SendMessageLong");
   tncc.get_attribute = (TNC_TNCC_GetAttributePointer)bind_one(bindFunction, "TNC_TNCC_GetAttribute");
+  tncc.request_retry = (TNC_TNCC_RequestHandshakeRetryPointer)bind_one(bindFunction, "TNC_TNCC_RequestHandshakeRetry");
+  /* no connect here: loading must not wait for the daemon; the first call reports the message types */
   TNC_Result r = tncc.send || tncc.send_long ? TNC_RESULT_SUCCESS : TNC_RESULT_FATAL;
-  if (r == TNC_RESULT_SUCCESS) session(); /* reports the message types now if the daemon is up, else at the next call */
   pthread_mutex_unlock(&lock);
   return r;
 }
@@ -283,15 +390,23 @@ EXPORT TNC_Result TNC_IMC_ReceiveMessage(TNC_IMCID imcID, TNC_ConnectionID conne
 
 EXPORT TNC_Result TNC_IMC_Terminate(TNC_IMCID imcID) {
   if (bad_id(imcID)) return TNC_RESULT_NOT_INITIALIZED;
-  pthread_mutex_lock(&lock);
+  if (watching) {
+    __atomic_store_n(&stop_watching, 1, __ATOMIC_RELEASE);
+    pthread_join(watcher, NULL);
+    watching = 0;
+  }
+  long long deadline = wire_now_ms() + timeout_ms;
+  int locked = lock_until(deadline) == 0;
   if (fd >= 0) {
     struct wbuf b = {0};
-    exchange(WIRE_TERMINATE, &b, 0); /* best effort: the TNC client unloads us either way */
+    exchange(WIRE_TERMINATE, &b, 0, deadline); /* best effort: the TNC client unloads us either way */
     drop_session(NULL);
   }
   memset(&tncc, 0, sizeof tncc);
   initialized = 0;
   warned = 0;
-  pthread_mutex_unlock(&lock);
+  backoff_ms = 0;
+  retry_at = 0;
+  if (locked) pthread_mutex_unlock(&lock);
   return TNC_RESULT_SUCCESS;
 }

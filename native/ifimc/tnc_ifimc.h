@@ -70,6 +70,14 @@ typedef TNC_Result (*TNC_TNCC_SendMessageLongPointer)(TNC_IMCID imcID, TNC_Conne
 typedef TNC_Result (*TNC_TNCC_GetAttributePointer)(TNC_IMCID imcID, TNC_ConnectionID connectionID, TNC_AttributeID attributeID,
                                                    TNC_UInt32 bufferLength, TNC_BufferReference buffer, TNC_UInt32 *pOutValueLength);
 
+typedef TNC_Result (*TNC_TNCC_RequestHandshakeRetryPointer)(TNC_IMCID imcID, TNC_ConnectionID connectionID, TNC_RetryReason reason);
+
+/* Reasons for TNC_TNCC_RequestHandshakeRetry */
+#define TNC_RETRY_REASON_IMC_REMEDIATION_COMPLETE 0
+#define TNC_RETRY_REASON_IMC_SERIOUS_EVENT 1
+#define TNC_RETRY_REASON_IMC_INFORMATIONAL_EVENT 2
+#define TNC_RETRY_REASON_IMC_PERIODIC 3
+
 /* Functions every IMC exports (found by the TNCC with dlsym). */
 TNC_Result TNC_IMC_Initialize(TNC_IMCID imcID, TNC_Version minVersion, TNC_Version maxVersion, TNC_Version *pOutActualVersion);
 TNC_Result TNC_IMC_NotifyConnectionChange(TNC_IMCID imcID, TNC_ConnectionID connectionID, TNC_ConnectionState newState);

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
+#include <poll.h>
+#include <time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -78,30 +79,57 @@ uint32_t rbuf_u32(struct rbuf *r) {
   return p ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3] : 0;
 }
 
-int wire_connect(const char *path, int timeout_ms) {
+long long wire_now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Waits until fd is ready for `events` or the deadline passes: 0 ready, -1 (errno ETIMEDOUT) past it. */
+static int wait_for(int fd, short events, long long deadline) {
+  for (;;) {
+    long long left = deadline - wire_now_ms();
+    if (left <= 0) {
+      errno = ETIMEDOUT;
+      return -1;
+    }
+    struct pollfd p = {.fd = fd, .events = events};
+    int n = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n > 0) return 0; /* readable, writable, or an error/hang-up the next call reports */
+  }
+}
+
+int wire_connect(const char *path, long long deadline) {
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   if (strlen(path) >= sizeof addr.sun_path) {
     errno = ENAMETOOLONG;
     return -1;
   }
   strcpy(addr.sun_path, path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  /* non-blocking: connect to a listener whose backlog is full returns EAGAIN instead of waiting */
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return -1;
-  struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0 ||
-      connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
     int e = errno;
-    close(fd);
-    errno = e;
-    return -1;
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (e != EINPROGRESS || wait_for(fd, POLLOUT, deadline) < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+      e = err ? err : errno ? errno : e;
+      close(fd);
+      errno = e;
+      return -1;
+    }
   }
   return fd;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n) {
+static int write_all(int fd, const unsigned char *p, size_t n, long long deadline) {
   while (n > 0) {
-    ssize_t w = send(fd, p, n, MSG_NOSIGNAL); /* a daemon gone must not kill the TNC client with SIGPIPE */
-    if (w < 0 && errno == EINTR) continue;
+    if (wait_for(fd, POLLOUT, deadline) < 0) return -1;
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT); /* a daemon gone must not kill the TNC client with SIGPIPE */
+    if (w < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (w <= 0) return -1;
     p += w;
     n -= (size_t)w;
@@ -109,28 +137,29 @@ static int write_all(int fd, const unsigned char *p, size_t n) {
   return 0;
 }
 
-static int read_all(int fd, unsigned char *p, size_t n) {
+static int read_all(int fd, unsigned char *p, size_t n, long long deadline) {
   while (n > 0) {
-    ssize_t r = recv(fd, p, n, 0);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return -1; /* error, SO_RCVTIMEO timeout, or EOF */
+    if (wait_for(fd, POLLIN, deadline) < 0) return -1;
+    ssize_t r = recv(fd, p, n, MSG_DONTWAIT);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (r <= 0) return -1; /* error or EOF */
     p += r;
     n -= (size_t)r;
   }
   return 0;
 }
 
-int wire_write(int fd, uint8_t type, const struct wbuf *payload) {
+int wire_write(int fd, uint8_t type, const struct wbuf *payload, long long deadline) {
   if (payload->failed) return -1;
   uint32_t len = (uint32_t)payload->len + 1;
   unsigned char head[5] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16), (unsigned char)(len >> 8), (unsigned char)len, type};
-  return write_all(fd, head, sizeof head) < 0 || write_all(fd, payload->p, payload->len) < 0 ? -1 : 0;
+  return write_all(fd, head, sizeof head, deadline) < 0 || write_all(fd, payload->p, payload->len, deadline) < 0 ? -1 : 0;
 }
 
-int wire_read(int fd, struct frame *f) {
+int wire_read(int fd, struct frame *f, long long deadline) {
   unsigned char head[5];
   memset(f, 0, sizeof *f);
-  if (read_all(fd, head, sizeof head) < 0) return -1;
+  if (read_all(fd, head, sizeof head, deadline) < 0) return -1;
   uint32_t len = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 | (uint32_t)head[2] << 8 | head[3];
   if (len < 1 || len > WIRE_MAX_FRAME) return -1;
   f->type = head[4];
@@ -146,7 +175,7 @@ int wire_read(int fd, struct frame *f) {
       if (!p) break;
       f->payload = p;
     }
-    if (read_all(fd, f->payload + have, chunk) < 0) break;
+    if (read_all(fd, f->payload + have, chunk, deadline) < 0) break;
     have += chunk;
   }
   if (have < f->len) {

@@ -1,7 +1,9 @@
 /*
  * The bridge protocol between the IF-IMC library and the tnc-agent daemon (docs/vpn.md):
  * frames of [u32 length][u8 type][payload] on a Unix stream socket, big-endian, where length
- * counts the type byte and the payload. Licence: Apache-2.0.
+ * counts the type byte and the payload. Every I/O call takes one monotonic deadline for the whole
+ * IF-IMC call, so a daemon that hangs or trickles bytes cannot hold the caller past it.
+ * Licence: Apache-2.0.
  */
 #ifndef TNC_AGENT_WIRE_H
 #define TNC_AGENT_WIRE_H
@@ -20,9 +22,11 @@ enum wire_type {
   WIRE_RECEIVE = 0x04,
   WIRE_BATCH_ENDING = 0x05,
   WIRE_TERMINATE = 0x06,
+  WIRE_WATCH = 0x07,
   WIRE_WELCOME = 0x81,
   WIRE_SEND = 0x82,
   WIRE_DONE = 0x83,
+  WIRE_RETRY = 0x84,
 };
 
 /* A growable output buffer; `failed` sticks after an allocation failure or an oversized field. */
@@ -54,11 +58,13 @@ struct frame {
   size_t len;
 };
 
-/* Connects to the daemon's socket with send/receive timeouts; -1 with errno on failure. */
-int wire_connect(const char *path, int timeout_ms);
-/* 0 on success, -1 on any I/O error (never raises SIGPIPE). */
-int wire_write(int fd, uint8_t type, const struct wbuf *payload);
-/* 0 on success, -1 on I/O error, timeout, EOF or a length outside [1, WIRE_MAX_FRAME]. */
-int wire_read(int fd, struct frame *f);
+/* Milliseconds on the monotonic clock; a deadline is now_ms() + budget. */
+long long wire_now_ms(void);
+/* Connects to the daemon's socket before `deadline`; -1 with errno (ETIMEDOUT past it). */
+int wire_connect(const char *path, long long deadline);
+/* 0 on success, -1 on an I/O error or past `deadline` (never raises SIGPIPE). */
+int wire_write(int fd, uint8_t type, const struct wbuf *payload, long long deadline);
+/* 0 on success, -1 on I/O error, EOF, a length outside [1, WIRE_MAX_FRAME] or past `deadline`. */
+int wire_read(int fd, struct frame *f, long long deadline);
 
 #endif

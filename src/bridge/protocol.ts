@@ -19,10 +19,17 @@ export const FRAME = {
   RECEIVE: 0x04,
   BATCH_ENDING: 0x05,
   TERMINATE: 0x06,
+  /** The library's second socket: the daemon sends RETRY on it whenever it wants a handshake retry. */
+  WATCH: 0x07,
   WELCOME: 0x81,
   SEND: 0x82,
   DONE: 0x83,
+  /** On a WATCH socket, at any time: ask the TNC client for a handshake retry (IF-IMC RequestHandshakeRetry). */
+  RETRY: 0x84,
 } as const;
+
+/** IF-IMC 1.3 TNC_RETRY_REASON_IMC_* */
+export const RETRY_REASON = { REMEDIATION_COMPLETE: 0, SERIOUS_EVENT: 1, INFORMATIONAL_EVENT: 2, PERIODIC: 3 } as const;
 
 /** IF-IMC 1.3 result codes the daemon answers with. */
 export const TNC_RESULT = { SUCCESS: 0, ALREADY_INITIALIZED: 2, NO_COMMON_VERSION: 3, INVALID_PARAMETER: 6, OTHER: 9, FATAL: 10 } as const;
@@ -36,12 +43,14 @@ export type BridgeRequest =
   | { kind: 'begin'; connectionId: number }
   | { kind: 'receive'; connectionId: number; flags: number; type: PaMessageType; sourceImvId: number; destinationImcId: number; body: Buffer }
   | { kind: 'batchEnding'; connectionId: number }
-  | { kind: 'terminate' };
+  | { kind: 'terminate' }
+  | { kind: 'watch'; version: number; imcId: number; name: string };
 
 export type BridgeReply =
   | { kind: 'welcome'; version: number; subscriptions: PaMessageType[] }
   | { kind: 'send'; connectionId: number; flags: number; type: PaMessageType; destinationImvId: number; body: Buffer }
-  | { kind: 'done'; result: number };
+  | { kind: 'done'; result: number }
+  | { kind: 'retry'; connectionId: number; reason: number };
 
 /** IF-IMC 1.3: vendor IDs are 24 bits; 0xffffff is the "any" wildcard, never a real vendor. */
 const MAX_VENDOR = 0xfffffe;
@@ -69,6 +78,8 @@ export function encodeRequest(r: BridgeRequest): Buffer {
       return frame(FRAME.BATCH_ENDING, w.u32(r.connectionId));
     case 'terminate':
       return frame(FRAME.TERMINATE, w);
+    case 'watch':
+      return frame(FRAME.WATCH, str(w.u16(r.version).u32(r.imcId), r.name));
   }
 }
 
@@ -83,6 +94,8 @@ export function encodeReply(r: BridgeReply): Buffer {
       return frame(FRAME.SEND, w.u32(r.connectionId).u32(r.flags).u32(r.type.vendor).u32(r.type.subtype).u32(r.destinationImvId).bytes(r.body));
     case 'done':
       return frame(FRAME.DONE, w.u32(r.result));
+    case 'retry':
+      return frame(FRAME.RETRY, w.u32(r.connectionId).u32(r.reason));
   }
 }
 
@@ -132,6 +145,8 @@ function requestBody(type: number, r: Reader, base: number): BridgeRequest {
       return { kind: 'batchEnding', connectionId: r.u32('BATCH_ENDING connection ID') };
     case FRAME.TERMINATE:
       return { kind: 'terminate' };
+    case FRAME.WATCH:
+      return { kind: 'watch', version: r.u16('WATCH version'), imcId: r.u32('WATCH IMC ID'), name: text(r, 'WATCH IMC name') };
     default:
       throw new DecodeError('invalid', 'bridge frame type', base, `unknown request type ${type}`);
   }
@@ -151,6 +166,8 @@ export function decodeReply(f: Buffer, base = 0): BridgeReply {
     reply = { kind: 'send', connectionId: r.u32('SEND connection ID'), flags: r.u32('SEND flags'), type: { vendor: vendor(r, 'SEND vendor ID'), subtype: r.u32('SEND subtype') }, destinationImvId: r.u32('SEND destination IMV ID'), body: r.rest() };
   } else if (type === FRAME.DONE) {
     reply = { kind: 'done', result: r.u32('DONE result') };
+  } else if (type === FRAME.RETRY) {
+    reply = { kind: 'retry', connectionId: r.u32('RETRY connection ID'), reason: r.u32('RETRY reason') };
   } else {
     throw new DecodeError('invalid', 'bridge frame type', base, `unknown reply type ${type}`);
   }

@@ -1,8 +1,9 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../log';
 import { connectPtTls, startPtTlsServer, PtTlsServer } from '../transport/pt-tls';
 import { ImcManager } from '../tnccs-client/imc-manager';
-import { HandshakeOutcome, runClientHandshake } from '../tnccs-client/client';
+import { HandshakeLimits, HandshakeOutcome, runClientHandshake } from '../tnccs-client/client';
 import { OsImc, OsSources } from '../imcs/os/os-imc';
 import { ImvManager } from '../server-emu/imv-manager';
 import { OsImv } from '../server-emu/imvs/os/os-imv';
@@ -145,6 +146,8 @@ export interface AttestOptions extends TlsFiles {
   moreImcs?: Imc[];
   /** Largest PT-TLS message (header included); default strongSwan's 2,097,136. */
   maxMessageSize?: number;
+  /** Bounds on the handshake (defaults: DEFAULT_HANDSHAKE_LIMITS). */
+  limits?: Partial<HandshakeLimits>;
 }
 
 export async function attest(o: AttestOptions): Promise<HandshakeOutcome> {
@@ -157,7 +160,7 @@ export async function attest(o: AttestOptions): Promise<HandshakeOutcome> {
   for (const imc of o.moreImcs ?? []) imcs.add(imc);
   const channel = await connectPtTls({ host: o.host, port: o.port, servername: o.servername, cert: pem.cert, key: pem.key, ca: pem.ca, sasl: o.sasl, maxMessageSize: o.maxMessageSize, log: o.log });
   try {
-    return await runClientHandshake(imcs, channel, { connectionId: 1, language: o.language, log: o.log });
+    return await runClientHandshake(imcs, channel, { connectionId: 1, language: o.language, log: o.log, limits: o.limits });
   } finally {
     await attestation?.terminate();
   }
@@ -172,5 +175,22 @@ async function readPem(o: TlsFiles): Promise<{ cert?: string; key?: string; ca: 
       throw new Error(`cannot read ${what} '${p}': ${(e as NodeJS.ErrnoException).code ?? e}`, { cause: e });
     }
   };
-  return { cert: await read(o.cert, 'certificate'), key: await read(o.key, 'key'), ca: (await read(o.ca, 'CA certificate'))! };
+  const cert = await read(o.cert, 'certificate');
+  const key = await read(o.key, 'key');
+  const ca = (await read(o.ca, 'CA certificate'))!;
+  checkPem(o.cert, 'certificate', cert, (t) => new X509Certificate(t));
+  checkPem(o.key, 'key', key, (t) => createPrivateKey(t));
+  checkPem(o.ca, 'CA certificate', ca, (t) => new X509Certificate(t));
+  return { cert, key, ca };
+}
+
+/** A file that is not what its option says fails here, naming the file (never printing its content). */
+function checkPem(path: string | undefined, what: string, text: string | undefined, parse: (t: string) => unknown): void {
+  if (text === undefined) return;
+  if (!/-----BEGIN [A-Z0-9 ]+-----/.test(text)) throw new Error(`${what} '${path}' is not PEM (no -----BEGIN line)`);
+  try {
+    parse(text);
+  } catch (e) {
+    throw new Error(`${what} '${path}' cannot be used: ${(e as Error).message}`, { cause: e });
+  }
 }

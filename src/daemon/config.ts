@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import type { LogFormat } from '../log';
 import { parseHostPort } from '../cli/common';
 import { DEFAULT_STORE_PATH } from '../imcs/swima/store';
-import { OPTIONS, optionSpec, type OptionKind } from './options';
+import type { HandshakeLimits } from '../tnccs-client/client';
+import { formatDuration, OPTIONS, optionSpec, type OptionKind } from './options';
 
 /**
  * The agent's configuration: /etc/tnc-agent/agent.conf, then /etc/tnc-agent/conf.d/*.conf in name
@@ -28,6 +29,7 @@ export interface AgentConfig {
     readonly key?: string;
     readonly servername?: string;
     readonly language: string;
+    readonly limits: HandshakeLimits;
   };
   readonly schedule: {
     readonly onStart: boolean;
@@ -48,7 +50,7 @@ export interface AgentConfig {
     readonly machineId: string;
     readonly procRoot: string;
   };
-  readonly attestation: { readonly enabled: boolean; readonly tcti: string; readonly akHandle: number; readonly imaList: string; readonly eventLog: string };
+  readonly attestation: { readonly enabled: boolean; readonly tcti: string; readonly akHandle: number; readonly imaList: string; readonly imaPollMs: number; readonly eventLog: string };
   readonly swima: { readonly enabled: boolean; readonly store?: string; readonly dpkgRoot: string };
   readonly bridge: { readonly socket?: string };
   /** The files read, in order (for logs and `doctor`). */
@@ -79,17 +81,21 @@ export function parseIni(text: string, file: string, settings: Settings = new Ma
     if (!section) throw new ConfigError(where, `'${kv[1]}' is outside any [section]`);
     const spec = optionSpec(section, kv[1]);
     if (!spec) throw new ConfigError(where, `unknown option '${kv[1]}' in [${section}]`);
-    parseValue(spec.kind, kv[2], where);
+    parseValue(spec.kind, kv[2], where, `[${section}] ${kv[1]}`);
     settings.set(`${section}.${kv[1]}`, { value: kv[2], where });
   });
   return settings;
 }
 
 const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Linux sockaddr_un: 108 bytes of sun_path, one of them the terminating NUL. */
+export const MAX_SOCKET_PATH = 107;
+/** The longest duration any option takes: one year (timers chain past Node's 24.8-day limit, src/daemon/timer.ts). */
+export const MAX_DURATION_MS = 365 * 86_400_000;
 
-function parseValue(kind: OptionKind, v: string, where: string): unknown {
+function parseValue(kind: OptionKind, v: string, where: string, key: string): unknown {
   const bad = (what: string): never => {
-    throw new ConfigError(where, `'${v}' is not ${what}`);
+    throw new ConfigError(where, `${key} = '${v}' is not ${what}`);
   };
   if (v === '') return undefined;
   switch (kind) {
@@ -98,7 +104,8 @@ function parseValue(kind: OptionKind, v: string, where: string): unknown {
     case 'duration': {
       const m = /^(\d{1,9})(ms|s|m|h|d)?$/.exec(v);
       if (!m || (m[2] === undefined && m[1] !== '0')) return bad('a duration such as 500ms, 30s, 15m, 1h, 1d or 0');
-      return Number(m[1]) * DURATION_UNIT_MS[m[2] ?? 'ms'];
+      const ms = Number(m[1]) * DURATION_UNIT_MS[m[2] ?? 'ms'];
+      return ms <= MAX_DURATION_MS ? ms : bad('a duration of at most 365d');
     }
     case 'level':
       return /^-?[0-4]$/.test(v) && Number(v) >= -1 ? Number(v) : bad('a log level -1..4');
@@ -110,6 +117,8 @@ function parseValue(kind: OptionKind, v: string, where: string): unknown {
       } catch {
         return bad('HOST[:PORT]');
       }
+    case 'count':
+      return /^\d{1,7}$/.test(v) && Number(v) >= 1 ? Number(v) : bad('a count 1..9999999');
     case 'handle': {
       const n = /^0x[0-9a-f]{8}$/i.test(v) ? Number(v) : NaN;
       return n >= 0x81000000 && n <= 0x81ffffff ? n : bad('a persistent handle 0x81000000-0x81ffffff');
@@ -150,19 +159,31 @@ export function buildConfig(settings: Settings = new Map(), files: readonly stri
     const [section, key] = name.split('.');
     const spec = optionSpec(section, key)!;
     const s = settings.get(name) ?? { value: spec.default, where: `default of ${name}` };
-    return parseValue(spec.kind, s.value, s.where) as T;
+    return parseValue(spec.kind, s.value, s.where, `[${section}] ${key}`) as T;
   };
   const retryMinMs = get<number>('schedule.retry-min');
   const retryMaxMs = get<number>('schedule.retry-max');
-  if (retryMinMs <= 0 || retryMaxMs < retryMinMs) throw new ConfigError(settings.get('schedule.retry-max')?.where ?? 'schedule', 'need 0 < retry-min <= retry-max');
+  const at = (name: string) => settings.get(name)?.where ?? 'default';
+  if (retryMinMs <= 0) throw new ConfigError(at('schedule.retry-min'), '[schedule] retry-min must be more than 0');
+  if (retryMaxMs < retryMinMs) {
+    throw new ConfigError(at('schedule.retry-max'), `[schedule] retry-min (${formatDuration(retryMinMs)}, ${at('schedule.retry-min')}) is longer than [schedule] retry-max (${formatDuration(retryMaxMs)}, ${at('schedule.retry-max')})`);
+  }
+  for (const name of ['control.socket', 'bridge.socket']) {
+    const path = get<string | undefined>(name);
+    const [section, key] = name.split('.');
+    if (path && Buffer.byteLength(path) > MAX_SOCKET_PATH) {
+      throw new ConfigError(at(name), `[${section}] ${key}: the path is ${Buffer.byteLength(path)} bytes, a Unix socket path can have at most ${MAX_SOCKET_PATH}`);
+    }
+  }
   return {
-    server: { address: get('server.address'), ca: get('server.ca'), cert: get('server.cert'), key: get('server.key'), servername: get('server.servername'), language: get('server.language') ?? 'en' },
+    server: { address: get('server.address'), ca: get('server.ca'), cert: get('server.cert'), key: get('server.key'), servername: get('server.servername'), language: get('server.language') ?? 'en',
+      limits: { timeoutMs: get('server.handshake-timeout'), maxRounds: get('server.max-rounds'), maxServerRetries: get('server.max-server-retries') } },
     schedule: { onStart: get('schedule.on-start'), intervalMs: get('schedule.interval'), retryMinMs, retryMaxMs, onPackageChange: get('schedule.on-package-change'), settleMs: get('schedule.settle') },
     log: { level: get('log.level'), format: get('log.format') },
     control: { socket: get('control.socket') },
     stateDir: get('state.dir'),
     os: { deviceId: get('os.device-id'), defaultPassword: get('os.default-password'), osRelease: get('os.os-release'), dpkgStatus: get('os.dpkg-status'), machineId: get('os.machine-id'), procRoot: get('os.proc-root') },
-    attestation: { enabled: get('attestation.enabled'), tcti: get('attestation.tcti'), akHandle: get('attestation.ak-handle'), imaList: get('attestation.ima-list'), eventLog: get('attestation.event-log') },
+    attestation: { enabled: get('attestation.enabled'), tcti: get('attestation.tcti'), akHandle: get('attestation.ak-handle'), imaList: get('attestation.ima-list'), imaPollMs: get('attestation.ima-poll'), eventLog: get('attestation.event-log') },
     swima: { enabled: get('swima.enabled'), store: get('swima.store'), dpkgRoot: get('swima.dpkg-root') },
     bridge: { socket: get('bridge.socket') },
     files,

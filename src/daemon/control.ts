@@ -1,5 +1,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
+import { chmod, lstat, unlink } from 'node:fs/promises';
+import { checkSocketPath } from '../bridge/server';
+import { makeDirs } from './state-dir';
 import { dirname } from 'node:path';
 
 /**
@@ -18,7 +20,8 @@ export interface ControlServer {
 }
 
 export async function startControlServer(path: string, handle: ControlHandler): Promise<ControlServer> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o750 });
+  checkSocketPath(path, 'control socket');
+  await makeDirs(dirname(path));
   await removeStaleSocket(path);
   const server = createServer((s) => serve(s, handle));
   await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { chmod, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger, type LogSink } from '../log';
 import { attest } from '../cli/compose';
@@ -8,6 +8,8 @@ import { startControlServer, type ControlCommand, type ControlServer } from './c
 import { formatDuration } from './options';
 import { openParts, osSources, partsKey, type DaemonParts } from './parts';
 import { Scheduler } from './scheduler';
+import { watchImaGrowth } from './ima-watch';
+import { checkStateDir, makeDirs } from './state-dir';
 import { settler, watchSettled, type Settler } from './watch';
 
 export interface DaemonOptions {
@@ -47,6 +49,7 @@ export class Daemon {
   private readonly scheduler: Scheduler;
   private control?: { path: string; server: ControlServer };
   private watcher?: { close(): void };
+  private imaWatch?: { close(): void };
   private parts?: { key: string; p: Promise<DaemonParts> };
   private settle?: Settler;
   private last?: LastAttestation;
@@ -58,7 +61,9 @@ export class Daemon {
 
   /** Loads the configuration (a ConfigError if it is bad), opens the collectors and the bridge, and starts. */
   static async start(o: DaemonOptions = {}): Promise<Daemon> {
-    const d = new Daemon(await loadConfig(o.configFile, o.confDir), o);
+    const config = await loadConfig(o.configFile, o.confDir);
+    await checkStateDir(config.stateDir);
+    const d = new Daemon(config, o);
     try {
       await d.ensureParts();
     } catch (e) {
@@ -80,11 +85,13 @@ export class Daemon {
     let next: AgentConfig;
     try {
       next = await loadConfig(this.o.configFile, this.o.confDir);
+      await checkStateDir(next.stateDir);
     } catch (e) {
       this.log.error('CFG', `reload failed, keeping the running configuration: ${(e as Error).message}`);
       return false;
     }
     this.watcher?.close();
+    this.imaWatch?.close();
     this.settle?.cancel();
     // a run in progress still uses the open TPM and SWIMA store
     await this.scheduler.idle();
@@ -109,6 +116,7 @@ export class Daemon {
   /** SIGTERM: stops the timer, the watchers and the sockets, waits for a run in progress, closes the TPM and store. */
   async stop(): Promise<void> {
     this.watcher?.close();
+    this.imaWatch?.close();
     this.settle?.cancel();
     await this.scheduler.stop();
     await this.parts?.p.then((p) => p.close(), () => undefined);
@@ -141,16 +149,28 @@ export class Daemon {
     const c = this.config;
     this.log.info('CFG', `configuration from ${c.files.join(', ')}`);
     await this.bindControl(c.control.socket);
+    const changed = () => {
+      void this.requestAttestation('installed packages changed');
+      void this.retryVpnHandshakes('installed packages changed');
+    };
+    // with SWIMA the live collector watches dpkg and pokes the settler after each pass with events
+    if (c.schedule.onPackageChange && c.swima.enabled) this.settle = settler(c.schedule.settleMs, changed);
+    else if (c.schedule.onPackageChange) this.watcher = watchSettled(c.os.dpkgStatus, c.schedule.settleMs, changed);
+    if (c.bridge.socket && c.attestation.imaPollMs > 0) {
+      this.imaWatch = watchImaGrowth(c.attestation.imaList, c.attestation.imaPollMs, () => void this.retryVpnHandshakes('new IMA measurements'));
+    }
     if (!c.server.address) {
       this.log.info('DMN', `no [server] address configured in ${c.files[0]}: idle until the configuration is reloaded (SIGHUP)`);
       return;
     }
-    const changed = () => void this.requestAttestation('installed packages changed');
-    // with SWIMA the live collector watches dpkg and pokes the settler after each pass with events
-    if (c.schedule.onPackageChange && c.swima.enabled) this.settle = settler(c.schedule.settleMs, changed);
-    else if (c.schedule.onPackageChange) this.watcher = watchSettled(c.os.dpkgStatus, c.schedule.settleMs, changed);
     if (reason !== 'start' || c.schedule.onStart) void this.scheduler.trigger(reason);
     else if (c.schedule.intervalMs > 0) this.scheduler.after(c.schedule.intervalMs, 'schedule');
+  }
+
+  /** docs/vpn.md: an established VPN connection is re-assessed when the host changes (IF-IMC RequestHandshakeRetry). */
+  private async retryVpnHandshakes(reason: string): Promise<void> {
+    const parts = await this.parts?.p.catch(() => undefined);
+    parts?.bridge?.requestRetry(reason);
   }
 
   private async bindControl(path: string | undefined): Promise<void> {
@@ -180,7 +200,7 @@ export class Daemon {
       if (!s.ca) throw new Error('no [server] ca configured: the server certificate cannot be verified');
       const parts = await this.ensureParts();
       const outcome = await attest({
-        host: a.host, port: a.port, servername: s.servername, cert: s.cert, key: s.key, ca: s.ca, language: s.language, log: this.log,
+        host: a.host, port: a.port, servername: s.servername, cert: s.cert, key: s.key, ca: s.ca, language: s.language, log: this.log, limits: s.limits,
         os: osSources(c, parts.deviceId), collectors: parts.collectors, moreImcs: this.o.moreImcs?.(c, this.log),
       });
       const evaluation = outcome.assessment === undefined ? 'none' : evaluationName(outcome.assessment);
@@ -206,9 +226,11 @@ export class Daemon {
     const dir = this.config.stateDir;
     if (!dir) return;
     try {
-      await mkdir(dir, { recursive: true });
+      await makeDirs(dir);
       const file = join(dir, 'last-attestation.json');
-      await writeFile(`${file}.tmp`, JSON.stringify(r, null, 1) + '\n');
+      // 0640 whatever the umask: the reasons may name the host's software
+      await writeFile(`${file}.tmp`, JSON.stringify(r, null, 1) + '\n', { mode: 0o640 });
+      await chmod(`${file}.tmp`, 0o640);
       await rename(`${file}.tmp`, file);
     } catch (e) {
       this.log.error('DMN', `cannot save the result in ${dir}: ${(e as NodeJS.ErrnoException).code ?? e}`);

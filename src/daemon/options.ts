@@ -3,7 +3,7 @@
  * `tnc-agent daemon --help` prints this table and docs/configuration.md documents each entry
  * (a test checks that none is missing there).
  */
-export type OptionKind = 'string' | 'path' | 'bool' | 'duration' | 'level' | 'format' | 'address' | 'handle';
+export type OptionKind = 'string' | 'path' | 'bool' | 'duration' | 'level' | 'format' | 'address' | 'handle' | 'count';
 
 export interface OptionSpec {
   readonly section: string;
@@ -23,6 +23,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   o('server', 'key', 'path', '', 'client private key (PEM)'),
   o('server', 'servername', 'string', '', 'name to verify in the server certificate (default: the host of address)'),
   o('server', 'language', 'string', 'en', 'preferred language for the server\'s messages'),
+  o('server', 'handshake-timeout', 'duration', '5m', 'give up a handshake that has not ended after this long'),
+  o('server', 'max-rounds', 'count', '1000', 'give up a handshake after this many batches from the server'),
+  o('server', 'max-server-retries', 'count', '5', 'give up a handshake after this many retries the server asks for (SRETRY)'),
   o('schedule', 'on-start', 'bool', 'yes', 'attest as soon as the daemon starts'),
   o('schedule', 'interval', 'duration', '1h', 're-attest this long after each success (0 = only on start, change and request)'),
   o('schedule', 'retry-min', 'duration', '10s', 'first retry delay after a failed attestation; doubles on each further failure'),
@@ -43,6 +46,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   o('attestation', 'tcti', 'string', 'device:/dev/tpmrm0', 'tpm2-tss TCTI: device:/dev/tpmrm0, swtpm:host=H,port=P, mssim:host=H,port=P'),
   o('attestation', 'ak-handle', 'handle', '0x81010003', 'persistent handle of the Attestation Key (make it with `tnc-agent tpm provision`)'),
   o('attestation', 'ima-list', 'path', '/sys/kernel/security/ima/binary_runtime_measurements', 'IMA measurement list (binary)'),
+  o('attestation', 'ima-poll', 'duration', '0', 'with the IF-IMC bridge: look for new IMA measurements this often and ask charon to re-assess established VPN connections (0 = never)'),
   o('attestation', 'event-log', 'path', '/sys/kernel/security/tpm0/binary_bios_measurements', 'firmware (TCG PC Client) event log'),
   o('swima', 'enabled', 'bool', 'no', 'run the SWIMA IMC (RFC 8412 software inventory), collecting live as dpkg changes'),
   o('swima', 'store', 'path', '', 'SWIMA event store (SQLite; default: swima.db in the state dir)'),

@@ -1,3 +1,5 @@
+import { longTimeout, type LongTimer } from './timer';
+
 /**
  * When the daemon attests: on demand (start, request, change), every `intervalMs` after a success,
  * and after a failure again with exponential backoff (retryMinMs doubling up to retryMaxMs, with
@@ -20,7 +22,7 @@ export type Job = (reason: string) => Promise<boolean>;
 export type Planned = (p: { delayMs: number; kind: 'interval' | 'retry'; failures: number }) => void;
 
 export class Scheduler {
-  private timer?: NodeJS.Timeout;
+  private timer?: LongTimer;
   private running?: Promise<void>;
   private queued?: Promise<void>;
   private stopped = false;
@@ -86,11 +88,11 @@ export class Scheduler {
   after(delayMs: number, reason: string): void {
     this.clear();
     this.next = new Date(Date.now() + delayMs);
-    this.timer = setTimeout(() => void this.trigger(reason), delayMs);
+    this.timer = longTimeout(() => void this.trigger(reason), delayMs);
   }
 
   private clear(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     this.next = undefined;
   }

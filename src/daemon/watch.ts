@@ -1,5 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { longTimeout, type LongTimer } from './timer';
 
 export interface Settler {
   /** Something changed: (re)starts the wait. */
@@ -9,14 +10,14 @@ export interface Settler {
 
 /** Calls `settled` once `settleMs` have passed without a further poke. */
 export function settler(settleMs: number, settled: () => void): Settler {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: LongTimer | undefined;
   return {
     poke: () => {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(settled, settleMs);
+      timer?.cancel();
+      timer = longTimeout(settled, settleMs);
     },
     cancel: () => {
-      if (timer) clearTimeout(timer);
+      timer?.cancel();
       timer = undefined;
     },
   };

@@ -46,6 +46,7 @@ export abstract class Agent<S extends AgentState, H extends TnccsHost> {
     const state = this.states.get(conn.id);
     if (!state) return;
     if (change === 'Delete') {
+      state.port.close();
       this.deleted(state);
       this.states.delete(conn.id);
       conn.log.info(this.role, `${label} deleted the state of Connection ID ${conn.id}`);

@@ -7,6 +7,7 @@ import { PaMessageType, paSubtypeLabel } from '../protocol/vendors';
 import type { ConnectionInfo, PaEnvelope, TnccsHost } from '../tnccs/types';
 import { ANY_ID } from '../tnccs/types';
 import { Segmentation } from './segmentation';
+import { connectionReassembly } from './reassembly-budget';
 
 export type Role = 'IMC' | 'IMV';
 
@@ -45,7 +46,12 @@ export class PaPort {
     readonly ownId: number,
     readonly role: Role,
   ) {
-    this.segmentation = new Segmentation(`${role} ${ownId}`, role === 'IMC' ? 'IMV' : 'IMC', conn.maxPaMessageSize, conn.log);
+    this.segmentation = new Segmentation(`${role} ${ownId}`, role === 'IMC' ? 'IMV' : 'IMC', conn.maxPaMessageSize, conn.log, conn.reassembly ?? connectionReassembly());
+  }
+
+  /** The connection ended: gives up unfinished segment exchanges. */
+  close(): void {
+    this.segmentation.close();
   }
 
   private get peerRole(): Role {

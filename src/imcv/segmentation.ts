@@ -19,12 +19,14 @@ import { isDecodeError } from '../protocol/errors';
 import { paTncErrorFor } from '../protocol/pa-tnc/errors';
 import type { Subsystem } from '../log';
 import { PaMessageType, paSubtypeLabel } from '../protocol/vendors';
+import type { HeldBytes } from '../protocol/pa-tnc/tcg/seg/reassembler';
+import { REASSEMBLY_LIMITS } from './reassembly-budget';
 
 /**
  * Hard cap on a reassembled attribute, whatever a contract says: we announce "no message size
  * limit" as strongSwan does, but never hold more than this for one attribute.
  */
-export const MAX_REASSEMBLED = 64 * 1024 * 1024;
+export const MAX_REASSEMBLED = REASSEMBLY_LIMITS.perAttribute;
 
 /** TCG IF-M Segmentation per strongSwan: max segment = max PA-TNC message − 8 − 12 − 4. */
 export const ownSegmentSize = (maxPaMessageSize: number): number => maxPaMessageSize - 24;
@@ -55,6 +57,8 @@ export class Segmentation {
     private readonly peerRole: 'IMC' | 'IMV',
     private readonly maxPaMessageSize: number,
     private readonly log: Logger,
+    /** The connection's bound on unfinished exchanges (shared by all its IMCs/IMVs). */
+    private readonly held?: HeldBytes,
   ) {
     this.tag = peerRole === 'IMC' ? 'IMV' : 'IMC';
   }
@@ -117,7 +121,7 @@ export class Segmentation {
     let r = this.reassemblers.get(k);
     if (!r) {
       const limit = this.contracts.get(k)?.maxMessageSize ?? NO_LIMIT;
-      r = new Reassembler(limit === NO_LIMIT ? MAX_REASSEMBLED : Math.min(limit, MAX_REASSEMBLED));
+      r = new Reassembler(limit === NO_LIMIT ? MAX_REASSEMBLED : Math.min(limit, MAX_REASSEMBLED), this.held, REASSEMBLY_LIMITS.openExchanges);
       this.reassemblers.set(k, r);
     }
     let step;
@@ -132,6 +136,12 @@ export class Segmentation {
     if (step.kind === 'more') out.replies.push(step.request);
     else if (step.kind === 'complete') out.attributes.push(step.attribute);
     else this.log.debug('TNC', `segment ignored: ${step.reason}`);
+  }
+
+  /** The connection ended: unfinished exchanges give their bytes back. */
+  close(): void {
+    for (const r of this.reassemblers.values()) r.close();
+    this.reassemblers.clear();
   }
 
   private sendNext(type: PaMessageType, a: PaAttribute<NextSegment>, out: SegmentationResult): void {

@@ -127,6 +127,11 @@ export class Reader {
   }
 }
 
+/** A value that does not fit its field is a bug to report, never a value to mask (70000 as u16 is not 4464). */
+function fits(v: number, max: number, field: string): void {
+  if (!Number.isInteger(v) || v < 0 || v > max) throw new RangeError(`${v} does not fit a ${field} field (0..${max})`);
+}
+
 /** Growable big-endian writer. */
 export class Writer {
   private buf: Buffer;
@@ -150,28 +155,32 @@ export class Writer {
   }
 
   u8(v: number): this {
+    fits(v, 0xff, 'u8');
     this.ensure(1);
-    this.buf[this.pos++] = v & 0xff;
+    this.buf[this.pos++] = v;
     return this;
   }
 
   u16(v: number): this {
+    fits(v, 0xffff, 'u16');
     this.ensure(2);
-    this.buf.writeUInt16BE(v & 0xffff, this.pos);
+    this.buf.writeUInt16BE(v, this.pos);
     this.pos += 2;
     return this;
   }
 
   u24(v: number): this {
+    fits(v, 0xffffff, 'u24');
     this.ensure(3);
-    this.buf.writeUIntBE(v & 0xffffff, this.pos, 3);
+    this.buf.writeUIntBE(v, this.pos, 3);
     this.pos += 3;
     return this;
   }
 
   u32(v: number): this {
+    fits(v, 0xffffffff, 'u32');
     this.ensure(4);
-    this.buf.writeUInt32BE(v >>> 0, this.pos);
+    this.buf.writeUInt32BE(v, this.pos);
     this.pos += 4;
     return this;
   }
@@ -213,7 +222,8 @@ export class Writer {
 
   /** Overwrites a u32 already written at `at` (for length fields known only at the end). */
   patchU32(at: number, v: number): this {
-    this.buf.writeUInt32BE(v >>> 0, at);
+    fits(v, 0xffffffff, 'u32');
+    this.buf.writeUInt32BE(v, at);
     return this;
   }
 

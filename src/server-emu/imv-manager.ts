@@ -1,7 +1,8 @@
 import type { Logger } from '../log';
 import { Manager } from '../tnccs/manager';
 import { NO_VERDICT, Verdict } from './policy/merge';
-import { ConnectionInfo, evaluationName, Imv, ImvHost, PaEnvelope, recommendationName } from '../tnccs/types';
+import type { Registered } from '../tnccs/registry';
+import { ConnectionInfo, Evaluation, evaluationName, Imv, ImvHost, PaEnvelope, Recommendation, recommendationName } from '../tnccs/types';
 
 export interface ImvVerdict extends Verdict {
   readonly imvId: number;
@@ -13,6 +14,7 @@ export interface ImvVerdict extends Verdict {
  * outbound queues, and the recommendations each IMV provides per connection.
  */
 export class ImvManager extends Manager<Imv, ImvHost> {
+  protected readonly role = 'IMV' as const;
   private readonly verdicts = new Map<number, Map<number, ImvVerdict>>();
   private readonly logs = new Map<number, Logger>();
 
@@ -23,6 +25,17 @@ export class ImvManager extends Manager<Imv, ImvHost> {
       this.verdicts.get(connectionId)?.set(imvId, { imvId, rec: recommendation, evaluation, reason });
     },
   };
+
+  /**
+   * An IMV that throws has no verdict to give: its evaluation is "error" (IF-IMV 1.3
+   * TNC_IMV_EVALUATION_RESULT_ERROR) and, stricter than strongSwan's "no recommendation", its
+   * recommendation is no access: a verifier that an endpoint can make fail must not let it in.
+   */
+  protected override memberFailed(conn: ConnectionInfo, m: Registered<Imv>, call: string, e: unknown): void {
+    super.memberFailed(conn, m, call, e);
+    const reason = `IMV "${m.member.name}" failed: ${e instanceof Error ? e.message : String(e)}`;
+    this.verdicts.get(conn.id)?.set(m.id, { imvId: m.id, rec: Recommendation.NO_ACCESS, evaluation: Evaluation.ERROR, reason });
+  }
 
   protected addressedId(msg: PaEnvelope): number {
     return msg.validatorId;
@@ -47,11 +60,11 @@ export class ImvManager extends Manager<Imv, ImvHost> {
   }
 
   /** IF-IMV SolicitRecommendation for each IMV still undecided; silence counts as no recommendation. */
-  async solicit(connectionId: number): Promise<void> {
-    const decided = this.verdicts.get(connectionId);
+  async solicit(conn: ConnectionInfo): Promise<void> {
+    const decided = this.verdicts.get(conn.id);
     for (const m of this.registry.members) {
       if (decided?.has(m.id)) continue;
-      await m.member.solicitRecommendation(connectionId);
+      await this.registry.guard(conn, m, 'SolicitRecommendation', () => m.member.solicitRecommendation(conn.id));
       if (!decided?.has(m.id)) {
         decided?.set(m.id, { imvId: m.id, ...NO_VERDICT });
       }

@@ -12,6 +12,7 @@ import { PbConnection } from '../tnccs/pb-connection';
 import { envelopeFromPbPa, pbPaFromEnvelope } from '../tnccs/pb-pa';
 import { BatchChannel, ConnectionInfo, Evaluation, evaluationName, maxPaMessageSizeFor, Recommendation, recommendationName } from '../tnccs/types';
 import type { ImvManager } from './imv-manager';
+import { ByteBudget, connectionReassembly } from '../imcv/reassembly-budget';
 import { mergeVerdicts, RecommendationPolicy } from './policy/merge';
 import type { HandshakeEnd, HandshakeStart } from './policy/handshakes';
 
@@ -38,6 +39,8 @@ export interface ServerOptions {
   onRecommendation?: (conn: ConnectionInfo, rec: Recommendation) => void;
   /** Records every handshake: transport, identity, duration, each IMV's and the merged verdict. */
   recorder?: HandshakeRecorder;
+  /** Bounds on unfinished IF-M segment exchanges: per connection (default 64 MiB) and for all (default: the process's 256 MiB). */
+  reassembly?: { perConnection?: number; total?: ByteBudget };
 }
 
 export interface FinalVerdict {
@@ -77,9 +80,10 @@ export class TnccsServer {
     const log = this.opts.log.with({ connection: id });
     log.info('TNC', `assigned TNCCS Connection ID ${id}`);
     const pb = new PbConnection('server', channel, id, log);
+    const reassembly = connectionReassembly(this.opts.reassembly?.perConnection, this.opts.reassembly?.total);
     let conn: ConnectionInfo = {
       id, maxPaMessageSize: maxPaMessageSizeFor(channel.maxBatchSize), transport: 'pt-tls', language: 'en',
-      peerIdentity: channel.peerIdentity, arIdentities: channel.arIdentities, log,
+      peerIdentity: channel.peerIdentity, arIdentities: channel.arIdentities, log, reassembly,
     };
     let verdict: FinalVerdict | undefined;
     let created = false;
@@ -102,9 +106,16 @@ export class TnccsServer {
           await this.imvs.restart(conn);
           verdict = undefined;
         }
+        // RFC 5793 4.9: a fatal error ends the session; the server answers with CLOSE, not a result
+        const fatal = batch.messages.find((m) => PbErrorMsg.is(m) && m.value.fatal);
+        if (fatal) {
+          log.error('TNC', `the client reported a ${PbErrorMsg.spec.describe?.(fatal.value as never).join(' ')}: ending the session`);
+          await pb.send(PB_BATCH.CLOSE, []);
+          break;
+        }
         const paCount = await this.deliver(conn, batch.messages);
         await this.imvs.batchEnding(conn);
-        if (!this.imvs.allDecided(id) && paCount === 0 && batch.type === PB_BATCH.CDATA) await this.imvs.solicit(id);
+        if (!this.imvs.allDecided(id) && paCount === 0 && batch.type === PB_BATCH.CDATA) await this.imvs.solicit(conn);
         log.debug('TNC', 'TNC server is handling outbound connection');
         if (this.imvs.allDecided(id)) verdict = await this.sendResult(pb, conn);
         else await this.sendData(pb, conn, first);

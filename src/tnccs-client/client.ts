@@ -1,4 +1,5 @@
-import { PB_BATCH, PB_BATCH_HEADER_LEN } from '../protocol/pb-tnc/batch';
+import { DecodedPbBatch, PB_BATCH, PB_BATCH_HEADER_LEN } from '../protocol/pb-tnc/batch';
+import { PB_ERROR } from '../protocol/pb-tnc/errors';
 import { pbMessageSize } from '../protocol/pb-tnc/message';
 import type { PbMessage } from '../protocol/pb-tnc/registry';
 import { PbErrorMsg } from '../protocol/pb-tnc/ietf/error';
@@ -13,6 +14,8 @@ import { PbConnection, PbProtocolError } from '../tnccs/pb-connection';
 import { BatchChannel, ConnectionInfo, Evaluation, maxPaMessageSizeFor, PaEnvelope } from '../tnccs/types';
 import { envelopeFromPbPa, pbPaFromEnvelope } from '../tnccs/pb-pa';
 import type { ImcManager } from './imc-manager';
+import type { HeldBytes } from '../protocol/pa-tnc/tcg/seg/reassembler';
+import { connectionReassembly } from '../imcv/reassembly-budget';
 
 /** RFC 5793 4.7: PB-Access-Recommendation codes. */
 export type AccessDecision = 'allow' | 'no access' | 'isolate';
@@ -26,6 +29,24 @@ export interface HandshakeOutcome {
   readonly stats: PbConnection['stats'];
 }
 
+/**
+ * Bounds on one handshake, so that a hostile or broken server (endless SDATA, endless SRETRY, a
+ * batch every minute) cannot hold the agent forever; RFC 5793 sets none.
+ */
+export interface HandshakeLimits {
+  /** Batches received from the server; default 1000 (a large SWIMA inventory in segments needs ~200). */
+  readonly maxRounds: number;
+  /** SRETRY batches (server-requested retries) honoured; default 5. */
+  readonly maxServerRetries: number;
+  /** Whole handshake, from connect to CLOSE; default 5 minutes. */
+  readonly timeoutMs: number;
+}
+
+export const DEFAULT_HANDSHAKE_LIMITS: HandshakeLimits = { maxRounds: 1000, maxServerRetries: 5, timeoutMs: 300_000 };
+
+/** The handshake went past one of its HandshakeLimits (the connection is closed). */
+export class HandshakeLimitError extends PbProtocolError {}
+
 export interface ClientOptions {
   connectionId: number;
   /** RFC 5793 4.10: the client's preferred language. */
@@ -33,6 +54,9 @@ export interface ClientOptions {
   log: Logger;
   /** Handshake retries (CRETRY) IMCs may ask for on one connection; default 3. */
   maxRetries?: number;
+  limits?: Partial<HandshakeLimits>;
+  /** Bound on unfinished IF-M segment exchanges from the server (default: connectionReassembly()). */
+  reassembly?: HeldBytes;
 }
 
 const stateOf = (access: AccessDecision | undefined): 'Allowed' | 'Isolated' | 'None' =>
@@ -50,17 +74,34 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
     transport: 'pt-tls',
     language: opts.language,
     log: opts.log,
+    reassembly: opts.reassembly ?? connectionReassembly(),
   };
   const result: { access?: AccessDecision; assessment?: Evaluation; reasons: string[]; remediation: string[]; pdpReferral?: string } = { reasons: [], remediation: [] };
   let notified = false;
   let retriesLeft = opts.maxRetries ?? 3;
-  await imcs.createConnection(conn);
-  await imcs.beginHandshake(conn);
-  const language = PbLanguagePreferenceMsg.make(opts.language);
-  await pb.send(PB_BATCH.CDATA, [language, ...outgoing(imcs, conn, channel.maxBatchSize - pbMessageSize(language))]);
+  const limits = { ...DEFAULT_HANDSHAKE_LIMITS, ...opts.limits };
+  let rounds = 0;
+  let serverRetries = 0;
+  let overLimit: string | undefined;
+  const deadline = setTimeout(() => {
+    overLimit = `the handshake took longer than ${limits.timeoutMs / 1000}s`;
+    void channel.close();
+  }, limits.timeoutMs);
+  const limit = async (why: string): Promise<never> => {
+    overLimit = why;
+    await pb.send(PB_BATCH.CLOSE, []).catch(() => undefined);
+    throw new HandshakeLimitError(why);
+  };
   try {
+    await imcs.createConnection(conn);
+    await imcs.beginHandshake(conn);
+    const language = PbLanguagePreferenceMsg.make(opts.language);
+    await pb.send(PB_BATCH.CDATA, [language, ...outgoing(imcs, conn, channel.maxBatchSize - pbMessageSize(language))]);
     while (pb.state !== 'End') {
       const batch = await pb.receive();
+      if (++rounds > limits.maxRounds) await limit(`the server sent more than ${limits.maxRounds} batches in one handshake`);
+      if (batch.type === PB_BATCH.SRETRY && ++serverRetries > limits.maxServerRetries) await limit(`the server asked for more than ${limits.maxServerRetries} handshake retries (SRETRY)`);
+      await checkBatch(pb, batch);
       await handleMessages(imcs, conn, batch.messages, result);
       if (batch.type === PB_BATCH.SDATA) {
         await imcs.batchEnding(conn);
@@ -84,12 +125,38 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
         await pb.send(PB_BATCH.CRETRY, outgoing(imcs, conn, channel.maxBatchSize));
       }
     }
+  } catch (e) {
+    throw overLimit ? new HandshakeLimitError(overLimit) : e;
   } finally {
+    clearTimeout(deadline);
     await imcs.endConnection(conn, notified ? undefined : stateOf(result.access));
     await channel.close();
   }
   if (result.access === undefined) throw new PbProtocolError('the server closed the connection without a recommendation');
   return { ...result, stats: pb.stats };
+}
+
+/**
+ * RFC 5793 4.6, 4.7: at most one PB-Assessment-Result and one PB-Access-Recommendation per batch;
+ * two (deny, then allow) are a protocol error, never "the last one wins". RFC 5793 4.9: a fatal
+ * PB-Error from the server ends the session.
+ */
+async function checkBatch(pb: PbConnection, batch: DecodedPbBatch): Promise<void> {
+  let offset = PB_BATCH_HEADER_LEN;
+  const seen = new Set<string>();
+  for (const m of batch.messages) {
+    const once = PbAccessRecommendationMsg.is(m) ? 'PB-Access-Recommendation' : PbAssessmentResultMsg.is(m) ? 'PB-Assessment-Result' : undefined;
+    if (once && seen.has(once)) {
+      await pb.fail(PbErrorMsg.make({ fatal: true, vendor: 0, code: PB_ERROR.INVALID_PARAMETER, params: { offset } }), `the server sent a second ${once} message in one batch`);
+    }
+    if (once) seen.add(once);
+    if (PbErrorMsg.is(m) && m.value.fatal && batch.type !== PB_BATCH.CLOSE) {
+      const why = `the server reported a ${PbErrorMsg.spec.describe?.(m.value).join(' ')}`;
+      await pb.send(PB_BATCH.CLOSE, []).catch(() => undefined);
+      throw new PbProtocolError(why);
+    }
+    offset += pbMessageSize(m);
+  }
 }
 
 /** The IMCs' messages that fit a batch of `maxBatch` bytes; what does not fit goes in the next CDATA. */

@@ -7,6 +7,7 @@ import { Manager } from '../tnccs/manager';
  * they send into the next CDATA batch.
  */
 export class ImcManager extends Manager<Imc, TnccsHost> {
+  protected readonly role = 'IMC' as const;
   private readonly retries = new Map<number, string>();
   protected readonly host: TnccsHost = {
     send: (connectionId, msg) => this.outbox.push(connectionId, msg),
@@ -30,6 +31,6 @@ export class ImcManager extends Manager<Imc, TnccsHost> {
 
   async beginHandshake(conn: ConnectionInfo): Promise<void> {
     await this.registry.notifyAll(conn, 'Handshake');
-    for (const m of this.registry.members) await m.member.beginHandshake(conn.id);
+    for (const m of this.registry.members) await this.registry.guard(conn, m, 'BeginHandshake', () => m.member.beginHandshake(conn.id));
   }
 }

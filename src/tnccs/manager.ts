@@ -1,5 +1,5 @@
 import type { ConnectionInfo, PaEnvelope, TnccsHost } from './types';
-import { Member, MemberRegistry, Outbox } from './registry';
+import { Member, MemberRegistry, Outbox, Registered } from './registry';
 
 /** An IMC or IMV as its manager drives it. */
 export interface ManagedMember<H extends TnccsHost> extends Member {
@@ -11,12 +11,21 @@ export interface ManagedMember<H extends TnccsHost> extends Member {
  * only, IDs from 1, delivery by subscription and EXCL, and the PA messages queued for the next batch.
  */
 export abstract class Manager<M extends ManagedMember<H>, H extends TnccsHost> {
-  protected readonly registry = new MemberRegistry<M>();
+  protected readonly registry = new MemberRegistry<M>((conn, m, call, e) => this.memberFailed(conn, m, call, e));
   protected readonly outbox = new Outbox();
   protected abstract readonly host: H;
 
   /** RFC 5793 4.5: the ID an EXCL message names (collector ID on the client, validator ID on the server). */
   protected abstract addressedId(msg: PaEnvelope): number;
+
+  /** 'IMC' or 'IMV', for the log line of a failing member. */
+  protected abstract readonly role: 'IMC' | 'IMV';
+
+  /** A member threw: logged here; the IMV manager also counts it as an error verdict. */
+  protected memberFailed(conn: ConnectionInfo, m: Registered<M>, call: string, e: unknown): void {
+    const why = e instanceof Error ? e.message : String(e);
+    conn.log.error('TNC', `${this.role} ${m.id} "${m.member.name}" failed in ${call} on Connection ID ${conn.id}: ${why}`);
+  }
 
   add(member: M): number {
     const id = this.registry.add(member);
@@ -26,12 +35,12 @@ export abstract class Manager<M extends ManagedMember<H>, H extends TnccsHost> {
 
   async deliver(conn: ConnectionInfo, msg: PaEnvelope): Promise<number> {
     const to = this.registry.recipients(msg, this.addressedId(msg));
-    for (const m of to) await m.member.receiveMessage(conn.id, msg);
+    for (const m of to) await this.registry.guard(conn, m, 'ReceiveMessage', () => m.member.receiveMessage(conn.id, msg));
     return to.length;
   }
 
   async batchEnding(conn: ConnectionInfo): Promise<void> {
-    await this.registry.batchEndingAll(conn.id);
+    await this.registry.batchEndingAll(conn);
   }
 
   /** Queued PA messages that fit `budget` bytes of PB-PA messages; the rest wait for the next batch. */

@@ -16,8 +16,27 @@ export interface Registered<M extends Member> {
   readonly member: M;
 }
 
+/** Called when a member throws: the failure is logged and the member counts as failed for that connection. */
+export type MemberFailure<M extends Member> = (conn: ConnectionInfo, member: Registered<M>, call: string, error: unknown) => void;
+
 export class MemberRegistry<M extends Member> {
   readonly members: Registered<M>[] = [];
+
+  /**
+   * One member failing never stops the others (strongSwan's TNCC/TNCS log an IMC/IMV's error
+   * result and go on): every call goes through `guard`, which reports a throw to `onFailure`.
+   */
+  constructor(private readonly onFailure: MemberFailure<M>) {}
+
+  async guard(conn: ConnectionInfo, m: Registered<M>, call: string, fn: () => void | Promise<void>): Promise<boolean> {
+    try {
+      await fn();
+      return true;
+    } catch (e) {
+      this.onFailure(conn, m, call, e);
+      return false;
+    }
+  }
 
   add(member: M): number {
     const id = this.members.length + 1; // IDs from 1, as strongSwan assigns them
@@ -36,11 +55,11 @@ export class MemberRegistry<M extends Member> {
   }
 
   async notifyAll(conn: ConnectionInfo, state: ConnectionState): Promise<void> {
-    for (const m of this.members) await m.member.notifyConnectionChange(conn, state);
+    for (const m of this.members) await this.guard(conn, m, `NotifyConnectionChange(${state})`, () => m.member.notifyConnectionChange(conn, state));
   }
 
-  async batchEndingAll(connectionId: number): Promise<void> {
-    for (const m of this.members) await m.member.batchEnding(connectionId);
+  async batchEndingAll(conn: ConnectionInfo): Promise<void> {
+    for (const m of this.members) await this.guard(conn, m, 'BatchEnding', () => m.member.batchEnding(conn.id));
   }
 }
 

@@ -1,5 +1,6 @@
 import type { PaMessageType } from '../protocol/vendors';
 import type { Logger } from '../log';
+import type { HeldBytes } from '../protocol/pa-tnc/tcg/seg/reassembler';
 
 /**
  * The contract between a TNC client/server and its IMCs/IMVs, modelled on TCG IF-IMC/IF-IMV 1.3
@@ -60,6 +61,8 @@ export interface ConnectionInfo {
   /** The access requestor's user and machine identities, as the transport knows them (server side). */
   readonly arIdentities?: ArIdentities;
   readonly log: Logger;
+  /** Bytes this connection's unfinished IF-M segment exchanges may hold (src/imcv/reassembly-budget.ts). */
+  readonly reassembly?: HeldBytes;
 }
 
 /** TCG IF-IMV 1.4 AR Identities (TNC_ATTRIBUTEID_AR_IDENTITIES): who the access requestor is and how the transport knows it. */

@@ -29,7 +29,27 @@ export function newNativeContext(): NativeContext {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     ctor = (require(found) as { Context: new () => NativeContext }).Context;
   }
-  return new ctor();
+  return serialized(new ctor());
+}
+
+/**
+ * One job per TPM context in the libuv pool at a time: later calls wait here, in JS, instead of
+ * on the addon's per-context mutex inside a pool thread, where seven queued jobs would hold the
+ * pool (4 threads) and stall every fs call of the process behind the TPM.
+ */
+export function serialized<C extends object>(ctx: C): C {
+  let tail: Promise<unknown> = Promise.resolve();
+  return new Proxy(ctx, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop) as unknown;
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        const run = tail.then(() => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+        tail = run.catch(() => undefined);
+        return run;
+      };
+    },
+  });
 }
 
 /** Turns the addon's rejections (Error with rc, op, text) into TpmError. */

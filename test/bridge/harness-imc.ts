@@ -13,7 +13,7 @@ export class Harness {
   private consumed = 0;
   private exited?: Promise<number | null>;
 
-  constructor(harness: string, library: string, imcId: number, env: Record<string, string>, mode: 'long' | 'short' = 'long') {
+  constructor(harness: string, library: string, imcId: number, env: Record<string, string>, mode: 'long' | 'short' | 'noretry' = 'long') {
     this.proc = spawn(harness, [library, String(imcId), mode], { env: { ...process.env, ...env } });
     createInterface({ input: this.proc.stdout }).on('line', (l) => this.onLine(l));
     createInterface({ input: this.proc.stderr }).on('line', (l) => this.stderr.push(l));
@@ -45,6 +45,15 @@ export class Harness {
     if (command !== undefined) this.proc.stdin.write(command + '\n');
     else if (this.lines.some((l, i) => i >= this.consumed && isEnd(l))) return Promise.resolve(this.take());
     return new Promise<string[]>((resolve) => (this.waiting = { resolve }));
+  }
+
+  /** Waits (a deadline only against a hang) for a line matching `re`, at any time. */
+  async line(re: RegExp, deadlineMs = 20_000): Promise<string> {
+    for (const end = Date.now() + deadlineMs; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+      const l = this.lines.find((x) => re.test(x));
+      if (l) return l;
+    }
+    throw new Error(`no harness line matching ${re}; lines:\n${this.lines.join('\n')}\nstderr:\n${this.stderr.join('\n')}`);
   }
 
   /** Sends quit and waits for the process to end; returns its exit code. */
@@ -85,11 +94,10 @@ const STATE_NUMBER: Record<ConnectionState, number> = { Create: 0, Handshake: 1,
 export class HarnessImc implements Imc {
   readonly name = 'IF-IMC harness';
   private host!: TnccsHost;
+  /** What the library reported (TNC_TNCC_ReportMessageTypes*): at its first call to the daemon, not at load. */
+  readonly subscriptions: PaMessageType[] = [];
 
-  constructor(
-    private readonly harness: Harness,
-    readonly subscriptions: readonly PaMessageType[],
-  ) {}
+  constructor(private readonly harness: Harness) {}
 
   initialize(_id: number, host: TnccsHost): void {
     this.host = host;
@@ -97,6 +105,7 @@ export class HarnessImc implements Imc {
 
   private async run(command: string): Promise<void> {
     const events = await this.harness.next(command);
+    if (events.some((l) => l.startsWith('types '))) this.subscriptions.splice(0, Infinity, ...reportedTypes(events));
     for (const { connectionId, env } of sentEnvelopes(events)) this.host.send(connectionId, env);
     const result = resultOf(events);
     if (result !== 0) throw new Error(`harness command '${command.slice(0, 40)}' returned IF-IMC result ${result}`);

@@ -5,10 +5,12 @@
  *   types V/S ...          TNC_TNCC_ReportMessageTypesLong (or the short form: "types-short T ...")
  *   send IMC CONN FLAGS VENDOR SUBTYPE IMV HEX   TNC_TNCC_SendMessageLong
  *   ok RESULT              after every command
+ *   retry IMC CONN REASON  TNC_TNCC_RequestHandshakeRetry (at any time, from any thread)
  *   error TEXT             a broken IF-IMC rule (e.g. SendMessage outside a call)
  * Commands: create CONN MAXSIZE LANG | state CONN N | begin CONN | end CONN
  *           recv CONN FLAGS VENDOR SUBTYPE SRCIMV DSTIMC HEX | recvshort CONN TYPE HEX | quit
- * Usage: harness LIBRARY IMCID [long|short]   ("short" binds only the short message functions).
+ * Usage: harness LIBRARY IMCID [long|short|noretry]   ("short" binds only the short message
+ * functions, "noretry" everything but TNC_TNCC_RequestHandshakeRetry).
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -30,7 +32,7 @@ static struct {
 } imc;
 
 static TNC_IMCID my_imc;
-static int in_call, short_only;
+static int in_call, short_only, no_retry;
 static char language[64] = "en";
 static unsigned long max_size;
 
@@ -88,6 +90,11 @@ static TNC_Result get_attribute(TNC_IMCID id, TNC_ConnectionID conn, TNC_Attribu
   return TNC_RESULT_INVALID_PARAMETER;
 }
 
+static TNC_Result request_retry(TNC_IMCID id, TNC_ConnectionID conn, TNC_RetryReason reason) {
+  printf("retry %lu %lu %lu\n", id, conn, reason);
+  return TNC_RESULT_SUCCESS;
+}
+
 static TNC_Result tncc_bind(TNC_IMCID id, char *name, void **out) {
   (void)id;
   *out = NULL;
@@ -96,6 +103,7 @@ static TNC_Result tncc_bind(TNC_IMCID id, char *name, void **out) {
   else if (!strcmp(name, "TNC_TNCC_GetAttribute")) *out = (void *)get_attribute;
   else if (!short_only && !strcmp(name, "TNC_TNCC_ReportMessageTypesLong")) *out = (void *)report_long;
   else if (!short_only && !strcmp(name, "TNC_TNCC_SendMessageLong")) *out = (void *)send_long;
+  else if (!short_only && !no_retry && !strcmp(name, "TNC_TNCC_RequestHandshakeRetry")) *out = (void *)request_retry;
   return *out ? TNC_RESULT_SUCCESS : TNC_RESULT_INVALID_PARAMETER;
 }
 
@@ -147,6 +155,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   short_only = argc > 3 && !strcmp(argv[3], "short");
+  no_retry = argc > 3 && !strcmp(argv[3], "noretry");
   my_imc = strtoul(argv[2], NULL, 10);
   setvbuf(stdout, NULL, _IOLBF, 0);
   void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);

@@ -11,11 +11,13 @@ const requests: BridgeRequest[] = [
   { kind: 'receive', connectionId: 9, flags: 0x80000000, type: { vendor: 0x005597, subtype: 1 }, sourceImvId: 2, destinationImcId: 3, body: Buffer.from('0100000000000008', 'hex') },
   { kind: 'batchEnding', connectionId: 9 },
   { kind: 'terminate' },
+  { kind: 'watch', version: 1, imcId: 2, name: 'SWIMA' },
 ];
 const replies: BridgeReply[] = [
   { kind: 'welcome', version: 1, subscriptions: [{ vendor: 0, subtype: 9 }, { vendor: 0x005597, subtype: 1 }] },
   { kind: 'send', connectionId: 9, flags: 0, type: { vendor: 0, subtype: 1 }, destinationImvId: 0xffff, body: Buffer.from('abcd', 'hex') },
   { kind: 'done', result: 9 },
+  { kind: 'retry', connectionId: 9, reason: 2 },
 ];
 
 /** Splits encoded frames as the daemon does, one byte at a time (the worst case for reassembly). */
@@ -36,6 +38,7 @@ test('every request and reply survives encode, byte-wise reassembly and decode',
 test('the wire layout is [u32 length][u8 type][payload], length counting the type byte', () => {
   assert.equal(encodeRequest({ kind: 'begin', connectionId: 0x01020304 }).toString('hex'), '000000050301020304');
   assert.equal(encodeReply({ kind: 'done', result: 0 }).toString('hex'), '000000058300000000');
+  assert.equal(encodeReply({ kind: 'retry', connectionId: 5, reason: 2 }).toString('hex'), '00000009840000000500000002');
 });
 
 test('bad frames are DecodeErrors that name the field and its absolute offset', () => {

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger, MemorySink } from '../../src/log';
@@ -44,11 +44,14 @@ after(async () => {
 });
 
 test('attests on start, on request over the socket, and after a package install', async () => {
+  const umask = process.umask(0);
   const daemon = await Daemon.start({ configFile: await writeConfig(server.port), sink, random: () => 1 });
   try {
     await logLine(sink, /^\[DMN\] attestation done: recommendation 'allow'/);
+    process.umask(umask);
     const saved = JSON.parse(readFileSync(join(dir, 'state', 'last-attestation.json'), 'utf8')) as { ok: boolean; reason: string };
     assert.deepEqual([saved.ok, saved.reason], [true, 'start']);
+    assert.equal(statSync(join(dir, 'state', 'last-attestation.json')).mode & 0o777, 0o640, 'the state file is 0640 whatever the umask');
     const answer = await requestDaemon(socket, 'attest');
     assert.equal((answer.last as { reason: string }).reason, 'requested on the control socket');
     assert.equal(answer.server, `127.0.0.1:${server.port}`);
@@ -59,6 +62,7 @@ test('attests on start, on request over the socket, and after a package install'
     await logLine(sink, /^\[DMN\] attestation done/, mark);
     assert.deepEqual(await requestDaemon(socket, 'status').then((s) => (s.last as { reason: string }).reason), 'installed packages changed');
   } finally {
+    process.umask(umask);
     await daemon.stop();
   }
   assert.ok(!existsSync(socket), 'stop removes the control socket');
@@ -97,6 +101,27 @@ test('without a server address the daemon idles and says how to configure it', a
     assert.match(String((await requestDaemon(socket, 'attest')).error), /no server configured/);
     assert.deepEqual(await requestDaemon(socket, 'status').then((s) => [s.server, s.last]), [null, null]);
   } finally {
+    await daemon.stop();
+  }
+});
+
+test('a package change while a VPN connection is up asks charon (here the C harness) for a handshake retry through the bridge', async () => {
+  const { buildNative } = await import('../bridge/native');
+  const { Harness, resultOf } = await import('../bridge/harness-imc');
+  const native = buildNative();
+  const daemon = await Daemon.start({ configFile: await writeConfig(server.port), sink, random: () => 1 });
+  const h = new Harness(native.harness, native.library('os'), 1, { TNC_AGENT_IMC_SOCKET: join(dir, 'run', 'imc.sock') });
+  try {
+    await logLine(sink, /^\[DMN\] attestation done/);
+    await h.next();
+    const mark = sink.lines.length;
+    for (const cmd of ['create 9 65490 en', 'state 9 1', 'begin 9', 'state 9 2']) assert.equal(resultOf(await h.next(cmd)), 0, cmd);
+    await logLine(sink, /^\[TNC\] IMC 1 "OS" watches for handshake retries over the IF-IMC bridge$/, mark);
+    appendFileSync(dpkgStatus, '\nPackage: nano\nStatus: install ok installed\nVersion: 7.2-1\nArchitecture: amd64\n');
+    await logLine(sink, /^\[TNC\] asking the TNC client for a handshake retry on Connection ID 9 through IMC "OS": installed packages changed$/, mark);
+    assert.equal(await h.line(/^retry /), 'retry 1 9 2');
+  } finally {
+    await h.quit();
     await daemon.stop();
   }
 });

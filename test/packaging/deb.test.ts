@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { skipUnlessRequired } from '../helpers/require';
 
 // The .deb in a clean Debian 12 root: install with its dependencies, --version, doctor, upgrade,
 // purge. Needs root, debootstrap and Debian's mirror; `npm run test:deb` runs it (a named CI step).
@@ -21,7 +22,7 @@ function whyNot(): string | undefined {
   }
   return undefined;
 }
-const skip = whyNot();
+const skip = skipUnlessRequired('deb', whyNot());
 if (skip) console.log(`# skipping the .deb test: ${skip}`);
 
 function sh(cmd: string, env: NodeJS.ProcessEnv = process.env) {
@@ -125,7 +126,7 @@ test('lintian finds no errors and no warnings in the .deb', { skip: skip ?? lint
 });
 
 function lintianMissing(): string | undefined {
-  const why = sh('command -v lintian').status === 0 ? undefined : 'lintian is not installed (apt-get install lintian)';
+  const why = skipUnlessRequired('deb', sh('command -v lintian').status === 0 ? undefined : 'lintian is not installed (apt-get install lintian)');
   if (why) console.log(`# skipping the lintian test: ${why}`);
   return why;
 }

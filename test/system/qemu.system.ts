@@ -12,6 +12,7 @@ import {
   type ServerProcess,
 } from './vm';
 import { ATTESTATION, type AttestOutcome } from './attestation-step';
+import { skipUnlessRequired } from '../helpers/require';
 
 // The agent on a real kernel: a QEMU guest (Debian's kernel, IMA tcb policy, TPM 2.0 on swtpm, the
 // host's root read-only over 9p) runs `tnc-agent` against `tnc-agent --server-mode` on the host.
@@ -24,7 +25,7 @@ const FIRMWARES: Firmware[] = ['seabios', 'ovmf'];
 // "LOADED_IMAGE::LoadOptions" event (the kernel command line) in PCR 9 (OVMF measures no SMBIOS)
 const BOOT2_TAG = 'boot2';
 const TAGGED_PCR: Record<Firmware, number> = { seabios: 1, ovmf: 9 };
-const unavailable = qemuUnavailable();
+const unavailable = skipUnlessRequired('system', qemuUnavailable());
 if (unavailable) console.log(`SKIP system test: QEMU cannot run here: ${unavailable}`);
 
 const PROBE_V1 = '#!/bin/sh\necho probe v1\n';

@@ -31,6 +31,8 @@ interface AttestFlags {
   labEvidence?: string;
   logLevel: string;
   json?: boolean;
+  handshakeTimeout: string;
+  maxRounds: string;
 }
 
 function saslFrom(f: AttestFlags): { user: string; password: string } | undefined {
@@ -70,6 +72,8 @@ export function register(program: Command): void {
     .option('--event-log <file>', 'firmware event log', '/sys/kernel/security/tpm0/binary_bios_measurements')
     .option('--lab-evidence <dir>', 'lab only: extend a software TPM with the recorded binary_bios_measurements and binary_runtime_measurements in DIR, then attest with them')
     .option('--sasl-user <name>', 'authenticate by SASL PLAIN (password from $TNC_SASL_PASSWORD) instead of a certificate')
+    .option('--handshake-timeout <seconds>', 'give up a handshake that has not ended after this long', '300')
+    .option('--max-rounds <n>', 'give up a handshake after this many batches from the server', '1000')
     .option('--log-level <n>', '0 outcomes only, 1 events, 2 messages, 3 wire detail', '1')
     .option('--json', 'log and print the result as JSON lines')
     .addHelpText('after', `
@@ -81,6 +85,7 @@ Example: tnc-agent attest --server 127.0.0.1:2710 --cert lab/client.pem --key la
       const log = makeLogger(f);
       const { host, port } = parseHostPort(f.server);
       const sasl = saslFrom(f);
+      const limits = { timeoutMs: positive(f.handshakeTimeout, '--handshake-timeout') * 1000, maxRounds: positive(f.maxRounds, '--max-rounds') };
       let outcome: HandshakeOutcome;
       try {
         const collectors = await openCollectors({ ...f, akHandle: Number(f.akHandle) }, log);
@@ -90,7 +95,7 @@ Example: tnc-agent attest --server 127.0.0.1:2710 --cert lab/client.pem --key la
           paths: { osRelease: f.osRelease, dpkgStatus: f.dpkgStatus, ...procPaths(f.procRoot ?? '/proc') },
         });
         try {
-          outcome = await attest({ host, port, cert: f.cert, key: f.key, ca: f.ca, servername: f.servername, language: f.language, log, os, sasl, collectors });
+          outcome = await attest({ host, port, cert: f.cert, key: f.key, ca: f.ca, servername: f.servername, language: f.language, log, os, sasl, collectors, limits });
         } finally {
           await collectors.close();
         }
@@ -108,4 +113,10 @@ function printOutcome(o: HandshakeOutcome, json?: boolean): void {
   if (json) console.log(JSON.stringify({ access: o.access, evaluation, reasons: o.reasons, remediation: o.remediation, pdpReferral: o.pdpReferral, batches: o.stats.sent + o.stats.received }));
   else console.log(`final recommendation is '${o.access}' and evaluation is '${evaluation}'${o.reasons.length ? `: ${o.reasons.join('; ')}` : ''}`);
   for (const r of o.remediation) if (!json) console.log(`remediation: ${r}`);
+}
+
+function positive(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 9_999_999) throw new Error(`${flag} must be a whole number 1..9999999, not '${v}'`);
+  return n;
 }

@@ -3,6 +3,7 @@ import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../../daemon/config';
 import { requestDaemon, type ControlCommand } from '../../daemon/control';
 import { Daemon } from '../../daemon/daemon';
 import { optionsHelp } from '../../daemon/options';
+import { checkStateDir } from '../../daemon/state-dir';
 
 interface DaemonFlags {
   config: string;
@@ -43,7 +44,9 @@ Every option is explained in docs/configuration.md.`)
 
 async function checkConfig(f: DaemonFlags): Promise<void> {
   try {
-    console.log(JSON.stringify(await loadConfig(f.config, f.confDir), null, 1));
+    const config = await loadConfig(f.config, f.confDir);
+    await checkStateDir(config.stateDir);
+    console.log(JSON.stringify(config, null, 1));
   } catch (e) {
     console.error(`tnc-agent: ${(e as Error).message}`);
     process.exit(e instanceof ConfigError ? 2 : 1);

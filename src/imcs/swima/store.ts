@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../db/open';
 import { Sql } from '../../db/sql';
 
 export const DEFAULT_STORE_PATH = '/var/lib/tnc-agent/swima.db';
@@ -68,22 +68,22 @@ export class SwimaStore {
 
   constructor(readonly path: string = DEFAULT_STORE_PATH) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    try {
+    // 0640: the inventory is the daemon's; its group (doctor) may read it
+    const { sql, epoch } = openDatabase(path, 'SWIMA store', 0o640, (db) => {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('busy_timeout = 5000');
       db.exec(SCHEMA);
-      this.sql = new Sql(db);
-      this.epoch = this.sql.tx(() => {
+      const sql = new Sql(db);
+      const epoch = sql.tx(() => {
         // RFC 8412 3.7.4: the epoch is random so that a recreated store is told apart
-        this.sql.run("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)", randomBytes(4).readUInt32BE(0));
-        return this.sql.get<{ value: number }>("SELECT value FROM meta WHERE key = 'epoch'")!.value;
+        sql.run("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)", randomBytes(4).readUInt32BE(0));
+        return sql.get<{ value: number }>("SELECT value FROM meta WHERE key = 'epoch'")!.value;
       });
-    } catch (e) {
-      db.close();
-      throw e;
-    }
+      return { sql, epoch };
+    });
+    this.sql = sql;
+    this.epoch = epoch;
   }
 
   close(): void {

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../db/open';
 import { Recommendation } from '../../tnccs/types';
 import * as manager from './manager';
 import { migrate, PolicyStoreError } from './schema';
@@ -73,15 +73,13 @@ export class PolicyStore {
   /** Opens (creating and migrating) the database at `path`; ':memory:' for tests. */
   constructor(path: string, opts: PolicyStoreOptions = {}) {
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
-    const db = new Database(path);
-    try {
+    // 0600: the policy database holds device identities and their verdicts
+    const { db, version } = openDatabase(path, 'policy database', 0o600, (db) => {
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
-      this.schemaVersion = migrate(db, undefined, this.now());
-    } catch (e) {
-      db.close();
-      throw e;
-    }
+      return { db, version: migrate(db, undefined, this.now()) };
+    });
+    this.schemaVersion = version;
     this.sql = new Sql(db);
   }
 

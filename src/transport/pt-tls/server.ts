@@ -40,13 +40,18 @@ export async function startPtTlsServer(opts: PtTlsServerOptions, onSession: (t: 
     handshakeTimeout: opts.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs,
   });
   const sockets = new Set<Socket>();
+  // the peer's address, kept from the start: a socket that is gone no longer knows it
+  const peers = new WeakMap<Socket, string>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
+    peers.set(s, peerLabel(s));
     log.info('TNC', `accepting PT-TLS stream from ${s.remoteAddress}`);
   });
-  server.on('tlsClientError', (e: Error, s: TLSSocket) => {
-    log.info('TNC', `TLS handshake with ${s.remoteAddress ?? 'a client that already closed the connection'} failed: ${e.message}`);
+  server.on('tlsClientError', (e: NodeJS.ErrnoException, s: TLSSocket) => {
+    const raw = (s as unknown as { _parent?: Socket })._parent;
+    const peer = (raw && peers.get(raw)) ?? peers.get(s) ?? (s.remoteAddress ? peerLabel(s) : 'a client whose address is gone');
+    log.info('TNC', `TLS handshake with ${peer} failed: ${e.message}${e.code ? ` (${e.code})` : ''}`);
     s.destroy(); // with a listener here node leaves the socket open (e.g. after a handshake timeout)
   });
   server.on('secureConnection', (s: TLSSocket) => void serve(s, opts, log, onSession));
@@ -62,6 +67,10 @@ export async function startPtTlsServer(opts: PtTlsServerOptions, onSession: (t: 
         for (const s of sockets) s.destroy();
       }),
   };
+}
+
+function peerLabel(s: Socket): string {
+  return s.remoteFamily === 'IPv6' ? `[${s.remoteAddress}]:${s.remotePort}` : `${s.remoteAddress}:${s.remotePort}`;
 }
 
 async function serve(socket: TLSSocket, opts: PtTlsServerOptions, log: Logger, onSession: (t: BatchTransport) => Promise<void>): Promise<void> {

@@ -20,6 +20,14 @@ interface Pending {
 
 const LENGTH_FIELD = 8;
 
+/** Bytes an exchange may keep, shared with other reassemblers (the connection's and the process's). */
+export interface HeldBytes {
+  /** Holds `n` more bytes; false (nothing held) when that goes past the bound. */
+  take(n: number): boolean;
+  give(n: number): void;
+  readonly limit: number;
+}
+
 /**
  * Receiver side of one contract: collects envelopes until the last one and refuses any
  * attribute whose declared length exceeds the contract's max message size before holding
@@ -29,36 +37,63 @@ const LENGTH_FIELD = 8;
 export class Reassembler {
   private readonly open = new Map<number, Pending>();
 
-  constructor(readonly maxMessageSize: number) {}
+  /**
+   * `held` bounds the bytes of all unfinished exchanges together (beyond this reassembler), and
+   * `maxOpen` the exchanges open at once: a peer that starts exchanges and never finishes them
+   * is refused instead of hoarding memory.
+   */
+  constructor(
+    readonly maxMessageSize: number,
+    private readonly held?: HeldBytes,
+    private readonly maxOpen = Infinity,
+  ) {}
 
   add(env: SegmentEnvelope): ReassemblyStep {
     const id = env.baseMessageId;
     if (env.start) {
       // protocols.md 4: a duplicate start for a base ID in progress is ignored
       if (this.open.has(id)) return { kind: 'ignored', baseMessageId: id, reason: 'duplicate first segment' };
+      if (this.open.size >= this.maxOpen) throw new DecodeError('limit', 'segment exchange', 0, `${this.open.size} unfinished segment exchanges already (at most ${this.maxOpen})`);
       this.open.set(id, { declared: this.declaredLength(env.data), received: 0, chunks: [] });
     }
     const p = this.open.get(id);
     if (!p) return { kind: 'ignored', baseMessageId: id, reason: 'no segment exchange with this base message ID' };
     if (p.received + env.data.length > p.declared) {
-      this.open.delete(id);
+      this.drop(id);
       throw new DecodeError('overrun', 'segmented attribute', p.received, `segments exceed the declared length ${p.declared}`);
+    }
+    if (this.held && !this.held.take(env.data.length)) {
+      this.drop(id);
+      throw new DecodeError('limit', 'segmented attribute', p.received, `unfinished segment exchanges would hold more than ${this.held.limit} bytes`);
     }
     p.chunks.push(env.data);
     p.received += env.data.length;
     if (env.more) return { kind: 'more', baseMessageId: id, request: nextSegmentRequest(id) };
-    this.open.delete(id);
+    this.drop(id);
     if (p.received !== p.declared) throw new DecodeError('truncated', 'segmented attribute', p.received, `${p.received} of ${p.declared} bytes arrived`);
     return { kind: 'complete', baseMessageId: id, attribute: decodeWhole(p.chunks) };
   }
 
   /** Gives up on an exchange; returns the Next Segment with C set to tell the sender. */
   cancel(baseMessageId: number): PaAttribute<NextSegment> | undefined {
-    return this.open.delete(baseMessageId) ? nextSegmentRequest(baseMessageId, true) : undefined;
+    return this.drop(baseMessageId) ? nextSegmentRequest(baseMessageId, true) : undefined;
+  }
+
+  /** Gives up every exchange (the connection ended) and returns their bytes to `held`. */
+  close(): void {
+    for (const id of [...this.open.keys()]) this.drop(id);
   }
 
   get inProgress(): number[] {
     return [...this.open.keys()];
+  }
+
+  private drop(id: number): boolean {
+    const p = this.open.get(id);
+    if (!p) return false;
+    this.open.delete(id);
+    this.held?.give(p.received);
+    return true;
   }
 
   private declaredLength(first: Buffer): number {

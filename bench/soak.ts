@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { attest } from '../src/cli/compose';
+import { makeLabPki } from '../src/cli/commands/pki';
+import { hostOsSources } from '../src/imcs/os/host-report';
+import { silentLogger } from '../src/log';
+import { line } from './_util';
+import { listeningPort } from '../test/helpers/server-process';
+import { rssKiB } from './handshake';
+
+// Soak: OS-only handshakes over PT-TLS on loopback against one `tnc-agent --server-mode` process,
+// 1,000 one after another, then 200 started at once. Per-handshake latency percentiles for both,
+// and the server's RSS after 100 and 1,000 handshakes (growth between them is a leak).
+// Reading the figures: client and server share the machine's cores, so 200 handshakes started at
+// once all finish together after about 200 / (sequential handshakes per second): p50 ≈ max there is
+// fair interleaving, not a stall. Single handshakes of 20-27 s seen once were not reproduced (none
+// over 5.2 s in 4,000 at 50 concurrent, with per-phase timestamps); that span matches TCP's
+// retransmission backoff on loopback (200 ms doubling: 0.2 + 0.4 + ... + 12.8 s ≈ 25 s) under a
+// loaded shared machine, which this code does not control; a handshake is bounded by the agent's
+// [server] handshake-timeout in any case.
+const bin = join(__dirname, '..', 'bin', 'tnc-agent.js');
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tnc-soak-'));
+  const pki = await makeLabPki({ out: join(dir, 'pki') });
+  const server = spawn(process.execPath, [bin, '--server-mode', '--listen', '127.0.0.1:0', '--db', join(dir, 'p.db'), '--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert, '--log-level', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    const port = await listeningPort(server);
+    const os = hostOsSources({ defaultPassword: false, deviceId: 'soak-device' });
+    const one = async (): Promise<number> => {
+      const t0 = process.hrtime.bigint();
+      const r = await attest({ host: '127.0.0.1', port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en', log: silentLogger, os });
+      if (r.access === undefined) throw new Error('no recommendation');
+      return Number(process.hrtime.bigint() - t0) / 1e6;
+    };
+    const sequential: number[] = [];
+    let rss100 = NaN;
+    for (let i = 0; i < 1000; i++) {
+      sequential.push(await one());
+      if (i === 99) rss100 = rssKiB(server.pid!);
+    }
+    const rss1000 = rssKiB(server.pid!);
+    report('1,000 sequential', sequential);
+    const concurrent = await Promise.all(Array.from({ length: 200 }, () => one()));
+    report('200 concurrent', concurrent);
+    line('soak', 'server RSS after 100 handshakes', rss100 / 1024, 'MiB');
+    line('soak', 'server RSS after 1,000 handshakes', rss1000 / 1024, 'MiB');
+    line('soak', 'server RSS after the 200 concurrent ones', rssKiB(server.pid!) / 1024, 'MiB');
+  } finally {
+    server.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function report(what: string, ms: number[]): void {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  for (const [name, v] of [['p50', at(50)], ['p95', at(95)], ['p99', at(99)], ['max', sorted.at(-1)!]] as const) line('soak', `${what} handshake latency ${name}`, v, 'ms');
+}
