@@ -109,9 +109,9 @@ if [ ! -f "$build/.built" ] || [ "$(cat "$build/.built")" != "$stamp" ]; then
   dpkg-source --no-check -x "$cache/source/$srcver/strongswan_${srcver#*:}.dsc" "$build" >/dev/null
   if ! (cd "$build" && dpkg-checkbuilddeps >/dev/null 2>&1); then
     say "installing strongswan's build dependencies (apt-get build-dep)"
-    apt-get "${apt_wait[@]}" install -y -qq --no-install-recommends fakeroot >/dev/null
     apt-get "${apt_wait[@]}" build-dep -y -qq --no-install-recommends "$build" >/dev/null
   fi
+  command -v fakeroot >/dev/null || apt-get "${apt_wait[@]}" install -y -qq --no-install-recommends fakeroot >/dev/null
   grep -q '^CONFIGUREARGS := ' "$build/debian/rules" || die "debian/rules of $srcver has no CONFIGUREARGS line to extend"
   sed -i "s|^CONFIGUREARGS := |CONFIGUREARGS := $flags|" "$build/debian/rules"
   say "configuring with debian/rules' flags and $flags(about a minute)"

@@ -250,8 +250,15 @@ test('Debian\'s pt-tls-client loads our three IMCs and the server allows: OS fac
   assert.match(s, /^\[IMV\] TPM Quote Info signature verification successful$/m);
   assert.match(s, /^\[IMV\] IMV 3 handled TPMRA workitem \d+: allow - registered IMA boot aggregate evidence measurement; processed \d+ IMA file evidence measurements: [1-9]\d* ok, 0 unknown, 0 differ, 0 failed; registered 13 BIOS evidence measurements$/m);
   assert.match(s, /^\[TNC\] final recommendation is 'allow' and evaluation is 'compliant'$/m);
+  show('pt-tls-client', log, /loaded from|access recommendation|assessment result/);
+  show('server', s, /operating system name|software ID inventory|Quote Info|handled TPMRA|final recommendation/);
   for (const name of ['OS', 'SWIMA', 'Attestation']) assert.ok(daemon!.lines.some((l) => new RegExp(`^\\[TNC\\] IMC \\d+ "${name}" attached over the IF-IMC bridge$`).test(l)), `${name} did not attach:\n${daemon!.lines.join('\n')}`);
 });
+
+/** Prints the lines of a log that matter (the CI log then shows what strongSwan and the server said). */
+function show(who: string, text: string, re: RegExp): void {
+  for (const l of text.split('\n')) if (re.test(l)) console.log(`${who}: ${l}`);
+}
 
 /** The server's lines from `from` up to its verdict for the connection. */
 async function serverLog(from: number): Promise<string> {
@@ -273,6 +280,8 @@ test('one IMA entry tampered (a file\'s digest changed in the list the agent rep
   assert.match(s, /^\[PTS\] [0-9a-f:]{95} for '\/usr\/bin\/env' differs from the reference hashes$/m, s);
   assert.match(s, /^\[IMV\] IMV 3 handled TPMRA workitem \d+: no access - the evidence does not replay to the quoted PCR values \(PCR composite digest differs\); 1 IMA file measurements differ from the reference hashes: \/usr\/bin\/env; /m, s);
   assert.match(s, /^\[TNC\] final recommendation is 'no access'/m, s);
+  show('pt-tls-client', log, /access recommendation|assessment result/);
+  show('server', s, /differs from|handled TPMRA|final recommendation/);
 });
 
 test('charon itself loads tnccs-20, tnc-imc and our IMCs; doctor reads its plugin list with swanctl --stats', { skip }, async () => {
@@ -288,6 +297,8 @@ test('charon itself loads tnccs-20, tnc-imc and our IMCs; doctor reads its plugi
     await charon.line(/spawning \d+ worker threads/);
     const doctor = inRoot('tnc-agent doctor').out;
     assert.match(doctor, /^✓ strongSwan TNC plugins load: the running charon has loaded tnccs-20 and tnc-imc$/m, doctor);
+    show('charon', charon.lines.join('\n'), /loaded from|loaded plugins/);
+    show('doctor', doctor, /strongSwan|TNC client|bridge/);
   } finally {
     await charon.stop();
   }
