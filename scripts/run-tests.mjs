@@ -16,6 +16,7 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-// a hung test fails after 3 minutes instead of stalling the run
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', ...files], { stdio: 'inherit' });
+// a hung test fails after 3 minutes instead of stalling the run (steps that build packages set a longer bound)
+const timeout = Number(process.env.TNC_TEST_TIMEOUT_MS ?? 180000);
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${timeout}`, ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
