@@ -274,13 +274,14 @@ test('one IMA entry tampered (a file\'s digest changed in the list the agent rep
   const from = server!.lines.length;
   const log = ptTlsClient();
   assert.match(log, /IMC 3 "Attestation" loaded from/);
-  assert.match(log, /PB-TNC access recommendation is 'Access Denied'/, log);
+  // `db enforce` isolates on a failed check by default, as strongSwan's policies do
+  assert.match(log, /PB-TNC access recommendation is 'Quarantined'/, log);
   assert.match(log, /PB-TNC assessment result is 'non-compliant/, log);
   const s = await serverLog(from);
   // the entry's template hash no longer matches its data: the replay misses the quoted PCR 10, and the file differs from its reference
   assert.match(s, /^\[PTS\] [0-9a-f:]{95} for '\/usr\/bin\/env' differs from the reference hashes$/m, s);
-  assert.match(s, /^\[IMV\] IMV 3 handled TPMRA workitem \d+: no access - the evidence does not replay to the quoted PCR values \(PCR composite digest differs\); 1 IMA file measurements differ from the reference hashes: \/usr\/bin\/env; /m, s);
-  assert.match(s, /^\[TNC\] final recommendation is 'no access'/m, s);
+  assert.match(s, /^\[IMV\] IMV 3 handled TPMRA workitem \d+: isolate - the evidence does not replay to the quoted PCR values \(PCR composite digest differs\); 1 IMA file measurements differ from the reference hashes: \/usr\/bin\/env; /m, s);
+  assert.match(s, /^\[TNC\] final recommendation is 'isolate'/m, s);
   show('pt-tls-client', log, /access recommendation|assessment result/);
   show('server', s, /differs from|handled TPMRA|final recommendation/);
 });
