@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { AgentState } from '../../imcv/agent';
 import { bankByName } from '../../measurements/algorithms';
-import { decodeEventLog, type UntrustedEventLog } from '../../measurements/eventlog';
+import { decodeEventLog, pcr0Locality, type UntrustedEventLog } from '../../measurements/eventlog';
 import { isDecodeError } from '../../protocol/errors';
 import { ptsError } from '../../protocol/pa-tnc/errors';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
@@ -48,9 +48,10 @@ function flagError(c: ComponentRequest, caps: number): number | undefined {
 export class ComponentEvidence {
   constructor(private readonly paths: EvidencePaths) {}
 
-  /** The firmware log's StartupLocality (PFP 10.4.5.3), 0 when the log has none or cannot be read. */
+  /** The firmware log's StartupLocality (PFP 10.4.5.3), 4 after an H-CRTM, 0 when the log has neither or cannot be read. */
   async startupLocality(): Promise<number> {
-    return (await this.eventLog().catch(() => undefined))?.log.startupLocality ?? 0;
+    const log = (await this.eventLog().catch(() => undefined))?.log;
+    return log ? pcr0Locality(log) : 0;
   }
 
   async answer(state: EvidenceState, req: ComponentEvidenceRequest, rawValue: Buffer): Promise<PaAttribute[]> {

@@ -1,4 +1,5 @@
-import { extend, type BankAlgorithm } from '../../measurements/algorithms';
+import type { BankAlgorithm } from '../../measurements/algorithms';
+import { PCR_COUNT, PcrBank } from '../../measurements/pcr-bank';
 import { EV_NO_ACTION, type UntrustedEventLog } from '../../measurements/eventlog';
 import { iterateImaBinary, type ImaEntry } from '../../measurements/ima/binary';
 import { imaBankDigest } from '../../measurements/ima/bank-digest';
@@ -12,41 +13,31 @@ export const BIOS_COMPONENT: ComponentName = { vendor: VENDOR.ITA, family: 0, qu
 /** K + operating system = the IMA runtime measurement list. */
 export const IMA_COMPONENT: ComponentName = { vendor: VENDOR.ITA, family: 0, qualifier: COMP_QUALIFIER.KERNEL | 0x02, name: ITA_COMP.IMA };
 
-const IMPLEMENTED_PCRS = 24;
 
 /**
  * The PCRs of one bank as this IMC's evidence extends them, so each Simple Component Evidence can
  * carry before/after values and the quote can cover exactly the PCRs the evidence touched.
  */
 export class EvidencePcrs {
-  private readonly values = new Map<number, Buffer>();
+  private readonly pcrs: PcrBank;
 
-  /** PCR 0 resets to 00..0L after TPM2_Startup at locality L (PFP 10.4.5.3, TPM 2.0 Part 1 17.6.4.4). */
+  /** PCR 0 resets to 00..0L after TPM2_Startup at locality L (PFP 10.4.5.3, TPM 2.0 Part 1 17.6.4.4); 4 after an H-CRTM. */
   constructor(
     readonly bank: BankAlgorithm,
-    private readonly locality: number,
-  ) {}
+    locality: number,
+  ) {
+    this.pcrs = new PcrBank(bank, locality);
+  }
 
   extend(pcr: number, measurement: Buffer): PcrChange {
-    const before = this.values.get(pcr) ?? this.reset(pcr);
-    const after = extend(this.bank, before, measurement);
-    this.values.set(pcr, after);
-    return { before, after };
+    const before = this.pcrs.get(pcr);
+    this.pcrs.extend(pcr, measurement);
+    return { before, after: this.pcrs.get(pcr) };
   }
 
   /** PCRs extended so far, ascending. */
   touched(): number[] {
-    return [...this.values.keys()].sort((a, b) => a - b);
-  }
-
-  value(pcr: number): Buffer | undefined {
-    return this.values.get(pcr);
-  }
-
-  private reset(pcr: number): Buffer {
-    const v = Buffer.alloc(this.bank.size);
-    if (pcr === 0) v[v.length - 1] = this.locality;
-    return v;
+    return [...this.pcrs.extended().keys()];
   }
 }
 
@@ -83,7 +74,7 @@ export function biosEvidence(log: UntrustedEventLog, ctx: EvidenceContext): { ev
   let missing = 0;
   for (const e of log.events) {
     // PFP 10.4.5: EV_NO_ACTION events are never extended
-    if (e.type === EV_NO_ACTION || e.pcr >= IMPLEMENTED_PCRS) continue;
+    if (e.type === EV_NO_ACTION || e.pcr >= PCR_COUNT) continue;
     const digest = e.digests[ctx.pcrs.bank.name];
     if (digest) out.push(makeEvidence(ctx, BIOS_COMPONENT, e.pcr, digest));
     else missing++;

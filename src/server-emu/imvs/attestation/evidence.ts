@@ -5,8 +5,8 @@ import type { ImaTemplateData } from '../../../protocol/pa-tnc/tnc-agent';
 import type { Symlink } from '../../../protocol/pa-tnc/ita';
 import { VENDOR } from '../../../protocol/vendors';
 import type { AttestationStore, ComponentHash } from '../../policy/attestation';
-import { bankTemplateHash, bindTemplateData, type BoundImaClaim } from './ima-binding';
-import { ImaLookup, imaTemplateData, parseImaUri, type FileVerdict } from './ima-lookup';
+import { bindTemplateData, type BoundImaClaim } from './ima-binding';
+import { ImaLookup, matchesUnbound, parseImaUri, type FileVerdict } from './ima-lookup';
 import { PCR_COUNT, VirtualPcrs } from './virtual-pcrs';
 
 // strongSwan's ITA-HSR 'Linux IMA' component: qualifier K|trusted platform = firmware log, K|OS = IMA list
@@ -196,7 +196,7 @@ export class EvidenceChecker {
     let matches: boolean;
     try {
       const ba = bootAggregate(algorithm, this.pcrs.hexValues(), last);
-      matches = bound ? bound.digest.equals(ba) : bankTemplateHash(this.ctx.bank, e.transform, imaTemplateData({ algorithm, path: name }, ba)).equals(e.measurement);
+      matches = bound ? bound.digest.equals(ba) : matchesUnbound(this.ctx.bank, e.transform, { algorithm, path: name }, ba, e.measurement);
     } catch (err) {
       return void this.fail(`boot aggregate cannot be computed: ${(err as Error).message}`);
     }
