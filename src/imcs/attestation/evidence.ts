@@ -1,12 +1,14 @@
-import type { BankAlgorithm } from '../../measurements/algorithms';
+import { bankByName, type BankAlgorithm } from '../../measurements/algorithms';
 import { PCR_COUNT, PcrBank } from '../../measurements/pcr-bank';
 import { EV_NO_ACTION, type UntrustedEventLog } from '../../measurements/eventlog';
-import { iterateImaBinary, type ImaEntry } from '../../measurements/ima/binary';
+import { decodeImaBinaryPrefix, type ImaEntry, type ImaTail } from '../../measurements/ima/binary';
 import { imaBankDigest } from '../../measurements/ima/bank-digest';
 import { decodeImaFields, IMA_NAME_PADDED } from '../../measurements/ima/template';
 import { COMP_QUALIFIER, ITA_COMP, PCR_TRANSFORM, SCE_VALIDATION, type ComponentName, type PcrChange, type UntrustedComponentEvidence } from '../../protocol/pa-tnc/tcg/pts';
 import type { ImaTemplateData } from '../../protocol/pa-tnc/tnc-agent';
 import { VENDOR } from '../../protocol/vendors';
+
+const SHA1 = bankByName('sha1')!;
 
 /** protocols.md 6.5: strongSwan's ITA "Linux IMA" component, K + trusted platform = the firmware event log. */
 export const BIOS_COMPONENT: ComponentName = { vendor: VENDOR.ITA, family: 0, qualifier: COMP_QUALIFIER.KERNEL | 0x01, name: ITA_COMP.IMA };
@@ -94,13 +96,19 @@ export interface ImaEvidence {
   readonly template?: ImaTemplateData;
 }
 
-/** One evidence per entry of a binary IMA list (protocols.md 6.7); throws DecodeError on a malformed list. */
-export function imaEvidence(list: Buffer, ctx: EvidenceContext, withTemplates = false): ImaEvidence[] {
+/**
+ * One evidence per complete entry of a binary IMA list (TCG PTS 3.15, strongSwan's ITA IMA
+ * component), and the unfinished tail if the list was read mid-write: the verifier decides what
+ * the quote makes of it. `listBank`: the bank of the listed template hashes (sha1, or a per-bank
+ * list's). Throws DecodeError on a malformed entry.
+ */
+export function imaEvidence(list: Buffer, ctx: EvidenceContext, withTemplates = false, listBank: BankAlgorithm = SHA1): { evidence: ImaEvidence[]; tail?: ImaTail } {
   const out: ImaEvidence[] = [];
   const scratch = Buffer.alloc(20 + IMA_NAME_PADDED);
-  for (const e of iterateImaBinary(list)) {
-    const evidence = makeEvidence(ctx, IMA_COMPONENT, e.pcr, imaBankDigest(e, ctx.pcrs.bank, scratch), policyUri(e));
+  const { entries, tail } = decodeImaBinaryPrefix(list, listBank.size);
+  for (const e of entries) {
+    const evidence = makeEvidence(ctx, IMA_COMPONENT, e.pcr, imaBankDigest(e, ctx.pcrs.bank, scratch, listBank.name), policyUri(e));
     out.push(withTemplates ? { evidence, template: { template: e.template, data: e.templateData } } : { evidence });
   }
-  return out;
+  return { evidence: out, tail };
 }

@@ -172,3 +172,30 @@ export function encodeImaEntry(e: Omit<ImaEntry, 'offset' | 'dataOffset'>): Buff
   len.writeUInt32LE(e.templateData.length, 0);
   return Buffer.concat([head, name, len, e.templateData]);
 }
+
+/** Template hash sizes a list can have: SHA-1, and the per-bank lists' sha256/sm3_256, sha384, sha512. */
+const LIST_HASH_SIZES = [20, 32, 48, 64] as const;
+
+/**
+ * The bank a securityfs list's name says its template hashes are in: `..._sha256` → sha256
+ * (Linux 6.10+ per-bank lists, ima_fs.c create_securityfs_measurement_lists), sha1 otherwise.
+ */
+export function imaListBankOf(path: string): string | undefined {
+  return /_runtime_measurements_([a-z0-9_]+)$/.exec(path)?.[1];
+}
+
+/**
+ * The template hash size of a binary list found from its first entry: the one size at which it
+ * frames as an entry with a known template. Undefined when none or several fit.
+ */
+export function probeImaHashSize(buf: Buffer): number | undefined {
+  const fits = LIST_HASH_SIZES.filter((size) => {
+    try {
+      return frameEntry(buf, 0, 0, newFrame(size));
+    } catch (e) {
+      if (e instanceof DecodeError) return false;
+      throw e;
+    }
+  });
+  return fits.length === 1 ? fits[0] : undefined;
+}
