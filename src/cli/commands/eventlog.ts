@@ -40,8 +40,9 @@ export function register(program: Command): void {
     .option('--file <path>', 'event log to read', DEFAULT)
     .option('--json', 'print JSON')
     .action(async function (this: Command, opts: { file: string; json?: boolean }) {
-      const buf = await readMeasurementFile(this, opts.file, 'firmware event log', 'is there a TPM with an event log (tpm_tis/tpm_crb loaded)');
-      const log = orBadInput(this, opts.file, () => decodeEventLog(buf));
+      const ctx = { what: 'firmware event log', isDefault: opts.file === DEFAULT, hint: 'is there a TPM with an event log (tpm_tis/tpm_crb loaded)', json: opts.json };
+      const buf = await readMeasurementFile(this, opts.file, ctx);
+      const log = orBadInput(this, opts.file, () => decodeEventLog(buf), opts.json);
       if (opts.json) console.log(JSON.stringify(toJson(log), null, 1));
       else printText(opts.file, log);
     });
