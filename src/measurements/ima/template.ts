@@ -76,10 +76,13 @@ function readNameNg(field: Buffer, at: number): string {
   return field.toString('utf8', 0, field.length - 1);
 }
 
-/** Escapes control bytes (C0, DEL, C1) as \xNN so that untrusted text never drives a terminal. */
+/**
+ * Escapes control bytes (C0, DEL, C1) as \xNN so that untrusted text never drives a terminal.
+ * Backslashes stay as they are, so escaping twice (decoder, then CLI) changes nothing more.
+ */
 export function escapeText(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x1f\x7f-\x9f\\]/g, (c) => (c === '\\' ? '\\\\' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function legacyIma(r: Reader): ImaFields {
