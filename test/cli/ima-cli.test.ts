@@ -100,3 +100,16 @@ test('a missing file is named as missing (no IMA advice for a --file path); --js
   assert.equal(bad.status, 0, 'two bytes are an unfinished tail, not an error');
   assert.deepEqual(JSON.parse(bad.stdout).replay.tail, { offset: 0, length: 2 });
 });
+
+test('--pcrs: the list prefix and the event log that trusted PCRs prove (verifyImaReplay, verifyEventLog)', () => {
+  const r = ima('--file', join(GUEST, 'binary_runtime_measurements'), '--bank', 'sha256', '--pcrs', join(GUEST, 'pcrs.txt'), '--summary');
+  assert.equal(r.status, 0, r.stderr);
+  // pcrs.txt was read before the lists were copied: PCR 10 proves a prefix
+  assert.match(r.stdout, /verified against .*pcrs\.txt: the first 78 of 139 entries replay to its PCR 10 \(sha256\)/);
+  const wrong = file('wrong-pcrs.txt', '  sha256:\n    10: 0x' + '11'.repeat(32) + '\n');
+  assert.match(ima('--file', join(GUEST, 'binary_runtime_measurements'), '--bank', 'sha256', '--pcrs', wrong, '--summary').stdout, /NOT verified .*no prefix of the 139 entries/);
+  const e = spawnSync(process.execPath, [join(ROOT, 'bin', 'tnc-agent.js'), 'eventlog', '--file', join(GUEST, 'binary_bios_measurements'), '--pcrs', join(GUEST, 'pcrs.txt')], { encoding: 'utf8' });
+  assert.match(e.stdout, /verified: the log reproduces PCRs 0,1,2,3,4,5,6,7,9 in sha1, sha256/);
+  const bad = spawnSync(process.execPath, [join(ROOT, 'bin', 'tnc-agent.js'), 'eventlog', '--file', join(GUEST, 'binary_bios_measurements'), '--pcrs', file('bad0.txt', '  sha256:\n    0: 0x' + '22'.repeat(32) + '\n')], { encoding: 'utf8' });
+  assert.match(bad.stdout, /NOT verified: 1 PCR value\(s\) differ\n {2}PCR 0 \(sha256\)/);
+});

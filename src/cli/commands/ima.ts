@@ -5,10 +5,10 @@ import { dirname } from 'node:path';
 import { bankByName, canHash } from '../../measurements/algorithms';
 import { decodeEventLog, replayEventLog } from '../../measurements/eventlog';
 import {
-  checkBootAggregate, DEFAULT_MAX_BYTES, entryOf, escapeText, imaListBankOf, ImaReplayer, probeImaHashSize,
+  checkBootAggregate, DEFAULT_MAX_BYTES, entryOf, escapeText, imaListBankOf, ImaReplayer, probeImaHashSize, quotedPcr10, verifyImaReplay,
   scanImaAsciiFile, scanImaBinaryFile, type ImaEntry, type ImaTail,
 } from '../../measurements/ima';
-import type { ReplayedPcrs } from '../../measurements/pcrs';
+import { parsePcrRead, type QuotedPcrs, type ReplayedPcrs } from '../../measurements/pcrs';
 import { BlockWriter, entryRow, textRow, type EntryRow } from './ima-output';
 import { describeFileError, fail, fileError, orBadInput, readMeasurementFile, type FileContext } from './measurement-file';
 
@@ -25,12 +25,21 @@ interface Options {
   json?: boolean;
   summary?: boolean;
   eventlog?: string;
+  pcrs?: string;
   maxBytes: string;
 }
 
 /** What an absent default list means: IMA off, or IMA on without this list (a per-bank list on an older kernel). */
 function imaHint(path: string): string {
   return existsSync(dirname(path)) ? `IMA is on (${dirname(path)} exists) but this kernel does not export this list` : 'is IMA enabled (ima_policy= on the kernel command line) and securityfs mounted';
+}
+
+/** PCR 10 of `bank` from a tpm2_pcrread file the user trusts (a quote they verified, or a read-out). */
+async function trustedPcr10(cmd: Command, path: string, bank: string, json?: boolean): Promise<Record<string, string>> {
+  const text = (await readMeasurementFile(cmd, path, { what: 'PCR file', isDefault: false, hint: '', json })).toString('utf8');
+  const value = quotedPcr10(parsePcrRead(text) as QuotedPcrs)[bank];
+  if (!value) return fail(cmd, `${path}: no ${bank} PCR 10 (tpm2_pcrread output expected)`, 2, json);
+  return { [bank]: value };
 }
 
 /** The PCRs a firmware event log replays to (read before the list is streamed, so its errors come first). */
@@ -77,6 +86,7 @@ export function register(program: Command): void {
     .option('--bank <bank>', 'PCR bank to replay PCR 10 in: sha1, sha256, sha384, sha512', 'sha1')
     .option('--list-bank <bank>', 'bank of the listed template hashes (default: from a ..._<bank> file name, else probed; sha1 for the classic list)')
     .option('--eventlog <path>', 'check boot_aggregate against the PCRs this firmware event log replays to')
+    .option('--pcrs <file>', 'PCR values you trust (tpm2_pcrread output): verify which prefix of the list PCR 10 proves')
     .option('--summary', 'no line per entry: parse, check template hashes and replay only')
     .option('--json', 'print one JSON object, written as it goes (entries array, then the summary)')
     .option('--max-bytes <n>', 'stop reading after this many bytes (endless streams such as /dev/zero)', String(DEFAULT_MAX_BYTES))
@@ -107,7 +117,8 @@ async function run(cmd: Command, o: Options): Promise<void> {
   if (!bank || !canHash(bank)) fail(cmd, `--bank must be sha1, sha256, sha384 or sha512, not '${o.bank}'`, 2, o.json);
   const listBank = await listBankOf(cmd, path, o, ctx);
   const firmwarePcrs = o.eventlog ? await eventLogPcrs(cmd, o.eventlog, o.json) : undefined;
-  const replayer = new ImaReplayer({ banks: [o.bank], listBank });
+  const trusted = o.pcrs ? await trustedPcr10(cmd, o.pcrs, o.bank, o.json) : undefined;
+  const replayer = new ImaReplayer({ banks: [o.bank], listBank, quoted: trusted });
   const out = new BlockWriter();
   const counts: Counts = { entries: 0, templates: new Map() };
   if (o.json) out.write(`{"path":${JSON.stringify(path)},"listBank":"${listBank}","entries":[`);
@@ -140,11 +151,13 @@ async function run(cmd: Command, o: Options): Promise<void> {
   }
   if (tail) replayer.setTail(tail);
   const replay = replayer.done();
+  const verdict = trusted ? verifyImaReplay(replay) : undefined;
+  const verification = verdict && (verdict.ok ? { ok: true, entries: verdict.verified.entries, banks: verdict.verified.banks } : { ok: false, reasons: verdict.reasons });
   const firstRow = counts.first ? orBadInput(cmd, path, () => entryRow(counts.first!), o.json) : undefined;
   const aggregate = counts.first && firmwarePcrs ? checkBootAggregate(counts.first, firmwarePcrs) : undefined;
   const templates = Object.fromEntries(counts.templates);
   if (o.json) {
-    out.write(`\n],${JSON.stringify({ templates, replay, bootAggregate: firstRow?.fileDigest, bootAggregateCheck: aggregate }).slice(1)}\n`);
+    out.write(`\n],${JSON.stringify({ templates, replay, verification, bootAggregate: firstRow?.fileDigest, bootAggregateCheck: aggregate }).slice(1)}\n`);
     await out.flush(true);
     return;
   }
@@ -152,6 +165,7 @@ async function run(cmd: Command, o: Options): Promise<void> {
   console.log(`${path}: ${counts.entries} entries, templates ${Object.entries(templates).map(([t, n]) => `${escapeText(t)}×${n}`).join(', ')}, ${replay.violations} violations${listBank === 'sha1' ? '' : `, ${listBank} template hashes`}`);
   console.log(`template hashes: ${replay.templateHashMismatches === 0 ? 'all match' : `${replay.templateHashMismatches} do not match (first: ${replay.mismatchedEntries.map((m) => `#${m.index}`).join(', ')})`}`);
   console.log(`PCR 10 (${o.bank}) replayed, untrusted until compared with a quote: ${replay.pcrs[o.bank]?.[10] ?? 'not extended'}`);
+  if (verification) console.log(verification.ok ? `verified against ${o.pcrs}: the first ${verification.entries} of ${replay.entries} entries replay to its PCR 10 (${o.bank})` : `NOT verified against ${o.pcrs}: ${verification.reasons!.join('; ')}`);
   if (tail) console.log(`warning: ${tail.length} bytes after the last complete entry, at offset ${tail.offset} (the list was read mid-write, or has trailing garbage): not replayed`);
   if (firstRow) console.log(`first entry: ${escapeText(firstRow.path)} ${firstRow.fileDigest}`);
   if (aggregate) console.log(`boot_aggregate against ${o.eventlog} (replayed, untrusted): ${{ match: 'match', mismatch: 'MISMATCH', 'cannot-check': 'cannot check' }[aggregate.status]}: ${aggregate.reason}`);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEventLog, replayEventLog } from '../../../src/measurements/eventlog';
-import { decodeImaAscii, decodeImaBinary, decodeImaFields, replayImaList } from '../../../src/measurements/ima';
+import { decodeImaAscii, decodeImaBinary, decodeImaFields, decodeImaSignature, replayImaList } from '../../../src/measurements/ima';
 import type { FuzzTarget } from '../harness';
 
 const data = join(__dirname, '..', '..', 'data');
@@ -42,5 +42,23 @@ export const targets: FuzzTarget[] = [
     name: 'ima ascii list',
     decode: (b) => decodeImaAscii(b).map(decodeImaFields),
     seeds: [read('vectors', 'evidence', 'ascii_runtime_measurements'), read('fixtures', 'ima', 'keylime-ima-log-sha256')],
+  },
+  {
+    name: 'ima per-bank binary list (sha384)',
+    decode: (b) => {
+      replayImaList(b, { listBank: 'sha384', banks: ['sha384', 'sha1'] });
+      return decodeImaBinary(b, 0, 48).map(decodeImaFields);
+    },
+    seeds: [head(read('fixtures', 'ima', 'per-bank', 'binary_runtime_measurements_sha384'), 3)],
+  },
+  {
+    name: 'ima per-bank ascii list',
+    decode: (b) => decodeImaAscii(b).map(decodeImaFields),
+    seeds: [read('fixtures', 'ima', 'per-bank', 'ascii_runtime_measurements_sha256').subarray(0, 600)],
+  },
+  {
+    name: 'ima signature (signature_v2_hdr)',
+    decode: (b) => decodeImaSignature(b),
+    seeds: [read('fixtures', 'ima', 'sig', 'signed.txt.sig')],
   },
 ];
