@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ComponentEvidence } from '../../src/imcs/attestation/component-evidence';
@@ -44,4 +44,14 @@ test('per-bank IMA list: the IMC uses binary_runtime_measurements_<bank> when pr
     assert.ok(b.lines.some((l) => / from the sha(256|384) list/.test(l)), b.lines.join('\n'));
     assert.ok(!a.lines.some((l) => / from the sha(256|384) list/.test(l)));
   }
+});
+
+test('a list read mid-write: the IMC sends the complete entries and logs the unfinished tail', async () => {
+  const d = join(work, 'tail');
+  mkdirSync(d);
+  const list = readFileSync(join(GUEST, 'binary_runtime_measurements'));
+  writeFileSync(join(d, 'binary_runtime_measurements'), Buffer.concat([list, list.subarray(0, 30)]));
+  const r = await evidence(d, HASH_ALG.SHA256);
+  assert.equal(r.sce.length, 139);
+  assert.ok(r.lines.some((l) => l.includes(`ends with 30 bytes of an unfinished entry at offset ${list.length}: not sent`)), r.lines.join('\n'));
 });
