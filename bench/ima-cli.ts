@@ -57,7 +57,8 @@ export function run(): void {
     if (existsSync('/usr/bin/evmctl')) report('evmctl ima_measurement (same work, same file)', measure(['/usr/bin/evmctl', 'ima_measurement', list], dir));
     else console.log('ima-cli: evmctl: skipped: not installed (apt-get install ima-evm-utils)');
     report('tnc-agent ima (a line per entry, to /dev/null)', measure(agent, dir));
-    if (existsSync('/usr/bin/evmctl')) report('evmctl -v ima_measurement (a line per entry, to /dev/null)', measure(['/usr/bin/evmctl', '-v', 'ima_measurement', list], dir));
+    // evmctl -v prints each entry at ~10x its quiet cost (minutes at this size): only when asked
+    if (existsSync('/usr/bin/evmctl') && process.env.IMA_CLI_BENCH_EVMCTL_V) report('evmctl -v ima_measurement (a line per entry, to /dev/null)', measure(['/usr/bin/evmctl', '-v', 'ima_measurement', list], dir));
     report('tnc-agent ima --json (to /dev/null)', measure([...agent, '--json'], dir));
   } finally {
     rmSync(dir, { recursive: true, force: true });

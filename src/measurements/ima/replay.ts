@@ -93,11 +93,6 @@ export class ImaReplayer {
     this.result = { entries: 0, violations: 0, listBank: listBank.name, templateHashMismatches: 0, mismatchedEntries: [], matchedPrefix };
   }
 
-  /** The template hash size of the list being replayed. */
-  get listHashSize(): number {
-    return this.hashSize;
-  }
-
   /** Replays one entry given by position: the hot path, no allocation for sha1 and sha256. */
   addAt(offset: number, pcr: number, template: string, hashBuf: Buffer, hashAt: number, buf: Buffer, dataAt: number, dataLen: number): void {
     const r = this.result;
