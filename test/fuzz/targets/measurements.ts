@@ -9,8 +9,8 @@ const read = (...p: string[]): Buffer => readFileSync(join(data, ...p));
 const vm = (name: string, file: string): Buffer => read('fixtures', 'vm', name, file);
 
 /** Small real entries keep mutated inputs short enough for many rounds. */
-function head(list: Buffer, entries: number): Buffer {
-  const all = decodeImaBinary(list);
+function head(list: Buffer, entries: number, hashSize = 20): Buffer {
+  const all = decodeImaBinary(list, 0, hashSize);
   const end = all[entries]?.offset ?? list.length;
   return list.subarray(0, end);
 }
@@ -49,7 +49,7 @@ export const targets: FuzzTarget[] = [
       replayImaList(b, { listBank: 'sha384', banks: ['sha384', 'sha1'] });
       return decodeImaBinary(b, 0, 48).map(decodeImaFields);
     },
-    seeds: [head(read('fixtures', 'ima', 'per-bank', 'binary_runtime_measurements_sha384'), 3)],
+    seeds: [head(read('fixtures', 'ima', 'per-bank', 'binary_runtime_measurements_sha384'), 3, 48)],
   },
   {
     name: 'ima per-bank ascii list',
