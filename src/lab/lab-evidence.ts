@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bankById, canHash, type BankAlgorithm } from '../measurements/algorithms';
-import { decodeEventLog, EV_NO_ACTION, type UntrustedEventLog } from '../measurements/eventlog';
+import { decodeEventLog, EV_NO_ACTION, pcr0Locality, type UntrustedEventLog } from '../measurements/eventlog';
 import { iterateImaBinary } from '../measurements/ima/binary';
 import { imaBankDigest } from '../measurements/ima/bank-digest';
 import type { EvidencePaths } from '../imcs/attestation/options';
@@ -94,7 +94,7 @@ export async function extendLabEvidence(tpm: Tpm, tcti: string, dir: string, log
   const entries = [...iterateImaBinary(ima)];
   const banks = await tpmBanks(tpm);
   if (banks.length === 0) throw new LabEvidenceRefused('the TPM has no PCR bank this agent can compute');
-  const locality = eventLog.startupLocality ?? 0;
+  const locality = pcr0Locality(eventLog);
   await matchLocality(tpm, tcti, banks, locality, log);
   const pcrs = [...new Set([...events.map((e) => e.pcr), ...entries.map((e) => e.pcr)])];
   const dirty = await checkReset(tpm, banks, pcrs, locality);

@@ -107,6 +107,9 @@ test('tampered evidence: an IMA entry that does not replay, a forged boot aggreg
   const stale = check(att, store, sces, Buffer.alloc(32, 7));
   assert.equal(stale.quote.ok, false);
   assert.match((stale.quote as { reason: string }).reason, /signature verification failed/);
+  // the reason says nothing was registered (it did not say "registered 14 ..." when the check failed)
+  assert.equal(stale.summary.biosText, '14 BIOS evidence measurements not registered');
+  assert.ok(!stale.summary.imaText!.includes('registered IMA boot aggregate'));
   // nothing was registered from evidence that did not verify
   assert.equal(att.componentHashes(store.findDevice(DEVICE)!.id, att.componentId(0x902a, 3, 0x21)!, HASH_ALG.SHA256).length, 0);
   store.close();

@@ -28,3 +28,23 @@ test('tnc-agent attest against tnc-agent --server-mode ends in allow (exit 0)', 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--server-mode --ima-keys takes IMA signing certificates and refuses a file without one', async () => {
+  const pki = await labPki();
+  const dir = mkdtempSync(join(tmpdir(), 'tnc-cli-keys-'));
+  const args = (keys: string) => [bin, '--server-mode', '--listen', '127.0.0.1:0', '--db', join(dir, 'p.db'), '--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert, '--ima-keys', keys];
+  try {
+    const bad = spawnSync(process.execPath, args(pki.files.serverKey), { encoding: 'utf8', timeout: 30_000 });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--ima-keys: .* holds no PEM certificate/);
+    const server = spawn(process.execPath, args(join(__dirname, '..', 'data', 'fixtures', 'ima', 'sig', 'ima-signing.pem')), { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      assert.ok((await listeningPort(server)) > 0);
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -6,6 +6,7 @@ import { startLabServer } from '../compose';
 import { httpOptions, openDashboard, type HttpFlags, DASHBOARD_PORT } from './dashboard';
 import type { RecommendationPolicy } from '../../server-emu/policy/merge';
 import type { AttestationImvOptions } from '../../server-emu/imvs/attestation';
+import { imaKeyring } from '../../measurements/ima/signature';
 
 const POLICIES: RecommendationPolicy[] = ['default', 'any', 'all'];
 
@@ -25,6 +26,8 @@ interface ServerFlags extends HttpFlags {
   attestation: boolean;
   aikCa?: string;
   unboundUnknown: string;
+  imaKeys?: string;
+  imaSignatures: string;
   platformPcrs: string;
   logLevel: string;
   json?: boolean;
@@ -53,11 +56,20 @@ async function readCertificates(file: string): Promise<X509Certificate[]> {
 
 async function attestationOptions(o: ServerFlags): Promise<AttestationImvOptions> {
   if (o.unboundUnknown !== 'fail' && o.unboundUnknown !== 'accept') throw new Error(`--unbound-unknown takes fail or accept, not '${o.unboundUnknown}'`);
+  if (o.imaSignatures !== 'bad' && o.imaSignatures !== 'not-ok') throw new Error(`--ima-signatures takes bad or not-ok, not '${o.imaSignatures}'`);
   return {
+    imaKeys: o.imaKeys ? await readImaKeys(o.imaKeys) : undefined,
+    imaSignaturePolicy: o.imaSignatures,
     caCertificates: o.aikCa ? await readCertificates(o.aikCa) : undefined,
     unboundUnknown: o.unboundUnknown === 'fail' ? 'fail' : 'unknown',
     platformPcrs: pcrList(o.platformPcrs),
   };
+}
+
+async function readImaKeys(file: string): Promise<ReturnType<typeof imaKeyring>> {
+  const keys = imaKeyring([await readFile(file, 'utf8')]);
+  if (keys.size === 0) throw new Error(`--ima-keys: ${file} holds no PEM certificate`);
+  return keys;
 }
 
 /** `0-7`, `0-7,8`: PCR indexes 0-23. */
@@ -91,6 +103,8 @@ export function register(program: Command): void {
     .option('--no-attestation', 'server: do not load the Attestation IMV')
     .option('--aik-ca <file>', 'server: trust attestation keys whose certificate chains to this CA (PEM), besides devices marked trusted')
     .option('--unbound-unknown <fail|accept>', 'server: an IMA file without reference hashes whose name no IMA template data binds (strongSwan\'s IMC sends none): fail the attestation, or accept it as unknown as strongSwan does', 'fail')
+    .option('--ima-keys <file>', 'server: IMA signing certificates (PEM, several allowed): every ima-sig file signature is checked and reported ok / bad / missing / unknown key')
+    .option('--ima-signatures <bad|not-ok>', 'server: with --ima-keys, which signatures fail the attestation: only bad ones, or every one that is not ok', 'bad')
     .option('--platform-pcrs <list>', 'server: PCRs firmware (BIOS) evidence may extend, e.g. 0-7 or 0-9 with a measuring boot loader', '0-9')
     .option('--sasl-users <file>', 'server: also accept clients without a certificate by SASL PLAIN; file of user:password lines')
     .option('--pdp-referral <fqdn:port>', 'server: send a TCG PB-PDP-Referral naming this PT-TLS PDP in the first SDATA')

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { AgentState } from '../../imcv/agent';
-import { bankByName } from '../../measurements/algorithms';
-import { decodeEventLog, type UntrustedEventLog } from '../../measurements/eventlog';
+import { bankByName, type BankAlgorithm } from '../../measurements/algorithms';
+import { decodeEventLog, pcr0Locality, type UntrustedEventLog } from '../../measurements/eventlog';
 import { isDecodeError } from '../../protocol/errors';
 import { ptsError } from '../../protocol/pa-tnc/errors';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
@@ -48,9 +50,10 @@ function flagError(c: ComponentRequest, caps: number): number | undefined {
 export class ComponentEvidence {
   constructor(private readonly paths: EvidencePaths) {}
 
-  /** The firmware log's StartupLocality (PFP 10.4.5.3), 0 when the log has none or cannot be read. */
+  /** The firmware log's StartupLocality (PFP 10.4.5.3), 4 after an H-CRTM, 0 when the log has neither or cannot be read. */
   async startupLocality(): Promise<number> {
-    return (await this.eventLog().catch(() => undefined))?.log.startupLocality ?? 0;
+    const log = (await this.eventLog().catch(() => undefined))?.log;
+    return log ? pcr0Locality(log) : 0;
   }
 
   async answer(state: EvidenceState, req: ComponentEvidenceRequest, rawValue: Buffer): Promise<PaAttribute[]> {
@@ -94,13 +97,26 @@ export class ComponentEvidence {
       return evidence.map((e) => ({ evidence: e }));
     }
     if (sameComponent(component, IMA_COMPONENT)) {
-      const { data, time } = await this.read(this.paths.imaList);
-      const evidence = this.parse(this.paths.imaList, () => imaEvidence(data, { ...ctx, time }, state.templateData));
-      log.info('PTS', `${evidence.length} IMA evidence measurements`);
+      const { path, listBank, data, time } = await this.imaList(ctx.pcrs.bank);
+      const { evidence, tail } = this.parse(path, () => imaEvidence(data, { ...ctx, time }, state.templateData, listBank));
+      if (tail) log.info('PTS', `'${path}' ends with ${tail.length} bytes of an unfinished entry at offset ${tail.offset}: not sent`);
+      log.info('PTS', `${evidence.length} IMA evidence measurements${listBank.name === 'sha1' ? '' : ` from the ${listBank.name} list`}`);
       return evidence;
     }
     log.error('PTS', 'unsupported functional component, no evidence sent');
     return [];
+  }
+
+  /**
+   * The IMA list whose template hashes are in the quote's bank when the kernel exports one
+   * (Linux 6.10+: binary_runtime_measurements_<bank>), else the SHA-1 list.
+   */
+  private async imaList(bank: BankAlgorithm): Promise<{ path: string; listBank: BankAlgorithm; data: Buffer; time: string }> {
+    const perBank = `${this.paths.imaList}_${bank.name}`;
+    if (bank.name !== 'sha1' && basename(this.paths.imaList) === 'binary_runtime_measurements' && existsSync(perBank)) {
+      return { path: perBank, listBank: bank, ...(await this.read(perBank)) };
+    }
+    return { path: this.paths.imaList, listBank: bankByName('sha1')!, ...(await this.read(this.paths.imaList)) };
   }
 
   private async eventLog(): Promise<{ log: UntrustedEventLog; time: string }> {

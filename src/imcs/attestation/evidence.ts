@@ -1,52 +1,45 @@
-import { extend, type BankAlgorithm } from '../../measurements/algorithms';
+import { bankByName, type BankAlgorithm } from '../../measurements/algorithms';
+import { PCR_COUNT, PcrBank } from '../../measurements/pcr-bank';
 import { EV_NO_ACTION, type UntrustedEventLog } from '../../measurements/eventlog';
-import { iterateImaBinary, type ImaEntry } from '../../measurements/ima/binary';
+import { decodeImaBinaryPrefix, type ImaEntry, type ImaTail } from '../../measurements/ima/binary';
 import { imaBankDigest } from '../../measurements/ima/bank-digest';
 import { decodeImaFields, IMA_NAME_PADDED } from '../../measurements/ima/template';
 import { COMP_QUALIFIER, ITA_COMP, PCR_TRANSFORM, SCE_VALIDATION, type ComponentName, type PcrChange, type UntrustedComponentEvidence } from '../../protocol/pa-tnc/tcg/pts';
 import type { ImaTemplateData } from '../../protocol/pa-tnc/tnc-agent';
 import { VENDOR } from '../../protocol/vendors';
 
+const SHA1 = bankByName('sha1')!;
+
 /** protocols.md 6.5: strongSwan's ITA "Linux IMA" component, K + trusted platform = the firmware event log. */
 export const BIOS_COMPONENT: ComponentName = { vendor: VENDOR.ITA, family: 0, qualifier: COMP_QUALIFIER.KERNEL | 0x01, name: ITA_COMP.IMA };
 /** K + operating system = the IMA runtime measurement list. */
 export const IMA_COMPONENT: ComponentName = { vendor: VENDOR.ITA, family: 0, qualifier: COMP_QUALIFIER.KERNEL | 0x02, name: ITA_COMP.IMA };
 
-const IMPLEMENTED_PCRS = 24;
 
 /**
  * The PCRs of one bank as this IMC's evidence extends them, so each Simple Component Evidence can
  * carry before/after values and the quote can cover exactly the PCRs the evidence touched.
  */
 export class EvidencePcrs {
-  private readonly values = new Map<number, Buffer>();
+  private readonly pcrs: PcrBank;
 
-  /** PCR 0 resets to 00..0L after TPM2_Startup at locality L (PFP 10.4.5.3, TPM 2.0 Part 1 17.6.4.4). */
+  /** PCR 0 resets to 00..0L after TPM2_Startup at locality L (PFP 10.4.5.3, TPM 2.0 Part 1 17.6.4.4); 4 after an H-CRTM. */
   constructor(
     readonly bank: BankAlgorithm,
-    private readonly locality: number,
-  ) {}
+    locality: number,
+  ) {
+    this.pcrs = new PcrBank(bank, locality);
+  }
 
   extend(pcr: number, measurement: Buffer): PcrChange {
-    const before = this.values.get(pcr) ?? this.reset(pcr);
-    const after = extend(this.bank, before, measurement);
-    this.values.set(pcr, after);
-    return { before, after };
+    const before = this.pcrs.get(pcr);
+    this.pcrs.extend(pcr, measurement);
+    return { before, after: this.pcrs.get(pcr) };
   }
 
   /** PCRs extended so far, ascending. */
   touched(): number[] {
-    return [...this.values.keys()].sort((a, b) => a - b);
-  }
-
-  value(pcr: number): Buffer | undefined {
-    return this.values.get(pcr);
-  }
-
-  private reset(pcr: number): Buffer {
-    const v = Buffer.alloc(this.bank.size);
-    if (pcr === 0) v[v.length - 1] = this.locality;
-    return v;
+    return [...this.pcrs.extended().keys()];
   }
 }
 
@@ -83,7 +76,7 @@ export function biosEvidence(log: UntrustedEventLog, ctx: EvidenceContext): { ev
   let missing = 0;
   for (const e of log.events) {
     // PFP 10.4.5: EV_NO_ACTION events are never extended
-    if (e.type === EV_NO_ACTION || e.pcr >= IMPLEMENTED_PCRS) continue;
+    if (e.type === EV_NO_ACTION || e.pcr >= PCR_COUNT) continue;
     const digest = e.digests[ctx.pcrs.bank.name];
     if (digest) out.push(makeEvidence(ctx, BIOS_COMPONENT, e.pcr, digest));
     else missing++;
@@ -103,13 +96,19 @@ export interface ImaEvidence {
   readonly template?: ImaTemplateData;
 }
 
-/** One evidence per entry of a binary IMA list (protocols.md 6.7); throws DecodeError on a malformed list. */
-export function imaEvidence(list: Buffer, ctx: EvidenceContext, withTemplates = false): ImaEvidence[] {
+/**
+ * One evidence per complete entry of a binary IMA list (TCG PTS 3.15, strongSwan's ITA IMA
+ * component), and the unfinished tail if the list was read mid-write: the verifier decides what
+ * the quote makes of it. `listBank`: the bank of the listed template hashes (sha1, or a per-bank
+ * list's). Throws DecodeError on a malformed entry.
+ */
+export function imaEvidence(list: Buffer, ctx: EvidenceContext, withTemplates = false, listBank: BankAlgorithm = SHA1): { evidence: ImaEvidence[]; tail?: ImaTail } {
   const out: ImaEvidence[] = [];
   const scratch = Buffer.alloc(20 + IMA_NAME_PADDED);
-  for (const e of iterateImaBinary(list)) {
-    const evidence = makeEvidence(ctx, IMA_COMPONENT, e.pcr, imaBankDigest(e, ctx.pcrs.bank, scratch), policyUri(e));
+  const { entries, tail } = decodeImaBinaryPrefix(list, listBank.size);
+  for (const e of entries) {
+    const evidence = makeEvidence(ctx, IMA_COMPONENT, e.pcr, imaBankDigest(e, ctx.pcrs.bank, scratch, listBank.name), policyUri(e));
     out.push(withTemplates ? { evidence, template: { template: e.template, data: e.templateData } } : { evidence });
   }
-  return out;
+  return { evidence: out, tail };
 }

@@ -43,6 +43,7 @@ const NAMES: ReadonlyMap<number, string> = new Map([
 ]);
 
 export const EV_NO_ACTION = 0x00000003;
+export const EV_EFI_HCRTM_EVENT = 0x80000010;
 
 /** The PFP name of an event type; vendor and unknown types are legal in a log and named by value. */
 export function eventTypeName(type: number): string {

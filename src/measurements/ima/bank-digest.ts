@@ -2,8 +2,6 @@ import { digestOf, type BankAlgorithm } from '../algorithms';
 import type { ImaEntry } from './binary';
 import { imaTemplateHashInput, IMA_NAME_PADDED } from './template';
 
-const VIOLATION_SHA1 = Buffer.alloc(20);
-
 /**
  * The template hash of template data in one PCR bank (Linux ima_calc_field_array_hash): the bank's
  * hash over the data as listed; the legacy `ima` template hashes its digest and the name padded to
@@ -19,12 +17,12 @@ export function templateBankDigest(template: string, data: Buffer, bank: BankAlg
 export const isViolationDigest = (digest: Buffer): boolean => digest.every((b) => b === 0xff);
 
 /**
- * What the kernel extends into `bank` for one IMA list entry: the listed SHA-1 template hash in the
- * SHA-1 bank, the bank's hash over the same template data in the others; a violation (all-zero
- * template hash) is extended as all ones.
+ * What the kernel extends into `bank` for one IMA list entry: the listed template hash in the list's
+ * own bank (`listBank`: sha1 for the classic list, the bank of a per-bank list), the bank's hash over
+ * the same template data in the others; a violation (all-zero template hash) is extended as all ones.
  */
-export function imaBankDigest(e: ImaEntry, bank: BankAlgorithm, scratch?: Buffer): Buffer {
-  if (e.templateHash.equals(VIOLATION_SHA1)) return Buffer.alloc(bank.size, 0xff);
-  if (bank.name === 'sha1') return Buffer.from(e.templateHash);
+export function imaBankDigest(e: ImaEntry, bank: BankAlgorithm, scratch?: Buffer, listBank = 'sha1'): Buffer {
+  if (e.templateHash.every((b) => b === 0)) return Buffer.alloc(bank.size, 0xff);
+  if (bank.name === listBank && e.templateHash.length === bank.size) return Buffer.from(e.templateHash);
   return templateBankDigest(e.template, e.templateData, bank, scratch);
 }

@@ -17,6 +17,8 @@ export function bootAggregate(bankName: string, pcrs: Record<number, string>, la
 
 export interface BootAggregateCheck {
   ok: boolean;
+  /** match; mismatch; or cannot-check when the PCR values lack the aggregate's bank. */
+  status: 'match' | 'mismatch' | 'cannot-check';
   bank: string;
   /** The PCR range that reproduced the listed value, when one did. */
   range?: 'PCR0-7' | 'PCR0-9';
@@ -29,17 +31,17 @@ export function checkBootAggregate(first: ImaEntry, pcrs: PcrValues): BootAggreg
   const { fileDigest, path } = decodeImaFields(first);
   const bank = fileDigest.algorithm;
   const listed = fileDigest.digest.toString('hex');
-  const fail = (reason: string): BootAggregateCheck => ({ ok: false, bank, listed, reason });
+  const fail = (reason: string, status: BootAggregateCheck['status'] = 'mismatch'): BootAggregateCheck => ({ ok: false, status, bank, listed, reason });
   if (path !== 'boot_aggregate') return fail(`first entry is '${path}', not boot_aggregate`);
   if (/^0+$/.test(listed)) return fail('boot_aggregate is all zeros: IMA found no TPM at boot');
   const values = pcrs[bank];
-  if (!values) return fail(`no ${bank} PCR values to check the boot_aggregate against`);
+  if (!values) return fail(`no ${bank} PCR values to check the boot_aggregate against`, 'cannot-check');
   // the kernel's rule first (SHA-1: PCR0-7, others PCR0-9), then the other range (kernels before 5.8)
   const ranges: (7 | 9)[] = bank === 'sha1' ? [7, 9] : [9, 7];
   for (const last of ranges) {
     if (bootAggregate(bank, values, last).toString('hex') === listed) {
       const range = last === 7 ? 'PCR0-7' : 'PCR0-9';
-      return { ok: true, bank, range, listed, reason: `boot_aggregate matches ${bank} over ${range}` };
+      return { ok: true, status: 'match', bank, range, listed, reason: `boot_aggregate matches ${bank} over ${range}` };
     }
   }
   return fail(`boot_aggregate ${listed} matches neither ${bank}(PCR0-7) nor ${bank}(PCR0-9)`);

@@ -6,3 +6,4 @@ export * from './stream';
 export * from './template';
 export * from './verify';
 export * from './bank-digest';
+export * from './signature';

@@ -1,18 +1,21 @@
+import { DecodeError } from '../../protocol/errors';
+import type { BankAlgorithm } from '../algorithms';
+import { digestInto, hashableBank, PcrBank, type DigestInto } from '../pcr-bank';
 import type { ReplayedPcrs } from '../pcrs';
-import { sha1ExtendInPlace, sha1Into } from '../sha1';
-import { sha256ExtendInPlace, sha256Into } from '../sha256';
-import { frameEntry, newFrame, TEMPLATE_HASH_SIZE, truncatedEntry, type ImaEntry, type ImaFrame, type ImaTemplate } from './binary';
-import { imaTemplateHashInput } from './template';
+import { frameEntry, newFrame, type ImaEntry, type ImaFrame, type ImaTail } from './binary';
+import { imaTemplateHashInput, IMA_NAME_PADDED } from './template';
 
-export type ImaBank = 'sha1' | 'sha256';
-const SIZES: Record<ImaBank, number> = { sha1: 20, sha256: 32 };
+/** A PCR bank by name (sha1, sha256, sha384, ...). */
+export type ImaBank = string;
 /** How many template hash mismatches are kept with their positions (all are counted). */
 const MISMATCHES_KEPT = 100;
 
 export interface ImaReplayOptions {
-  /** Banks to replay (default sha1). */
+  /** Banks to replay (default: the list's bank). */
   banks?: readonly ImaBank[];
-  /** Recompute each SHA-1 template hash and compare it with the listed one (default true). */
+  /** The bank of the listed template hashes: sha1 for the classic list, else the per-bank list's (default sha1). */
+  listBank?: ImaBank;
+  /** Recompute each template hash and compare it with the listed one (default true). */
   checkTemplateHash?: boolean;
   /** Quoted PCR 10 (hex) per bank: find the longest prefix of the list that replays to it. */
   quoted?: Partial<Record<ImaBank, string>>;
@@ -21,6 +24,8 @@ export interface ImaReplayOptions {
 export interface ImaReplay {
   entries: number;
   violations: number;
+  /** The bank of the listed template hashes. */
+  listBank: ImaBank;
   /** Replayed values of every PCR the list extends (normally only 10), per bank. Untrusted until compared. */
   pcrs: ReplayedPcrs;
   templateHashMismatches: number;
@@ -28,10 +33,10 @@ export interface ImaReplay {
   mismatchedEntries: { index: number; offset: number }[];
   /** Per quoted bank: entries in the longest prefix that replays to the quoted PCR 10, or -1 if none does. */
   matchedPrefix: Partial<Record<ImaBank, number>>;
+  /** Bytes after the last complete entry (a list read mid-write, or garbage): not replayed. */
+  tail?: ImaTail;
 }
 
-// ima_api.c / ima_fs.c: a violation is listed with an all-zero template hash and extended as all ones
-const ONES: Record<ImaBank, Buffer> = { sha1: Buffer.alloc(20, 0xff), sha256: Buffer.alloc(32, 0xff) };
 const IMA_PCR = 10;
 
 function isZero(buf: Buffer, at: number, n: number): boolean {
@@ -44,62 +49,57 @@ function sameBytes(a: Buffer, at: number, b: Buffer, n: number): boolean {
   return true;
 }
 
-/** One PCR's values in the banks being replayed. */
-interface PcrState {
-  sha1?: Buffer;
-  sha256?: Buffer;
+/** One replayed bank: its PCRs, its digest function and the violation value (all ones, ima_add_violation). */
+interface Lane {
+  readonly bank: BankAlgorithm;
+  readonly pcrs: PcrBank;
+  readonly digest: DigestInto;
+  readonly ones: Buffer;
+  /** True for the bank of the listed hashes: extend the listed value as it is. */
+  readonly listed: boolean;
+  readonly quoted?: Buffer;
 }
 
 /**
  * Replays IMA entries into PCRs, entry by entry, without keeping them: feed it frames of a binary
- * list (fast path) or decoded entries (ascii list, streams). SHA-1 bank: the listed template hash
- * is extended. SHA-256 bank: the kernel extends SHA-256 over the same template data
- * (ima_calc_field_array_hash per bank), which verify-samples.js confirmed on the real guest PCRs.
- * Hashing is the TypeScript SHA-1/SHA-256 of sha1.ts/sha256.ts: node:crypto's per-call cost is
- * larger than the hashing itself for entries this small (bench/measurements.ts).
+ * list (fast path) or decoded entries (ascii list, streams). In the list's own bank the listed
+ * template hash is extended; in the others the kernel extends that bank's hash over the same
+ * template data (ima_calc_field_array_hash per bank, Linux 5.x+), which the real guest PCRs confirm
+ * (test/measurements/ima.test.ts). A violation, listed as all zeros, extends all ones.
  */
 export class ImaReplayer {
-  private readonly banks: readonly ImaBank[];
+  private readonly lanes: Lane[];
   private readonly check: boolean;
-  private readonly state = new Map<number, PcrState>();
-  private readonly quoted: [ImaBank, Buffer][];
+  private readonly listDigest: DigestInto;
+  private readonly hashSize: number;
   private readonly result: Omit<ImaReplay, 'pcrs'>;
-  private readonly computed = Buffer.alloc(32);
-  private readonly scratch = Buffer.alloc(276);
-  /** The PCR of the previous entry and its state: nearly every entry extends PCR 10. */
-  private lastPcr = -1;
-  private last: PcrState = {};
+  private readonly computed = Buffer.alloc(64);
+  private readonly scratch = Buffer.alloc(20 + IMA_NAME_PADDED);
 
   constructor(opts: ImaReplayOptions = {}) {
-    this.banks = opts.banks ?? ['sha1'];
+    const listBank = hashableBank(opts.listBank ?? 'sha1');
+    this.hashSize = listBank.size;
+    this.listDigest = digestInto(listBank);
     this.check = opts.checkTemplateHash ?? true;
-    this.quoted = Object.entries(opts.quoted ?? {}).map(([b, hex]) => [b as ImaBank, Buffer.from(hex, 'hex')]);
     const matchedPrefix: ImaReplay['matchedPrefix'] = {};
-    for (const [bank, q] of this.quoted) matchedPrefix[bank] = isZero(q, 0, q.length) ? 0 : -1;
-    this.result = { entries: 0, violations: 0, templateHashMismatches: 0, mismatchedEntries: [], matchedPrefix };
+    this.lanes = [...new Set(opts.banks ?? [listBank.name])].map((name) => {
+      const bank = hashableBank(name);
+      const q = opts.quoted?.[name];
+      const quoted = q === undefined ? undefined : Buffer.from(q, 'hex');
+      if (quoted) matchedPrefix[name] = isZero(quoted, 0, quoted.length) ? 0 : -1;
+      return { bank, pcrs: new PcrBank(bank), digest: digestInto(bank), ones: Buffer.alloc(bank.size, 0xff), listed: bank === listBank, quoted };
+    });
+    for (const name of Object.keys(opts.quoted ?? {})) matchedPrefix[name] ??= -1;
+    this.result = { entries: 0, violations: 0, listBank: listBank.name, templateHashMismatches: 0, mismatchedEntries: [], matchedPrefix };
   }
 
-  private pcr(n: number): PcrState {
-    if (n === this.lastPcr) return this.last;
-    let s = this.state.get(n);
-    if (!s) {
-      s = Object.fromEntries(this.banks.map((b) => [b, Buffer.alloc(SIZES[b])])) as PcrState;
-      this.state.set(n, s);
-    }
-    this.lastPcr = n;
-    this.last = s;
-    return s;
-  }
-
-  /** Replays one entry given by position: the hot path, no allocation. */
-  addAt(offset: number, pcr: number, template: ImaTemplate, hashBuf: Buffer, hashAt: number, buf: Buffer, dataAt: number, dataLen: number): void {
+  /** Replays one entry given by position: the hot path, no allocation for sha1 and sha256. */
+  addAt(offset: number, pcr: number, template: string, hashBuf: Buffer, hashAt: number, buf: Buffer, dataAt: number, dataLen: number): void {
     const r = this.result;
     const index = r.entries++;
-    const s = this.pcr(pcr);
-    if (isZero(hashBuf, hashAt, TEMPLATE_HASH_SIZE)) {
+    if (isZero(hashBuf, hashAt, this.hashSize)) {
       r.violations++;
-      if (s.sha1) sha1ExtendInPlace(s.sha1, ONES.sha1, 0);
-      if (s.sha256) sha256ExtendInPlace(s.sha256, ONES.sha256, 0);
+      for (const l of this.lanes) l.pcrs.extend(pcr, l.ones, 0);
     } else {
       // the `ima` template hashes its name padded (template.ts); the others their listed data
       const padded = template === 'ima';
@@ -107,33 +107,36 @@ export class ImaReplayer {
       const from = padded ? 0 : dataAt;
       const len = padded ? imaTemplateHashInput(buf, dataAt, dataLen, this.scratch) : dataLen;
       if (this.check) {
-        sha1Into(input, from, len, this.computed, 0);
-        if (!sameBytes(hashBuf, hashAt, this.computed, TEMPLATE_HASH_SIZE) && r.templateHashMismatches++ < MISMATCHES_KEPT) {
+        this.listDigest(input, from, len, this.computed, 0);
+        if (!sameBytes(hashBuf, hashAt, this.computed, this.hashSize) && r.templateHashMismatches++ < MISMATCHES_KEPT) {
           r.mismatchedEntries.push({ index, offset });
         }
       }
-      if (s.sha1) sha1ExtendInPlace(s.sha1, hashBuf, hashAt);
-      if (s.sha256) {
-        sha256Into(input, from, len, this.computed, 0);
-        sha256ExtendInPlace(s.sha256, this.computed, 0);
+      for (const l of this.lanes) {
+        if (l.listed) {
+          l.pcrs.extend(pcr, hashBuf, hashAt);
+        } else {
+          l.digest(input, from, len, this.computed, 0);
+          l.pcrs.extend(pcr, this.computed, 0);
+        }
       }
     }
-    if (pcr === IMA_PCR && this.quoted.length > 0) this.track(s, index + 1);
+    if (pcr === IMA_PCR) this.track(index + 1);
   }
 
-  private track(s: PcrState, count: number): void {
-    for (const [bank, q] of this.quoted) {
-      const v = s[bank];
-      if (v?.length === q.length && sameBytes(v, 0, q, q.length)) this.result.matchedPrefix[bank] = count;
-    }
+  private track(count: number): void {
+    for (const l of this.lanes) if (l.quoted && l.pcrs.equals(IMA_PCR, l.quoted)) this.result.matchedPrefix[l.bank.name] = count;
   }
 
   add(e: ImaEntry): void {
+    if (e.templateHash.length !== this.hashSize) {
+      throw new DecodeError('invalid', 'IMA template hash', e.offset, `${e.templateHash.length} bytes in a ${this.result.listBank} list`);
+    }
     this.addAt(e.offset, e.pcr, e.template, e.templateHash, 0, e.templateData, 0, e.templateData.length);
   }
 
-  /** Replays every entry of a whole binary list in place; returns the end of the last complete entry. */
-  addList(buf: Buffer, base = 0, frame: ImaFrame = newFrame()): number {
+  /** Replays every complete entry of a binary list in place; returns the end of the last complete entry. */
+  addList(buf: Buffer, base = 0, frame: ImaFrame = newFrame(this.hashSize)): number {
     let at = 0;
     while (at < buf.length && frameEntry(buf, at, base, frame)) {
       this.addAt(base + at, frame.pcr, frame.template, buf, frame.hashAt, buf, frame.dataAt, frame.dataLen);
@@ -142,20 +145,25 @@ export class ImaReplayer {
     return at;
   }
 
+  /** Records bytes after the last complete entry. */
+  setTail(tail: ImaTail): void {
+    this.result.tail = tail;
+  }
+
   done(): ImaReplay {
     const pcrs: ReplayedPcrs = {};
-    for (const bank of this.banks) {
-      pcrs[bank] = {};
-      for (const [n, s] of this.state) pcrs[bank][n] = (s[bank] as Buffer).toString('hex'); // pcr() made every bank
-    }
+    for (const l of this.lanes) pcrs[l.bank.name] = l.pcrs.hexExtended();
     return { ...this.result, pcrs };
   }
 }
 
-/** Replays a whole binary list held in memory; a list that ends inside an entry throws DecodeError. */
+/**
+ * Replays a whole binary list held in memory. Bytes after the last complete entry are reported as
+ * `tail`, not replayed: the verifier decides what an unfinished list means. A malformed entry throws DecodeError.
+ */
 export function replayImaList(buf: Buffer, opts: ImaReplayOptions = {}, base = 0): ImaReplay {
   const replayer = new ImaReplayer(opts);
   const end = replayer.addList(buf, base);
-  if (end < buf.length) throw truncatedEntry(base + end, buf.length - end);
+  if (end < buf.length) replayer.setTail({ offset: base + end, length: buf.length - end });
   return replayer.done();
 }

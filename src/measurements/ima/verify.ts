@@ -23,8 +23,7 @@ export type ImaVerdict = { ok: true; verified: VerifiedImaList } | { ok: false; 
 /** Options for a replay that verifyImaReplay can judge: the quoted PCR 10 of the banks it has. */
 export function quotedPcr10(quoted: QuotedPcrs): Partial<Record<ImaBank, string>> {
   const out: Partial<Record<ImaBank, string>> = {};
-  if (quoted.sha1?.[10]) out.sha1 = quoted.sha1[10].toLowerCase();
-  if (quoted.sha256?.[10]) out.sha256 = quoted.sha256[10].toLowerCase();
+  for (const [bank, values] of Object.entries(quoted)) if (values[10]) out[bank] = values[10].toLowerCase();
   return out;
 }
 
@@ -36,7 +35,7 @@ export function quotedPcr10(quoted: QuotedPcrs): Partial<Record<ImaBank, string>
 export function verifyImaReplay(replay: ImaReplay): ImaVerdict {
   const reasons: string[] = [];
   const prefixes = Object.entries(replay.matchedPrefix) as [ImaBank, number][];
-  if (prefixes.length === 0) reasons.push('no quoted PCR 10 in a bank the replay covers (sha1, sha256)');
+  if (prefixes.length === 0) reasons.push('no quoted PCR 10 in a bank the replay covers');
   for (const [bank, n] of prefixes) {
     if (n < 0) reasons.push(`PCR 10 (${bank}): no prefix of the ${replay.entries} entries replays to the quoted value (replay of all gives ${replay.pcrs[bank]?.[10] ?? 'nothing'})`);
   }

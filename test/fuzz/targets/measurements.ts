@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEventLog, replayEventLog } from '../../../src/measurements/eventlog';
-import { decodeImaAscii, decodeImaBinary, decodeImaFields, replayImaList } from '../../../src/measurements/ima';
+import { decodeImaAscii, decodeImaBinary, decodeImaFields, decodeImaSignature, replayImaList } from '../../../src/measurements/ima';
 import type { FuzzTarget } from '../harness';
 
 const data = join(__dirname, '..', '..', 'data');
@@ -9,8 +9,8 @@ const read = (...p: string[]): Buffer => readFileSync(join(data, ...p));
 const vm = (name: string, file: string): Buffer => read('fixtures', 'vm', name, file);
 
 /** Small real entries keep mutated inputs short enough for many rounds. */
-function head(list: Buffer, entries: number): Buffer {
-  const all = decodeImaBinary(list);
+function head(list: Buffer, entries: number, hashSize = 20): Buffer {
+  const all = decodeImaBinary(list, 0, hashSize);
   const end = all[entries]?.offset ?? list.length;
   return list.subarray(0, end);
 }
@@ -42,5 +42,23 @@ export const targets: FuzzTarget[] = [
     name: 'ima ascii list',
     decode: (b) => decodeImaAscii(b).map(decodeImaFields),
     seeds: [read('vectors', 'evidence', 'ascii_runtime_measurements'), read('fixtures', 'ima', 'keylime-ima-log-sha256')],
+  },
+  {
+    name: 'ima per-bank binary list (sha384)',
+    decode: (b) => {
+      replayImaList(b, { listBank: 'sha384', banks: ['sha384', 'sha1'] });
+      return decodeImaBinary(b, 0, 48).map(decodeImaFields);
+    },
+    seeds: [head(read('fixtures', 'ima', 'per-bank', 'binary_runtime_measurements_sha384'), 3, 48)],
+  },
+  {
+    name: 'ima per-bank ascii list',
+    decode: (b) => decodeImaAscii(b).map(decodeImaFields),
+    seeds: [read('fixtures', 'ima', 'per-bank', 'ascii_runtime_measurements_sha256').subarray(0, 600)],
+  },
+  {
+    name: 'ima signature (signature_v2_hdr)',
+    decode: (b) => decodeImaSignature(b),
+    seeds: [read('fixtures', 'ima', 'sig', 'signed.txt.sig')],
   },
 ];

@@ -13,14 +13,15 @@ import { VENDOR } from '../../vendors';
  * template hash and judges the name and digest that were really extended.
  */
 export interface ImaTemplateData {
-  /** Template name as the kernel lists it: ima, ima-ng, ima-sig, ima-buf, ... */
+  /** Template name as the kernel lists it: ima, ima-ng, ima-sig, ima-buf, ..., or an ima_template_fmt field list ("d-ng|n-ng|sig"). */
   readonly template: string;
   /** Template data as listed (each field u32 length + bytes; `ima`: digest, u32 length, name). */
   readonly data: Buffer;
 }
 
-// Linux ima.h: IMA_TEMPLATE_NAME_LEN_MAX
-const TEMPLATE_NAME_MAX = 15;
+// Linux ima.h: a name is at most IMA_TEMPLATE_NAME_LEN_MAX (15); a custom template is listed by its
+// field list, up to IMA_TEMPLATE_NUM_FIELDS_MAX (15) field ids: the u8 length bounds both
+const TEMPLATE_NAME_MAX = 255;
 /** Far above any real template data (an ima-sig RSA-4096 signature is ~520 bytes). */
 export const IMA_TEMPLATE_DATA_MAX = 1 << 16;
 
@@ -46,7 +47,7 @@ export const ImaTemplateDataAttr = defineAttribute<ImaTemplateData>({
     const len = r.u8('IMA template name length');
     if (len === 0 || len > TEMPLATE_NAME_MAX) throw new DecodeError('invalid', 'IMA template name length', at, `length ${len} is not 1-${TEMPLATE_NAME_MAX}`);
     const template = r.bytes(len, 'IMA template name').toString('latin1');
-    if (!/^[a-z0-9-]+$/.test(template)) throw new DecodeError('invalid', 'IMA template name', at + 1, 'not a kernel template name');
+    if (!/^[a-z0-9_|-]+$/.test(template)) throw new DecodeError('invalid', 'IMA template name', at + 1, 'not a kernel template name or field list');
     if (r.remaining > IMA_TEMPLATE_DATA_MAX) throw new DecodeError('invalid', 'IMA template data', r.offset, `${r.remaining} bytes exceed ${IMA_TEMPLATE_DATA_MAX}`);
     return { template, data: r.rest() };
   },

@@ -268,6 +268,8 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
       requested: requestedOf(workitem.argStr),
       platformPcrs: new Set(this.options.platformPcrs ?? DEFAULT_PLATFORM_PCRS),
       failUnboundUnknown: (this.options.unboundUnknown ?? 'fail') === 'fail',
+      imaKeys: this.options.imaKeys,
+      imaSignaturePolicy: this.options.imaSignaturePolicy,
       log: s.conn.log,
     });
     return s.checker;

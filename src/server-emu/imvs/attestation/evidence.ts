@@ -1,12 +1,12 @@
 import type { Logger } from '../../../log';
-import { bootAggregate, isViolationDigest } from '../../../measurements/ima';
+import { bootAggregate, checkImaSignature, isViolationDigest, type ImaKeyring, type SignatureVerdict } from '../../../measurements/ima';
 import { colonHex, ITA_COMP, SCE_VALIDATION, type HashAlgInfo, type UntrustedComponentEvidence } from '../../../protocol/pa-tnc/tcg/pts';
 import type { ImaTemplateData } from '../../../protocol/pa-tnc/tnc-agent';
 import type { Symlink } from '../../../protocol/pa-tnc/ita';
 import { VENDOR } from '../../../protocol/vendors';
 import type { AttestationStore, ComponentHash } from '../../policy/attestation';
-import { bankTemplateHash, bindTemplateData, type BoundImaClaim } from './ima-binding';
-import { ImaLookup, imaTemplateData, parseImaUri, type FileVerdict } from './ima-lookup';
+import { bindTemplateData, type BoundImaClaim } from './ima-binding';
+import { ImaLookup, matchesUnbound, parseImaUri, type FileVerdict } from './ima-lookup';
 import { PCR_COUNT, VirtualPcrs } from './virtual-pcrs';
 
 // strongSwan's ITA-HSR 'Linux IMA' component: qualifier K|trusted platform = firmware log, K|OS = IMA list
@@ -36,6 +36,10 @@ export interface EvidenceContext {
   readonly platformPcrs: ReadonlySet<number>;
   /** True: an IMA file without reference hashes whose name no template data binds is a failure. */
   readonly failUnboundUnknown: boolean;
+  /** IMA signing certificates by key id: when given, each bound file's signature (ima-sig sig field) is checked. */
+  readonly imaKeys?: ImaKeyring;
+  /** Which signature verdicts fail the attestation: 'bad' (default), or 'not-ok' (also missing, unknown key, unsupported). */
+  readonly imaSignaturePolicy?: 'bad' | 'not-ok';
   readonly log: Logger;
 }
 
@@ -73,6 +77,7 @@ export class EvidenceChecker {
   private readonly bios: ComponentHash[] = [];
   private readonly counts: Record<FileVerdict | 'unbound', number> = { ok: 0, unknown: 0, differ: 0, failed: 0, unbound: 0 };
   private readonly differing: string[] = [];
+  private readonly signatures: Record<SignatureVerdict, string[]> = { ok: [], bad: [], missing: [], 'unknown-key': [], unsupported: [] };
   private readonly failing: string[] = [];
   private imaSeen = 0;
   private pendingIma?: UntrustedComponentEvidence;
@@ -160,6 +165,15 @@ export class EvidenceChecker {
     if (algorithm !== this.ctx.bank.node) return this.judgeFailed(`'${name}' is measured with ${algorithm}, not the negotiated ${this.ctx.bank.node}`);
     const verdict = bound ? this.lookup.checkBound(bound) : this.lookup.check(uri, e.transform, e.measurement);
     this.count(verdict === 'unknown' && !bound ? 'unbound' : verdict, e, name, algorithm);
+    if (bound && this.ctx.imaKeys) this.checkSignature(bound);
+  }
+
+  /** The file's IMA signature against the signing certificates (Linux digsig_asymmetric.c, as the kernel's appraisal would). */
+  private checkSignature(bound: BoundImaClaim): void {
+    const { verdict, detail } = checkImaSignature(bound.signature, bound.algorithm, bound.digest, this.ctx.imaKeys!);
+    this.signatures[verdict].push(bound.path);
+    const log = this.ctx.log;
+    if (verdict !== 'ok' || log.enabled(2)) log.log(verdict === 'ok' ? 2 : 1, 'PTS', `IMA signature of '${bound.path}' is ${verdict.replace('-', ' ')}: ${detail}`);
   }
 
   private judgeFailed(reason: string): void {
@@ -197,7 +211,7 @@ export class EvidenceChecker {
     let matches: boolean;
     try {
       const ba = bootAggregate(algorithm, this.pcrs.hexValues(), last);
-      matches = bound ? bound.digest.equals(ba) : bankTemplateHash(this.ctx.bank, e.transform, imaTemplateData({ algorithm, path: name }, ba)).equals(e.measurement);
+      matches = bound ? bound.digest.equals(ba) : matchesUnbound(this.ctx.bank, e.transform, { algorithm, path: name }, ba, e.measurement);
     } catch (err) {
       return void this.fail(`boot aggregate cannot be computed: ${(err as Error).message}`);
     }
@@ -253,10 +267,19 @@ export class EvidenceChecker {
     const c = this.counts;
     if (c.differ > 0) this.fail(`${c.differ} IMA file measurements differ from the reference hashes: ${this.differing.join(', ')}`);
     if (c.failed > 0) this.fail(`${c.failed} IMA file measurements failed: ${this.failing.join('; ')}`);
+    this.signatureFailures();
     if (c.unbound > 0 && this.ctx.failUnboundUnknown) {
       this.fail(`${c.unbound} IMA file measurements without reference hashes are not bound to their names (no IMA template data)`);
     }
     return { failures: [...this.failures], pcrs: this.pcrs };
+  }
+
+  private signatureFailures(): void {
+    const failing: SignatureVerdict[] = this.ctx.imaSignaturePolicy === 'not-ok' ? ['bad', 'missing', 'unknown-key', 'unsupported'] : ['bad'];
+    for (const v of failing) {
+      const names = this.signatures[v];
+      if (names.length > 0) this.fail(`${names.length} IMA file signatures are ${v.replace('-', ' ')}: ${names.slice(0, 5).join(', ')}`);
+    }
   }
 
   /** The result text parts as strongSwan writes them; `registered`: first-contact sequences were stored. */
@@ -268,6 +291,10 @@ export class EvidenceChecker {
       out.push(`${ba}processed ${this.imaSeen - 1} IMA file evidence measurements: ${c.ok} ok, ${c.unknown + c.unbound} unknown, ${c.differ} differ, ${c.failed} failed`);
     }
     if (this.biosResult) out.push(BIOS_TEXT[this.biosResult](this.bios.length, registered));
+    if (this.ctx.imaKeys) {
+      const g = this.signatures;
+      out.push(`IMA signatures: ${g.ok.length} ok, ${g.bad.length} bad, ${g.missing.length} missing, ${g['unknown-key'].length} unknown key, ${g.unsupported.length} unsupported`);
+    }
     return out;
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { decodeImaFields, imaTemplateHashInput, IMA_NAME_PADDED, type ImaTemplate } from '../../../measurements/ima';
+import { decodeImaFields, escapeText, imaTemplateHashInput, IMA_NAME_PADDED, templateFields, type ImaTemplate } from '../../../measurements/ima';
 import { isDecodeError } from '../../../protocol/errors';
 import { PCR_TRANSFORM, type HashAlgInfo } from '../../../protocol/pa-tnc/tcg/pts';
 import type { ImaTemplateData } from '../../../protocol/pa-tnc/tnc-agent';
@@ -11,9 +11,9 @@ export interface BoundImaClaim {
   readonly algorithm: string;
   readonly path: string;
   readonly digest: Buffer;
+  /** The sig field (ima-sig and field lists with sig): the file's security.ima, empty when unsigned. */
+  readonly signature?: Buffer;
 }
-
-const TEMPLATES: ReadonlySet<string> = new Set<ImaTemplate>(['ima', 'ima-ng', 'ima-sig', 'ima-buf']);
 
 /** The bytes the kernel hashes for a template hash (Linux ima_calc_field_array_hash). */
 function hashInput(template: string, data: Buffer): Buffer {
@@ -40,14 +40,15 @@ export function bankTemplateHash(bank: HashAlgInfo, transform: number, input: Bu
  * measured. Returns the reason when the data does not bind.
  */
 export function bindTemplateData(t: ImaTemplateData, measurement: Buffer, bank: HashAlgInfo, transform: number): BoundImaClaim | string {
-  if (!TEMPLATES.has(t.template)) return `IMA template '${t.template}' is not supported`;
-  const template = t.template as ImaTemplate;
+  // any built-in template or ima_template_fmt field list: all but `ima` hash their data as listed
+  if (!templateFields(t.template)) return `IMA template '${escapeText(t.template)}' is not supported`;
+  const template: ImaTemplate = t.template;
   if (!bankTemplateHash(bank, transform, hashInput(template, t.data)).equals(measurement)) {
     return 'IMA template data does not hash to the extended measurement';
   }
   try {
     const f = decodeImaFields({ offset: 0, pcr: 10, templateHash: Buffer.alloc(0), template, templateData: t.data, dataOffset: 0 });
-    return { template, algorithm: f.fileDigest.algorithm, path: f.path, digest: f.fileDigest.digest };
+    return { template, algorithm: f.fileDigest.algorithm, path: f.path, digest: f.fileDigest.digest, ...(f.signature ? { signature: f.signature } : {}) };
   } catch (e) {
     if (!isDecodeError(e)) throw e;
     return `IMA template data is malformed: ${e.message}`;

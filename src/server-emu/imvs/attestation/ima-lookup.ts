@@ -32,7 +32,7 @@ function le32(n: number): Buffer {
 }
 
 /**
- * The IMA template data a file digest and name produce (Linux IMA-templates.rst, protocols.md 8.3):
+ * The IMA template data a file digest and name produce (Linux IMA-templates.rst):
  * ima-ng = len ‖ "<algo>:\0" digest ‖ len ‖ name\0; legacy ima = digest ‖ name padded to 256.
  */
 export function imaTemplateData(uri: ImaUri, digest: Buffer): Buffer {
@@ -44,6 +44,20 @@ export function imaTemplateData(uri: ImaUri, digest: Buffer): Buffer {
   }
   const d = Buffer.concat([Buffer.from(`${uri.algorithm}:\0`, 'latin1'), digest]);
   return Buffer.concat([le32(d.length), d, le32(name.length + 1), name, Buffer.from([0])]);
+}
+
+/** ima-sig with an empty sig field (an unsigned file, and the boot_aggregate on an ima-sig kernel): ima-ng data ‖ u32 0. */
+const EMPTY_FIELD = le32(0);
+
+/**
+ * Whether a file digest and name, with no template data sent, reproduce the extended measurement:
+ * as ima-ng (or legacy ima), or as ima-sig without a signature. A signed file on an ima-sig kernel
+ * cannot be recomputed without its template data (the signature is in it).
+ */
+export function matchesUnbound(bank: HashAlgInfo, transform: number, uri: ImaUri, digest: Buffer, measurement: Buffer): boolean {
+  const data = imaTemplateData(uri, digest);
+  if (bankTemplateHash(bank, transform, data).equals(measurement)) return true;
+  return uri.algorithm !== undefined && bankTemplateHash(bank, transform, Buffer.concat([data, EMPTY_FIELD])).equals(measurement);
 }
 
 /**
@@ -91,7 +105,7 @@ export class ImaLookup {
     const refs = this.store.referenceHashes(this.productId, path, algo);
     if (refs.length === 0) return 'unknown';
     // the measured name is what the kernel hashed, whichever reference path matched
-    return refs.some((h) => bankTemplateHash(this.bank, transform, imaTemplateData(uri, h)).equals(measurement)) ? 'ok' : 'differ';
+    return refs.some((h) => matchesUnbound(this.bank, transform, uri, h, measurement)) ? 'ok' : 'differ';
   }
 
   /** `/bin/ls` ↔ `/usr/bin/ls` for a symlink /bin → /usr/bin. */

@@ -1,4 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
+import type { ImaKeyring } from '../../../measurements/ima/signature';
 import { DH_GROUP, HASH_ALG } from '../../../protocol/pa-tnc/tcg/pts';
 
 export interface AttestationImvOptions {
@@ -18,6 +19,10 @@ export interface AttestationImvOptions {
    * attestation, 'unknown' accepts it as strongSwan's IMV does.
    */
   readonly unboundUnknown?: 'fail' | 'unknown';
+  /** IMA signing keys by key id: each ima-sig file signature is checked against them. */
+  readonly imaKeys?: ImaKeyring;
+  /** With imaKeys: 'bad' fails only bad signatures (default); 'not-ok' also missing, unknown-key and unsupported ones. */
+  readonly imaSignaturePolicy?: 'bad' | 'not-ok';
 }
 
 export const DEFAULT_DH_GROUPS = DH_GROUP.ECP_256 | DH_GROUP.ECP_384 | DH_GROUP.MODP_2048;
