@@ -156,6 +156,9 @@ test('a real handshake on the bundled runtime: the installed server and agent, t
     const attest = inRoot(`tnc-agent attest --server 127.0.0.1:${port} --cert /root/lab/client.pem --key /root/lab/client.key --ca /root/lab/ca.pem`);
     assert.equal(attest.status, 0, `attest on the bundled runtime:\n${attest.out}\nserver:\n${serverLog}`);
     assert.match(attest.out, /final recommendation is 'allow'/);
+    // the OS IMC's systeminformation facts, on the bundled runtime in a root without iproute2 or DMI
+    assert.match(attest.out, /^\[IMC\] endpoint hardware: .*system UUID (unknown|[0-9a-f-]{36})/m);
+    assert.match(attest.out, /^\[IMC\] machine address '\d+\.\d+\.\d+\.\d+' of type IPv4 address on \S+/m);
     assert.match(serverLog, /operating system name is 'Debian' from vendor Debian/);
     assert.match(serverLog, /operating system version is '12 \S+'/);
     mustInRoot(`printf '[server]\naddress = 127.0.0.1:${port}\nca = /root/lab/ca.pem\ncert = /root/lab/client.pem\nkey = /root/lab/client.key\n' > /etc/tnc-agent/conf.d/50-lab.conf`);
