@@ -51,23 +51,38 @@ function systemUuid(v: string): string | null {
   return UUID.test(id) && !/^[0-]+$/.test(id) && !/^[f-]+$/.test(id) ? id : null;
 }
 
+const NO_HARDWARE: HardwareIdentity = { manufacturer: null, model: null, serial: null, systemUuid: null, virtualHost: null };
 let hardware: Promise<HardwareIdentity> | undefined;
 
 /** si.system(): DMI (dmidecode, /sys/class/dmi/id), the device tree, and its virtualisation checks. Once per process. */
 export function hardwareIdentity(): Promise<HardwareIdentity> {
-  return (hardware ??= si.system().then((s) => ({
-    manufacturer: known(s.manufacturer),
-    model: known(s.model),
-    serial: known(s.serial),
-    systemUuid: systemUuid(s.uuid),
-    virtualHost: known(s.virtualHost) ?? (s.model === 'Docker Container' ? 'Docker' : null),
-  })));
+  return (hardware ??= si.system().then(
+    (s) => ({
+      manufacturer: known(s.manufacturer),
+      model: known(s.model),
+      serial: known(s.serial),
+      systemUuid: systemUuid(s.uuid),
+      virtualHost: known(s.virtualHost) ?? (s.model === 'Docker Container' ? 'Docker' : null),
+    }),
+    () => NO_HARDWARE,
+  ));
+}
+
+/**
+ * Starts reading the hardware and the interfaces now. systeminformation runs its commands
+ * synchronously (hundreds of milliseconds, more on a busy host): done before connecting, that
+ * time does not count against the server's idle timer during the handshake.
+ */
+export function prefetchHostIdentity(): void {
+  void hardwareIdentity();
+  void networkIdentity();
 }
 
 /** si.networkInterfaces(): interfaces, their addresses and the default route's interface; rescans only when addresses change. */
 export async function networkIdentity(): Promise<NetworkIdentity> {
   const addresses: InterfaceAddress[] = [];
-  for (const n of await si.networkInterfaces(false)) {
+  const interfaces = await si.networkInterfaces(false).catch(() => []);
+  for (const n of interfaces) {
     if (n.internal) continue;
     if (n.ip4) addresses.push({ iface: n.iface, family: 'IPv4', address: n.ip4, defaultRoute: n.default });
     if (n.ip6) addresses.push({ iface: n.iface, family: 'IPv6', address: n.ip6, defaultRoute: n.default });

@@ -1,4 +1,5 @@
 import { collectOsFacts, CollectOptions, OsFacts } from './facts';
+import { prefetchHostIdentity } from './host-identity';
 import type { OsReport, OsSources } from './os-imc';
 
 export interface HostReportOptions extends CollectOptions {
@@ -10,6 +11,7 @@ export interface HostReportOptions extends CollectOptions {
 
 /** The OS IMC's sources on a real host: /etc/os-release, /proc and dpkg, paths overridable. */
 export function hostOsSources(opts: HostReportOptions): OsSources {
+  prefetchHostIdentity();
   let facts: Promise<OsFacts> | undefined;
   const load = (): Promise<OsFacts> => (facts ??= collectOsFacts(opts));
   return {
@@ -27,7 +29,7 @@ function toReport(f: OsFacts, opts: HostReportOptions): OsReport {
     forwarding: f.forwarding,
     defaultPassword: opts.defaultPassword,
     deviceId: requireDeviceId(opts.deviceId ?? f.deviceId),
-    endpoint: { hardware: f.hardware, network: f.network },
+    endpoint: { hardware: f.hardware, network: f.network, problems: f.problems.map((p) => p.message) },
   };
 }
 

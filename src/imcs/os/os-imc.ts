@@ -21,8 +21,11 @@ export interface OsReport {
   forwarding: ForwardingStatus;
   defaultPassword: boolean;
   deviceId: string;
-  /** What the endpoint knows of its hardware and addresses: logged for the operator, not sent (no PA-TNC attribute carries it). */
-  endpoint?: { hardware: HardwareIdentity; network: NetworkIdentity };
+  /**
+   * Logged for the operator, not sent (no PA-TNC attribute carries them): what the endpoint knows of
+   * its hardware and addresses, and what could not be read (docs/architecture.md: the fallbacks).
+   */
+  endpoint?: { hardware: HardwareIdentity; network: NetworkIdentity; problems: readonly string[] };
 }
 
 /** Where the OS IMC's facts come from: the host (src/imcs/os/host-report.ts) or a test tree. */
@@ -56,6 +59,7 @@ export class OsImc extends Agent<AgentState, TnccsHost> {
     if (r.endpoint) {
       state.conn.log.info('IMC', `endpoint hardware: ${describeHardware(r.endpoint.hardware)}`);
       state.conn.log.info('IMC', `machine address ${describeMachineAddress(r.endpoint.network)}`);
+      for (const p of r.endpoint.problems) state.conn.log.info('IMC', `OS facts: ${p}`);
     }
     state.port.send(PA_SUBTYPE.OS, [
       ProductInformationAttr.make(r.product),
