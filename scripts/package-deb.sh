@@ -46,7 +46,7 @@ elif [ "$days_left" -lt 365 ]; then
 fi
 runtime=$stage/runtime
 echo "package-deb: Node.js $node_version runtime (npm package node-linux-$node_arch)"
-got=$(npm pack --json --pack-destination "$stage" "node-linux-$node_arch@$node_version" | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8"))[0].integrity)')
+got=$(npm pack --json --prefer-offline --pack-destination "$stage" "node-linux-$node_arch@$node_version" | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8"))[0].integrity)')
 if [ "$got" != "$integrity" ]; then
   echo "package-deb: node-linux-$node_arch@$node_version has integrity $got; packaging/deb/node-runtime pins $integrity" >&2; exit 1
 fi

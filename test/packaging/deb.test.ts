@@ -141,7 +141,8 @@ test('the .deb carries the pinned Node.js LTS runtime and exactly the modules `n
 test('a real handshake on the bundled runtime: the installed server and agent, then doctor reaches the server', { skip }, async () => {
   // a minbase root has no machine ID: the OS IMC derives the device ID from one
   mustInRoot('test -s /etc/machine-id || od -An -N16 -tx1 /dev/urandom | tr -d " \\n" > /etc/machine-id');
-  mustInRoot('tnc-agent pki --out /root/lab');
+  // the lab PKI comes from the checkout (`tnc-agent pki` runs the openssl CLI, which a minbase root lacks)
+  must(`node ${repo}/bin/tnc-agent.js pki --out ${root}/root/lab`);
   const server = spawn('chroot', [root, '/usr/bin/tnc-agent', '--server-mode', '--listen', '127.0.0.1:0', '--db', '/root/lab/policy.db', '--cert', '/root/lab/server.pem', '--key', '/root/lab/server.key', '--ca', '/root/lab/ca.pem'], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' } });
   let serverLog = '';
   try {
