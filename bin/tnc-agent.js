@@ -1,12 +1,27 @@
 #!/usr/bin/env node
 'use strict';
-// In a checkout the TypeScript source runs through tsx; an installed package (no src/) runs dist/.
+// A checkout runs the TypeScript sources through tsx (a devDependency); an installed package (no
+// src/, no tsx) and a checkout installed with `npm ci --omit=dev` run the compiled dist/.
 const path = require('node:path');
 const fs = require('node:fs');
 const source = path.join(__dirname, '..', 'src', 'cli', 'main.ts');
-if (fs.existsSync(source)) {
+const compiled = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+
+function resolves(id) {
+  try {
+    require.resolve(id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (fs.existsSync(source) && resolves('tsx/cjs')) {
   require('tsx/cjs');
   require(source).main(process.argv);
+} else if (fs.existsSync(compiled)) {
+  require(compiled).main(process.argv);
 } else {
-  require(path.join(__dirname, '..', 'dist', 'cli', 'main.js')).main(process.argv);
+  console.error('tnc-agent: no compiled dist/ and no tsx to run the sources: run `npm ci` (development) or `npm run build`');
+  process.exit(1);
 }

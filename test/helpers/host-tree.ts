@@ -27,7 +27,6 @@ export function hostTree(dir: string, name: string, o: HostTreeOptions = {}): Re
       ipv4Forward: file('proc/ip_forward', `${o.forwarding ?? '0'}\n`),
       ipv6Forward: file('proc/forwarding6', '0\n'),
       procStat: file('proc/stat', 'cpu 1 2 3\nbtime 1700000000\n'),
-      uptime: file('proc/uptime', '100.00 50.00\n'),
       machineId: file('machine-id', '0123456789abcdef0123456789abcdef\n'),
       dpkgStatus: join(__dirname, '..', 'data', 'fixtures', 'dpkg', 'status'),
     },

@@ -25,13 +25,13 @@ export function osTree(): ReturnType<typeof hostOsSources> {
   const root = join(dir, 'os');
   mkdirSync(join(root, 'proc'), { recursive: true });
   writeFileSync(join(root, 'os-release'), 'NAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n');
-  for (const [f, v] of [['ip_forward', '0'], ['forwarding6', '0'], ['stat', 'cpu 1\nbtime 1700000000'], ['uptime', '1.0 1.0']]) writeFileSync(join(root, 'proc', f), `${v}\n`);
+  for (const [f, v] of [['ip_forward', '0'], ['forwarding6', '0'], ['stat', 'cpu 1\nbtime 1700000000']]) writeFileSync(join(root, 'proc', f), `${v}\n`);
   writeFileSync(join(root, 'machine-id'), 'fedcba9876543210fedcba9876543210\n');
   const p = (f: string) => join(root, 'proc', f);
   return hostOsSources({
     defaultPassword: false,
     machine: 'x86_64',
-    paths: { osRelease: join(root, 'os-release'), ipv4Forward: p('ip_forward'), ipv6Forward: p('forwarding6'), procStat: p('stat'), uptime: p('uptime'), machineId: join(root, 'machine-id'), dpkgStatus: join(root, 'none') },
+    paths: { osRelease: join(root, 'os-release'), ipv4Forward: p('ip_forward'), ipv6Forward: p('forwarding6'), procStat: p('stat'), machineId: join(root, 'machine-id'), dpkgStatus: join(root, 'none') },
   });
 }
 

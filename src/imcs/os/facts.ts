@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { machine } from 'node:os';
 import { parseDpkgStatus, type InstalledPackage } from './dpkg-status';
 import { OsFactsError } from './errors';
+import { fallbackBootTime, fallbackOs, hardwareIdentity, networkIdentity, type HardwareIdentity, type NetworkIdentity } from './host-identity';
 import { numericVersion, osIdentity, parseOsRelease } from './os-release';
 import type { ForwardingStatus } from '../../protocol/pa-tnc/ietf/assessment';
 import type { OperationalResultName, OperationalStatusName } from '../../protocol/pa-tnc/ietf/operational-status';
@@ -13,14 +14,13 @@ export interface OsFactPaths {
   readonly ipv4Forward: string;
   readonly ipv6Forward: string;
   readonly procStat: string;
-  readonly uptime: string;
   readonly machineId: string;
   readonly dpkgStatus: string;
 }
 
 /** The /proc files the facts come from, under a proc mount point (tests use a tree of their own). */
-export function procPaths(root: string): Pick<OsFactPaths, 'ipv4Forward' | 'ipv6Forward' | 'procStat' | 'uptime'> {
-  return { ipv4Forward: `${root}/sys/net/ipv4/ip_forward`, ipv6Forward: `${root}/sys/net/ipv6/conf/all/forwarding`, procStat: `${root}/stat`, uptime: `${root}/uptime` };
+export function procPaths(root: string): Pick<OsFactPaths, 'ipv4Forward' | 'ipv6Forward' | 'procStat'> {
+  return { ipv4Forward: `${root}/sys/net/ipv4/ip_forward`, ipv6Forward: `${root}/sys/net/ipv6/conf/all/forwarding`, procStat: `${root}/stat` };
 }
 
 export const DEFAULT_OS_FACT_PATHS: OsFactPaths = {
@@ -43,15 +43,19 @@ export interface OsFacts {
   readonly numericVersion: { readonly major: number; readonly minor: number };
   readonly operationalStatus: OperationalStatusName;
   readonly operationalResult: OperationalResultName;
-  /** Last boot as RFC 3339 UTC, 20 characters ("2026-11-27T02:24:07Z"); null if unknown. */
-  readonly lastBoot: string | null;
+  /** Last boot as RFC 3339 UTC, 20 characters ("2026-11-27T02:24:07Z"). */
+  readonly lastBoot: string;
   /** IPv4 or IPv6 forwarding on → ENABLED; IPv4 off and IPv6 not on → DISABLED; else UNKNOWN. */
   readonly forwarding: ForwardingStatus;
   readonly ipv4Forwarding: ForwardingStatus;
   readonly ipv6Forwarding: ForwardingStatus;
   readonly packages: readonly InstalledPackage[];
-  /** Fallback device ID: hex SHA-1 of the machine-id string; null if unreadable. */
+  /** Fallback device ID: hex SHA-1 of the machine-id string, else of the SMBIOS system UUID; null without either. */
   readonly deviceId: string | null;
+  /** Manufacturer, model, serial, system UUID (systeminformation); logged by the OS IMC, not sent. */
+  readonly hardware: HardwareIdentity;
+  /** Interface addresses and the likely machine AR identity (systeminformation); logged by the OS IMC, not sent. */
+  readonly network: NetworkIdentity;
   /** What could not be collected (the matching fact is UNKNOWN/null/empty). */
   readonly problems: readonly OsFactsError[];
 }
@@ -60,7 +64,6 @@ export interface CollectOptions {
   readonly paths?: Partial<OsFactPaths>;
   /** Machine architecture as uname -m reports it; default os.machine(). */
   readonly machine?: string;
-  readonly now?: () => Date;
 }
 
 async function readText(path: string): Promise<string> {
@@ -101,36 +104,55 @@ function parseBtime(path: string, text: string): number {
   return Number(m[1]);
 }
 
-/** Boot time from /proc/uptime (seconds since boot, first field) and the clock. */
-function parseUptime(path: string, text: string, now: Date): number {
-  const m = /^(\d+)(?:\.\d+)?\s/.exec(text);
-  if (!m) throw new OsFactsError('malformed', path, 'no uptime seconds');
-  return Math.floor(now.getTime() / 1000) - Number(m[1]);
-}
-
 // RFC 5792 4.2.5: Last Use is RFC 3339 with seconds and Z, exactly 20 octets
 const rfc3339 = (unixSeconds: number): string => new Date(unixSeconds * 1000).toISOString().slice(0, 19) + 'Z';
 
-/** /proc/stat btime, else /proc/uptime; problems are reported only when neither gives the boot time. */
-async function lastBoot(paths: OsFactPaths, now: Date, problems: OsFactsError[]): Promise<string | null> {
-  const tried: OsFactsError[] = [];
-  const boot = (await soft<number | null>(paths.procStat, tried, null, (t) => parseBtime(paths.procStat, t)))
-    ?? (await soft<number | null>(paths.uptime, tried, null, (t) => parseUptime(paths.uptime, t, now)));
-  if (boot === null) problems.push(...tried);
-  return boot === null ? null : rfc3339(boot);
+/**
+ * /proc/stat btime: the kernel's own boot timestamp, the same at every handshake. Without it,
+ * systeminformation's clock less uptime (which may differ by a second between calls), and a problem.
+ */
+async function lastBoot(path: string, problems: OsFactsError[]): Promise<string> {
+  const btime = await soft<number | null>(path, problems, null, (t) => parseBtime(path, t));
+  return rfc3339(btime ?? fallbackBootTime());
 }
+
+const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
 
 function deviceIdOf(path: string, text: string): string {
   const id = text.trim();
   if (!/^[0-9a-f]{32}$/i.test(id)) throw new OsFactsError('malformed', path, 'not a 32-digit hex machine ID');
-  return createHash('sha1').update(id).digest('hex');
+  return sha1(id);
 }
 
-/** Reads os-release; without it (or without NAME) the OS cannot be named, so this one throws OsFactsError. */
-async function release(path: string): Promise<Map<string, string>> {
+/** machine-id (as strongSwan's OS IMC), else the SMBIOS system UUID, which outlives a reinstall but only root can read. */
+async function deviceId(path: string, hardware: HardwareIdentity, problems: OsFactsError[]): Promise<string | null> {
+  const fromMachineId = await soft<string | null>(path, problems, null, (t) => deviceIdOf(path, t));
+  return fromMachineId ?? (hardware.systemUuid ? sha1(hardware.systemUuid) : null);
+}
+
+/** os-release(5) NAME and VERSION_ID. */
+async function release(path: string): Promise<{ name: string; versionId: string }> {
   const fields = parseOsRelease(await readText(path));
-  if (!fields.get('NAME')) throw new OsFactsError('malformed', path, 'no NAME');
-  return fields;
+  const name = fields.get('NAME');
+  if (!name) throw new OsFactsError('malformed', path, 'no NAME');
+  return { name, versionId: fields.get('VERSION_ID') ?? '' };
+}
+
+/**
+ * The OS name and version from os-release; without a usable one, systeminformation's reading of
+ * whatever release files there are (a problem, as its release is PRETTY_NAME's, "24.04.1 LTS", not
+ * VERSION_ID); without either the OS cannot be named: OsFactsError.
+ */
+async function osNameAndVersion(path: string, problems: OsFactsError[]): Promise<{ name: string; versionId: string }> {
+  try {
+    return await release(path);
+  } catch (e) {
+    if (!(e instanceof OsFactsError)) throw e;
+    const si = await fallbackOs();
+    if (!si) throw e;
+    problems.push(e);
+    return { name: si.name, versionId: si.release };
+  }
 }
 
 /**
@@ -139,11 +161,9 @@ async function release(path: string): Promise<Map<string, string>> {
  */
 export async function collectOsFacts(opts: CollectOptions = {}): Promise<OsFacts> {
   const paths: OsFactPaths = { ...DEFAULT_OS_FACT_PATHS, ...opts.paths };
-  const now = (opts.now ?? (() => new Date()))();
   const problems: OsFactsError[] = [];
-  const fields = await release(paths.osRelease);
-  const osName = fields.get('NAME')!;
-  const versionId = fields.get('VERSION_ID') ?? '';
+  const { name: osName, versionId } = await osNameAndVersion(paths.osRelease, problems);
+  const [hardware, network] = await Promise.all([hardwareIdentity(), networkIdentity()]);
   const ipv4 = await soft(paths.ipv4Forward, problems, 'unknown', (t) => parseForwarding(paths.ipv4Forward, t));
   const ipv6 = await soft(paths.ipv6Forward, problems, 'unknown', (t) => parseForwarding(paths.ipv6Forward, t));
   const dpkg = await soft(paths.dpkgStatus, problems, { packages: [], incomplete: 0 }, parseDpkgStatus);
@@ -158,12 +178,14 @@ export async function collectOsFacts(opts: CollectOptions = {}): Promise<OsFacts
     numericVersion: numericVersion(versionId),
     operationalStatus: 'operational',
     operationalResult: 'successful',
-    lastBoot: await lastBoot(paths, now, problems),
+    lastBoot: await lastBoot(paths.procStat, problems),
     forwarding: combineForwarding(ipv4, ipv6),
     ipv4Forwarding: ipv4,
     ipv6Forwarding: ipv6,
     packages: dpkg.packages,
-    deviceId: await soft<string | null>(paths.machineId, problems, null, (t) => deviceIdOf(paths.machineId, t)),
+    deviceId: await deviceId(paths.machineId, hardware, problems),
+    hardware,
+    network,
     problems,
   };
 }

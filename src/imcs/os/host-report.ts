@@ -1,4 +1,5 @@
 import { collectOsFacts, CollectOptions, OsFacts } from './facts';
+import { prefetchHostIdentity } from './host-identity';
 import type { OsReport, OsSources } from './os-imc';
 
 export interface HostReportOptions extends CollectOptions {
@@ -8,10 +9,9 @@ export interface HostReportOptions extends CollectOptions {
   deviceId?: string;
 }
 
-const UNKNOWN_TIME = '0000-00-00T00:00:00Z';
-
 /** The OS IMC's sources on a real host: /etc/os-release, /proc and dpkg, paths overridable. */
 export function hostOsSources(opts: HostReportOptions): OsSources {
+  prefetchHostIdentity();
   let facts: Promise<OsFacts> | undefined;
   const load = (): Promise<OsFacts> => (facts ??= collectOsFacts(opts));
   return {
@@ -25,14 +25,15 @@ function toReport(f: OsFacts, opts: HostReportOptions): OsReport {
     product: { vendor: f.vendorId, productId: f.productId, name: f.productName },
     version: { version: f.version, build: '', config: '' },
     numeric: { major: f.numericVersion.major, minor: f.numericVersion.minor, build: 0, servicePackMajor: 0, servicePackMinor: 0 },
-    operational: { status: f.operationalStatus, result: f.operationalResult, lastUse: f.lastBoot ?? UNKNOWN_TIME },
+    operational: { status: f.operationalStatus, result: f.operationalResult, lastUse: f.lastBoot },
     forwarding: f.forwarding,
     defaultPassword: opts.defaultPassword,
     deviceId: requireDeviceId(opts.deviceId ?? f.deviceId),
+    endpoint: { hardware: f.hardware, network: f.network, problems: f.problems.map((p) => p.message) },
   };
 }
 
 function requireDeviceId(id: string | null | undefined): string {
-  if (!id) throw new Error('no device ID: /etc/machine-id is unreadable and none is configured (--device-id)');
+  if (!id) throw new Error('no device ID: /etc/machine-id is unreadable, the system UUID unknown, and none is configured (--device-id)');
   return id;
 }

@@ -10,6 +10,7 @@ import { AttributeRequestAttr, RequestedAttribute } from '../../protocol/pa-tnc/
 import { DeviceIdAttr } from '../../protocol/pa-tnc/ita';
 import { PA_SUBTYPE, VENDOR } from '../../protocol/vendors';
 import type { ConnectionInfo, TnccsHost } from '../../tnccs/types';
+import { describeHardware, describeMachineAddress, type HardwareIdentity, type NetworkIdentity } from './host-identity';
 
 /** What the OS IMC reports about this host (RFC 5792 4.2.2-4.2.12, ITA-HSR Device ID). */
 export interface OsReport {
@@ -20,6 +21,11 @@ export interface OsReport {
   forwarding: ForwardingStatus;
   defaultPassword: boolean;
   deviceId: string;
+  /**
+   * Logged for the operator, not sent (no PA-TNC attribute carries them): what the endpoint knows of
+   * its hardware and addresses, and what could not be read (docs/architecture.md: the fallbacks).
+   */
+  endpoint?: { hardware: HardwareIdentity; network: NetworkIdentity; problems: readonly string[] };
 }
 
 /** Where the OS IMC's facts come from: the host (src/imcs/os/host-report.ts) or a test tree. */
@@ -50,6 +56,11 @@ export class OsImc extends Agent<AgentState, TnccsHost> {
     const state = this.state(connectionId);
     if (!state) return;
     const r = await this.sources.report();
+    if (r.endpoint) {
+      state.conn.log.info('IMC', `endpoint hardware: ${describeHardware(r.endpoint.hardware)}`);
+      state.conn.log.info('IMC', `machine address ${describeMachineAddress(r.endpoint.network)}`);
+      for (const p of r.endpoint.problems) state.conn.log.info('IMC', `OS facts: ${p}`);
+    }
     state.port.send(PA_SUBTYPE.OS, [
       ProductInformationAttr.make(r.product),
       StringVersionAttr.make(r.version),
