@@ -51,7 +51,7 @@ export class TnccsServer {
     const log = this.opts.log.with({ connection: id });
     log.info('TNC', `assigned TNCCS Connection ID ${id}`);
     const pb = new PbConnection('server', channel, id, log);
-    let conn: ConnectionInfo = { id, maxPaMessageSize: maxPaMessageSizeFor(channel.maxBatchSize), transport: 'pt-tls', language: 'en', peerIdentity: channel.peerIdentity, log };
+    let conn: ConnectionInfo = { id, maxPaMessageSize: maxPaMessageSizeFor(channel.maxBatchSize), transport: channel.transport ?? 'pt-tls', language: 'en', peerIdentity: channel.peerIdentity, log };
     let verdict: FinalVerdict | undefined;
     let created = false;
     try {
