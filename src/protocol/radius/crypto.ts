@@ -31,7 +31,8 @@ function hmacOver(raw: Buffer, maAt: number, authenticator: Buffer, secret: Buff
   return createHmac('md5', secret).update(copy).digest();
 }
 
-export type RequestCheck = { ok: true; packet: RadiusPacket } | { ok: false; why: string };
+/** `malformed`: not a RADIUS packet at all; otherwise its Message-Authenticator is missing or wrong. */
+export type RequestCheck = { ok: true; packet: RadiusPacket } | { ok: false; malformed: boolean; why: string };
 
 /**
  * An Access-Request as received: decoded, and its Message-Authenticator (RFC 3579 3.3: required
@@ -42,16 +43,16 @@ export function checkRequest(datagram: Buffer, secret: Buffer): RequestCheck {
   try {
     packet = decodeRadius(datagram);
   } catch (e) {
-    if (e instanceof DecodeError) return { ok: false, why: e.message };
+    if (e instanceof DecodeError) return { ok: false, malformed: true, why: e.message };
     throw e;
   }
   const raw = datagram.subarray(0, datagram.readUInt16BE(2));
   const at = messageAuthenticatorOffset(raw, packet);
-  if (at < 0) return { ok: false, why: 'no single Message-Authenticator' };
+  if (at < 0) return { ok: false, malformed: false, why: 'no single Message-Authenticator' };
   const got = raw.subarray(at, at + 16);
-  if (got.length !== 16) return { ok: false, why: 'Message-Authenticator is not 16 bytes' };
+  if (got.length !== 16) return { ok: false, malformed: false, why: 'Message-Authenticator is not 16 bytes' };
   const want = hmacOver(raw, at, packet.authenticator, secret);
-  return timingSafeEqual(got, want) ? { ok: true, packet } : { ok: false, why: 'bad Message-Authenticator' };
+  return timingSafeEqual(got, want) ? { ok: true, packet } : { ok: false, malformed: false, why: 'bad Message-Authenticator' };
 }
 
 /**

@@ -31,8 +31,9 @@ export interface RadiusServerOptions {
 }
 
 export interface RadiusStats {
-  /** Requests dropped for a bad or missing Message-Authenticator, or undecodable. */
+  /** Requests dropped for a bad or missing Message-Authenticator. */
   badAuthenticator: number;
+  /** Datagrams dropped as no RADIUS Access-Request, and requests rejected for an undecodable EAP-Message. */
   malformed: number;
   duplicates: number;
   accepts: number;
@@ -138,7 +139,7 @@ export async function startRadiusServer(o: RadiusServerOptions, serve: (channel:
     }
     touch(key);
     const a = await sessions.get(key)!.session.handle(eap);
-    if (a.kind !== 'challenge') end(key, a.kind);
+    if (a.kind === 'accept' || a.kind === 'reject') end(key, a.kind);
     if (a.kind === 'drop') log.info('CFG', `RADIUS request dropped: ${a.reason}`);
     return answer(req, a, Buffer.from(key, 'hex'));
   };
@@ -146,7 +147,8 @@ export async function startRadiusServer(o: RadiusServerOptions, serve: (channel:
   const onMessage = async (msg: Buffer, peer: RemoteInfo) => {
     const checked = checkRequest(msg, o.secret);
     if (!checked.ok) {
-      stats.badAuthenticator++;
+      if (checked.malformed) stats.malformed++;
+      else stats.badAuthenticator++;
       log.info('CFG', `RADIUS packet from ${peer.address}:${peer.port} dropped: ${checked.why}`);
       return;
     }
