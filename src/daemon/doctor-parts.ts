@@ -1,6 +1,7 @@
 import { constants as fs, type Stats } from 'node:fs';
 import { access, lstat, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { connect } from 'node:net';
 import Database from 'better-sqlite3';
 import { swimaStorePath, type AgentConfig } from './config';
 import type { Check } from './doctor';
@@ -31,7 +32,24 @@ export async function bridgeCheck(c: AgentConfig): Promise<Check> {
   const who = `mode ${octal(st.mode)}, owner ${await nameOf('/etc/passwd', st.uid)}, group ${await nameOf('/etc/group', st.gid)}`;
   if (st.mode & 0o007) return fail(`${who}: every local user can attach IMCs and read their evidence`, 'the daemon makes it 0660: is another program making this file?');
   if ((st.mode & 0o060) !== 0o060) return fail(`${who}: its group cannot connect`, 'a charon that does not run as root needs group read and write (the daemon makes it 0660)');
-  return { name, ok: true, required: true, detail: `${path}: socket, ${who}` };
+  const refused = await connectError(path);
+  if (refused) return fail(`${who}: nobody answers (${refused}): a stale socket of a daemon that died`, 'start the daemon (`systemctl restart tnc-agent`): it replaces the stale socket');
+  return { name, ok: true, required: true, detail: `${path}: socket, ${who}, the daemon answers` };
+}
+
+/** A connect, closed at once before any frame (the bridge drops that session): undefined when accepted. */
+function connectError(path: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const s = connect(path, () => {
+      s.destroy();
+      resolve(undefined);
+    });
+    s.setTimeout(3000, () => {
+      s.destroy();
+      resolve('no answer in 3 s');
+    });
+    s.on('error', (e) => resolve(errText(e)));
+  });
 }
 
 /** The name of a user or group ID from an /etc/passwd-style file, else the number. */

@@ -4,12 +4,14 @@ import { parseDpkgStatus } from '../imcs/os/dpkg-status';
 import { Tpm } from '../tpm/tpm';
 import { buildConfig, loadConfig, type AgentConfig } from './config';
 import { partChecks } from './doctor-parts';
+import { STRONGSWAN_PATHS, strongswanChecks, type StrongswanPaths } from './doctor-strongswan';
 import { serverChecks } from './doctor-tls';
 
 /**
  * `tnc-agent doctor`: what this host has and lacks for the agent, one line per check. A check is
  * required when the configuration needs it (TPM, AK and IMA only with [attestation] enabled, the
- * SWIMA store with [swima] enabled, the IF-IMC bridge socket when [bridge] socket is set).
+ * SWIMA store with [swima] enabled, the IF-IMC bridge socket and, when strongSwan is installed, its
+ * TNC plugins and /etc/tnc_config when [bridge] socket is set).
  */
 export interface Check {
   name: string;
@@ -19,7 +21,7 @@ export interface Check {
   hint?: string;
 }
 
-export async function runDoctor(configFile?: string, confDir?: string): Promise<Check[]> {
+export async function runDoctor(configFile?: string, confDir?: string, strongswan: StrongswanPaths = STRONGSWAN_PATHS): Promise<Check[]> {
   let config: AgentConfig;
   const checks: Check[] = [];
   try {
@@ -32,6 +34,7 @@ export async function runDoctor(configFile?: string, confDir?: string): Promise<
   checks.push(await deviceIdCheck(config), await dpkgCheck(config));
   checks.push(...(await serverChecks(config)));
   checks.push(...(await partChecks(config)));
+  checks.push(...(await strongswanChecks(config, strongswan)));
   checks.push(...(await tpmChecks(config)), ...(await imaChecks(config)));
   return checks;
 }

@@ -1,6 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBridgeServer } from '../../src/bridge';
@@ -25,7 +26,7 @@ test('the bridge socket passes only while the daemon serves it with a mode that 
   let bridge = await serve();
   const good = await bridgeCheck(c);
   assert.deepEqual([good.ok, good.required], [true, true]);
-  assert.match(formatCheck(good), new RegExp(`^✓ IF-IMC bridge socket: ${socket}: socket, mode 0660, owner \\S+, group \\S+$`));
+  assert.match(formatCheck(good), new RegExp(`^✓ IF-IMC bridge socket: ${socket}: socket, mode 0660, owner \\S+, group \\S+, the daemon answers$`));
   await bridge.close();
 
   bridge = await serve(0o666);
@@ -36,6 +37,12 @@ test('the bridge socket passes only while the daemon serves it with a mode that 
   await bridge.close();
 
   assert.match(formatCheck(await bridgeCheck(c)), /^✗ IF-IMC bridge socket: .*: not there: the daemon is not running \(hint: start it/);
+  // a daemon killed while serving leaves its socket file behind: present, right mode, nobody listening
+  const killed = spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socket)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+  assert.equal(killed.signal, 'SIGKILL');
+  chmodSync(socket, 0o660);
+  assert.match(formatCheck(await bridgeCheck(c)), /^✗ IF-IMC bridge socket: .*mode 0660.*: nobody answers \(ECONNREFUSED\): a stale socket .*\(hint: start the daemon/);
+  rmSync(socket);
   writeFileSync(socket, 'not a socket');
   assert.match((await bridgeCheck(c)).detail, /is not a socket$/);
 });

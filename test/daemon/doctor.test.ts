@@ -15,6 +15,8 @@ import { startSwtpm, type Swtpm } from '../helpers/swtpm';
 // doctor against the real lab server (TLS on loopback), a real swtpm and recorded IMA lists.
 const dir = mkdtempSync(join(tmpdir(), 'tnc-doctor-'));
 const data = join(__dirname, '..', 'data', 'fixtures');
+// this host's strongSwan (if any) is not what these tests are about: test/daemon/doctor-strongswan.test.ts
+const noStrongswan = { pluginDir: '/nonexistent/plugins', charonConfDir: '/nonexistent/charon', tncConfig: '/nonexistent/tnc_config', swanctl: '/nonexistent/swanctl' };
 let server: LabServer;
 let swtpm: Swtpm;
 let bridge: BridgeServer;
@@ -38,7 +40,7 @@ async function doctor(name: string, sections: Record<string, Record<string, stri
   const merged: Record<string, Record<string, string | number>> = { ...base, ...sections, server: { ...base.server, ...sections.server } };
   const file = join(dir, `${name}.conf`);
   writeFileSync(file, Object.entries(merged).map(([s, kv]) => `[${s}]\n${Object.entries(kv).map(([k, v]) => `${k} = ${v}`).join('\n')}`).join('\n'));
-  const checks = await runDoctor(file, join(dir, 'no-conf.d'));
+  const checks = await runDoctor(file, join(dir, 'no-conf.d'), noStrongswan);
   return new Map(checks.map((c) => [c.name, c]));
 }
 
@@ -88,7 +90,7 @@ test('with attestation enabled: the AK must be provisioned and the IMA list must
 test('a broken configuration is reported first and the other checks still run on defaults', async () => {
   const file = join(dir, 'broken.conf');
   writeFileSync(file, '[server]\nadress = x\n');
-  const checks = await runDoctor(file, join(dir, 'no-conf.d'));
+  const checks = await runDoctor(file, join(dir, 'no-conf.d'), noStrongswan);
   assert.match(formatCheck(checks[0]), /^✗ configuration: .*broken\.conf:2: unknown option 'adress'/);
   assert.equal(checks.find((c) => c.name === 'server address')?.ok, false);
 });
