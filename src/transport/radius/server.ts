@@ -145,6 +145,7 @@ export async function startRadiusServer(o: RadiusServerOptions, serve: (channel:
   };
 
   const onMessage = async (msg: Buffer, peer: RemoteInfo) => {
+    if (log.enabled(3)) log.log(3, 'CFG', `RADIUS in ${msg.toString('hex')}`);
     const checked = checkRequest(msg, o.secret);
     if (!checked.ok) {
       if (checked.malformed) stats.malformed++;
@@ -177,6 +178,7 @@ export async function startRadiusServer(o: RadiusServerOptions, serve: (channel:
     replay.answered(key, out);
     if (out) {
       log.debug('CFG', `sending RADIUS ${RadiusCode[out[0]]} ${req.identifier} to ${peer.address}:${peer.port}`);
+      if (log.enabled(3)) log.log(3, 'CFG', `RADIUS out ${out.toString('hex')}`);
       socket.send(out, peer.port, peer.address);
     }
   };

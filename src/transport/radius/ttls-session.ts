@@ -50,6 +50,9 @@ export const MAX_TLS_MESSAGE = 4 * (16384 + 2048);
 /** An EAP packet is at most 65535 bytes; its AVP adds a 12-byte header at most. */
 const MAX_AVP = 65535 + 12;
 
+/** An untrusted identity for logs: text as is, anything else (a DER-encoded DN, as strongSwan sends) in hex. */
+const printable = (b: Buffer): string => (/^[\x20-\x7e]*$/.test(b.toString('latin1')) ? b.toString('latin1') : `0x${b.toString('hex')}`);
+
 /** Ends the exchange with this reason (EAP-Failure). */
 class SessionFailure extends Error {}
 
@@ -96,7 +99,7 @@ export class TtlsSession {
 
   private start(eap: EapPacket): EapAnswer {
     if (eap.type !== EapType.IDENTITY) throw new SessionFailure(`expected EAP_IDENTITY, got ${eapTypeName(eap.type ?? 0)}`);
-    this.identity = eap.data.toString('utf8');
+    this.identity = printable(eap.data);
     this.o.log.info('IKE', `received EAP identity '${this.identity}'`);
     this.o.log.info('IKE', `initiating EAP_TTLS method`);
     this.state = 'tls';
@@ -170,7 +173,7 @@ export class TtlsSession {
 
   private innerIdentity(inner: EapPacket): { kind: 'send'; eap: Buffer } {
     if (inner.type !== EapType.IDENTITY) throw new SessionFailure(`phase 2 starts with EAP_IDENTITY, not ${eapTypeName(inner.type ?? 0)}`);
-    const id = inner.data.toString('utf8');
+    const id = printable(inner.data);
     this.o.log.info('IKE', `received EAP identity '${id}'`);
     this.o.log.info('IKE', 'phase2 method EAP_PT_EAP selected');
     const channel = new PtEapChannel(this.certIdentity ?? id);
