@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pkgs=(swtpm swtpm-tools libtss2-dev tpm2-tools build-essential gcc make python3 pkg-config openssl
       qemu-system-x86 ovmf seabios busybox-static kmod cpio  # test:system (scripts/vm)
-      dpkg-dev debootstrap lintian binutils)  # package:deb, test:deb
+      dpkg-dev debootstrap lintian binutils  # package:deb, test:deb
+      iproute2 util-linux)  # test:vpn (network namespaces, unshare)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
