@@ -13,6 +13,13 @@ const md5 = (...parts: Buffer[]): Buffer => {
   return h.digest();
 };
 
+/** RFC 2865 3: MD5(Code + Identifier + Length + Request Authenticator + Attributes + Secret) of an answer. */
+export function responseAuthenticator(answer: Buffer, requestAuthenticator: Buffer, secret: Buffer): Buffer {
+  const copy = Buffer.from(answer);
+  requestAuthenticator.copy(copy, 4);
+  return md5(copy, secret);
+}
+
 /** Where the Message-Authenticator value sits in the raw packet, or -1. */
 function messageAuthenticatorOffset(raw: Buffer, p: RadiusPacket): number {
   const ma = p.attributes.filter((a) => a.type === RadiusAttr.MESSAGE_AUTHENTICATOR);
@@ -65,7 +72,7 @@ export function signAnswer(code: number, request: RadiusPacket, attributes: Radi
   const raw = encodeRadius({ code, identifier: request.identifier, authenticator: request.authenticator, attributes: withMa });
   const maAt = raw.length - 16;
   createHmac('md5', secret).update(raw).digest().copy(raw, maAt);
-  md5(raw, secret).copy(raw, 4);
+  responseAuthenticator(raw, request.authenticator, secret).copy(raw, 4);
   return raw;
 }
 
@@ -83,7 +90,7 @@ export function checkAnswer(datagram: Buffer, requestAuthenticator: Buffer, secr
   const raw = Buffer.from(datagram.subarray(0, datagram.readUInt16BE(2)));
   const got = Buffer.from(packet.authenticator);
   requestAuthenticator.copy(raw, 4);
-  if (!timingSafeEqual(md5(raw, secret), got)) throw new DecodeError('invalid', 'RADIUS Response Authenticator', 4, 'does not match');
+  if (!timingSafeEqual(responseAuthenticator(raw, requestAuthenticator, secret), got)) throw new DecodeError('invalid', 'RADIUS Response Authenticator', 4, 'does not match');
   const at = messageAuthenticatorOffset(raw, decodeRadius(raw));
   if (at < 0) throw new DecodeError('invalid', 'RADIUS Message-Authenticator', 20, 'missing');
   if (!timingSafeEqual(hmacOver(raw, at, requestAuthenticator, secret), raw.subarray(at, at + 16))) {
