@@ -55,6 +55,16 @@ function must(cmd: string): string {
   assert.equal(r.status, 0, `${cmd} failed:\n${r.out.slice(-4000)}`);
   return r.out;
 }
+/** A command run without blocking the event loop (the daemons' output keeps flowing meanwhile). */
+function shAsync(cmd: string): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('close', (status) => resolve({ status, out }));
+  });
+}
 const quote = (cmd: string) => `'${cmd.replace(/'/g, `'\\''`)}'`;
 const ENV = 'env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 HOME=/root';
 let work: string;
@@ -186,9 +196,13 @@ before(async () => {
   work = mkdtempSync('/var/tmp/tnc-vpn-');
   makeRoot();
   const strongswan = mustInRoot('apt-cache policy libstrongswan').match(/Candidate: (\S+)/)![1];
-  must(`bash ${repo}/scripts/package-deb.sh --version ${version} --out ${work}/debs`);
-  must(`bash ${repo}/scripts/package-strongswan-plugins.sh --strongswan-version ${strongswan} --out ${work}/debs`);
-  must(`cp ${work}/debs/*.deb ${root}/tmp/`);
+  // TNC_VPN_DEBS: a folder with both packages already built from this tree (re-running the test while working on it)
+  const debs = process.env.TNC_VPN_DEBS ?? `${work}/debs`;
+  if (!process.env.TNC_VPN_DEBS) {
+    must(`bash ${repo}/scripts/package-deb.sh --version ${version} --out ${debs}`);
+    must(`bash ${repo}/scripts/package-strongswan-plugins.sh --strongswan-version ${strongswan} --out ${debs}`);
+  }
+  must(`cp ${debs}/tnc-agent_${version}_*.deb ${debs}/tnc-agent-strongswan-plugins_${strongswan}+*.deb ${root}/tmp/`);
   mustInRoot('apt-get install -y -qq --no-install-recommends strongswan-charon libcharon-extra-plugins libstrongswan-standard-plugins strongswan-swanctl libtss2-tcti-swtpm0 /tmp/tnc-agent_*.deb /tmp/tnc-agent-strongswan-plugins_*.deb');
   makeNamespaces();
   sw = await startSwtpm();
@@ -242,8 +256,10 @@ async function startServer(): Promise<void> {
 async function startCharons(): Promise<void> {
   const port = (await procs.server!.line(/RADIUS server listening on 127\.0\.0\.1:0 \(port (\d+)\)/))[1];
   const lab = join(root, 'root', 'lab');
-  mkdirSync(join(root, 'var', 'lib', 'vpn-gw'), { recursive: true });
-  mkdirSync(join(root, 'var', 'lib', 'vpn-client'), { recursive: true });
+  for (const role of ['gw', 'client']) {
+    mkdirSync(join(root, 'var', 'lib', `vpn-${role}`), { recursive: true });
+    mkdirSync(join(root, 'etc', `vpn-${role}`), { recursive: true });
+  }
   writeFileSync(join(root, 'etc', 'vpn-gw', 'eap-radius.conf'), docBlocks('gateway').get('eap-radius.conf')!.replace('auth_port = 1812', `auth_port = ${port}`), { flag: 'w' });
   swanctlDir('gw', docBlocks('gateway').get('swanctl.conf')!, join(lab, 'server.pem'), join(lab, 'server.key'), join(lab, 'ca.pem'));
   writeFileSync(join(root, 'etc', 'vpn-gw', 'strongswan.conf'), strongswanConf('gw', 'eap-radius', '/etc/vpn-gw/eap-radius.conf'));
@@ -274,7 +290,7 @@ function radiusDatagrams(text: string): Buffer[] {
 
 test('allow: the client\'s IKE_SA and CHILD_SA come up after EAP-TTLS with PT-EAP, the PDP having seen the whole seed flow', { skip, timeout: 600_000 }, async () => {
   const from = { client: procs.client!.lines.length, gateway: procs.gateway!.lines.length, server: procs.server!.lines.length };
-  const initiate = sh(swanctl('client', '--initiate --child tnc --timeout 300'));
+  const initiate = await shAsync(swanctl('client', '--initiate --child tnc --timeout 300'));
   const c = procs.client!;
   await c.line(/IKE_SA tnc\[\d+\] established between 192\.0\.2\.2\[CN=tnc-client\]\.\.\.192\.0\.2\.1\[tnc-server\]/, from.client);
   await c.line(/CHILD_SA tnc\{\d+\} established with SPIs/, from.client);
@@ -305,7 +321,8 @@ test('allow: the client\'s IKE_SA and CHILD_SA come up after EAP-TTLS with PT-EA
   const datagrams = radiusDatagrams(log);
   assert.ok(datagrams.length > 20, `${datagrams.length} RADIUS datagrams logged`);
   if (process.env.TNC_VPN_VECTOR_OUT) writeVector(process.env.TNC_VPN_VECTOR_OUT, datagrams);
-  must(swanctl('client', '--terminate --ike tnc --timeout 30'));
+  const terminate = await shAsync(swanctl('client', '--terminate --ike tnc --timeout 30'));
+  assert.equal(terminate.status, 0, terminate.out);
 });
 
 /** Writes a passing run's RADIUS exchange as an interop vector (test/data/vectors/radius). */
@@ -320,7 +337,7 @@ test('one IMA entry tampered: EAP failure, no IKE_SA, and the PDP says why', { s
   const list = join(root, 'var', 'lib', 'lab-evidence', 'binary_runtime_measurements');
   writeFileSync(list, tamperFileDigest(readFileSync(list), '/usr/bin/env'));
   const from = { client: procs.client!.lines.length, gateway: procs.gateway!.lines.length, server: procs.server!.lines.length };
-  const initiate = sh(swanctl('client', '--initiate --child tnc --timeout 300'));
+  const initiate = await shAsync(swanctl('client', '--initiate --child tnc --timeout 300'));
   assert.notEqual(initiate.status, 0, 'swanctl --initiate fails');
   const c = procs.client!;
   await c.line(/received EAP_FAILURE, EAP authentication failed/, from.client);
