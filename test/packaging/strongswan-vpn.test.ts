@@ -110,7 +110,8 @@ class Proc {
       }
       if (this.child.exitCode !== null) break;
     }
-    assert.fail(`${this.name}: no line matching ${re} (exit ${this.child.exitCode}):\n${this.lines.slice(-80).join('\n')}`);
+    const others = Object.values(procs).filter((p) => p && p !== this).map((p) => `--- ${p!.name}:\n${p!.lines.filter((l) => !/RADIUS (in|out) /.test(l)).slice(-25).join('\n')}`);
+    assert.fail(`${this.name}: no line matching ${re} (exit ${this.child.exitCode}):\n${this.lines.slice(-60).join('\n')}\n${others.join('\n')}`);
   }
   text(from = 0): string {
     return this.lines.slice(from).join('\n');
@@ -161,7 +162,6 @@ function strongswanConf(role: 'gw' | 'client', plugins: string, include: string)
   load = random nonce openssl pem pkcs1 pkcs8 x509 revocation constraints pubkey kdf socket-default kernel-libipsec kernel-netlink vici eap-identity ${plugins}
   plugins {
     vici { socket = unix:///var/lib/vpn-${role}/charon.vici }
-    kernel-libipsec { allow_peer_ts = yes }
   }
   filelog {
     stderr {
