@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger, MemorySink } from '../../src/log';
@@ -95,4 +96,41 @@ test('isolate and no access: Access-Reject with EAP-Failure and the IMV\'s reaso
   assert.match(r.reply ?? '', /recommendation 'isolate'/);
   assert.equal(r.radiusMsk, undefined, 'no keys without Accept');
   assert.ok(serverLog.lines.includes("[TNC] policy enforced on peer 'client.lab' is 'isolate'"));
+});
+
+test('--radius-isolate accept: isolate becomes Access-Accept with Filter-Id isolate (the gateway restricts the group)', async () => {
+  const pki = await labPki();
+  const other = await startLabServer({
+    host: '127.0.0.1',
+    port: 0,
+    db: join(dir, 'isolate.db'),
+    cert: pki.files.serverCert,
+    key: pki.files.serverKey,
+    ca: pki.files.caCert,
+    policy: 'default',
+    log: new Logger(2, 'text', serverLog),
+    radius: { host: '127.0.0.1', port: 0, secret, isolate: 'accept' },
+  });
+  try {
+    other.store.addEnforcement(WorkitemType.FWDEN, '', { recFail: Recommendation.ISOLATE });
+    const r = await client('isolated', { forwarding: '1', port: other.radius!.port });
+    assert.equal(r.code, RadiusCode.ACCESS_ACCEPT, r.reply);
+    assert.equal(r.filterId, 'isolate');
+    assert.equal((r.pbTnc as HandshakeOutcome).access, 'isolate');
+    assert.ok(r.radiusMsk?.equals(r.clientMsk!));
+  } finally {
+    await other.close();
+  }
+});
+
+test('the CLI takes the RADIUS secret only from a file, and refuses an empty one', async () => {
+  const pki = await labPki();
+  const bin = join(__dirname, '..', '..', 'bin', 'tnc-agent.js');
+  const base = ['--server-mode', '--listen', '127.0.0.1:0', '--db', join(dir, 'cli.db'), '--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert, '--radius', '127.0.0.1:0'];
+  const run = (extra: string[]) => spawnSync(process.execPath, [bin, ...base, ...extra], { encoding: 'utf8', timeout: 60_000 });
+  assert.match(run([]).stderr, /--radius needs --radius-secret-file: the shared secret is read from a file, never from the command line/);
+  const empty = join(dir, 'empty.secret');
+  writeFileSync(empty, '\n');
+  assert.match(run(['--radius-secret-file', empty]).stderr, /the RADIUS shared secret is empty/);
+  assert.match(run(['--radius-secret-file', empty, '--radius-isolate', 'maybe']).stderr, /--radius-isolate takes reject or accept/);
 });
