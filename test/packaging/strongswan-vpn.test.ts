@@ -152,6 +152,8 @@ function makeNamespaces(): void {
   must(`ip netns add ${ns.gw} && ip netns add ${ns.client}`);
   must(`ip link add vg${tag} netns ${ns.gw} type veth peer name vc${tag} netns ${ns.client}`);
   must(`ip -n ${ns.gw} addr add ${GW}/24 dev vg${tag} && ip -n ${ns.gw} link set vg${tag} up && ip -n ${ns.gw} link set lo up`);
+  // the network behind the gateway that the CHILD_SA protects (docs/vpn.md: 192.0.2.64/27)
+  must(`ip -n ${ns.gw} addr add 192.0.2.65/27 dev lo`);
   must(`ip -n ${ns.client} addr add ${CLIENT}/24 dev vc${tag} && ip -n ${ns.client} link set vc${tag} up && ip -n ${ns.client} link set lo up`);
   assert.doesNotMatch(must(`ip -n ${ns.client} route`), /default/, 'the client namespace has no way out');
 }
