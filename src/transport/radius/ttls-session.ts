@@ -219,7 +219,7 @@ export class TtlsSession {
   }
 
   private fail(reason: string, responseId: number): EapAnswer {
-    this.o.log.info('IKE', `EAP_TTLS authentication of '${this.identity}' failed: ${reason}`);
+    this.o.log.info('IKE', `EAP_TTLS authentication of '${this.channel?.peerIdentity ?? this.identity}' failed: ${reason}`);
     this.abort(reason);
     return { kind: 'reject', eap: encodeEap({ code: EapCode.FAILURE, identifier: responseId, data: Buffer.alloc(0) }), reason };
   }
