@@ -13,6 +13,7 @@ import { RadiusCode } from '../../src/protocol/radius';
 import { WorkitemType } from '../../src/server-emu/policy/workitem-types';
 import { Recommendation } from '../../src/tnccs/types';
 import { labPki } from '../helpers/pki';
+import { makeLabPki } from '../../src/cli/commands/pki';
 import { hostTree } from '../helpers/host-tree';
 import { runTtlsClient, type TtlsClientOptions } from '../helpers/ttls-client';
 
@@ -133,4 +134,12 @@ test('the CLI takes the RADIUS secret only from a file, and refuses an empty one
   writeFileSync(empty, '\n');
   assert.match(run(['--radius-secret-file', empty]).stderr, /the RADIUS shared secret is empty/);
   assert.match(run(['--radius-secret-file', empty, '--radius-isolate', 'maybe']).stderr, /--radius-isolate takes reject or accept/);
+});
+
+test('a client certificate from another CA ends EAP-TTLS with Access-Reject, naming the certificate', async () => {
+  const foreign = await makeLabPki({ out: join(dir, 'foreign-pki'), serverCn: 'x', clientCn: 'intruder', days: 2 });
+  const r = await client('foreign', { cert: foreign.pem.clientCert, key: foreign.pem.clientKey });
+  assert.equal(r.code, RadiusCode.ACCESS_REJECT);
+  assert.match(r.reply ?? '', /TLS client authentication failed: certificate 'CN=intruder' is not signed by a configured CA/);
+  assert.equal(r.pbTnc, undefined, 'PB-TNC never started');
 });
