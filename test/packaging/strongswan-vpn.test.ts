@@ -91,7 +91,8 @@ class Proc {
     readonly name: string,
     cmd: string,
   ) {
-    this.child = spawn('sh', ['-c', `exec ${cmd}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // its own process group: stop() ends the whole chain (ip netns exec, unshare, chroot, the program)
+    this.child = spawn('sh', ['-c', `exec ${cmd}`], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let rest = '';
     const take = (b: Buffer) => {
       const parts = (rest + b.toString('utf8')).split('\n');
@@ -120,7 +121,7 @@ class Proc {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
     return new Promise((resolve) => {
       this.child.once('exit', () => resolve());
-      this.child.kill('SIGTERM');
+      process.kill(-this.child.pid!, 'SIGTERM');
     });
   }
 }
@@ -237,7 +238,7 @@ async function startDaemon(): Promise<void> {
   mkdirSync(join(root, 'var', 'lib', 'tnc-vpn'), { recursive: true });
   writeFileSync(join(root, 'etc', 'tnc-agent', 'conf.d', '60-lab.conf'),
     `[attestation]\ntcti = ${sw!.tcti}\nima-list = /var/lib/lab-evidence/binary_runtime_measurements\nevent-log = /var/lib/lab-evidence/binary_bios_measurements\n\n[bridge]\nsocket = /var/lib/tnc-vpn/imc.sock\n`);
-  procs.daemon = new Proc('tnc-agent daemon', inRoot('tnc-agent daemon'));
+  procs.daemon = new Proc('tnc-agent daemon', inRoot('exec tnc-agent daemon'));
   await procs.daemon.line(/IF-IMC bridge listening on \/var\/lib\/tnc-vpn\/imc\.sock for IMCs "OS", "SWIMA", "Attestation"/);
 }
 
