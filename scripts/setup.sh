@@ -7,7 +7,8 @@ pkgs=(swtpm swtpm-tools libtss2-dev tpm2-tools build-essential gcc make python3 
       qemu-system-x86 ovmf seabios busybox-static kmod cpio  # test:system (scripts/vm)
       dpkg-dev debootstrap lintian binutils  # package:deb, test:deb
       chromium  # the dashboard's browser test (test/e2e/dashboard.test.ts, through playwright-core)
-      ima-evm-utils)  # evmctl: IMA signatures made live in tests, the ima-cli bench's yardstick
+      ima-evm-utils  # evmctl: IMA signatures made live in tests, the ima-cli bench's yardstick
+      iproute2 util-linux)  # test:vpn (network namespaces, unshare)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

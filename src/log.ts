@@ -5,7 +5,7 @@ import { hexDumpLines } from './hexdump';
  * as text for people or JSON for machines. Level 0 = errors/outcomes only ... 3 = wire-level detail.
  * Hot paths check `enabled(level)` before building a message (formatting the log level discards is waste).
  */
-export type Subsystem = 'TNC' | 'IMC' | 'IMV' | 'PTS' | 'TLS' | 'CFG' | 'DMN' | 'LIB';
+export type Subsystem = 'TNC' | 'IMC' | 'IMV' | 'PTS' | 'TLS' | 'CFG' | 'DMN' | 'LIB' | 'IKE';
 export type LogFormat = 'text' | 'json';
 
 export interface LogSink {

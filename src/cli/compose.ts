@@ -2,6 +2,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../log';
 import { connectPtTls, startPtTlsServer, PtTlsServer } from '../transport/pt-tls';
+import { startRadiusServer, type RadiusServer } from '../transport/radius';
 import { ImcManager } from '../tnccs-client/imc-manager';
 import { HandshakeLimits, HandshakeOutcome, runClientHandshake } from '../tnccs-client/client';
 import { OsImc, OsSources } from '../imcs/os/os-imc';
@@ -50,10 +51,14 @@ export interface LabServerOptions extends TlsFiles {
   maxMessageSize?: number;
   /** Further IMVs (tests), made with the server's session manager. */
   moreImvs?: (sessions: SessionManager) => Imv[];
+  /** Also serve as a RADIUS PDP: EAP-TTLS with PT-EAP inside (src/transport/radius). */
+  radius?: { host: string; port: number; secret: Buffer; isolate?: 'reject' | 'accept'; fragmentSize?: number };
 }
 
 export interface LabServer {
   readonly port: number;
+  /** Set when `radius` was asked for. */
+  readonly radius?: RadiusServer;
   readonly store: PolicyStore;
   close(): Promise<void>;
 }
@@ -99,10 +104,29 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
     store.close();
     throw e;
   }
+  let radius: RadiusServer | undefined;
+  if (o.radius) {
+    try {
+      radius = await startRadiusServer({ ...o.radius, cert: pem.cert!, key: pem.key!, ca: pem.ca, log: o.log, idleTimeoutMs: o.idleTimeoutMs }, async (channel) => {
+        const verdict = await tnccs.serve(channel).catch((e: Error) => {
+          o.log.error('TNC', `connection ended: ${e.message}`);
+          return undefined;
+        });
+        o.onVerdict?.(verdict);
+        return verdict;
+      });
+    } catch (e) {
+      await tls.close();
+      store.close();
+      throw e;
+    }
+  }
   return {
     port: tls.port,
+    radius,
     store,
     close: async () => {
+      await radius?.close();
       await tls.close();
       store.close();
     },

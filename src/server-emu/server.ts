@@ -82,7 +82,7 @@ export class TnccsServer {
     const pb = new PbConnection('server', channel, id, log);
     const reassembly = connectionReassembly(this.opts.reassembly?.perConnection, this.opts.reassembly?.total);
     let conn: ConnectionInfo = {
-      id, maxPaMessageSize: maxPaMessageSizeFor(channel.maxBatchSize), transport: 'pt-tls', language: 'en',
+      id, maxPaMessageSize: maxPaMessageSizeFor(channel.maxBatchSize), transport: channel.transport ?? 'pt-tls', language: 'en',
       peerIdentity: channel.peerIdentity, arIdentities: channel.arIdentities, log, reassembly,
     };
     let verdict: FinalVerdict | undefined;

@@ -124,6 +124,8 @@ export interface BatchChannel {
   readonly arIdentities?: ArIdentities;
   /** Largest PB-TNC batch the peer accepts. */
   readonly maxBatchSize: number;
+  /** The IF-T binding underneath (PT-TLS when unset); IMCs/IMVs log it. */
+  readonly transport?: 'pt-tls' | 'eap';
   send(batch: Buffer): Promise<void>;
   /** The next batch; rejects when the peer closes, times out or breaks the transport protocol. */
   receive(): Promise<Buffer>;

@@ -31,6 +31,9 @@ interface ServerFlags extends HttpFlags {
   platformPcrs: string;
   logLevel: string;
   json?: boolean;
+  radius?: string;
+  radiusSecretFile?: string;
+  radiusIsolate: string;
 }
 
 /** `user:password` per line; blank lines and # comments are skipped. */
@@ -84,6 +87,16 @@ function pcrList(s: string): number[] {
   return [...out];
 }
 
+/** `--radius` with its secret from `--radius-secret-file` (first line, surrounding whitespace trimmed). */
+async function radiusOptions(o: ServerFlags): Promise<{ host: string; port: number; secret: Buffer; isolate: 'reject' | 'accept' }> {
+  if (!o.radiusSecretFile) throw new Error('--radius needs --radius-secret-file: the shared secret is read from a file, never from the command line');
+  if (o.radiusIsolate !== 'reject' && o.radiusIsolate !== 'accept') throw new Error(`--radius-isolate takes reject or accept, not '${o.radiusIsolate}'`);
+  const secret = (await readFile(o.radiusSecretFile, 'utf8')).split('\n')[0].trim();
+  if (secret.length === 0) throw new Error(`${o.radiusSecretFile}: the RADIUS shared secret is empty`);
+  const { host, port } = parseHostPort(o.radius!, 1812);
+  return { host, port, secret: Buffer.from(secret, 'utf8'), isolate: o.radiusIsolate };
+}
+
 function referral(s: string): { fqdn: string; port: number } {
   const { host, port } = parseHostPort(s);
   return { fqdn: host, port };
@@ -110,6 +123,9 @@ export function register(program: Command): void {
     .option('--pdp-referral <fqdn:port>', 'server: send a TCG PB-PDP-Referral naming this PT-TLS PDP in the first SDATA')
     .option('--remediation-uri <uri>', 'server: tell endpoints that are not allowed where to find remediation (PB-Remediation-Parameters)')
     .option('--idle-timeout <seconds>', 'server: end a session whose client sends nothing for this long', '120')
+    .option('--radius <host:port>', 'server: also be a RADIUS PDP (EAP-TTLS with PT-EAP inside) for a gateway\'s eap-radius, e.g. 127.0.0.1:1812')
+    .option('--radius-secret-file <file>', 'server: file holding the RADIUS shared secret (first line; never given on the command line)')
+    .option('--radius-isolate <reject|accept>', 'server: an isolate verdict over RADIUS: Access-Reject, or Access-Accept with Filter-Id and Class \'isolate\' for the gateway to restrict', 'reject')
     .option('--log-level <n>', 'server: 0 outcomes only, 1 events, 2 messages, 3 wire detail', '1')
     .option('--json', 'server: log JSON lines')
     .option('--http <host:port>', `server: also serve the lab dashboard here (loopback unless a token is given; port ${DASHBOARD_PORT} if omitted)`);
@@ -140,8 +156,10 @@ export function register(program: Command): void {
         pdpReferral: o.pdpReferral ? referral(o.pdpReferral) : undefined,
         remediationUri: o.remediationUri,
         verifiers: { swima: o.swima, attestation: o.attestation ? { ...(await attestationOptions(o)), aikCaFile: o.aikCa } : undefined },
+        radius: o.radius ? await radiusOptions(o) : undefined,
       });
       log.log(0, 'TNC', `PT-TLS server listening on ${host}:${server.port}, policy database '${o.db}'`);
+      if (server.radius) log.log(0, 'CFG', `RADIUS server listening on ${o.radius} (port ${server.radius.port}), isolate → ${o.radiusIsolate === 'accept' ? 'Access-Accept with Filter-Id/Class isolate' : 'Access-Reject'}`);
       const dashboard = o.http ? await openDashboard({ ...o, http: o.http }, o.db, log).catch(async (e) => {
         await server.close();
         throw e;
