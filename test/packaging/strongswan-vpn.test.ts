@@ -346,16 +346,17 @@ test('one IMA entry tampered: EAP failure, no IKE_SA, and the PDP says why', { s
   assert.notEqual(initiate.status, 0, 'swanctl --initiate fails');
   const c = procs.client!;
   await c.line(/received EAP_FAILURE, EAP authentication failed/, from.client);
-  await c.line(/PB-TNC access recommendation is 'Access Denied'/, from.client);
+  // `db enforce` isolates on a failed check by default; without --radius-isolate accept, isolate is an Access-Reject
+  await c.line(/PB-TNC access recommendation is 'Quarantined'/, from.client);
   const g = procs.gateway!;
   await g.line(/RADIUS authentication of 'CN=tnc-client' failed/, from.gateway);
   await g.line(/EAP method EAP_TTLS failed for peer CN=tnc-client|EAP_RADIUS method failed/, from.gateway);
   const s = procs.server!;
-  await s.line(/EAP_TTLS authentication of 'tnc-client' failed: recommendation 'no access': /, from.server);
+  await s.line(/EAP_TTLS authentication of 'tnc-client' failed: recommendation 'isolate': /, from.server);
   const log = s.text(from.server);
-  assert.match(log, /^\[IMV\] IMV 3 handled TPMRA workitem \d+: no access - the evidence does not replay to the quoted PCR values \(PCR composite digest differs\); 1 IMA file measurements differ from the reference hashes: \/usr\/bin\/env; /m);
-  assert.match(log, /^\[TNC\] final recommendation is 'no access'/m);
-  assert.match(log, /^\[TNC\] policy enforced on peer 'tnc-client' is 'no access'$/m);
+  assert.match(log, /^\[IMV\] IMV 3 handled TPMRA workitem \d+: isolate - the evidence does not replay to the quoted PCR values \(PCR composite digest differs\); 1 IMA file measurements differ from the reference hashes: \/usr\/bin\/env; /m);
+  assert.match(log, /^\[TNC\] final recommendation is 'isolate'/m);
+  assert.match(log, /^\[TNC\] policy enforced on peer 'tnc-client' is 'isolate'$/m);
   assert.doesNotMatch(c.text(from.client), /IKE_SA tnc\[\d+\] established/);
   assert.doesNotMatch(g.text(from.gateway), /IKE_SA tnc\[\d+\] established/);
   show('client charon', c.text(from.client), /EAP_FAILURE|access recommendation|EAP_TTLS/);
