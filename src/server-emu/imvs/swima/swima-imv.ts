@@ -65,7 +65,8 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
     state.workitem = w;
     state.conn.log.info('IMV', `IMV ${this.id} handles SWIDT workitem ${w.id}`);
     if (w.argStr.includes('S')) state.conn.log.info('IMV', `SWIMA subscription ${w.id} requested`);
-    const known = this.policy.state(session.deviceId!);
+    // a started session has its (frozen) Device ID
+    const known = session.deviceId === undefined ? undefined : this.policy.state(session.deviceId);
     // seed: the first SWIMA message carries a segmentation contract request before the SWIMA Request
     const contract = state.port.contractRequest(PA_SUBTYPE.SWIMA);
     state.port.send(PA_SUBTYPE.SWIMA, [contract, this.request(state, known ? known.lastEid + 1 : 0), ...this.queries(state)]);
@@ -161,8 +162,8 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
 
   private finishIfMine(state: SwimaImvState, requestId: number, fulfilment: boolean, text: string): void {
     if (fulfilment || state.workitem?.id !== requestId || state.workitem.recFinal !== null || state.decided) return;
-    const device = this.sessions.get(state.conn.id).deviceId!;
-    const blocked = this.policy.blocklisted(device);
+    const device = this.sessions.get(state.conn.id).deviceId;
+    const blocked = device === undefined ? [] : this.policy.blocklisted(device);
     if (blocked.length > 0) this.finish(state, Evaluation.NONCOMPLIANT_MAJOR, `${text}, ${blocked.length} blocklisted: ${blocked.join(', ')}`);
     else this.finish(state, Evaluation.COMPLIANT, text);
   }
