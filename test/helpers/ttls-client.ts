@@ -1,31 +1,15 @@
 import { createSocket } from 'node:dgram';
-import { Duplex } from 'node:stream';
 import { connect, type TLSSocket } from 'node:tls';
 import { decodeEap, decodeTlsMethodData, EapCode, EapType, eapMessageAvp, encodeEap, encodeTlsMethodData, FragmentAssembler, fragmentTlsMessage, PT_EAP_VERSION, takeAvps, TTLS_VERSION, type EapPacket } from '../../src/protocol/eap';
 import { checkAnswer, decodeVendorAttribute, decryptMppeKey, joinEapMessage, MS_MPPE_RECV_KEY, MS_MPPE_SEND_KEY, RadiusAttr, RadiusCode, signRequest, splitEapMessage, VENDOR_MICROSOFT, type RadiusAttribute, type RadiusPacket } from '../../src/protocol/radius';
 import type { BatchChannel } from '../../src/tnccs/types';
+import { RecordPipe } from '../../src/transport/radius/tls-tunnel';
 
 /**
  * The client half of EAP-TTLS/PT-EAP for tests, standing where a gateway's eap-radius and a VPN
  * client's EAP-TTLS peer stand: node:tls over an in-memory pipe, our PB-TNC client over PT-EAP,
  * every EAP packet carried to the RADIUS server in a signed Access-Request over real UDP.
  */
-class Pipe extends Duplex {
-  private out: Buffer[] = [];
-  writes = 0;
-  override _read(): void {}
-  override _write(chunk: Buffer, _e: BufferEncoding, done: () => void): void {
-    this.out.push(chunk);
-    this.writes++;
-    done();
-  }
-  drain(): Buffer {
-    const b = Buffer.concat(this.out);
-    this.out = [];
-    return b;
-  }
-}
-
 /** The PB-TNC client's channel: batches it sends are picked up by the EAP loop, server batches delivered. */
 export class ClientPtEapChannel implements BatchChannel {
   readonly transport = 'eap' as const;
@@ -84,7 +68,7 @@ export interface TtlsClientResult {
   readonly roundTrips: number;
 }
 
-async function settle(pipe: Pipe, tls: { appData: Buffer[] }): Promise<void> {
+async function settle(pipe: RecordPipe, tls: { appData: Buffer[] }): Promise<void> {
   let last = -1;
   let quiet = 0;
   while (quiet < 3) {
@@ -122,7 +106,7 @@ export async function runTtlsClient(o: TtlsClientOptions): Promise<TtlsClientRes
     });
   };
 
-  const pipe = new Pipe();
+  const pipe = new RecordPipe();
   const tlsData = { appData: [] as Buffer[] };
   let tls: TLSSocket | undefined;
   let secure = false;

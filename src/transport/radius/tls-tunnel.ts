@@ -3,7 +3,7 @@ import { Duplex } from 'node:stream';
 import { TLSSocket, type SecureContext } from 'node:tls';
 
 /** An in-memory byte pipe under a TLSSocket: what TLS writes is collected, what the peer sent is pushed. */
-class RecordPipe extends Duplex {
+export class RecordPipe extends Duplex {
   private out: Buffer[] = [];
   writes = 0;
 
