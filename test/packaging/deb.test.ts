@@ -1,19 +1,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { skipUnlessRequired } from '../helpers/require';
+import { missingTool, must, repo, sh, unpackBaseRoot, version } from './debian-root';
 
 // The .deb in a clean Debian 12 root: install with its dependencies, --version, a handshake and
 // doctor on the runtime the package carries, upgrade, purge. Needs root, debootstrap and Debian's
 // mirror; `npm run test:deb` runs it (a named CI step). `npm test` runs the same code on the
 // development Node, so both runtimes' ABIs (native modules included) are exercised.
-const MIRROR = process.env.TNC_DEB_MIRROR ?? 'http://deb.debian.org/debian';
-const CACHE = '/var/cache/tnc-agent-test';
-const BASE_TAR = join(CACHE, 'bookworm-minbase.tar');
-const repo = join(__dirname, '..', '..');
-const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
 const upgradeVersion = `${version}+upgrade1`;
 /** The runtime packaging/deb/node-runtime pins (scripts/package-deb.sh bundles it). */
 const nodeVersion = /^node_version=(\d+\.\d+\.\d+)$/m.exec(readFileSync(join(repo, 'packaging', 'deb', 'node-runtime'), 'utf8'))![1];
@@ -21,26 +17,13 @@ const nodeVersion = /^node_version=(\d+\.\d+\.\d+)$/m.exec(readFileSync(join(rep
 function whyNot(): string | undefined {
   if (process.env.TNC_TEST_DEB !== '1') return 'the .deb install test runs in its own CI step: `npm run test:deb`';
   if (process.getuid?.() !== 0) return 'needs root (debootstrap, chroot, dpkg)';
-  for (const tool of ['debootstrap', 'dpkg-deb', 'dpkg-shlibdeps', 'chroot']) {
-    if (sh(`command -v ${tool}`).status !== 0) return `${tool} is not installed (bash scripts/setup.sh installs it)`;
-  }
-  return undefined;
+  return missingTool(['debootstrap', 'dpkg-deb', 'dpkg-shlibdeps', 'chroot']);
 }
 const skip = skipUnlessRequired('deb', whyNot());
 if (skip) console.log(`# skipping the .deb test: ${skip}`);
 
-function sh(cmd: string, env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
-
 const esc = (s: string) => s.replace(/[.+]/g, '\\$&');
 
-function must(cmd: string): string {
-  const r = sh(cmd);
-  assert.equal(r.status, 0, `${cmd} failed:\n${r.out.slice(-4000)}`);
-  return r.out;
-}
 
 let work: string;
 let root: string;
@@ -55,14 +38,8 @@ const mustInRoot = (cmd: string): string => {
 before(() => {
   if (skip) return;
   work = mkdtempSync('/var/tmp/tnc-deb-');
-  if (!existsSync(BASE_TAR)) {
-    mkdirSync(CACHE, { recursive: true });
-    must(`debootstrap --variant=minbase bookworm ${work}/base ${MIRROR} && tar --numeric-owner -C ${work}/base -cf ${BASE_TAR}.part . && mv ${BASE_TAR}.part ${BASE_TAR} && rm -rf ${work}/base`);
-  }
   root = join(work, 'root');
-  mkdirSync(root);
-  must(`tar --numeric-owner -C ${root} -xf ${BASE_TAR}`);
-  copyFileSync('/etc/resolv.conf', join(root, 'etc', 'resolv.conf'));
+  unpackBaseRoot(work, root);
   must(`mount -t proc proc ${root}/proc`);
   must(`bash ${repo}/scripts/package-deb.sh --version ${version} --out ${work}/debs`);
   repack(`${work}/debs/tnc-agent_${version}_*.deb`, upgradeVersion, `${work}/debs`);

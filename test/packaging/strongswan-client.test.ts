@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeLabPki } from '../../src/cli/commands/pki';
 import { buildConfig, parseIni } from '../../src/daemon/config';
@@ -13,6 +13,7 @@ import { decodeImaBinary, decodeImaFields } from '../../src/measurements/ima';
 import { Tpm } from '../../src/tpm/tpm';
 import { startSwtpm, type Swtpm } from '../helpers/swtpm';
 import { skipUnlessRequired } from '../helpers/require';
+import { missingTool, MIRROR, must, quote, repo, SECURITY_MIRROR, sh, unpackBaseRoot, version } from './debian-root';
 
 // strongSwan's own TNC client proves the companion package and the IF-IMC bridge: in a clean
 // Debian 12 root, apt installs strongswan-charon and libcharon-extra-plugins, then our
@@ -21,39 +22,20 @@ import { skipUnlessRequired } from '../helpers/require';
 // /usr/bin/pt-tls-client runs against `tnc-agent --server-mode` on loopback, as docs/vpn.md
 // shows. Once as recorded (allow), once with one IMA entry tampered (not allowed, with the reason).
 // Needs root, debootstrap, swtpm and Debian's mirror; `npm run test:strongswan` runs it (a CI step).
-const MIRROR = process.env.TNC_DEB_MIRROR ?? 'http://deb.debian.org/debian';
-const SECURITY_MIRROR = process.env.TNC_DEB_SECURITY_MIRROR ?? 'http://deb.debian.org/debian-security';
-const CACHE = '/var/cache/tnc-agent-test'; // the debootstrap root test/packaging/deb.test.ts caches too
-const BASE_TAR = join(CACHE, 'bookworm-minbase.tar');
-const repo = join(__dirname, '..', '..');
 const LAB = join(repo, 'test', 'data', 'fixtures', 'vm', 'seabios');
-const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
 
 function whyNot(): string | undefined {
   if (process.env.TNC_TEST_STRONGSWAN !== '1') return 'strongSwan\'s pt-tls-client test runs in its own CI step: `npm run test:strongswan`';
   if (process.getuid?.() !== 0) return 'needs root (debootstrap, chroot, apt-get build-dep)';
-  for (const tool of ['debootstrap', 'dpkg-deb', 'chroot', 'swtpm']) {
-    if (sh(`command -v ${tool}`).status !== 0) return `${tool} is not installed (bash scripts/setup.sh installs it)`;
-  }
-  return undefined;
+  return missingTool(['debootstrap', 'dpkg-deb', 'chroot', 'swtpm']);
 }
 const skip = skipUnlessRequired('strongswan', whyNot());
 if (skip) console.log(`# skipping the strongSwan client test: ${skip}`);
 
-function sh(cmd: string, env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
-function must(cmd: string): string {
-  const r = sh(cmd);
-  assert.equal(r.status, 0, `${cmd} failed:\n${r.out.slice(-4000)}`);
-  return r.out;
-}
 
 let work: string;
 let root: string;
 const chrootEnv = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', DEBIAN_FRONTEND: 'noninteractive', LANG: 'C.UTF-8', HOME: '/root' };
-const quote = (cmd: string) => `'${cmd.replace(/'/g, `'\\''`)}'`;
 const inRoot = (cmd: string) => sh(`chroot ${root} sh -c ${quote(cmd)}`, chrootEnv);
 const mustInRoot = (cmd: string): string => {
   const r = inRoot(cmd);
@@ -111,15 +93,8 @@ let deviceId: string;
 
 /** A clean Debian 12 root: the cached debootstrap tarball, with bookworm's updates and security suites (a stock install's). */
 function makeRoot(): void {
-  if (!existsSync(BASE_TAR)) {
-    mkdirSync(CACHE, { recursive: true });
-    const part = `${BASE_TAR}.${process.pid}.part`;
-    must(`debootstrap --variant=minbase bookworm ${work}/base ${MIRROR} && tar --numeric-owner -C ${work}/base -cf ${part} . && mv ${part} ${BASE_TAR} && rm -rf ${work}/base`);
-  }
   root = join(work, 'root');
-  mkdirSync(root);
-  must(`tar --numeric-owner -C ${root} -xf ${BASE_TAR}`);
-  copyFileSync('/etc/resolv.conf', join(root, 'etc', 'resolv.conf'));
+  unpackBaseRoot(work, root);
   writeFileSync(join(root, 'etc', 'apt', 'sources.list'), `deb ${MIRROR} bookworm main\ndeb ${MIRROR} bookworm-updates main\ndeb ${SECURITY_MIRROR} bookworm-security main\n`);
   // no services start in the chroot (strongswan-charon's postinst would try)
   writeFileSync(join(root, 'usr', 'sbin', 'policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });

@@ -1,8 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeLabPki } from '../../src/cli/commands/pki';
 import { buildConfig, parseIni } from '../../src/daemon/config';
@@ -14,6 +14,7 @@ import { decodeImaBinary, decodeImaFields } from '../../src/measurements/ima';
 import { Tpm } from '../../src/tpm/tpm';
 import { startSwtpm, type Swtpm } from '../helpers/swtpm';
 import { skipUnlessRequired } from '../helpers/require';
+import { missingTool, MIRROR, must, quote, repo, SECURITY_MIRROR, sh, unpackBaseRoot, version } from './debian-root';
 
 // The seed's transport end to end: IKEv2 with EAP-TTLS and PT-EAP inside, between two stock
 // Debian 12 charons in two network namespaces the test makes (a veth pair, 192.0.2.1 the gateway
@@ -24,13 +25,7 @@ import { skipUnlessRequired } from '../helpers/require';
 // machine kind's kernel has no ESP in XFRM). Once as recorded (allow: IKE_SA and CHILD_SA up),
 // once with one IMA entry tampered (EAP failure, no IKE_SA). Every configuration block comes from
 // docs/vpn.md. Needs root, debootstrap, iproute2, swtpm and Debian's mirror: `npm run test:vpn`.
-const MIRROR = process.env.TNC_DEB_MIRROR ?? 'http://deb.debian.org/debian';
-const SECURITY_MIRROR = process.env.TNC_DEB_SECURITY_MIRROR ?? 'http://deb.debian.org/debian-security';
-const CACHE = '/var/cache/tnc-agent-test'; // the debootstrap root test/packaging/deb.test.ts caches too
-const BASE_TAR = join(CACHE, 'bookworm-minbase.tar');
-const repo = join(__dirname, '..', '..');
 const LAB = join(repo, 'test', 'data', 'fixtures', 'vm', 'seabios');
-const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
 const GW = '192.0.2.1';
 const CLIENT = '192.0.2.2';
 const tag = `${process.pid % 100000}`;
@@ -39,23 +34,11 @@ const ns = { gw: `tncgw${tag}`, client: `tnccl${tag}` };
 function whyNot(): string | undefined {
   if (process.env.TNC_TEST_VPN !== '1') return 'the two-namespace IKEv2 test runs in its own CI step: `npm run test:vpn`';
   if (process.getuid?.() !== 0) return 'needs root (network namespaces, debootstrap, chroot)';
-  for (const tool of ['debootstrap', 'dpkg-deb', 'chroot', 'swtpm', 'ip', 'unshare']) {
-    if (sh(`command -v ${tool}`).status !== 0) return `${tool} is not installed (bash scripts/setup.sh installs it)`;
-  }
-  return undefined;
+  return missingTool(['debootstrap', 'dpkg-deb', 'chroot', 'swtpm', 'ip', 'unshare']);
 }
 const skip = skipUnlessRequired('vpn', whyNot());
 if (skip) console.log(`# skipping the IKEv2 EAP-TTLS/PT-EAP test: ${skip}`);
 
-function sh(cmd: string) {
-  const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
-function must(cmd: string): string {
-  const r = sh(cmd);
-  assert.equal(r.status, 0, `${cmd} failed:\n${r.out.slice(-4000)}`);
-  return r.out;
-}
 /** A command run without blocking the event loop (the daemons' output keeps flowing meanwhile). */
 function shAsync(cmd: string): Promise<{ status: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -66,7 +49,6 @@ function shAsync(cmd: string): Promise<{ status: number | null; out: string }> {
     child.on('close', (status) => resolve({ status, out }));
   });
 }
-const quote = (cmd: string) => `'${cmd.replace(/'/g, `'\\''`)}'`;
 const ENV = 'env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 HOME=/root';
 let work: string;
 let root: string;
@@ -133,15 +115,8 @@ const procs: Record<'daemon' | 'server' | 'gateway' | 'client', Proc | undefined
 let radiusSecret: string;
 
 function makeRoot(): void {
-  if (!existsSync(BASE_TAR)) {
-    mkdirSync(CACHE, { recursive: true });
-    const part = `${BASE_TAR}.${process.pid}.part`;
-    must(`debootstrap --variant=minbase bookworm ${work}/base ${MIRROR} && tar --numeric-owner -C ${work}/base -cf ${part} . && mv ${part} ${BASE_TAR} && rm -rf ${work}/base`);
-  }
   root = join(work, 'root');
-  mkdirSync(root);
-  must(`tar --numeric-owner -C ${root} -xf ${BASE_TAR}`);
-  copyFileSync('/etc/resolv.conf', join(root, 'etc', 'resolv.conf'));
+  unpackBaseRoot(work, root);
   writeFileSync(join(root, 'etc', 'apt', 'sources.list'), `deb ${MIRROR} bookworm main\ndeb ${MIRROR} bookworm-updates main\ndeb ${SECURITY_MIRROR} bookworm-security main\n`);
   writeFileSync(join(root, 'usr', 'sbin', 'policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
   writeFileSync(join(root, 'etc', 'machine-id'), `${'0123456789abcdef'.repeat(2)}\n`);
