@@ -1,5 +1,5 @@
-import { Reader, Writer } from '../protocol/cursor';
-import { DecodeError } from '../protocol/errors';
+import { Reader, Writer } from '../bytes/cursor';
+import { DecodeError } from '../bytes/errors';
 import type { PaMessageType } from '../protocol/vendors';
 
 /**

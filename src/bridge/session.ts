@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
-import { isDecodeError } from '../protocol/errors';
+import { isDecodeError } from '../bytes/errors';
 import type { Logger } from '../log';
-import { Outbox } from '../tnccs/registry';
+import { Outbox } from '../tnccs/outbox';
 import { ConnectionInfo, ConnectionState, Imc, PaEnvelope, TnccsHost } from '../tnccs/types';
 import { connectionReassembly } from '../imcv/reassembly-budget';
 import { BridgeReply, BridgeRequest, BRIDGE_VERSION, decodeRequest, encodeReply, FLAG_EXCLUSIVE, FrameSplitter, RETRY_REASON, TNC_RESULT } from './protocol';

@@ -4,7 +4,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
 import { secureHeaders } from 'hono/secure-headers';
 import { streamSSE } from 'hono/streaming';
-import { VERDICT_FILTERS, type HandshakeFilter, type PolicyViews, type VerdictFilter } from '../server-emu/policy/views';
+import { VERDICT_FILTERS, type HandshakeFilter, type PolicyViews, type VerdictFilter } from '../policy/views';
 import { chartJs, CLIENT, STYLE } from './assets';
 import { devicePage, devicesPage, imaPage } from './device';
 import { page } from './layout';

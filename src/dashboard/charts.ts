@@ -1,4 +1,4 @@
-import type { HandshakeView, ImaCounts } from '../server-emu/policy/views';
+import type { HandshakeView, ImaCounts } from '../policy/views';
 import { VERDICT_COLOURS, verdictName } from './format';
 
 /** A Chart.js configuration (https://www.chartjs.org/docs/latest/configuration/), sent as JSON. */

@@ -1,7 +1,7 @@
 import { html } from 'hono/html';
-import { bootStatusInText, differingInText, imaCountsInText, type CheckResult, type PolicyViews } from '../server-emu/policy/views';
-import type { DeviceInfo } from '../server-emu/policy/store';
-import { WorkitemType, workitemTypeName } from '../server-emu/policy/workitem-types';
+import { bootStatusInText, differingInText, imaCountsInText, type CheckResult, type PolicyViews } from '../policy/views';
+import type { DeviceInfo } from '../policy/store';
+import { WorkitemType, workitemTypeName } from '../policy/workitem-types';
 import { Recommendation } from '../tnccs/types';
 import { imaCountsChart } from './charts';
 import { packageChanges, packageOf, timeText, verdictClass, verdictName } from './format';

@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
-import type { PolicyViews } from '../server-emu/policy/views';
-import { workitemTypeName } from '../server-emu/policy/workitem-types';
+import type { PolicyViews } from '../policy/views';
+import { workitemTypeName } from '../policy/workitem-types';
 import { recommendationName } from '../tnccs/types';
 import { timeText, verdictClass, verdictName } from './format';
 import { badge, page, type Html } from './layout';

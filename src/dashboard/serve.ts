@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Logger } from '../log';
-import type { PolicyViews } from '../server-emu/policy/views';
+import type { PolicyViews } from '../policy/views';
 import { dashboardApp, isLoopbackHost } from './app';
 
 export interface DashboardOptions {

@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
-import type { HandshakeFilter, HandshakeView, PolicyViews } from '../server-emu/policy/views';
-import { VERDICT_FILTERS } from '../server-emu/policy/views';
+import type { HandshakeFilter, HandshakeView, PolicyViews } from '../policy/views';
+import { VERDICT_FILTERS } from '../policy/views';
 import { durationHistogram, verdictsOverTime } from './charts';
 import { durationText, evaluationText, timeText, verdictClass, verdictName } from './format';
 import { badge, chart, page, type Html } from './layout';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isDecodeError } from '../protocol/errors';
+import { isDecodeError } from '../bytes/errors';
 import { answerDecodeError } from '../protocol/pa-tnc/errors';
 import { PaAttribute, attributeLabel } from '../protocol/pa-tnc/registry';
 import { decodePaMessage, encodeAttributeBytes, encodePaMessageFrom, PA_MSG_HEADER_LEN } from '../protocol/pa-tnc/message';

@@ -15,7 +15,7 @@ import {
   SegmentSender,
   sendPlan,
 } from '../protocol/pa-tnc/tcg/seg';
-import { isDecodeError } from '../protocol/errors';
+import { isDecodeError } from '../bytes/errors';
 import { paTncErrorFor } from '../protocol/pa-tnc/errors';
 import type { Subsystem } from '../log';
 import { PaMessageType, paSubtypeLabel } from '../protocol/vendors';

@@ -1,5 +1,5 @@
-import type { Reader } from '../protocol/cursor';
-import { DecodeError } from '../protocol/errors';
+import type { Reader } from '../bytes/cursor';
+import { DecodeError } from '../bytes/errors';
 
 // The TCG PC Client event log and the IMA binary list are little-endian (host order on x86/ARM):
 // these read through the bounds-checked Reader so every check and offset stays in one place.

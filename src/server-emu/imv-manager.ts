@@ -1,6 +1,6 @@
 import type { Logger } from '../log';
 import { Manager } from '../tnccs/manager';
-import { NO_VERDICT, Verdict } from './policy/merge';
+import { NO_VERDICT, Verdict } from '../policy/merge';
 import type { Registered } from '../tnccs/registry';
 import { ConnectionInfo, Evaluation, evaluationName, Imv, ImvHost, PaEnvelope, Recommendation, recommendationName } from '../tnccs/types';
 

@@ -13,8 +13,8 @@ import { envelopeFromPbPa, pbPaFromEnvelope } from '../tnccs/pb-pa';
 import { BatchChannel, ConnectionInfo, Evaluation, evaluationName, maxPaMessageSizeFor, Recommendation, recommendationName } from '../tnccs/types';
 import type { ImvManager } from './imv-manager';
 import { ByteBudget, connectionReassembly } from '../imcv/reassembly-budget';
-import { mergeVerdicts, RecommendationPolicy } from './policy/merge';
-import type { HandshakeEnd, HandshakeStart } from './policy/handshakes';
+import { mergeVerdicts, RecommendationPolicy } from '../policy/merge';
+import type { HandshakeEnd, HandshakeStart } from '../policy/handshakes';
 
 /** Where each handshake's course is kept (the policy store, for the lab dashboard). */
 export interface HandshakeRecorder {

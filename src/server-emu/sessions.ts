@@ -1,7 +1,7 @@
 import type { Logger } from '../log';
-import type { PolicyStore } from './policy/store';
-import type { Workitem } from './policy/manager';
-import { workitemTypeName, WorkitemType } from './policy/workitem-types';
+import type { PolicyStore } from '../policy/store';
+import type { Workitem } from '../policy/manager';
+import { workitemTypeName, WorkitemType } from '../policy/workitem-types';
 
 /** What the IMVs of one TNCCS connection share: the policy session, its device, product and workitems. */
 export interface ImvSession {

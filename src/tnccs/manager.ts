@@ -1,5 +1,6 @@
 import type { ConnectionInfo, PaEnvelope, TnccsHost } from './types';
-import { Member, MemberRegistry, Outbox, Registered } from './registry';
+import { Member, MemberRegistry, Registered } from './registry';
+import { Outbox } from './outbox';
 
 /** An IMC or IMV as its manager drives it. */
 export interface ManagedMember<H extends TnccsHost> extends Member {

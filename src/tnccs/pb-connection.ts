@@ -1,4 +1,4 @@
-import { isDecodeError } from '../protocol/errors';
+import { isDecodeError } from '../bytes/errors';
 import { batchTypeName, decodeBatch, DecodedPbBatch, encodeBatch, PB_BATCH, PbBatchType, PbRole } from '../protocol/pb-tnc/batch';
 import { PbMessage, pbMessageName } from '../protocol/pb-tnc/registry';
 import { pbMessageSize } from '../protocol/pb-tnc/message';

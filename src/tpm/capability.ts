@@ -1,5 +1,5 @@
-import { Reader } from '../protocol/cursor';
-import { DecodeError } from '../protocol/errors';
+import { Reader } from '../bytes/cursor';
+import { DecodeError } from '../bytes/errors';
 import { CAP } from './constants';
 import { readPcrSelectionList, type PcrSelection } from './pcr';
 

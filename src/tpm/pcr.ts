@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Reader, Writer } from '../protocol/cursor';
-import { DecodeError } from '../protocol/errors';
+import { Reader, Writer } from '../bytes/cursor';
+import { DecodeError } from '../bytes/errors';
 import { HASHES, hashName } from './constants';
 
 /** One TPMS_PCR_SELECTION: a bank (hash algorithm) and the PCR indices selected in it, ascending. */

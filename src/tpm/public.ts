@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { Reader, Writer } from '../protocol/cursor';
-import { DecodeError } from '../protocol/errors';
+import { Reader, Writer } from '../bytes/cursor';
+import { DecodeError } from '../bytes/errors';
 import { ALG, CURVES } from './constants';
 
 /** A signing or encryption scheme with its hash (TPMT_RSA_SCHEME / TPMT_ECC_SCHEME); NULL has hash 0. */

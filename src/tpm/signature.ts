@@ -1,5 +1,5 @@
-import { Reader, Writer } from '../protocol/cursor';
-import { DecodeError } from '../protocol/errors';
+import { Reader, Writer } from '../bytes/cursor';
+import { DecodeError } from '../bytes/errors';
 import { ALG, HASHES } from './constants';
 
 /** TPMT_SIGNATURE (TPM 2.0 Part 2 11.3.4), for the algorithms a quote can carry. */

@@ -1,5 +1,5 @@
 import { constants, verify, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { isDecodeError } from '../protocol/errors';
+import { isDecodeError } from '../bytes/errors';
 import { decodeAttest, type ClockInfo, type UntrustedAttest } from './attest';
 import { ALG, CURVES, HASHES, OBJECT, ST_ATTEST, TPM_GENERATED_VALUE, hashName } from './constants';
 import { pcrDigest, selectionOrder, type PcrSelection, type PcrValues } from './pcr';

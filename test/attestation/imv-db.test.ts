@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { HASH_ALG } from '../../src/protocol/pa-tnc/tcg/pts';
-import { AttestationStore } from '../../src/server-emu/policy/attestation';
-import { PolicyStore } from '../../src/server-emu/policy/store';
-import { WorkitemType } from '../../src/server-emu/policy/workitem-types';
+import { AttestationStore } from '../../src/policy/attestation';
+import { PolicyStore } from '../../src/policy/store';
+import { WorkitemType } from '../../src/policy/workitem-types';
 import { Recommendation } from '../../src/tnccs/types';
 
 // `tnc-agent db` as a real process on a real SQLite file.

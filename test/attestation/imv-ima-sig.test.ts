@@ -7,9 +7,9 @@ import { Logger, MemorySink } from '../../src/log';
 import { imaKeyring } from '../../src/measurements/ima';
 import { HASH_ALG, hashAlgInfo, ITA_COMP, PCR_TRANSFORM, SCE_VALIDATION, type UntrustedComponentEvidence } from '../../src/protocol/pa-tnc/tcg/pts';
 import { VENDOR } from '../../src/protocol/vendors';
-import { DEFAULT_PLATFORM_PCRS, EvidenceChecker, QUALIFIER_IMA } from '../../src/server-emu/imvs/attestation/evidence';
-import { AttestationStore } from '../../src/server-emu/policy/attestation';
-import { PolicyStore } from '../../src/server-emu/policy/store';
+import { DEFAULT_PLATFORM_PCRS, EvidenceChecker, QUALIFIER_IMA } from '../../src/imvs/attestation/evidence';
+import { AttestationStore } from '../../src/policy/attestation';
+import { PolicyStore } from '../../src/policy/store';
 import { FIXTURES } from '../measurements/_fixtures';
 
 // The Attestation IMV's checker on an ima-sig kernel's evidence: each entry bound by its template

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { Logger, MemorySink } from '../../src/log';
 import { hashAlgInfo, HASH_ALG, SimpleComponentEvidenceAttr, SimpleEvidenceFinalAttr, TpmVersionInfoAttr, type UntrustedComponentEvidence, type UntrustedEvidenceFinal } from '../../src/protocol/pa-tnc/tcg/pts';
 import { SymlinksAttr } from '../../src/protocol/pa-tnc/ita';
-import { PolicyStore } from '../../src/server-emu/policy/store';
-import { AttestationStore } from '../../src/server-emu/policy/attestation';
-import { DEFAULT_PLATFORM_PCRS, EvidenceChecker } from '../../src/server-emu/imvs/attestation/evidence';
-import { TPM_ALG_OF_PTS, verifyPtsQuote } from '../../src/server-emu/imvs/attestation/quote';
+import { PolicyStore } from '../../src/policy/store';
+import { AttestationStore } from '../../src/policy/attestation';
+import { DEFAULT_PLATFORM_PCRS, EvidenceChecker } from '../../src/imvs/attestation/evidence';
+import { TPM_ALG_OF_PTS, verifyPtsQuote } from '../../src/imvs/attestation/quote';
 import { logHexDump, readLog, VECTORS, vectorAttributes } from '../protocol/pts-swima-util';
 
 // strongSwan 5.9.14's own attestation, re-verified offline: its IMC's evidence (09 CDATA), the DH

@@ -10,7 +10,7 @@ import { OsImc } from '../../src/imcs/os/os-imc';
 import { connectPtTls } from '../../src/transport/pt-tls';
 import { ImcManager } from '../../src/tnccs-client/imc-manager';
 import { runClientHandshake } from '../../src/tnccs-client/client';
-import { WorkitemType } from '../../src/server-emu/policy/workitem-types';
+import { WorkitemType } from '../../src/policy/workitem-types';
 import { Recommendation } from '../../src/tnccs/types';
 import { BridgeServer, startBridgeServer } from '../../src/bridge';
 import { labPki } from '../helpers/pki';

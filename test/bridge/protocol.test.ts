@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DecodeError } from '../../src/protocol/errors';
+import { DecodeError } from '../../src/bytes/errors';
 import { BridgeReply, BridgeRequest, decodeReply, decodeRequest, encodeReply, encodeRequest, FrameSplitter, MAX_FRAME } from '../../src/bridge/protocol';
 import { fuzz } from '../fuzz/harness';
 

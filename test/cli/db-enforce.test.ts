@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PolicyStore } from '../../src/server-emu/policy/store';
-import { WorkitemType } from '../../src/server-emu/policy/workitem-types';
+import { PolicyStore } from '../../src/policy/store';
+import { WorkitemType } from '../../src/policy/workitem-types';
 import { Recommendation } from '../../src/tnccs/types';
 
 // `tnc-agent db enforce` as a real process on a real SQLite file; the policy manager reads what it wrote.

@@ -7,7 +7,7 @@ import { buildConfig, ConfigError, parseIni } from '../../src/daemon/config';
 import { startControlServer } from '../../src/daemon/control';
 import { startBridgeServer } from '../../src/bridge';
 import { attest } from '../../src/cli/compose';
-import { PolicyStore } from '../../src/server-emu/policy/store';
+import { PolicyStore } from '../../src/policy/store';
 import { SwimaStore } from '../../src/imcs/swima/store';
 import { Logger } from '../../src/log';
 import { labPki } from '../helpers/pki';

@@ -9,11 +9,11 @@ import { dashboardApp, isLoopbackHost } from '../../src/dashboard/app';
 import { startDashboard } from '../../src/dashboard/serve';
 import { packageChanges, packageOf } from '../../src/dashboard/format';
 import { chart } from '../../src/dashboard/layout';
-import { AttestationStore, MAX_IMA_FILE_ROWS } from '../../src/server-emu/policy/attestation';
-import { PolicyStore } from '../../src/server-emu/policy/store';
-import { bootStatusInText, differingInText, imaCountsInText, PolicyViews } from '../../src/server-emu/policy/views';
-import { SwimaPolicy } from '../../src/server-emu/policy/swima';
-import { WorkitemType } from '../../src/server-emu/policy/workitem-types';
+import { AttestationStore, MAX_IMA_FILE_ROWS } from '../../src/policy/attestation';
+import { PolicyStore } from '../../src/policy/store';
+import { bootStatusInText, differingInText, imaCountsInText, PolicyViews } from '../../src/policy/views';
+import { SwimaPolicy } from '../../src/policy/swima';
+import { WorkitemType } from '../../src/policy/workitem-types';
 import { Evaluation, Recommendation } from '../../src/tnccs/types';
 
 // The dashboard's routes over a policy database the store filled as the server would, requested

@@ -11,7 +11,7 @@ import { PbErrorMsg } from '../../src/protocol/pb-tnc/ietf/error';
 import { PbLanguagePreferenceMsg } from '../../src/protocol/pb-tnc/ietf/misc';
 import { PB_ERROR } from '../../src/protocol/pb-tnc/errors';
 import type { PbMessage } from '../../src/protocol/pb-tnc/registry';
-import { WorkitemType } from '../../src/server-emu/policy/workitem-types';
+import { WorkitemType } from '../../src/policy/workitem-types';
 import { labPki } from '../helpers/pki';
 import '../../src/protocol';
 import { encodePaMessage } from '../../src/protocol/pa-tnc/message';

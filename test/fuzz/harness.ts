@@ -1,4 +1,4 @@
-import { isDecodeError } from '../../src/protocol/errors';
+import { isDecodeError } from '../../src/bytes/errors';
 
 /**
  * A decoder under fuzz. `decode` must either return or throw a DecodeError; anything else

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePcrRead, type QuotedPcrs } from '../../src/measurements/pcrs';
-import { DecodeError } from '../../src/protocol/errors';
+import { DecodeError } from '../../src/bytes/errors';
 
 export const FIXTURES = join(__dirname, '..', 'data', 'fixtures');
 export const LAB = join(__dirname, '..', 'data', 'vectors', 'evidence');

@@ -6,8 +6,8 @@ import '../../src/protocol';
 import { decodePaMessage, encodePaMessage } from '../../src/protocol/pa-tnc/message';
 import { ImaTemplateDataAttr } from '../../src/protocol/pa-tnc/tnc-agent';
 import { hashAlgInfo, HASH_ALG, PCR_TRANSFORM } from '../../src/protocol/pa-tnc/tcg/pts';
-import { bindTemplateData } from '../../src/server-emu/imvs/attestation/ima-binding';
-import { matchesUnbound } from '../../src/server-emu/imvs/attestation/ima-lookup';
+import { bindTemplateData } from '../../src/imvs/attestation/ima-binding';
+import { matchesUnbound } from '../../src/imvs/attestation/ima-lookup';
 
 // Template data per template (Linux ima_template.c, ima_template_lib.c): every field u32 length + bytes.
 const field = (b: Buffer) => Buffer.concat([Buffer.from([b.length & 0xff, b.length >> 8, 0, 0]), b]);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../../src/protocol';
-import { Writer } from '../../src/protocol/cursor';
-import { DecodeError } from '../../src/protocol/errors';
+import { Writer } from '../../src/bytes/cursor';
+import { DecodeError } from '../../src/bytes/errors';
 import { decodePaMessage, encodeAttribute, encodePaMessage } from '../../src/protocol/pa-tnc/message';
 import { PaAttribute } from '../../src/protocol/pa-tnc/registry';
 import * as ietf from '../../src/protocol/pa-tnc/ietf';

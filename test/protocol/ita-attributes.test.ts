@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../../src/protocol';
-import { DecodeError } from '../../src/protocol/errors';
+import { DecodeError } from '../../src/bytes/errors';
 import { decodePaMessage, encodePaMessage } from '../../src/protocol/pa-tnc/message';
 import { PaAttribute } from '../../src/protocol/pa-tnc/registry';
 import * as ita from '../../src/protocol/pa-tnc/ita';

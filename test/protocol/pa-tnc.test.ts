@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import '../../src/protocol';
 import { decodePaMessage, encodePaMessage, UnsupportedAttributeError } from '../../src/protocol/pa-tnc/message';
 import { ProductInformationAttr } from '../../src/protocol/pa-tnc/ietf';
-import { DecodeError } from '../../src/protocol/errors';
+import { DecodeError } from '../../src/bytes/errors';
 
 test('PA-TNC message round-trips a typed attribute', () => {
   const bytes = encodePaMessage({ messageId: 0x9db26aae, attributes: [ProductInformationAttr.make({ vendor: 1, productId: 2, name: 'Ubuntu' })] });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../../src/protocol';
-import { DecodeError } from '../../src/protocol/errors';
+import { DecodeError } from '../../src/bytes/errors';
 import { DecodeBatchOptions, decodeBatch, encodeBatch, PB_ERROR, PbErrorValue, pbErrorFor, PbRole } from '../../src/protocol/pb-tnc';
 
 // Validation rules of RFC 5793 4.1-4.11 (and strongSwan's reading of them, docs protocols.md 2.1-2.4):

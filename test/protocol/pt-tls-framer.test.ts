@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DecodeError } from '../../src/protocol/errors';
+import { DecodeError } from '../../src/bytes/errors';
 import { decodePtTlsMessage, encodePtTlsMessage, PtTlsFramer, type FramedMessage } from '../../src/protocol/pt-tls';
 
 const messages = [

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writer } from '../../src/protocol/cursor';
+import { Writer } from '../../src/bytes/cursor';
 import type { AttributeType, PaAttribute } from '../../src/protocol/pa-tnc/registry';
 import {
   AikAttr,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DecodeError } from '../../src/protocol/errors';
-import { Reader, Writer } from '../../src/protocol/cursor';
+import { DecodeError } from '../../src/bytes/errors';
+import { Reader, Writer } from '../../src/bytes/cursor';
 import { VENDOR } from '../../src/protocol/vendors';
 import { decodePaMessage } from '../../src/protocol/pa-tnc/message';
 import {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Reader } from '../../src/protocol/cursor';
+import { Reader } from '../../src/bytes/cursor';
 import { decodeEap, decodeTlsMethodData, EapCode, EapType, FragmentAssembler } from '../../src/protocol/eap';
 import { checkAnswer, checkRequest, decodeVendorAttribute, decryptMppeKey, joinEapMessage, MS_MPPE_RECV_KEY, MS_MPPE_SEND_KEY, RadiusAttr, RadiusCode, VENDOR_MICROSOFT, type RadiusPacket } from '../../src/protocol/radius';
 import { MAX_TLS_MESSAGE } from '../../src/transport/radius/ttls-session';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { DecodeError } from '../../src/protocol/errors';
+import { DecodeError } from '../../src/bytes/errors';
 import {
   checkAnswer, checkRequest, decodeRadius, decodeVendorAttribute, decryptMppeKey, encodeRadius, encryptMppeKey, joinEapMessage, mppeKeyAttributes, RadiusAttr, RadiusCode,
   responseAuthenticator, signAnswer, signRequest, splitEapMessage,

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import '../../src/protocol';
-import { Reader, Writer } from '../../src/protocol/cursor';
+import { Reader, Writer } from '../../src/bytes/cursor';
 import { hex24, hex32, paSubtypeName } from '../../src/protocol/vendors';
 import { decodePaMessage, encodePaMessage, UnsupportedAttributeError } from '../../src/protocol/pa-tnc/message';
 import { attributeName, lookupAttribute } from '../../src/protocol/pa-tnc/registry';

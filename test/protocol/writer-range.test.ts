@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writer } from '../../src/protocol/cursor';
+import { Writer } from '../../src/bytes/cursor';
 
 test('a value that does not fit its field throws instead of being masked', () => {
   assert.throws(() => new Writer().u16(70000), /70000 does not fit a u16 field \(0\.\.65535\)/);

@@ -12,7 +12,7 @@ import { ImcManager } from '../../src/tnccs-client/imc-manager';
 import { runClientHandshake } from '../../src/tnccs-client/client';
 import { ImvManager } from '../../src/server-emu/imv-manager';
 import { TnccsServer } from '../../src/server-emu/server';
-import type { RecommendationPolicy } from '../../src/server-emu/policy/merge';
+import type { RecommendationPolicy } from '../../src/policy/merge';
 import { ConnectionInfo, Evaluation, ImvHost, Recommendation, TnccsHost } from '../../src/tnccs/types';
 import { channelPair } from '../helpers/channel-pair';
 
@@ -111,7 +111,7 @@ test('a malformed PA-TNC message is answered with a PA-TNC Error, not a crash', 
 });
 
 test('PA messages that do not fit one batch wait for the next one', async () => {
-  const { Outbox } = await import('../../src/tnccs/registry');
+  const { Outbox } = await import('../../src/tnccs/outbox');
   const out = new Outbox();
   const env = (n: number) => ({ type: PA_SUBTYPE.OS, collectorId: 1, validatorId: 1, exclusive: false, body: Buffer.alloc(n) });
   for (const n of [100, 100, 100]) out.push(7, env(n));

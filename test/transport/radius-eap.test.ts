@@ -10,7 +10,7 @@ import { ImcManager } from '../../src/tnccs-client/imc-manager';
 import { OsImc } from '../../src/imcs/os/os-imc';
 import { runClientHandshake, type HandshakeOutcome } from '../../src/tnccs-client/client';
 import { RadiusCode } from '../../src/protocol/radius';
-import { WorkitemType } from '../../src/server-emu/policy/workitem-types';
+import { WorkitemType } from '../../src/policy/workitem-types';
 import { Recommendation } from '../../src/tnccs/types';
 import { labPki } from '../helpers/pki';
 import { makeLabPki } from '../../src/cli/commands/pki';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../../log';
 import type { Dashboard } from '../../dashboard/serve';
-import { PolicyViews } from '../../server-emu/policy/views';
+import { PolicyViews } from '../../policy/views';
 import { makeLogger, parseHostPort } from '../common';
 
 export const DASHBOARD_PORT = 8271;

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { PolicyStore } from '../../server-emu/policy/store';
-import { DIR_TYPES, FILE_TYPES, WorkitemType, workitemTypeName } from '../../server-emu/policy/workitem-types';
+import { PolicyStore } from '../../policy/store';
+import { DIR_TYPES, FILE_TYPES, WorkitemType, workitemTypeName } from '../../policy/workitem-types';
 import { Recommendation, recommendationName } from '../../tnccs/types';
 
 interface EnforceFlags { db: string; group: string; recFail?: Recommendation; recNoresult?: Recommendation; maxAge: number; name?: string }

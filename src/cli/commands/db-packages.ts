@@ -3,9 +3,9 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { PackageSourceError, parseAptPackagesIndex, parsePackageList } from '../../server-emu/policy/package-sources';
-import { PackageStore, type SecurityVersion } from '../../server-emu/policy/packages';
-import { PolicyStore } from '../../server-emu/policy/store';
+import { PackageSourceError, parseAptPackagesIndex, parsePackageList } from '../../policy/package-sources';
+import { PackageStore, type SecurityVersion } from '../../policy/packages';
+import { PolicyStore } from '../../policy/store';
 
 interface PackagesFlags { db: string; product: string; index?: string; list?: string }
 

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import '../../protocol';
-import { isDecodeError } from '../../protocol/errors';
+import { isDecodeError } from '../../bytes/errors';
 import { describedJson, describedLines, describeLayer, guessLayer, Layer } from '../../protocol/describe';
 import { EXIT } from '../main';
 

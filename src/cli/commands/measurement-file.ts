@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { escapeText } from '../../measurements/ima/template';
 import { ReadLimitError } from '../../measurements/ima/stream';
-import { isDecodeError } from '../../protocol/errors';
+import { isDecodeError } from '../../bytes/errors';
 
 /** How to word a measurement file's read failures. */
 export interface FileContext {

@@ -4,8 +4,8 @@ import type { Command } from 'commander';
 import { makeLogger, parseHostPort } from '../common';
 import { startLabServer } from '../compose';
 import { httpOptions, openDashboard, type HttpFlags, DASHBOARD_PORT } from './dashboard';
-import type { RecommendationPolicy } from '../../server-emu/policy/merge';
-import type { AttestationImvOptions } from '../../server-emu/imvs/attestation';
+import type { RecommendationPolicy } from '../../policy/merge';
+import type { AttestationImvOptions } from '../../imvs/attestation';
 import { imaKeyring } from '../../measurements/ima/signature';
 
 const POLICIES: RecommendationPolicy[] = ['default', 'any', 'all'];

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, AgentState } from '../../imcv/agent';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
-import { Writer } from '../../protocol/cursor';
+import { Writer } from '../../bytes/cursor';
 import { ptsError } from '../../protocol/pa-tnc/errors';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
 import { GetSymlinksAttr, SymlinksAttr } from '../../protocol/pa-tnc/ita';

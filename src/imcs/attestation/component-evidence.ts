@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import type { AgentState } from '../../imcv/agent';
 import { bankByName, type BankAlgorithm } from '../../measurements/algorithms';
 import { decodeEventLog, pcr0Locality, type UntrustedEventLog } from '../../measurements/eventlog';
-import { isDecodeError } from '../../protocol/errors';
+import { isDecodeError } from '../../bytes/errors';
 import { ptsError } from '../../protocol/pa-tnc/errors';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
 import {

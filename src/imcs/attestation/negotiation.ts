@@ -1,7 +1,7 @@
 import { ptsError } from '../../protocol/pa-tnc/errors';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
 import { capabilityString, HASH_ALG, hashAlgName, MeasAlgoSelectionAttr, PTS_CAP, PTS_ERROR } from '../../protocol/pa-tnc/tcg/pts';
-import { Writer } from '../../protocol/cursor';
+import { Writer } from '../../bytes/cursor';
 import type { Tpm } from '../../tpm/tpm';
 import type { EvidenceState } from './component-evidence';
 import type { PtsHashName } from './options';

@@ -1,4 +1,4 @@
-import { Reader } from '../../protocol/cursor';
+import { Reader } from '../../bytes/cursor';
 import { encodeTpm2VersionInfo, HASH_ALG, QUOTE_MODE, type Aik, type UntrustedEvidenceFinal } from '../../protocol/pa-tnc/tcg/pts';
 import { decodeAttest } from '../../tpm/attest';
 import { ALG, CURVES, DEFAULT_AK_HANDLE, PT } from '../../tpm/constants';

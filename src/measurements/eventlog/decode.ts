@@ -1,5 +1,5 @@
-import { Reader } from '../../protocol/cursor';
-import { DecodeError } from '../../protocol/errors';
+import { Reader } from '../../bytes/cursor';
+import { DecodeError } from '../../bytes/errors';
 import { bankById, KNOWN_BANKS } from '../algorithms';
 import { lengthPrefixedLe, u16le, u32le } from '../le';
 import { EV_NO_ACTION, eventTypeName } from './event-types';

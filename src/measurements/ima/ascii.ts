@@ -1,4 +1,4 @@
-import { DecodeError } from '../../protocol/errors';
+import { DecodeError } from '../../bytes/errors';
 import { PCR_MAX, type ImaEntry } from './binary';
 import { escapeText, fileDigestSize, templateFields } from './template';
 

@@ -1,5 +1,5 @@
 import { escapeText, templateFields, type ImaTemplate } from './template';
-import { DecodeError } from '../../protocol/errors';
+import { DecodeError } from '../../bytes/errors';
 
 /**
  * The kernel's binary_runtime_measurements (security/integrity/ima/ima_fs.c, ima_measurements_show),

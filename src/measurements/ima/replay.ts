@@ -1,4 +1,4 @@
-import { DecodeError } from '../../protocol/errors';
+import { DecodeError } from '../../bytes/errors';
 import type { BankAlgorithm } from '../algorithms';
 import { digestInto, hashableBank, PcrBank, type DigestInto } from '../pcr-bank';
 import type { ReplayedPcrs } from '../pcrs';

@@ -1,6 +1,6 @@
 import { createHash, publicDecrypt, constants, type KeyObject, X509Certificate } from 'node:crypto';
-import { Reader } from '../../protocol/cursor';
-import { DecodeError } from '../../protocol/errors';
+import { Reader } from '../../bytes/cursor';
+import { DecodeError } from '../../bytes/errors';
 
 /**
  * IMA file signatures (security.ima, the sig field of ima-sig): Linux security/integrity/integrity.h

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { DecodeError } from '../../protocol/errors';
+import { DecodeError } from '../../bytes/errors';
 import { iterateImaAscii } from './ascii';
 import { entryOf, frameEntry, newFrame, TEMPLATE_HASH_SIZE, truncatedEntry, type ImaEntry, type ImaFrame, type ImaTail } from './binary';
 

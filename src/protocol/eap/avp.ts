@@ -1,5 +1,5 @@
-import { Reader, Writer } from '../cursor';
-import { DecodeError } from '../errors';
+import { Reader, Writer } from '../../bytes/cursor';
+import { DecodeError } from '../../bytes/errors';
 
 /** RFC 5281 10.1: AVP header flags (V: Vendor-ID present, M: mandatory). */
 const AVP_V = 0x80;

@@ -1,5 +1,5 @@
-import { Reader, Writer } from '../cursor';
-import { DecodeError } from '../errors';
+import { Reader, Writer } from '../../bytes/cursor';
+import { DecodeError } from '../../bytes/errors';
 
 /**
  * The Type-Data header of EAP-TTLS (RFC 5281 9.1: flags L M S, 2 reserved bits, 3-bit version;

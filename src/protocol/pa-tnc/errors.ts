@@ -1,4 +1,4 @@
-import { DecodeError } from '../errors';
+import { DecodeError } from '../../bytes/errors';
 import { VENDOR } from '../vendors';
 import { PA_ATTR_HEADER_LEN, PA_MSG_HEADER_LEN, PA_TNC_VERSION, UnsupportedAttributeError } from './message';
 import { PaAttribute } from './registry';

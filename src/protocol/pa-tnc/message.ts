@@ -1,5 +1,5 @@
-import { Reader, Writer } from '../cursor';
-import { DecodeError } from '../errors';
+import { Reader, Writer } from '../../bytes/cursor';
+import { DecodeError } from '../../bytes/errors';
 import { attributeName, lookupAttribute, PaAttribute, RawAttributeValue } from './registry';
 
 // RFC 5792 4.1: PA-TNC message header

@@ -1,4 +1,4 @@
-import { Reader, Writer } from '../cursor';
+import { Reader, Writer } from '../../bytes/cursor';
 import { TypedHandle, TypedItem, TypeRegistry, TypeSpec } from '../type-registry';
 
 /**

@@ -1,4 +1,4 @@
-import { Reader, Writer } from '../cursor';
+import { Reader, Writer } from '../../bytes/cursor';
 import { PB_ERROR, PbTncError } from './errors';
 import { decodePbMessage, encodePbMessage } from './message';
 import { PbMessage } from './registry';

@@ -1,4 +1,4 @@
-import { DecodeError, DecodeErrorKind } from '../errors';
+import { DecodeError, DecodeErrorKind } from '../../bytes/errors';
 
 /** RFC 5793 4.9: IETF PB-Error codes. */
 export const PB_ERROR = {

@@ -1,6 +1,6 @@
 import { hex24, hex32, VENDOR } from '../vendors';
-import { DecodeError } from '../errors';
-import { Reader } from '../cursor';
+import { DecodeError } from '../../bytes/errors';
+import { Reader } from '../../bytes/cursor';
 import { definePbMessage } from './registry';
 import { readText } from './text';
 

@@ -1,6 +1,6 @@
 import { TextDecoder } from 'node:util';
-import { Reader, Writer } from '../cursor';
-import { DecodeError } from '../errors';
+import { Reader, Writer } from '../../bytes/cursor';
+import { DecodeError } from '../../bytes/errors';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 

@@ -1,5 +1,5 @@
-import { Reader } from '../cursor';
-import { DecodeError } from '../errors';
+import { Reader } from '../../bytes/cursor';
+import { DecodeError } from '../../bytes/errors';
 import { decodePtTlsHeader } from './message';
 import { PT_TLS_HEADER_LEN, PT_TLS_MAX_MESSAGE_LEN } from './types';
 

@@ -1,5 +1,5 @@
-import { Reader, Writer } from '../cursor';
-import { DecodeError } from '../errors';
+import { Reader, Writer } from '../../bytes/cursor';
+import { DecodeError } from '../../bytes/errors';
 import { VENDOR } from '../vendors';
 import { PT_TLS_HEADER_LEN, PT_TLS_MAX_MESSAGE_LEN, PT_TLS_RESERVED_TYPE, PtTlsType, SaslResult } from './types';
 

@@ -1,5 +1,5 @@
-import { Reader } from '../cursor';
-import { DecodeError } from '../errors';
+import { Reader } from '../../bytes/cursor';
+import { DecodeError } from '../../bytes/errors';
 
 /** RFC 4616 2: the PLAIN message `[authzid] NUL authcid NUL passwd` (UTF-8, no NUL inside). */
 export interface SaslPlainCredentials {

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DecodeError } from '../errors';
+import { DecodeError } from '../../bytes/errors';
 import { decodeRadius, encodeRadius, encodeVendorAttribute, RADIUS_AUTHENTICATOR_LEN, RadiusAttr, type RadiusAttribute, type RadiusPacket } from './packet';
 
 /** RFC 2548 2.4.2/2.4.3 (Microsoft vendor attributes): the MS-MPPE keys that carry the MSK. */

@@ -1,5 +1,5 @@
-import { Reader, Writer } from '../cursor';
-import { DecodeError } from '../errors';
+import { Reader, Writer } from '../../bytes/cursor';
+import { DecodeError } from '../../bytes/errors';
 
 /** RFC 2865 3: packet codes (Access-*), RFC 2866 for accounting (not served). */
 export enum RadiusCode {

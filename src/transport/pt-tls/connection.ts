@@ -1,6 +1,6 @@
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../../log';
-import { isDecodeError, type DecodeError } from '../../protocol/errors';
+import { isDecodeError, type DecodeError } from '../../bytes/errors';
 import {
   decodePtTlsMessage,
   encodePtTlsMessage,

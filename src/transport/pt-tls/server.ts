@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createServer, type TLSSocket } from 'node:tls';
 import { silentLogger, type Logger } from '../../log';
 import { decodeSaslPlain, PT_TLS_HEADER_LEN, PT_TLS_VERSION, PtTlsErrorCode, SaslResult } from '../../protocol/pt-tls';
-import { isDecodeError } from '../../protocol/errors';
+import { isDecodeError } from '../../bytes/errors';
 import { PtTlsBatchTransport, type BatchTransport } from './batch-transport';
 import { PtTlsConnection } from './connection';
 import { isTransportError, TransportError } from './errors';

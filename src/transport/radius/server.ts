@@ -3,7 +3,7 @@ import { createSocket, type RemoteInfo } from 'node:dgram';
 import { createSecureContext } from 'node:tls';
 import { silentLogger, type Logger } from '../../log';
 import { decodeEap, EapCode, EapType, encodeEap, type EapPacket } from '../../protocol/eap';
-import { isDecodeError } from '../../protocol/errors';
+import { isDecodeError } from '../../bytes/errors';
 import { checkRequest, joinEapMessage, mppeKeyAttributes, RadiusAttr, RadiusCode, signAnswer, singleAttribute, splitEapMessage, type RadiusAttribute, type RadiusPacket } from '../../protocol/radius';
 import type { FinalVerdict } from '../../server-emu/server';
 import { Recommendation } from '../../tnccs/types';

@@ -1,7 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '../../log';
-import { isDecodeError } from '../../protocol/errors';
+import { isDecodeError } from '../../bytes/errors';
 import {
   AVP_EAP_MESSAGE,
   decodeEap,

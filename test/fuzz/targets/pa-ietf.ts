@@ -1,7 +1,7 @@
 import '../../../src/protocol';
 import { decodePaMessage, encodePaMessage } from '../../../src/protocol/pa-tnc/message';
 import { answerDecodeError } from '../../../src/protocol/pa-tnc/errors';
-import { isDecodeError } from '../../../src/protocol/errors';
+import { isDecodeError } from '../../../src/bytes/errors';
 import * as ietf from '../../../src/protocol/pa-tnc/ietf';
 import type { FuzzTarget } from '../harness';
 

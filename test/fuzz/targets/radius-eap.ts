@@ -1,6 +1,6 @@
 import { decodeEap, decodeTlsMethodData, EapCode, EapType, eapMessageAvp, encodeEap, encodeTlsMethodData, FragmentAssembler, takeAvps } from '../../../src/protocol/eap';
 import { checkRequest, decodeRadius, decodeVendorAttribute, decryptMppeKey, encodeVendorAttribute, RadiusAttr, signRequest, splitEapMessage } from '../../../src/protocol/radius';
-import { DecodeError } from '../../../src/protocol/errors';
+import { DecodeError } from '../../../src/bytes/errors';
 import type { FuzzTarget } from '../harness';
 
 const secret = Buffer.from('fuzz secret');

@@ -1,6 +1,6 @@
 import { defineAttribute } from '../registry';
 import { hex24, hex32, VENDOR } from '../../vendors';
-import { DecodeError } from '../../errors';
+import { DecodeError } from '../../../bytes/errors';
 import { enumValue, prefixedText, restText } from './text';
 
 // RFC 5793 4.6 / RFC 5792 4.2.9: assessment result values, worded as strongSwan prints evaluations

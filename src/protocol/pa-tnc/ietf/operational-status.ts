@@ -1,6 +1,6 @@
 import { defineAttribute } from '../registry';
 import { VENDOR } from '../../vendors';
-import { DecodeError } from '../../errors';
+import { DecodeError } from '../../../bytes/errors';
 import { enumValue, utf8Text } from './text';
 
 // RFC 5792 4.2.5: status and result codes

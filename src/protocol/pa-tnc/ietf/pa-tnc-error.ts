@@ -1,4 +1,4 @@
-import { Reader, Writer } from '../../cursor';
+import { Reader, Writer } from '../../../bytes/cursor';
 import { defineAttribute } from '../registry';
 import { hex24, hex32, VENDOR } from '../../vendors';
 import { restText } from './text';

@@ -1,6 +1,6 @@
 import { defineAttribute } from '../registry';
 import { VENDOR } from '../../vendors';
-import { DecodeError } from '../../errors';
+import { DecodeError } from '../../../bytes/errors';
 import { prefixedText, readCount } from './text';
 
 export interface PortFilterEntry {

@@ -1,6 +1,6 @@
 import { attributeLabel, defineAttribute } from '../registry';
 import { VENDOR } from '../../vendors';
-import { DecodeError } from '../../errors';
+import { DecodeError } from '../../../bytes/errors';
 
 // RFC 5792 4.2.1: Testing — opaque content, no meaning
 export const TestingAttr = defineAttribute<Buffer>({

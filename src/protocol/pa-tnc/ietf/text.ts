@@ -1,5 +1,5 @@
-import { Reader } from '../../cursor';
-import { DecodeError } from '../../errors';
+import { Reader } from '../../../bytes/cursor';
+import { DecodeError } from '../../../bytes/errors';
 
 // TextDecoder with fatal: malformed UTF-8 is an error, not U+FFFD; ignoreBOM keeps a leading
 // BOM so that decode → encode gives back the same bytes.

@@ -1,6 +1,6 @@
 import { defineAttribute } from '../registry';
 import { VENDOR } from '../../vendors';
-import { DecodeError } from '../../errors';
+import { DecodeError } from '../../../bytes/errors';
 
 const DUMMY_BYTE = 0xdd;
 

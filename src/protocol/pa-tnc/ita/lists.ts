@@ -1,4 +1,4 @@
-import { Reader, Writer } from '../../cursor';
+import { Reader, Writer } from '../../../bytes/cursor';
 import { defineAttribute } from '../registry';
 import { VENDOR } from '../../vendors';
 import { prefixedText, readCount } from '../ietf/text';

@@ -1,4 +1,4 @@
-import { Reader, Writer } from '../../cursor';
+import { Reader, Writer } from '../../../bytes/cursor';
 
 // RFC 8412, PA-TNC error codes 4-8: SWIMA error codes (IETF PA-TNC Error, vendor 0)
 export const SWIMA_ERROR = {

@@ -1,5 +1,5 @@
-import { Reader, Writer } from '../../cursor';
-import { DecodeError } from '../../errors';
+import { Reader, Writer } from '../../../bytes/cursor';
+import { DecodeError } from '../../../bytes/errors';
 
 // RFC 8412, IANA PA-TNC attribute types: SWIMA attributes (IETF vendor 0)
 export const SWIMA_TYPE = {

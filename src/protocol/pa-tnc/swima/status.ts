@@ -1,4 +1,4 @@
-import { Reader, Writer } from '../../cursor';
+import { Reader, Writer } from '../../../bytes/cursor';
 import { VENDOR } from '../../vendors';
 import { defineAttribute } from '../registry';
 import { describeSwimaRequest, readSwimaRequestFields, SwimaRequest, writeSwimaRequestFields } from './attributes';

@@ -1,4 +1,4 @@
-import { DecodeError } from '../../errors';
+import { DecodeError } from '../../../bytes/errors';
 import { defineAttribute } from '../registry';
 import { VENDOR } from '../../vendors';
 

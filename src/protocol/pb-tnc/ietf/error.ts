@@ -1,6 +1,6 @@
-import { Reader } from '../../cursor';
+import { Reader } from '../../../bytes/cursor';
 import { hex24, VENDOR } from '../../vendors';
-import { isDecodeError } from '../../errors';
+import { isDecodeError } from '../../../bytes/errors';
 import { PB_ERROR, PB_ERROR_NAMES, PbErrorCode, PbTncError } from '../errors';
 import { PB_TNC_VERSION } from '../batch';
 import { definePbMessage, PbMessage } from '../registry';

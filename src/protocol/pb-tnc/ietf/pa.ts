@@ -1,5 +1,5 @@
 import { paSubtypeLabel, VENDOR } from '../../vendors';
-import { DecodeError } from '../../errors';
+import { DecodeError } from '../../../bytes/errors';
 import { definePbMessage } from '../registry';
 
 /** RFC 5793 4.4: PB-PA. The PA-TNC message stays raw bytes: the IMC/IMV layer decodes it. */

@@ -1,5 +1,5 @@
 import { VENDOR } from '../../vendors';
-import { DecodeError } from '../../errors';
+import { DecodeError } from '../../../bytes/errors';
 import { definePbMessage } from '../registry';
 import { LangString, readLangString, writeLangString } from '../text';
 

@@ -1,4 +1,4 @@
-import { Reader, Writer } from '../../../cursor';
+import { Reader, Writer } from '../../../../bytes/cursor';
 
 // PTS 4.2: TCG PTS error codes carried in an IETF PA-TNC Error attribute with vendor TCG
 export const PTS_ERROR = {

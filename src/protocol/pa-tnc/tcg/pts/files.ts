@@ -1,5 +1,5 @@
-import { Reader } from '../../../cursor';
-import { DecodeError } from '../../../errors';
+import { Reader } from '../../../../bytes/cursor';
+import { DecodeError } from '../../../../bytes/errors';
 import { VENDOR } from '../../../vendors';
 import { defineAttribute } from '../../registry';
 import { PTS_TYPE } from './negotiation';

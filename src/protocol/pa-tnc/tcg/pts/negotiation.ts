@@ -1,5 +1,5 @@
-import { Reader, Writer } from '../../../cursor';
-import { DecodeError } from '../../../errors';
+import { Reader, Writer } from '../../../../bytes/cursor';
+import { DecodeError } from '../../../../bytes/errors';
 import { VENDOR } from '../../../vendors';
 import { AttributeType, defineAttribute } from '../../registry';
 import { capabilityString, dhGroupName, dhGroupSetNames, hashAlgName, hashAlgSetNames, readSelectedDhGroup, readSelectedHash } from './values';

@@ -1,5 +1,5 @@
-import { Reader, Writer } from '../../../cursor';
-import { DecodeError } from '../../../errors';
+import { Reader, Writer } from '../../../../bytes/cursor';
+import { DecodeError } from '../../../../bytes/errors';
 import { VENDOR, vendorName } from '../../../vendors';
 
 // PTS 3.7 (TCG IF-M binding): PTS Protocol Capabilities flags

@@ -1,4 +1,4 @@
-import { DecodeError } from '../../../errors';
+import { DecodeError } from '../../../../bytes/errors';
 import { decodePaMessage, PA_ATTR_HEADER_LEN, PA_MSG_HEADER_LEN, PA_TNC_VERSION } from '../../message';
 import { PaAttribute } from '../../registry';
 import { NextSegment, NO_LIMIT, SegmentEnvelope } from './attributes';

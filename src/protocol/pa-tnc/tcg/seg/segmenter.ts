@@ -1,6 +1,6 @@
 import { attributeSize, encodeAttribute, PA_ATTR_HEADER_LEN } from '../../message';
 import { PaAttribute } from '../../registry';
-import { Writer } from '../../../cursor';
+import { Writer } from '../../../../bytes/cursor';
 import { NextSegment, NextSegmentAttr, NO_LIMIT, SegmentationContract, SegmentEnvelope, SegmentEnvelopeAttr } from './attributes';
 
 /** Envelope value header: flags(1) + base message ID(3). */

@@ -1,0 +1,89 @@
+import type { Sql } from '../db/sql';
+import { compareDebianVersions, parseDebianVersion } from './debian-version';
+import type { PolicyStore } from './store';
+
+/** One package version of a distribution's security suite. */
+export interface SecurityVersion {
+  readonly name: string;
+  readonly version: string;
+}
+
+export interface SecurityImport {
+  /** Packages whose security version was stored for the first time. */
+  readonly added: number;
+  /** Packages whose stored security version was replaced by a newer one. */
+  readonly updated: number;
+  /** Packages whose stored security version was already this one or newer. */
+  readonly unchanged: number;
+}
+
+/**
+ * The package database the OS IMV judges installed versions against (strongSwan's sec-updater fills
+ * the same tables): per product, the newest version of each package that a security update shipped,
+ * as a `versions` row with security = 1. An endpoint's version below it is vulnerable.
+ */
+export class PackageStore {
+  private readonly sql: Sql;
+
+  constructor(readonly store: PolicyStore) {
+    this.sql = store.sql;
+  }
+
+  /**
+   * Stores each package's newest security version for `product` in one transaction, keeping a stored
+   * version that is newer. Versions must be Debian versions (the caller parsed them).
+   */
+  importSecurityVersions(product: string, versions: Iterable<SecurityVersion>, now = Math.floor(Date.now() / 1000)): SecurityImport {
+    const newest = newestByName(versions);
+    return this.sql.tx(() => {
+      const productId = this.store.getOrCreateProduct(product);
+      const stored = this.securityVersionsOf(productId);
+      let added = 0;
+      let updated = 0;
+      for (const [name, version] of newest) {
+        const old = stored.get(name);
+        if (old !== undefined && compareDebianVersions(parseDebianVersion(old), parseDebianVersion(version)) >= 0) continue;
+        this.sql.run('INSERT INTO packages (name) VALUES (?) ON CONFLICT (name) DO NOTHING', name);
+        const pkg = this.sql.get<{ id: number }>('SELECT id FROM packages WHERE name = ?', name)!.id;
+        this.sql.run('DELETE FROM versions WHERE product = ? AND package = ? AND security = 1', productId, pkg);
+        this.sql.run(
+          `INSERT INTO versions (product, package, release, security, time) VALUES (?, ?, ?, 1, ?)
+           ON CONFLICT (product, package, release) DO UPDATE SET security = 1, time = excluded.time`,
+          productId, pkg, version, now,
+        );
+        if (old === undefined) added++;
+        else updated++;
+      }
+      return { added, updated, unchanged: newest.size - added - updated };
+    });
+  }
+
+  /** Package name → newest security version, for a product by name (empty for an unknown product). */
+  securityVersions(product: string): Map<string, string> {
+    const row = this.sql.get<{ id: number }>('SELECT id FROM products WHERE name = ?', product);
+    return row ? this.securityVersionsOf(row.id) : new Map();
+  }
+
+  /** Names of the blocklisted packages. */
+  blocklisted(): Set<string> {
+    return new Set(this.sql.all<{ name: string }>('SELECT name FROM packages WHERE blocklisted = 1').map((r) => r.name));
+  }
+
+  private securityVersionsOf(productId: number): Map<string, string> {
+    const rows = this.sql.all<{ name: string; release: string }>(
+      'SELECT p.name, v.release FROM versions v JOIN packages p ON p.id = v.package WHERE v.product = ? AND v.security = 1',
+      productId,
+    );
+    return new Map(rows.map((r) => [r.name, r.release]));
+  }
+}
+
+/** The newest version of each name (a suite may list a package once per architecture). */
+function newestByName(versions: Iterable<SecurityVersion>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const v of versions) {
+    const seen = out.get(v.name);
+    if (seen === undefined || compareDebianVersions(parseDebianVersion(seen), parseDebianVersion(v.version)) < 0) out.set(v.name, v.version);
+  }
+  return out;
+}
