@@ -8,7 +8,7 @@ import { HandshakeLimits, HandshakeOutcome, runClientHandshake } from '../tnccs-
 import { OsImc, OsSources } from '../imcs/os/os-imc';
 import { ImvManager } from '../server-emu/imv-manager';
 import { OsImv } from '../imvs/os/os-imv';
-import { SessionManager } from '../server-emu/sessions';
+import { SessionManager } from '../imvs/sessions';
 import { FinalVerdict, TnccsServer } from '../server-emu/server';
 import { PolicyStore } from '../policy/store';
 import type { RecommendationPolicy } from '../policy/merge';

@@ -13,7 +13,7 @@ import { AssessmentResultAttr } from '../../src/protocol/pa-tnc/ietf/assessment'
 import { AttestationImv } from '../../src/imvs/attestation';
 import { PolicyStore } from '../../src/policy/store';
 import { WorkitemType } from '../../src/policy/workitem-types';
-import { SessionManager } from '../../src/server-emu/sessions';
+import { SessionManager } from '../../src/imvs/sessions';
 import { envelopeFromPbPa } from '../../src/tnccs/pb-pa';
 import { ConnectionInfo, Evaluation, PaEnvelope, Recommendation } from '../../src/tnccs/types';
 import { VECTORS } from '../protocol/pts-swima-util';

@@ -8,7 +8,7 @@ import { SwCollector } from '../../src/imcs/swima/collector';
 import { SwimaImc } from '../../src/imcs/swima/swima-imc';
 import { SwimaStore } from '../../src/imcs/swima/store';
 import { ImvManager } from '../../src/server-emu/imv-manager';
-import { SessionManager } from '../../src/server-emu/sessions';
+import { SessionManager } from '../../src/imvs/sessions';
 import { OsImv } from '../../src/imvs/os/os-imv';
 import { SwimaImv } from '../../src/imvs/swima/swima-imv';
 import { PolicyStore } from '../../src/policy/store';

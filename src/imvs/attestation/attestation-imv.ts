@@ -13,7 +13,7 @@ import { workitemRecommendation } from '../../policy/merge';
 import type { Workitem } from '../../policy/manager';
 import { WorkitemType } from '../../policy/workitem-types';
 import { AttestationStore } from '../../policy/attestation';
-import type { SessionManager } from '../../server-emu/sessions';
+import type { SessionManager } from '../sessions';
 import { logOsFacts, osFactsFrom } from '../os/os-facts';
 import { aikDistrust, parseAik, type ReceivedAik } from './aik';
 import { randomBytes } from 'node:crypto';

@@ -7,7 +7,7 @@ import { publicFromKey, type TpmPublic } from '../../tpm/public';
 import { encodeSignature, type TpmSignature } from '../../tpm/signature';
 import { verifyQuote, type QuoteVerification } from '../../tpm/verify';
 import { silentLogger, type Logger } from '../../log';
-import { logConstructedQuote } from '../../server-emu/quote-log';
+import { logConstructedQuote } from './quote-log';
 
 /** PTS measurement algorithm bits (TCG PTS 3.9.1) → TPM_ALG_ID. */
 export const TPM_ALG_OF_PTS: ReadonlyMap<number, number> = new Map([

@@ -15,7 +15,7 @@ import { ConnectionInfo, Evaluation, ImvHost, Recommendation, recommendationName
 import { mergeVerdicts, workitemRecommendation } from '../../policy/merge';
 import type { Workitem } from '../../policy/manager';
 import { WorkitemType } from '../../policy/workitem-types';
-import type { SessionManager } from '../../server-emu/sessions';
+import type { SessionManager } from '../sessions';
 import { osFactsFrom, logOsFacts, OsFactsSeen } from './os-facts';
 import { evaluatePackages } from './packages';
 

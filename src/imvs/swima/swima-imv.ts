@@ -22,7 +22,7 @@ import { workitemRecommendation } from '../../policy/merge';
 import type { Workitem } from '../../policy/manager';
 import type { SwimaPolicy } from '../../policy/swima';
 import { WorkitemType } from '../../policy/workitem-types';
-import type { SessionManager } from '../../server-emu/sessions';
+import type { SessionManager } from '../sessions';
 
 interface SwimaImvState extends AgentState {
   /** The SWIDT workitem being served (strongSwan serves one per session). */

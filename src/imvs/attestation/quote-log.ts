@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Logger } from '../log';
-import { hashAlgInfo } from '../protocol/pa-tnc/tcg/pts';
+import type { Logger } from '../../log';
+import { hashAlgInfo } from '../../protocol/pa-tnc/tcg/pts';
 
 /**
  * What the verifier rebuilt to check a TPM 2.0 quote (TCG PTS 3.15.2), dumped at level 3 as
