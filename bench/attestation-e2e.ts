@@ -54,7 +54,9 @@ interface Result extends Figures {
 
 /** The seed's IMA list: boot_aggregate first, then the guest's entries over and over up to `total`. */
 function imaList(total: number): Buffer {
-  const entries = decodeImaBinary(readFileSync(join(SEED, 'binary_runtime_measurements'))).map((e) => encodeImaEntry(e));
+  const entries = decodeImaBinary(readFileSync(join(SEED, 'binary_runtime_measurements'))).map((e) =>
+    encodeImaEntry(e),
+  );
   const out = [entries[0]];
   for (let i = 0; out.length < total; i++) out.push(entries[1 + (i % (entries.length - 1))]);
   return Buffer.concat(out);
@@ -69,9 +71,12 @@ function evidenceDir(dir: string, total: number): string {
 }
 
 function* references(total: number): Generator<FileHashEntry> {
-  const files = decodeImaBinary(readFileSync(join(SEED, 'binary_runtime_measurements'))).slice(1).map((e) => decodeImaFields(e));
+  const files = decodeImaBinary(readFileSync(join(SEED, 'binary_runtime_measurements')))
+    .slice(1)
+    .map((e) => decodeImaFields(e));
   for (const f of files) yield { path: f.path, algo: SHA256_BIT, hash: f.fileDigest.digest };
-  for (let i = files.length; i < total; i++) yield { path: `/usr/lib/bench/d${i % 211}/f${i}.so`, algo: SHA256_BIT, hash: Buffer.alloc(32, i & 0xff) };
+  for (let i = files.length; i < total; i++)
+    yield { path: `/usr/lib/bench/d${i % 211}/f${i}.so`, algo: SHA256_BIT, hash: Buffer.alloc(32, i & 0xff) };
 }
 
 function seedPolicy(db: string, deviceId: string, product: string, total: number): void {
@@ -133,7 +138,28 @@ async function worker(total: number): Promise<Result> {
     const r = await os.report();
     seedPolicy(join(dir, 'p.db'), deviceId, `${r.product.name} ${r.version.version}`, total);
     const pki = await makeLabPki({ out: join(dir, 'pki') });
-    server = spawn(process.execPath, [...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []), BIN, '--server-mode', '--listen', '127.0.0.1:0', '--db', join(dir, 'p.db'), '--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert, '--no-swima', '--log-level', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    server = spawn(
+      process.execPath,
+      [
+        ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []),
+        BIN,
+        '--server-mode',
+        '--listen',
+        '127.0.0.1:0',
+        '--db',
+        join(dir, 'p.db'),
+        '--cert',
+        pki.files.serverCert,
+        '--key',
+        pki.files.serverKey,
+        '--ca',
+        pki.files.caCert,
+        '--no-swima',
+        '--log-level',
+        '1',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     const port = await listeningPort(server);
     const agentLog = new Logger(1, 'text', { write: () => undefined });
     const once = async (): Promise<Figures> => {
@@ -142,19 +168,49 @@ async function worker(total: number): Promise<Result> {
       const s0 = cpuOf(server!.pid!);
       const c0 = process.cpuUsage();
       const w0 = process.hrtime.bigint();
-      const outcome = await attest({ host: '127.0.0.1', port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en', log: agentLog, os, collectors: { attestation: { tpm, paths: labEvidencePaths(ev) } } });
+      const outcome = await attest({
+        host: '127.0.0.1',
+        port,
+        cert: pki.files.clientCert,
+        key: pki.files.clientKey,
+        ca: pki.files.caCert,
+        language: 'en',
+        log: agentLog,
+        os,
+        collectors: { attestation: { tpm, paths: labEvidencePaths(ev) } },
+      });
       const wallSec = Number(process.hrtime.bigint() - w0) / 1e9;
       const c = process.cpuUsage(c0);
-      if (outcome.access !== 'allow') throw new Error(`the handshake ended '${outcome.access}': ${outcome.reasons.join('; ')}`);
+      if (outcome.access !== 'allow')
+        throw new Error(`the handshake ended '${outcome.access}': ${outcome.reasons.join('; ')}`);
       await new Promise((res) => setTimeout(res, 100)); // the server's last batch is accounted once it is idle again
-      return { wallSec, agentCpuSec: (c.user + c.system) / 1e6, serverCpuSec: cpuOf(server!.pid!) - s0, bytesOut: outcome.stats.bytesOut, batches: outcome.stats.sent + outcome.stats.received, agentPeakMiB: procStatus('self', 'VmHWM'), serverPeakMiB: procStatus(server!.pid!, 'VmHWM') };
+      return {
+        wallSec,
+        agentCpuSec: (c.user + c.system) / 1e6,
+        serverCpuSec: cpuOf(server!.pid!) - s0,
+        bytesOut: outcome.stats.bytesOut,
+        batches: outcome.stats.sent + outcome.stats.received,
+        agentPeakMiB: procStatus('self', 'VmHWM'),
+        serverPeakMiB: procStatus(server!.pid!, 'VmHWM'),
+      };
     };
     const runs: Figures[] = [];
     const profiler = PROF ? await agentProfiler() : undefined;
     for (let i = 0; i < RUNS; i++) runs.push(await once());
     await profiler?.(join(PROF!, `agent-${total}.cpuprofile`));
     const med = (k: keyof Figures) => median(runs.map((f) => f[k]));
-    return { imaEntries: ext.imaEntries, biosEvents: ext.biosEvents, extendSec, wallSec: med('wallSec'), agentCpuSec: med('agentCpuSec'), serverCpuSec: med('serverCpuSec'), bytesOut: med('bytesOut'), batches: med('batches'), agentPeakMiB: Math.max(...runs.map((f) => f.agentPeakMiB)), serverPeakMiB: procStatus(server.pid!, 'VmHWM') };
+    return {
+      imaEntries: ext.imaEntries,
+      biosEvents: ext.biosEvents,
+      extendSec,
+      wallSec: med('wallSec'),
+      agentCpuSec: med('agentCpuSec'),
+      serverCpuSec: med('serverCpuSec'),
+      bytesOut: med('bytesOut'),
+      batches: med('batches'),
+      agentPeakMiB: Math.max(...runs.map((f) => f.agentPeakMiB)),
+      serverPeakMiB: procStatus(server.pid!, 'VmHWM'),
+    };
   } finally {
     server?.kill('SIGTERM');
     if (server && server.exitCode === null) await new Promise((res) => server!.once('exit', res)); // (its CPU profile is written on exit)
@@ -181,7 +237,11 @@ function report(r: Result): void {
 export async function run(): Promise<void> {
   const sizes = process.env.TNC_BENCH_IMA ? process.env.TNC_BENCH_IMA.split(',').map(Number) : SIZES;
   for (const n of sizes) {
-    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', __filename, String(n)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', __filename, String(n)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 20,
+    });
     report(JSON.parse(out) as Result);
   }
 }

@@ -3,9 +3,24 @@ import { silentLogger } from '../src/log';
 import '../src/protocol';
 import { Writer } from '../src/bytes/cursor';
 import { decodePaMessage, encodePaMessage } from '../src/protocol/pa-tnc/message';
-import { HASH_ALG, hashAlgInfo, ITA_COMP, QUOTE_MODE, SCE_VALIDATION, SimpleComponentEvidenceAttr, SimpleEvidenceFinalAttr, type UntrustedComponentEvidence, type UntrustedEvidenceFinal } from '../src/protocol/pa-tnc/tcg/pts';
+import {
+  HASH_ALG,
+  hashAlgInfo,
+  ITA_COMP,
+  QUOTE_MODE,
+  SCE_VALIDATION,
+  SimpleComponentEvidenceAttr,
+  SimpleEvidenceFinalAttr,
+  type UntrustedComponentEvidence,
+  type UntrustedEvidenceFinal,
+} from '../src/protocol/pa-tnc/tcg/pts';
 import { bootAggregate } from '../src/measurements/ima';
-import { DEFAULT_PLATFORM_PCRS, EvidenceChecker, QUALIFIER_BIOS, QUALIFIER_IMA } from '../src/imvs/attestation/evidence';
+import {
+  DEFAULT_PLATFORM_PCRS,
+  EvidenceChecker,
+  QUALIFIER_BIOS,
+  QUALIFIER_IMA,
+} from '../src/imvs/attestation/evidence';
 import { bankTemplateHash as templateHash } from '../src/imvs/attestation/ima-binding';
 import { imaTemplateData } from '../src/imvs/attestation/ima-lookup';
 import { verifyPtsQuote } from '../src/imvs/attestation/quote';
@@ -25,11 +40,23 @@ const DEVICE = 'bench-device';
 const time = '2026-01-01T00:00:00Z';
 const comp = (qualifier: number) => ({ vendor: 0x00902a, family: 0, qualifier, name: ITA_COMP.IMA });
 const sce = (qualifier: number, pcr: number, measurement: Buffer, policyUri?: string): UntrustedComponentEvidence => ({
-  validation: policyUri ? SCE_VALIDATION.PASSED : SCE_VALIDATION.NONE, depth: 0, component: comp(qualifier), pcr,
-  hashAlgorithm: bank.bit, transform: 1, measurementTime: time, policyUri, measurement,
+  validation: policyUri ? SCE_VALIDATION.PASSED : SCE_VALIDATION.NONE,
+  depth: 0,
+  component: comp(qualifier),
+  pcr,
+  hashAlgorithm: bank.bit,
+  transform: 1,
+  measurementTime: time,
+  policyUri,
+  measurement,
 });
 
-interface Scenario { messages: Buffer[]; secret: Buffer; ak: KeyObject; references: { path: string; algo: number; hash: Buffer }[] }
+interface Scenario {
+  messages: Buffer[];
+  secret: Buffer;
+  ak: KeyObject;
+  references: { path: string; algo: number; hash: Buffer }[];
+}
 
 function scenario(biosCount: number, imaCount: number): Scenario {
   const pcrs = new VirtualPcrs(bank, 0);
@@ -39,7 +66,11 @@ function scenario(biosCount: number, imaCount: number): Scenario {
     evidence.push(sce(QUALIFIER_BIOS, i % 10, m));
     pcrs.extend(i % 10, m);
   }
-  const ba = templateHash(bank, 1, imaTemplateData({ algorithm: 'sha256', path: 'boot_aggregate' }, bootAggregate('sha256', pcrs.hexValues(), 9)));
+  const ba = templateHash(
+    bank,
+    1,
+    imaTemplateData({ algorithm: 'sha256', path: 'boot_aggregate' }, bootAggregate('sha256', pcrs.hexValues(), 9)),
+  );
   evidence.push(sce(QUALIFIER_IMA, 10, ba, 'sha256:boot_aggregate'));
   pcrs.extend(10, ba);
   const references: Scenario['references'] = [];
@@ -54,20 +85,53 @@ function scenario(biosCount: number, imaCount: number): Scenario {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const secret = randomBytes(32);
   const selection = encodePcrSelectionList([{ hash: ALG.SHA256, pcrs: [...pcrs.selected().keys()] }]);
-  const digest = createHash('sha256').update(Buffer.concat([...pcrs.selected().values()])).digest();
-  const t2 = { qualifiedSigner: Buffer.alloc(34, 1), clockInfo: Buffer.alloc(17), firmwareVersion: Buffer.alloc(8), pcrSelection: selection };
-  const attest = new Writer(200).u32(TPM_GENERATED_VALUE).u16(ST_ATTEST.QUOTE).lengthPrefixed(2, t2.qualifiedSigner).lengthPrefixed(2, secret)
-    .bytes(t2.clockInfo).bytes(t2.firmwareVersion).bytes(selection).lengthPrefixed(2, digest).finish();
-  const final: UntrustedEvidenceFinal = { quoteMode: QUOTE_MODE.TPM2, compositeHashAlgorithm: bank.bit, pcrCompositeDigest: digest, tpm2: t2, quoteSignature: sign('sha256', attest, privateKey) };
+  const digest = createHash('sha256')
+    .update(Buffer.concat([...pcrs.selected().values()]))
+    .digest();
+  const t2 = {
+    qualifiedSigner: Buffer.alloc(34, 1),
+    clockInfo: Buffer.alloc(17),
+    firmwareVersion: Buffer.alloc(8),
+    pcrSelection: selection,
+  };
+  const attest = new Writer(200)
+    .u32(TPM_GENERATED_VALUE)
+    .u16(ST_ATTEST.QUOTE)
+    .lengthPrefixed(2, t2.qualifiedSigner)
+    .lengthPrefixed(2, secret)
+    .bytes(t2.clockInfo)
+    .bytes(t2.firmwareVersion)
+    .bytes(selection)
+    .lengthPrefixed(2, digest)
+    .finish();
+  const final: UntrustedEvidenceFinal = {
+    quoteMode: QUOTE_MODE.TPM2,
+    compositeHashAlgorithm: bank.bit,
+    pcrCompositeDigest: digest,
+    tpm2: t2,
+    quoteSignature: sign('sha256', attest, privateKey),
+  };
   // cut into ~32 KB PA-TNC messages as the seed's IMC does
   const attrs = [...evidence.map((e) => SimpleComponentEvidenceAttr.make(e)), SimpleEvidenceFinalAttr.make(final)];
   const messages: Buffer[] = [];
-  for (let i = 0; i < attrs.length; i += 250) messages.push(encodePaMessage({ messageId: i, attributes: attrs.slice(i, i + 250) }));
+  for (let i = 0; i < attrs.length; i += 250)
+    messages.push(encodePaMessage({ messageId: i, attributes: attrs.slice(i, i + 250) }));
   return { messages, secret, ak: publicKey, references };
 }
 
 function verifyOnce(s: Scenario, att: AttestationStore, deviceId: number, productId: number): void {
-  const checker = new EvidenceChecker({ store: att, deviceId, productId, bank, locality: 0, symlinks: [], requested: { bios: true, ima: true }, platformPcrs: DEFAULT_PLATFORM_PCRS, failUnboundUnknown: true, log: silentLogger });
+  const checker = new EvidenceChecker({
+    store: att,
+    deviceId,
+    productId,
+    bank,
+    locality: 0,
+    symlinks: [],
+    requested: { bios: true, ima: true },
+    platformPcrs: DEFAULT_PLATFORM_PCRS,
+    failUnboundUnknown: true,
+    log: silentLogger,
+  });
   let final: UntrustedEvidenceFinal | undefined;
   for (const m of s.messages) {
     for (const a of decodePaMessage(m).attributes) {
@@ -77,7 +141,8 @@ function verifyOnce(s: Scenario, att: AttestationStore, deviceId: number, produc
   }
   const summary = checker.finish();
   const quote = verifyPtsQuote(final!, s.ak, s.secret, ALG.SHA256, summary.pcrs.selected());
-  if (!quote.ok || summary.failures.length > 0) throw new Error(`bench evidence did not verify: ${JSON.stringify([quote, summary.failures])}`);
+  if (!quote.ok || summary.failures.length > 0)
+    throw new Error(`bench evidence did not verify: ${JSON.stringify([quote, summary.failures])}`);
   checker.commitRegistrations();
 }
 

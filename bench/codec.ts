@@ -11,19 +11,27 @@ import { line, rate } from './_util';
 const VECTORS = join(__dirname, '..', 'test', 'data', 'vectors');
 
 function loadVectors(): Buffer[] {
-  return [VECTORS, join(VECTORS, 'profile-B')].flatMap((d) => readdirSync(d).filter((n) => n.endsWith('.bin')).map((n) => readFileSync(join(d, n))));
+  return [VECTORS, join(VECTORS, 'profile-B')].flatMap((d) =>
+    readdirSync(d)
+      .filter((n) => n.endsWith('.bin'))
+      .map((n) => readFileSync(join(d, n))),
+  );
 }
 
 /** Decodes a batch and every PA-TNC message in it; returns the batch and the decoded PA messages. */
 function decodeAll(b: Buffer): { batch: PbBatch; pa: PaMessage[] } {
   const batch = decodeBatch(b);
-  const pa = batch.messages.filter((m) => PbPaMsg.is(m)).map((m) => decodePaMessage((m.value as { body: Buffer }).body));
+  const pa = batch.messages
+    .filter((m) => PbPaMsg.is(m))
+    .map((m) => decodePaMessage((m.value as { body: Buffer }).body));
   return { batch, pa };
 }
 
 function encodeAll(d: { batch: PbBatch; pa: PaMessage[] }): void {
   let i = 0;
-  const messages = d.batch.messages.map((m) => (PbPaMsg.is(m) ? PbPaMsg.make({ ...m.value, body: encodePaMessage(d.pa[i++]) }) : m));
+  const messages = d.batch.messages.map((m) =>
+    PbPaMsg.is(m) ? PbPaMsg.make({ ...m.value, body: encodePaMessage(d.pa[i++]) }) : m,
+  );
   encodeBatch({ ...d.batch, messages });
 }
 
@@ -37,12 +45,36 @@ export function run(): void {
   const decoded = vectors.map(decodeAll);
   const bytes = vectors.reduce((n, b) => n + b.length, 0);
   const items = decoded.reduce((n, d) => n + d.batch.messages.length + d.pa.length, 0);
-  figures('vectors decode (PB-TNC + PA-TNC)', bytes, items, rate(() => vectors.forEach(decodeAll)));
-  figures('vectors encode (PB-TNC + PA-TNC)', bytes, items, rate(() => decoded.forEach(encodeAll)));
+  figures(
+    'vectors decode (PB-TNC + PA-TNC)',
+    bytes,
+    items,
+    rate(() => vectors.forEach(decodeAll)),
+  );
+  figures(
+    'vectors encode (PB-TNC + PA-TNC)',
+    bytes,
+    items,
+    rate(() => decoded.forEach(encodeAll)),
+  );
 
-  const attributes = Array.from({ length: 10_000 }, (_, i) => ProductInformationAttr.make({ vendor: 9586, productId: i & 0xffff, name: `Debian ${i}` }));
+  const attributes = Array.from({ length: 10_000 }, (_, i) =>
+    ProductInformationAttr.make({ vendor: 9586, productId: i & 0xffff, name: `Debian ${i}` }),
+  );
   const synthetic = encodePaMessage({ messageId: 1, attributes });
   const msg = decodePaMessage(synthetic);
-  figures('PA-TNC 10,000 attributes decode', synthetic.length, attributes.length, rate(() => decodePaMessage(synthetic)), 'attributes/s');
-  figures('PA-TNC 10,000 attributes encode', synthetic.length, attributes.length, rate(() => encodePaMessage(msg)), 'attributes/s');
+  figures(
+    'PA-TNC 10,000 attributes decode',
+    synthetic.length,
+    attributes.length,
+    rate(() => decodePaMessage(synthetic)),
+    'attributes/s',
+  );
+  figures(
+    'PA-TNC 10,000 attributes encode',
+    synthetic.length,
+    attributes.length,
+    rate(() => encodePaMessage(msg)),
+    'attributes/s',
+  );
 }

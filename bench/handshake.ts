@@ -17,17 +17,48 @@ const bin = join(__dirname, '..', 'bin', 'tnc-agent.js');
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tnc-bench-'));
   const pki = await makeLabPki({ out: join(dir, 'pki') });
-  const server = spawn(process.execPath, [bin, '--server-mode', '--listen', '127.0.0.1:0', '--db', join(dir, 'p.db'), '--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert, '--log-level', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const server = spawn(
+    process.execPath,
+    [
+      bin,
+      '--server-mode',
+      '--listen',
+      '127.0.0.1:0',
+      '--db',
+      join(dir, 'p.db'),
+      '--cert',
+      pki.files.serverCert,
+      '--key',
+      pki.files.serverKey,
+      '--ca',
+      pki.files.caCert,
+      '--log-level',
+      '0',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   try {
     const port = await listeningPort(server);
     const os = hostOsSources({ defaultPassword: false, deviceId: 'bench-device' });
-    const one = () => attest({ host: '127.0.0.1', port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en', log: silentLogger, os });
+    const one = () =>
+      attest({
+        host: '127.0.0.1',
+        port,
+        cert: pki.files.clientCert,
+        key: pki.files.clientKey,
+        ca: pki.files.caCert,
+        language: 'en',
+        log: silentLogger,
+        os,
+      });
     const burst = async (total: number, concurrency: number): Promise<number> => {
       const t0 = process.hrtime.bigint();
       let next = 0;
-      await Promise.all(Array.from({ length: concurrency }, async () => {
-        while (next++ < total) await one();
-      }));
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next++ < total) await one();
+        }),
+      );
       return total / (Number(process.hrtime.bigint() - t0) / 1e9);
     };
     line('handshake', 'OS-only handshakes/s, 1 client', await burst(100, 1), 'handshakes/s');

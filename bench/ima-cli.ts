@@ -18,7 +18,7 @@ function writeList(path: string, n: number): number {
   const real = decodeImaBinary(readFileSync(GUEST)).map((e) => encodeImaEntry(e));
   const fd = openSync(path, 'w');
   let bytes = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const block: Buffer[] = [];
     for (let j = 0; j < 10_000 && i < n; j++, i++) block.push(real[i % real.length]);
     bytes += writeSync(fd, Buffer.concat(block));
@@ -27,7 +27,12 @@ function writeList(path: string, n: number): number {
   return bytes;
 }
 
-interface Run { wall: number; cpu: number; rssMiB: number; status: number | null }
+interface Run {
+  wall: number;
+  cpu: number;
+  rssMiB: number;
+  status: number | null;
+}
 
 /** Runs a command with its output to /dev/null (evmctl -v prints to stderr), measured by GNU time into a file. */
 function measure(cmd: string[], dir: string): Run {
@@ -42,7 +47,12 @@ function measure(cmd: string[], dir: string): Run {
 function report(what: string, r: Run): void {
   if (r.status !== 0) return console.log(`ima-cli: ${what} exited with ${r.status}`);
   // per CPU second: the machine may be shared, wall time is given beside it
-  line('ima-cli', `${what}`, ENTRIES / r.cpu, `entries per CPU-second (${r.cpu.toFixed(1)} s CPU, ${r.wall.toFixed(1)} s wall, ${r.rssMiB.toFixed(0)} MiB peak RSS)`);
+  line(
+    'ima-cli',
+    `${what}`,
+    ENTRIES / r.cpu,
+    `entries per CPU-second (${r.cpu.toFixed(1)} s CPU, ${r.wall.toFixed(1)} s wall, ${r.rssMiB.toFixed(0)} MiB peak RSS)`,
+  );
 }
 
 export function run(): void {
@@ -54,11 +64,19 @@ export function run(): void {
     console.log(`ima-cli: ${ENTRIES.toLocaleString('en-US')}-entry ima-ng list, ${(bytes / 1e6).toFixed(0)} MB`);
     const agent = [process.execPath, join(ROOT, 'bin', 'tnc-agent.js'), 'ima', '--file', list];
     report('tnc-agent ima --summary (parse, template hashes, sha1 replay)', measure([...agent, '--summary'], dir));
-    if (existsSync('/usr/bin/evmctl')) report('evmctl ima_measurement (same work, same file)', measure(['/usr/bin/evmctl', 'ima_measurement', list], dir));
+    if (existsSync('/usr/bin/evmctl'))
+      report(
+        'evmctl ima_measurement (same work, same file)',
+        measure(['/usr/bin/evmctl', 'ima_measurement', list], dir),
+      );
     else console.log('ima-cli: evmctl: skipped: not installed (apt-get install ima-evm-utils)');
     report('tnc-agent ima (a line per entry, to /dev/null)', measure(agent, dir));
     // evmctl -v prints each entry at ~10x its quiet cost (minutes at this size): only when asked
-    if (existsSync('/usr/bin/evmctl') && process.env.IMA_CLI_BENCH_EVMCTL_V) report('evmctl -v ima_measurement (a line per entry, to /dev/null)', measure(['/usr/bin/evmctl', '-v', 'ima_measurement', list], dir));
+    if (existsSync('/usr/bin/evmctl') && process.env.IMA_CLI_BENCH_EVMCTL_V)
+      report(
+        'evmctl -v ima_measurement (a line per entry, to /dev/null)',
+        measure(['/usr/bin/evmctl', '-v', 'ima_measurement', list], dir),
+      );
     report('tnc-agent ima --json (to /dev/null)', measure([...agent, '--json'], dir));
   } finally {
     rmSync(dir, { recursive: true, force: true });

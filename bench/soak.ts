@@ -25,13 +25,41 @@ const bin = join(__dirname, '..', 'bin', 'tnc-agent.js');
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tnc-soak-'));
   const pki = await makeLabPki({ out: join(dir, 'pki') });
-  const server = spawn(process.execPath, [bin, '--server-mode', '--listen', '127.0.0.1:0', '--db', join(dir, 'p.db'), '--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert, '--log-level', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const server = spawn(
+    process.execPath,
+    [
+      bin,
+      '--server-mode',
+      '--listen',
+      '127.0.0.1:0',
+      '--db',
+      join(dir, 'p.db'),
+      '--cert',
+      pki.files.serverCert,
+      '--key',
+      pki.files.serverKey,
+      '--ca',
+      pki.files.caCert,
+      '--log-level',
+      '0',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   try {
     const port = await listeningPort(server);
     const os = hostOsSources({ defaultPassword: false, deviceId: 'soak-device' });
     const one = async (): Promise<number> => {
       const t0 = process.hrtime.bigint();
-      const r = await attest({ host: '127.0.0.1', port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en', log: silentLogger, os });
+      const r = await attest({
+        host: '127.0.0.1',
+        port,
+        cert: pki.files.clientCert,
+        key: pki.files.clientKey,
+        ca: pki.files.caCert,
+        language: 'en',
+        log: silentLogger,
+        os,
+      });
       if (r.access === undefined) throw new Error('no recommendation');
       return Number(process.hrtime.bigint() - t0) / 1e6;
     };
@@ -57,5 +85,11 @@ export async function run(): Promise<void> {
 function report(what: string, ms: number[]): void {
   const sorted = [...ms].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-  for (const [name, v] of [['p50', at(50)], ['p95', at(95)], ['p99', at(99)], ['max', sorted.at(-1)!]] as const) line('soak', `${what} handshake latency ${name}`, v, 'ms');
+  for (const [name, v] of [
+    ['p50', at(50)],
+    ['p95', at(95)],
+    ['p99', at(99)],
+    ['max', sorted.at(-1)!],
+  ] as const)
+    line('soak', `${what} handshake latency ${name}`, v, 'ms');
 }

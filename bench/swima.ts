@@ -20,7 +20,9 @@ function time<T>(fn: () => T): { ms: number; value: T } {
 }
 
 function status(n: number): string {
-  return PACKAGES.slice(0, n).map((p) => `Package: ${p.name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${p.version}\n`).join('\n');
+  return PACKAGES.slice(0, n)
+    .map((p) => `Package: ${p.name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${p.version}\n`)
+    .join('\n');
 }
 
 async function liveLatency(dir: string): Promise<number> {
@@ -54,7 +56,16 @@ export async function run(): Promise<void> {
   try {
     const store = new SwimaStore(join(dir, 'events.db'));
     const fill = time(() => {
-      for (let b = 0; b < 100; b++) store.append(Array.from({ length: 10_000 }, (_, i) => ({ timestamp: '2030-01-01T00:00:00Z', action: 1 + (i % 2), swId: ids.value[i % 5000], package: 'p', version: 'v' })));
+      for (let b = 0; b < 100; b++)
+        store.append(
+          Array.from({ length: 10_000 }, (_, i) => ({
+            timestamp: '2030-01-01T00:00:00Z',
+            action: 1 + (i % 2),
+            swId: ids.value[i % 5000],
+            package: 'p',
+            version: 'v',
+          })),
+        );
     });
     line('swima', 'store 1,000,000 events', fill.ms / 1000, 's');
     const since = time(() => store.eventsSince(999_001));

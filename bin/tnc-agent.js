@@ -22,6 +22,8 @@ if (fs.existsSync(source) && resolves('tsx/cjs')) {
 } else if (fs.existsSync(compiled)) {
   require(compiled).main(process.argv);
 } else {
-  console.error('tnc-agent: no compiled dist/ and no tsx to run the sources: run `npm ci` (development) or `npm run build`');
+  console.error(
+    'tnc-agent: no compiled dist/ and no tsx to run the sources: run `npm ci` (development) or `npm run build`',
+  );
   process.exit(1);
 }

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 async function main(): Promise<void> {
   const dir = join(__dirname, '..', 'bench');
   const filter = process.argv[2];
-  const files = readdirSync(dir).filter((n) => n.endsWith('.ts') && !n.startsWith('_') && (!filter || n.includes(filter))).sort();
+  const files = readdirSync(dir)
+    .filter((n) => n.endsWith('.ts') && !n.startsWith('_') && (!filter || n.includes(filter)))
+    .sort();
   for (const f of files) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(join(dir, f)) as { run: () => Promise<void> | void };

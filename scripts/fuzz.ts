@@ -23,7 +23,9 @@ console.log(`fuzz seed ${seed}, up to ${values.iterations} inputs and ${values.s
 for (const t of loadTargets().filter((x) => !values.target || x.name.includes(values.target))) {
   const s = fuzz(t, { iterations: Number(values.iterations), seed, seconds: Number(values.seconds) });
   crashes += s.crashes;
-  console.log(`${t.name.padEnd(36)} inputs ${s.inputs}  accepted ${s.accepted}  rejected ${s.rejected}  crashes ${s.crashes}  (${s.seconds.toFixed(1)} s)`);
+  console.log(
+    `${t.name.padEnd(36)} inputs ${s.inputs}  accepted ${s.accepted}  rejected ${s.rejected}  crashes ${s.crashes}  (${s.seconds.toFixed(1)} s)`,
+  );
   for (const c of s.samples) console.log(`  crash input ${c.input}\n  ${c.error.split('\n').slice(0, 3).join('\n  ')}`);
 }
 console.log(crashes === 0 ? 'fuzz: 0 crashes' : `fuzz: ${crashes} crashes`);

@@ -32,7 +32,9 @@ export class Logger {
   log(level: number, subsys: Subsystem, msg: string, fields?: Record<string, unknown>): void {
     if (level > this.level) return;
     if (this.format === 'json') {
-      this.sink.write(JSON.stringify({ time: new Date().toISOString(), level, subsys, msg, ...this.fields, ...fields }));
+      this.sink.write(
+        JSON.stringify({ time: new Date().toISOString(), level, subsys, msg, ...this.fields, ...fields }),
+      );
     } else {
       const side = this.fields.side === undefined ? '' : `${String(this.fields.side).padEnd(6)} `;
       this.sink.write(`${side}[${subsys}] ${msg}`);

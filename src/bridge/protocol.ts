@@ -32,16 +32,38 @@ export const FRAME = {
 export const RETRY_REASON = { REMEDIATION_COMPLETE: 0, SERIOUS_EVENT: 1, INFORMATIONAL_EVENT: 2, PERIODIC: 3 } as const;
 
 /** IF-IMC 1.3 result codes the daemon answers with. */
-export const TNC_RESULT = { SUCCESS: 0, ALREADY_INITIALIZED: 2, NO_COMMON_VERSION: 3, INVALID_PARAMETER: 6, OTHER: 9, FATAL: 10 } as const;
+export const TNC_RESULT = {
+  SUCCESS: 0,
+  ALREADY_INITIALIZED: 2,
+  NO_COMMON_VERSION: 3,
+  INVALID_PARAMETER: 6,
+  OTHER: 9,
+  FATAL: 10,
+} as const;
 /** IF-IMC 1.3 TNC_MESSAGE_FLAGS_EXCLUSIVE */
 export const FLAG_EXCLUSIVE = 0x80000000;
 
 export type BridgeRequest =
   | { kind: 'hello'; version: number; imcId: number; name: string }
   /** IF-IMC connection state 0..5; the attributes are read from the TNCC on CREATE only (else 0 / ''). */
-  | { kind: 'notify'; connectionId: number; state: number; maxMessageSize: number; language: string; iftProtocol: string }
+  | {
+      kind: 'notify';
+      connectionId: number;
+      state: number;
+      maxMessageSize: number;
+      language: string;
+      iftProtocol: string;
+    }
   | { kind: 'begin'; connectionId: number }
-  | { kind: 'receive'; connectionId: number; flags: number; type: PaMessageType; sourceImvId: number; destinationImcId: number; body: Buffer }
+  | {
+      kind: 'receive';
+      connectionId: number;
+      flags: number;
+      type: PaMessageType;
+      sourceImvId: number;
+      destinationImcId: number;
+      body: Buffer;
+    }
   | { kind: 'batchEnding'; connectionId: number }
   | { kind: 'terminate' }
   | { kind: 'watch'; version: number; imcId: number; name: string };
@@ -57,8 +79,13 @@ const MAX_VENDOR = 0xfffffe;
 
 function frame(type: number, w: Writer): Buffer {
   const payload = w.finish();
-  if (payload.length + 1 > MAX_FRAME) throw new RangeError(`bridge frame of ${payload.length + 1} bytes exceeds ${MAX_FRAME}`);
-  return new Writer(payload.length + 5).u32(payload.length + 1).u8(type).bytes(payload).finish();
+  if (payload.length + 1 > MAX_FRAME)
+    throw new RangeError(`bridge frame of ${payload.length + 1} bytes exceeds ${MAX_FRAME}`);
+  return new Writer(payload.length + 5)
+    .u32(payload.length + 1)
+    .u8(type)
+    .bytes(payload)
+    .finish();
 }
 
 const str = (w: Writer, s: string): Writer => w.lengthPrefixed(2, Buffer.from(s, 'utf8'));
@@ -69,11 +96,24 @@ export function encodeRequest(r: BridgeRequest): Buffer {
     case 'hello':
       return frame(FRAME.HELLO, str(w.u16(r.version).u32(r.imcId), r.name));
     case 'notify':
-      return frame(FRAME.NOTIFY, str(str(w.u32(r.connectionId).u8(r.state).u32(r.maxMessageSize), r.language), r.iftProtocol));
+      return frame(
+        FRAME.NOTIFY,
+        str(str(w.u32(r.connectionId).u8(r.state).u32(r.maxMessageSize), r.language), r.iftProtocol),
+      );
     case 'begin':
       return frame(FRAME.BEGIN, w.u32(r.connectionId));
     case 'receive':
-      return frame(FRAME.RECEIVE, w.u32(r.connectionId).u32(r.flags).u32(r.type.vendor).u32(r.type.subtype).u32(r.sourceImvId).u32(r.destinationImcId).bytes(r.body));
+      return frame(
+        FRAME.RECEIVE,
+        w
+          .u32(r.connectionId)
+          .u32(r.flags)
+          .u32(r.type.vendor)
+          .u32(r.type.subtype)
+          .u32(r.sourceImvId)
+          .u32(r.destinationImcId)
+          .bytes(r.body),
+      );
     case 'batchEnding':
       return frame(FRAME.BATCH_ENDING, w.u32(r.connectionId));
     case 'terminate':
@@ -91,7 +131,10 @@ export function encodeReply(r: BridgeReply): Buffer {
       for (const t of r.subscriptions) w.u32(t.vendor).u32(t.subtype);
       return frame(FRAME.WELCOME, w);
     case 'send':
-      return frame(FRAME.SEND, w.u32(r.connectionId).u32(r.flags).u32(r.type.vendor).u32(r.type.subtype).u32(r.destinationImvId).bytes(r.body));
+      return frame(
+        FRAME.SEND,
+        w.u32(r.connectionId).u32(r.flags).u32(r.type.vendor).u32(r.type.subtype).u32(r.destinationImvId).bytes(r.body),
+      );
     case 'done':
       return frame(FRAME.DONE, w.u32(r.result));
     case 'retry':
@@ -120,14 +163,26 @@ export function decodeRequest(f: Buffer, base = 0): BridgeRequest {
 function requestBody(type: number, r: Reader, base: number): BridgeRequest {
   switch (type) {
     case FRAME.HELLO:
-      return { kind: 'hello', version: r.u16('HELLO version'), imcId: r.u32('HELLO IMC ID'), name: text(r, 'HELLO IMC name') };
+      return {
+        kind: 'hello',
+        version: r.u16('HELLO version'),
+        imcId: r.u32('HELLO IMC ID'),
+        name: text(r, 'HELLO IMC name'),
+      };
     case FRAME.NOTIFY: {
       const connectionId = r.u32('NOTIFY connection ID');
       const at = r.offset;
       const state = r.u8('NOTIFY state');
       // IF-IMC 1.3: connection states CREATE (0) .. DELETE (5)
       if (state > 5) throw new DecodeError('invalid', 'NOTIFY state', at, `unknown connection state ${state}`);
-      return { kind: 'notify', connectionId, state, maxMessageSize: r.u32('NOTIFY max message size'), language: text(r, 'NOTIFY language'), iftProtocol: text(r, 'NOTIFY IF-T protocol') };
+      return {
+        kind: 'notify',
+        connectionId,
+        state,
+        maxMessageSize: r.u32('NOTIFY max message size'),
+        language: text(r, 'NOTIFY language'),
+        iftProtocol: text(r, 'NOTIFY IF-T protocol'),
+      };
     }
     case FRAME.BEGIN:
       return { kind: 'begin', connectionId: r.u32('BEGIN connection ID') };
@@ -146,7 +201,12 @@ function requestBody(type: number, r: Reader, base: number): BridgeRequest {
     case FRAME.TERMINATE:
       return { kind: 'terminate' };
     case FRAME.WATCH:
-      return { kind: 'watch', version: r.u16('WATCH version'), imcId: r.u32('WATCH IMC ID'), name: text(r, 'WATCH IMC name') };
+      return {
+        kind: 'watch',
+        version: r.u16('WATCH version'),
+        imcId: r.u32('WATCH IMC ID'),
+        name: text(r, 'WATCH IMC name'),
+      };
     default:
       throw new DecodeError('invalid', 'bridge frame type', base, `unknown request type ${type}`);
   }
@@ -160,10 +220,18 @@ export function decodeReply(f: Buffer, base = 0): BridgeReply {
     const version = r.u16('WELCOME version');
     const count = r.u16('WELCOME type count');
     const subscriptions: PaMessageType[] = [];
-    for (let i = 0; i < count; i++) subscriptions.push({ vendor: vendor(r, 'WELCOME vendor ID'), subtype: r.u32('WELCOME subtype') });
+    for (let i = 0; i < count; i++)
+      subscriptions.push({ vendor: vendor(r, 'WELCOME vendor ID'), subtype: r.u32('WELCOME subtype') });
     reply = { kind: 'welcome', version, subscriptions };
   } else if (type === FRAME.SEND) {
-    reply = { kind: 'send', connectionId: r.u32('SEND connection ID'), flags: r.u32('SEND flags'), type: { vendor: vendor(r, 'SEND vendor ID'), subtype: r.u32('SEND subtype') }, destinationImvId: r.u32('SEND destination IMV ID'), body: r.rest() };
+    reply = {
+      kind: 'send',
+      connectionId: r.u32('SEND connection ID'),
+      flags: r.u32('SEND flags'),
+      type: { vendor: vendor(r, 'SEND vendor ID'), subtype: r.u32('SEND subtype') },
+      destinationImvId: r.u32('SEND destination IMV ID'),
+      body: r.rest(),
+    };
   } else if (type === FRAME.DONE) {
     reply = { kind: 'done', result: r.u32('DONE result') };
   } else if (type === FRAME.RETRY) {
@@ -191,7 +259,8 @@ export class FrameSplitter {
     for (;;) {
       if (this.pending.length < 4) return out;
       const len = this.pending.readUInt32BE(0);
-      if (len < 1 || len > MAX_FRAME) throw new DecodeError('limit', 'bridge frame length', this.consumed, `length ${len} outside 1..${MAX_FRAME}`);
+      if (len < 1 || len > MAX_FRAME)
+        throw new DecodeError('limit', 'bridge frame length', this.consumed, `length ${len} outside 1..${MAX_FRAME}`);
       if (this.pending.length < 4 + len) return out;
       out.push({ frame: this.pending.subarray(4, 4 + len), offset: this.consumed + 4 });
       this.pending = this.pending.subarray(4 + len);

@@ -56,8 +56,15 @@ export async function startBridgeServer(o: BridgeServerOptions): Promise<BridgeS
     });
   });
   await chmod(o.socketPath, o.mode ?? 0o660);
-  o.log.info('TNC', `IF-IMC bridge listening on ${o.socketPath} for IMCs ${o.imcs.map((i) => `"${i.name}"`).join(', ')}`);
-  return { socketPath: o.socketPath, requestRetry: (reason) => requestRetry(shared, reason, o.log), close: () => closeServer(server, sockets) };
+  o.log.info(
+    'TNC',
+    `IF-IMC bridge listening on ${o.socketPath} for IMCs ${o.imcs.map((i) => `"${i.name}"`).join(', ')}`,
+  );
+  return {
+    socketPath: o.socketPath,
+    requestRetry: (reason) => requestRetry(shared, reason, o.log),
+    close: () => closeServer(server, sockets),
+  };
 }
 
 function requestRetry(shared: BridgeShared, reason: string, log: Logger): number[] {
@@ -69,7 +76,10 @@ function requestRetry(shared: BridgeShared, reason: string, log: Logger): number
     for (const id of s.decidedConnections) {
       if (asked.includes(id)) continue;
       asked.push(id);
-      log.info('TNC', `asking the TNC client for a handshake retry on Connection ID ${id} through IMC "${imc.name}": ${reason}`);
+      log.info(
+        'TNC',
+        `asking the TNC client for a handshake retry on Connection ID ${id} through IMC "${imc.name}": ${reason}`,
+      );
       watcher.sendRetry(id, RETRY_REASON.INFORMATIONAL_EVENT);
     }
   }

@@ -4,7 +4,17 @@ import type { Logger } from '../log';
 import { Outbox } from '../tnccs/outbox';
 import { ConnectionInfo, ConnectionState, Imc, PaEnvelope, TnccsHost } from '../tnccs/types';
 import { connectionReassembly } from '../imcv/reassembly-budget';
-import { BridgeReply, BridgeRequest, BRIDGE_VERSION, decodeRequest, encodeReply, FLAG_EXCLUSIVE, FrameSplitter, RETRY_REASON, TNC_RESULT } from './protocol';
+import {
+  BridgeReply,
+  BridgeRequest,
+  BRIDGE_VERSION,
+  decodeRequest,
+  encodeReply,
+  FLAG_EXCLUSIVE,
+  FrameSplitter,
+  RETRY_REASON,
+  TNC_RESULT,
+} from './protocol';
 
 /** IF-IMC 1.3 TNC_CONNECTION_STATE_* in order (0 = CREATE .. 5 = DELETE). */
 const STATES: readonly ConnectionState[] = ['Create', 'Handshake', 'Allowed', 'Isolated', 'None', 'Delete'];
@@ -86,7 +96,8 @@ export class BridgeSession {
       this.log.error('IMC', `IMC ${this.imcId} "${this.imc.name}" failed on ${req.kind}: ${(e as Error).message}`);
       result = TNC_RESULT.OTHER;
     }
-    if ('connectionId' in req) for (const m of this.outbox.take(req.connectionId)) this.reply(sendFrame(req.connectionId, m));
+    if ('connectionId' in req)
+      for (const m of this.outbox.take(req.connectionId)) this.reply(sendFrame(req.connectionId, m));
     this.reply({ kind: 'done', result });
   }
 
@@ -108,7 +119,10 @@ export class BridgeSession {
     const imc = this.imcs.find((i) => i.name.toLowerCase() === req.name.toLowerCase());
     if (req.version !== BRIDGE_VERSION || !imc || this.imc || this.watched) {
       this.log.error('TNC', `IF-IMC bridge refused a retry watch for IMC ${req.imcId} "${req.name}"`);
-      return this.reply({ kind: 'done', result: req.version !== BRIDGE_VERSION ? TNC_RESULT.NO_COMMON_VERSION : TNC_RESULT.INVALID_PARAMETER });
+      return this.reply({
+        kind: 'done',
+        result: req.version !== BRIDGE_VERSION ? TNC_RESULT.NO_COMMON_VERSION : TNC_RESULT.INVALID_PARAMETER,
+      });
     }
     this.watched = imc;
     const set = this.shared.watchers.get(imc) ?? new Set();
@@ -121,10 +135,15 @@ export class BridgeSession {
   private hello(req: Extract<BridgeRequest, { kind: 'hello' }>): void {
     const imc = this.imcs.find((i) => i.name.toLowerCase() === req.name.toLowerCase());
     let refusal: [number, string] | undefined;
-    if (req.version !== BRIDGE_VERSION) refusal = [TNC_RESULT.NO_COMMON_VERSION, `bridge protocol version ${req.version} (this daemon speaks ${BRIDGE_VERSION})`];
+    if (req.version !== BRIDGE_VERSION)
+      refusal = [
+        TNC_RESULT.NO_COMMON_VERSION,
+        `bridge protocol version ${req.version} (this daemon speaks ${BRIDGE_VERSION})`,
+      ];
     else if (this.imc) refusal = [TNC_RESULT.ALREADY_INITIALIZED, 'a second HELLO on one socket'];
     else if (!imc) refusal = [TNC_RESULT.INVALID_PARAMETER, `no IMC named "${req.name}" in this daemon`];
-    else if (this.shared.claims.has(imc)) refusal = [TNC_RESULT.ALREADY_INITIALIZED, `IMC "${imc.name}" is attached by another TNC client library already`];
+    else if (this.shared.claims.has(imc))
+      refusal = [TNC_RESULT.ALREADY_INITIALIZED, `IMC "${imc.name}" is attached by another TNC client library already`];
     if (refusal || !imc) {
       this.log.error('TNC', `IF-IMC bridge refused IMC ${req.imcId} "${req.name}": ${refusal?.[1]}`);
       return this.reply({ kind: 'done', result: refusal?.[0] ?? TNC_RESULT.FATAL });
@@ -145,10 +164,16 @@ export class BridgeSession {
   private retryFromImc(imc: Imc, connectionId: number, reason: string): void {
     const watcher = [...(this.shared.watchers.get(imc) ?? [])][0];
     if (!watcher) {
-      this.log.info('TNC', `IMC ${this.imcId} "${imc.name}" asked for a handshake retry (${reason}) but its TNC client offers none`);
+      this.log.info(
+        'TNC',
+        `IMC ${this.imcId} "${imc.name}" asked for a handshake retry (${reason}) but its TNC client offers none`,
+      );
       return;
     }
-    this.log.info('TNC', `IMC ${this.imcId} "${imc.name}" asks the TNC client for a handshake retry on Connection ID ${connectionId}: ${reason}`);
+    this.log.info(
+      'TNC',
+      `IMC ${this.imcId} "${imc.name}" asks the TNC client for a handshake retry on Connection ID ${connectionId}: ${reason}`,
+    );
     watcher.sendRetry(connectionId, RETRY_REASON.SERIOUS_EVENT);
   }
 
@@ -221,9 +246,22 @@ export class BridgeSession {
 
 function envelope(req: Extract<BridgeRequest, { kind: 'receive' }>): PaEnvelope {
   // IF-IMC 1.3 ReceiveMessageLong: the source IMV and destination IMC are PB-PA's validator and collector IDs
-  return { type: req.type, collectorId: req.destinationImcId, validatorId: req.sourceImvId, exclusive: (req.flags & FLAG_EXCLUSIVE) !== 0, body: req.body };
+  return {
+    type: req.type,
+    collectorId: req.destinationImcId,
+    validatorId: req.sourceImvId,
+    exclusive: (req.flags & FLAG_EXCLUSIVE) !== 0,
+    body: req.body,
+  };
 }
 
 function sendFrame(connectionId: number, m: PaEnvelope): BridgeReply {
-  return { kind: 'send', connectionId, flags: m.exclusive ? FLAG_EXCLUSIVE : 0, type: m.type, destinationImvId: m.validatorId, body: m.body };
+  return {
+    kind: 'send',
+    connectionId,
+    flags: m.exclusive ? FLAG_EXCLUSIVE : 0,
+    type: m.type,
+    destinationImvId: m.validatorId,
+    body: m.body,
+  };
 }

@@ -49,8 +49,15 @@ export async function openCollectors(f: CollectorFlags, log: Logger): Promise<Co
       const tpm = await Tpm.open(f.tcti);
       closers.push(() => tpm.close());
       if (f.labEvidence) await extendLabEvidence(tpm, f.tcti, f.labEvidence, log);
-      const paths = f.labEvidence ? labEvidencePaths(f.labEvidence) : { ...(f.imaList && { imaList: f.imaList }), ...(f.eventLog && { bootEventLog: f.eventLog }) };
-      out.attestation = { tpm, akHandle: f.akHandle, paths, akCertificate: f.akCert ? derCertificate(await readFile(f.akCert)) : undefined };
+      const paths = f.labEvidence
+        ? labEvidencePaths(f.labEvidence)
+        : { ...(f.imaList && { imaList: f.imaList }), ...(f.eventLog && { bootEventLog: f.eventLog }) };
+      out.attestation = {
+        tpm,
+        akHandle: f.akHandle,
+        paths,
+        akCertificate: f.akCert ? derCertificate(await readFile(f.akCert)) : undefined,
+      };
       out.deviceId = await akDeviceId(tpm, f.akHandle);
     }
     return out;
@@ -64,7 +71,10 @@ function openSwimaStore(path: string): SwimaStore {
   try {
     return new SwimaStore(path);
   } catch (e) {
-    throw new Error(`cannot open the SWIMA event store '${path}': ${(e as Error).message} (choose another with --swima-store, or --no-swima)`, { cause: e });
+    throw new Error(
+      `cannot open the SWIMA event store '${path}': ${(e as Error).message} (choose another with --swima-store, or --no-swima)`,
+      { cause: e },
+    );
   }
 }
 

@@ -13,7 +13,8 @@ export function parseHostPort(s: string, defaultPort = PT_TLS_PORT): { host: str
 
 export function makeLogger(opts: { logLevel?: string; json?: boolean }): Logger {
   const level = Number(opts.logLevel ?? 1);
-  if (!Number.isInteger(level) || level < -1 || level > 4) throw new Error(`--log-level takes -1..4, not '${opts.logLevel}'`);
+  if (!Number.isInteger(level) || level < -1 || level > 4)
+    throw new Error(`--log-level takes -1..4, not '${opts.logLevel}'`);
   const format: LogFormat = opts.json ? 'json' : 'text';
   return new Logger(level, format);
 }

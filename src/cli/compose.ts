@@ -64,15 +64,21 @@ export interface LabServer {
 }
 
 export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
-  if (!o.cert || !o.key) throw new Error('the server needs --cert and --key (make a lab PKI with `tnc-agent pki --out DIR`)');
+  if (!o.cert || !o.key)
+    throw new Error('the server needs --cert and --key (make a lab PKI with `tnc-agent pki --out DIR`)');
   const pem = await readPem(o);
   const store = new PolicyStore(o.db);
   const sessions = new SessionManager(store);
   o.log.info('TNC', `TNC recommendation policy is '${o.policy}'`);
   const imvs = loadImvs(o, sessions, store);
-  const pdpReferral = o.pdpReferral && PbPdpReferralMsg.make({ kind: 'fqdn', protocol: 0, port: o.pdpReferral.port, fqdn: o.pdpReferral.fqdn });
+  const pdpReferral =
+    o.pdpReferral &&
+    PbPdpReferralMsg.make({ kind: 'fqdn', protocol: 0, port: o.pdpReferral.port, fqdn: o.pdpReferral.fqdn });
   const tnccs = new TnccsServer(imvs, {
-    policy: o.policy, log: o.log, pdpReferral, remediationUri: o.remediationUri,
+    policy: o.policy,
+    log: o.log,
+    pdpReferral,
+    remediationUri: o.remediationUri,
     onRecommendation: (conn) => sessions.stop(conn.id, conn.log),
     veto: (id) => sessions.violationOf(id),
     recorder: store,
@@ -107,14 +113,17 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
   let radius: RadiusServer | undefined;
   if (o.radius) {
     try {
-      radius = await startRadiusServer({ ...o.radius, cert: pem.cert!, key: pem.key!, ca: pem.ca, log: o.log, idleTimeoutMs: o.idleTimeoutMs }, async (channel) => {
-        const verdict = await tnccs.serve(channel).catch((e: Error) => {
-          o.log.error('TNC', `connection ended: ${e.message}`);
-          return undefined;
-        });
-        o.onVerdict?.(verdict);
-        return verdict;
-      });
+      radius = await startRadiusServer(
+        { ...o.radius, cert: pem.cert!, key: pem.key!, ca: pem.ca, log: o.log, idleTimeoutMs: o.idleTimeoutMs },
+        async (channel) => {
+          const verdict = await tnccs.serve(channel).catch((e: Error) => {
+            o.log.error('TNC', `connection ended: ${e.message}`);
+            return undefined;
+          });
+          o.onVerdict?.(verdict);
+          return verdict;
+        },
+      );
     } catch (e) {
       await tls.close();
       store.close();
@@ -147,9 +156,15 @@ function loadImvs(o: LabServerOptions, sessions: SessionManager, store: PolicySt
   const imvs = new ImvManager();
   for (const imv of list) {
     const id = imvs.add(imv);
-    const pts = imv instanceof AttestationImv ? () => logPtsOffer(o.log, {
-      algorithms: attestation?.algorithms ?? DEFAULT_ALGORITHMS, dhGroups: attestation?.dhGroups ?? DEFAULT_DH_GROUPS, caFile: attestation?.aikCaFile,
-    }) : undefined;
+    const pts =
+      imv instanceof AttestationImv
+        ? () =>
+            logPtsOffer(o.log, {
+              algorithms: attestation?.algorithms ?? DEFAULT_ALGORITHMS,
+              dhGroups: attestation?.dhGroups ?? DEFAULT_DH_GROUPS,
+              caFile: attestation?.aikCaFile,
+            })
+        : undefined;
     logImvLoaded(o.log, id, imv, pts);
   }
   return imvs;
@@ -182,9 +197,24 @@ export async function attest(o: AttestOptions): Promise<HandshakeOutcome> {
   const attestation = o.collectors?.attestation && new AttestationImc(o.collectors.attestation);
   if (attestation) imcs.add(attestation);
   for (const imc of o.moreImcs ?? []) imcs.add(imc);
-  const channel = await connectPtTls({ host: o.host, port: o.port, servername: o.servername, cert: pem.cert, key: pem.key, ca: pem.ca, sasl: o.sasl, maxMessageSize: o.maxMessageSize, log: o.log });
+  const channel = await connectPtTls({
+    host: o.host,
+    port: o.port,
+    servername: o.servername,
+    cert: pem.cert,
+    key: pem.key,
+    ca: pem.ca,
+    sasl: o.sasl,
+    maxMessageSize: o.maxMessageSize,
+    log: o.log,
+  });
   try {
-    return await runClientHandshake(imcs, channel, { connectionId: 1, language: o.language, log: o.log, limits: o.limits });
+    return await runClientHandshake(imcs, channel, {
+      connectionId: 1,
+      language: o.language,
+      log: o.log,
+      limits: o.limits,
+    });
   } finally {
     await attestation?.terminate();
   }
@@ -209,7 +239,12 @@ async function readPem(o: TlsFiles): Promise<{ cert?: string; key?: string; ca: 
 }
 
 /** A file that is not what its option says fails here, naming the file (never printing its content). */
-function checkPem(path: string | undefined, what: string, text: string | undefined, parse: (t: string) => unknown): void {
+function checkPem(
+  path: string | undefined,
+  what: string,
+  text: string | undefined,
+  parse: (t: string) => unknown,
+): void {
   if (text === undefined) return;
   if (!/-----BEGIN [A-Z0-9 ]+-----/.test(text)) throw new Error(`${what} '${path}' is not PEM (no -----BEGIN line)`);
   try {

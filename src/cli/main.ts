@@ -16,8 +16,10 @@ export function versionLine(): string {
 
 export function buildProgram(): Command {
   const program = new Command('tnc-agent')
-    .description('Trusted Network Connect endpoint agent: proves this host\'s integrity (OS, software inventory, TPM attestation) to a TNC server, and holds a reference TNC server for labs.')
-    .version(versionLine(), '-V, --version', 'print the agent\'s version and the Node.js runtime\'s it runs on')
+    .description(
+      "Trusted Network Connect endpoint agent: proves this host's integrity (OS, software inventory, TPM attestation) to a TNC server, and holds a reference TNC server for labs.",
+    )
+    .version(versionLine(), '-V, --version', "print the agent's version and the Node.js runtime's it runs on")
     .showHelpAfterError()
     .enablePositionalOptions();
   for (const register of commands) register(program);

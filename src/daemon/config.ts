@@ -15,7 +15,10 @@ import { formatDuration, OPTIONS, optionSpec, type OptionKind } from './options'
 export const DEFAULT_CONFIG = '/etc/tnc-agent/agent.conf';
 
 export class ConfigError extends Error {
-  constructor(readonly where: string, message: string) {
+  constructor(
+    readonly where: string,
+    message: string,
+  ) {
     super(`${where}: ${message}`);
     this.name = 'ConfigError';
   }
@@ -50,7 +53,14 @@ export interface AgentConfig {
     readonly machineId: string;
     readonly procRoot: string;
   };
-  readonly attestation: { readonly enabled: boolean; readonly tcti: string; readonly akHandle: number; readonly imaList: string; readonly imaPollMs: number; readonly eventLog: string };
+  readonly attestation: {
+    readonly enabled: boolean;
+    readonly tcti: string;
+    readonly akHandle: number;
+    readonly imaList: string;
+    readonly imaPollMs: number;
+    readonly eventLog: string;
+  };
   readonly swima: { readonly enabled: boolean; readonly store?: string; readonly dpkgRoot: string };
   readonly bridge: { readonly socket?: string };
   /** The files read, in order (for logs and `doctor`). */
@@ -146,7 +156,10 @@ export async function loadConfig(file = DEFAULT_CONFIG, confDir = join(dirname(f
 
 async function fragments(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir)).filter((n) => n.endsWith('.conf')).sort().map((n) => join(dir, n));
+    return (await readdir(dir))
+      .filter((n) => n.endsWith('.conf'))
+      .sort()
+      .map((n) => join(dir, n));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new ConfigError(dir, `cannot list: ${(e as NodeJS.ErrnoException).code ?? e}`);
@@ -166,24 +179,62 @@ export function buildConfig(settings: Settings = new Map(), files: readonly stri
   const at = (name: string) => settings.get(name)?.where ?? 'default';
   if (retryMinMs <= 0) throw new ConfigError(at('schedule.retry-min'), '[schedule] retry-min must be more than 0');
   if (retryMaxMs < retryMinMs) {
-    throw new ConfigError(at('schedule.retry-max'), `[schedule] retry-min (${formatDuration(retryMinMs)}, ${at('schedule.retry-min')}) is longer than [schedule] retry-max (${formatDuration(retryMaxMs)}, ${at('schedule.retry-max')})`);
+    throw new ConfigError(
+      at('schedule.retry-max'),
+      `[schedule] retry-min (${formatDuration(retryMinMs)}, ${at('schedule.retry-min')}) is longer than [schedule] retry-max (${formatDuration(retryMaxMs)}, ${at('schedule.retry-max')})`,
+    );
   }
   for (const name of ['control.socket', 'bridge.socket']) {
     const path = get<string | undefined>(name);
     const [section, key] = name.split('.');
     if (path && Buffer.byteLength(path) > MAX_SOCKET_PATH) {
-      throw new ConfigError(at(name), `[${section}] ${key}: the path is ${Buffer.byteLength(path)} bytes, a Unix socket path can have at most ${MAX_SOCKET_PATH}`);
+      throw new ConfigError(
+        at(name),
+        `[${section}] ${key}: the path is ${Buffer.byteLength(path)} bytes, a Unix socket path can have at most ${MAX_SOCKET_PATH}`,
+      );
     }
   }
   return {
-    server: { address: get('server.address'), ca: get('server.ca'), cert: get('server.cert'), key: get('server.key'), servername: get('server.servername'), language: get('server.language') ?? 'en',
-      limits: { timeoutMs: get('server.handshake-timeout'), maxRounds: get('server.max-rounds'), maxServerRetries: get('server.max-server-retries') } },
-    schedule: { onStart: get('schedule.on-start'), intervalMs: get('schedule.interval'), retryMinMs, retryMaxMs, onPackageChange: get('schedule.on-package-change'), settleMs: get('schedule.settle') },
+    server: {
+      address: get('server.address'),
+      ca: get('server.ca'),
+      cert: get('server.cert'),
+      key: get('server.key'),
+      servername: get('server.servername'),
+      language: get('server.language') ?? 'en',
+      limits: {
+        timeoutMs: get('server.handshake-timeout'),
+        maxRounds: get('server.max-rounds'),
+        maxServerRetries: get('server.max-server-retries'),
+      },
+    },
+    schedule: {
+      onStart: get('schedule.on-start'),
+      intervalMs: get('schedule.interval'),
+      retryMinMs,
+      retryMaxMs,
+      onPackageChange: get('schedule.on-package-change'),
+      settleMs: get('schedule.settle'),
+    },
     log: { level: get('log.level'), format: get('log.format') },
     control: { socket: get('control.socket') },
     stateDir: get('state.dir'),
-    os: { deviceId: get('os.device-id'), defaultPassword: get('os.default-password'), osRelease: get('os.os-release'), dpkgStatus: get('os.dpkg-status'), machineId: get('os.machine-id'), procRoot: get('os.proc-root') },
-    attestation: { enabled: get('attestation.enabled'), tcti: get('attestation.tcti'), akHandle: get('attestation.ak-handle'), imaList: get('attestation.ima-list'), imaPollMs: get('attestation.ima-poll'), eventLog: get('attestation.event-log') },
+    os: {
+      deviceId: get('os.device-id'),
+      defaultPassword: get('os.default-password'),
+      osRelease: get('os.os-release'),
+      dpkgStatus: get('os.dpkg-status'),
+      machineId: get('os.machine-id'),
+      procRoot: get('os.proc-root'),
+    },
+    attestation: {
+      enabled: get('attestation.enabled'),
+      tcti: get('attestation.tcti'),
+      akHandle: get('attestation.ak-handle'),
+      imaList: get('attestation.ima-list'),
+      imaPollMs: get('attestation.ima-poll'),
+      eventLog: get('attestation.event-log'),
+    },
     swima: { enabled: get('swima.enabled'), store: get('swima.store'), dpkgRoot: get('swima.dpkg-root') },
     bridge: { socket: get('bridge.socket') },
     files,

@@ -43,7 +43,8 @@ function serve(s: Socket, handle: ControlHandler): void {
     s.removeAllListeners('data');
     const cmd = (nl < 0 ? buf : buf.slice(0, nl)).trim();
     const reply = (v: unknown) => s.end(JSON.stringify(v) + '\n');
-    if (!(CONTROL_COMMANDS as readonly string[]).includes(cmd)) return reply({ error: `unknown command; use one of ${CONTROL_COMMANDS.join(', ')}` });
+    if (!(CONTROL_COMMANDS as readonly string[]).includes(cmd))
+      return reply({ error: `unknown command; use one of ${CONTROL_COMMANDS.join(', ')}` });
     handle(cmd as ControlCommand).then(reply, (e: Error) => reply({ error: e.message }));
   });
 }
@@ -62,7 +63,11 @@ async function closeServer(server: Server, path: string): Promise<void> {
 }
 
 /** Sends one command to a running daemon and returns its JSON answer. */
-export function requestDaemon(path: string, cmd: ControlCommand, timeoutMs = 120_000): Promise<Record<string, unknown>> {
+export function requestDaemon(
+  path: string,
+  cmd: ControlCommand,
+  timeoutMs = 120_000,
+): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const s = createConnection(path);
     let buf = '';
@@ -70,7 +75,11 @@ export function requestDaemon(path: string, cmd: ControlCommand, timeoutMs = 120
     s.setTimeout(timeoutMs, () => s.destroy(new Error(`no answer from the daemon on ${path} within ${timeoutMs} ms`)));
     s.on('connect', () => s.write(`${cmd}\n`));
     s.on('data', (c: string) => (buf += c));
-    s.on('error', (e: NodeJS.ErrnoException) => reject(new Error(`cannot reach the daemon on ${path}: ${e.code ?? e.message} (is \`tnc-agent daemon\` running?)`)));
+    s.on('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new Error(`cannot reach the daemon on ${path}: ${e.code ?? e.message} (is \`tnc-agent daemon\` running?)`),
+      ),
+    );
     s.on('end', () => {
       try {
         resolve(JSON.parse(buf) as Record<string, unknown>);

@@ -54,9 +54,17 @@ export class Daemon {
   private settle?: Settler;
   private last?: LastAttestation;
 
-  private constructor(private config: AgentConfig, private readonly o: DaemonOptions) {
+  private constructor(
+    private config: AgentConfig,
+    private readonly o: DaemonOptions,
+  ) {
     this.log = this.makeLogger();
-    this.scheduler = new Scheduler((r) => this.attestOnce(r), () => this.config.schedule, (p) => this.planned(p), o.random);
+    this.scheduler = new Scheduler(
+      (r) => this.attestOnce(r),
+      () => this.config.schedule,
+      (p) => this.planned(p),
+      o.random,
+    );
   }
 
   /** Loads the configuration (a ConfigError if it is bad), opens the collectors and the bridge, and starts. */
@@ -97,7 +105,9 @@ export class Daemon {
     await this.scheduler.idle();
     this.config = next;
     this.log = this.makeLogger();
-    await this.ensureParts().catch((e: Error) => this.log.error('DMN', `cannot open the collectors: ${e.message} (each attestation tries again)`));
+    await this.ensureParts().catch((e: Error) =>
+      this.log.error('DMN', `cannot open the collectors: ${e.message} (each attestation tries again)`),
+    );
     await this.apply('configuration reloaded');
     return true;
   }
@@ -119,7 +129,10 @@ export class Daemon {
     this.imaWatch?.close();
     this.settle?.cancel();
     await this.scheduler.stop();
-    await this.parts?.p.then((p) => p.close(), () => undefined);
+    await this.parts?.p.then(
+      (p) => p.close(),
+      () => undefined,
+    );
     await this.control?.server.close();
     this.log.info('DMN', 'stopped');
   }
@@ -131,7 +144,10 @@ export class Daemon {
     if (this.parts?.key === key) return this.parts.p;
     const old = this.parts?.p;
     const p = (async () => {
-      await old?.then((o) => o.close(), () => undefined);
+      await old?.then(
+        (o) => o.close(),
+        () => undefined,
+      );
       return openParts(c, this.log, () => this.settle?.poke());
     })();
     this.parts = { key, p };
@@ -157,10 +173,17 @@ export class Daemon {
     if (c.schedule.onPackageChange && c.swima.enabled) this.settle = settler(c.schedule.settleMs, changed);
     else if (c.schedule.onPackageChange) this.watcher = watchSettled(c.os.dpkgStatus, c.schedule.settleMs, changed);
     if (c.bridge.socket && c.attestation.imaPollMs > 0) {
-      this.imaWatch = watchImaGrowth(c.attestation.imaList, c.attestation.imaPollMs, () => void this.retryVpnHandshakes('new IMA measurements'));
+      this.imaWatch = watchImaGrowth(
+        c.attestation.imaList,
+        c.attestation.imaPollMs,
+        () => void this.retryVpnHandshakes('new IMA measurements'),
+      );
     }
     if (!c.server.address) {
-      this.log.info('DMN', `no [server] address configured in ${c.files[0]}: idle until the configuration is reloaded (SIGHUP)`);
+      this.log.info(
+        'DMN',
+        `no [server] address configured in ${c.files[0]}: idle until the configuration is reloaded (SIGHUP)`,
+      );
       return;
     }
     if (reason !== 'start' || c.schedule.onStart) void this.scheduler.trigger(reason);
@@ -200,8 +223,18 @@ export class Daemon {
       if (!s.ca) throw new Error('no [server] ca configured: the server certificate cannot be verified');
       const parts = await this.ensureParts();
       const outcome = await attest({
-        host: a.host, port: a.port, servername: s.servername, cert: s.cert, key: s.key, ca: s.ca, language: s.language, log: this.log, limits: s.limits,
-        os: osSources(c, parts.deviceId), collectors: parts.collectors, moreImcs: this.o.moreImcs?.(c, this.log),
+        host: a.host,
+        port: a.port,
+        servername: s.servername,
+        cert: s.cert,
+        key: s.key,
+        ca: s.ca,
+        language: s.language,
+        log: this.log,
+        limits: s.limits,
+        os: osSources(c, parts.deviceId),
+        collectors: parts.collectors,
+        moreImcs: this.o.moreImcs?.(c, this.log),
       });
       const evaluation = outcome.assessment === undefined ? 'none' : evaluationName(outcome.assessment);
       const access = outcome.access ?? 'none';
@@ -216,7 +249,8 @@ export class Daemon {
   }
 
   private planned(p: { delayMs: number; kind: 'interval' | 'retry'; failures: number }): void {
-    if (p.kind === 'retry') this.log.info('DMN', `retrying in ${formatDuration(p.delayMs)} (${p.failures} consecutive failures)`);
+    if (p.kind === 'retry')
+      this.log.info('DMN', `retrying in ${formatDuration(p.delayMs)} (${p.failures} consecutive failures)`);
     else if (p.delayMs > 0) this.log.info('DMN', `next attestation in ${formatDuration(p.delayMs)}`);
   }
 

@@ -13,27 +13,57 @@ export async function partChecks(c: AgentConfig): Promise<Check[]> {
 
 const errText = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 const octal = (mode: number): string => `0${(mode & 0o777).toString(8)}`;
-const accessHint = (path: string) => `run doctor as root or as a member of the group owning ${dirname(path)} (tnc-agent)`;
+const accessHint = (path: string) =>
+  `run doctor as root or as a member of the group owning ${dirname(path)} (tnc-agent)`;
 
 /** The socket strongSwan's imc-*.so connect to: the running daemon makes it, mode 0660 (src/bridge/server.ts). */
 export async function bridgeCheck(c: AgentConfig): Promise<Check> {
   const name = 'IF-IMC bridge socket';
   const path = c.bridge.socket;
-  if (!path) return { name, ok: false, required: false, detail: 'not configured: strongSwan cannot load the agent\'s IMCs', hint: 'set [bridge] socket = /run/tnc-agent/imc.sock to attest over the VPN (docs/vpn.md)' };
-  const fail = (detail: string, hint: string): Check => ({ name, ok: false, required: true, detail: `${path}: ${detail}`, hint });
+  if (!path)
+    return {
+      name,
+      ok: false,
+      required: false,
+      detail: "not configured: strongSwan cannot load the agent's IMCs",
+      hint: 'set [bridge] socket = /run/tnc-agent/imc.sock to attest over the VPN (docs/vpn.md)',
+    };
+  const fail = (detail: string, hint: string): Check => ({
+    name,
+    ok: false,
+    required: true,
+    detail: `${path}: ${detail}`,
+    hint,
+  });
   let st: Stats;
   try {
     st = await lstat(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return fail('not there: the daemon is not running', 'start it (`systemctl start tnc-agent`), then see `journalctl -u tnc-agent`');
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      return fail(
+        'not there: the daemon is not running',
+        'start it (`systemctl start tnc-agent`), then see `journalctl -u tnc-agent`',
+      );
     return fail(errText(e), accessHint(path));
   }
   if (!st.isSocket()) return fail('is not a socket', 'remove it: the daemon makes the socket when it starts');
   const who = `mode ${octal(st.mode)}, owner ${await nameOf('/etc/passwd', st.uid)}, group ${await nameOf('/etc/group', st.gid)}`;
-  if (st.mode & 0o007) return fail(`${who}: every local user can attach IMCs and read their evidence`, 'the daemon makes it 0660: is another program making this file?');
-  if ((st.mode & 0o060) !== 0o060) return fail(`${who}: its group cannot connect`, 'a charon that does not run as root needs group read and write (the daemon makes it 0660)');
+  if (st.mode & 0o007)
+    return fail(
+      `${who}: every local user can attach IMCs and read their evidence`,
+      'the daemon makes it 0660: is another program making this file?',
+    );
+  if ((st.mode & 0o060) !== 0o060)
+    return fail(
+      `${who}: its group cannot connect`,
+      'a charon that does not run as root needs group read and write (the daemon makes it 0660)',
+    );
   const refused = await connectError(path);
-  if (refused) return fail(`${who}: nobody answers (${refused}): a stale socket of a daemon that died`, 'start the daemon (`systemctl restart tnc-agent`): it replaces the stale socket');
+  if (refused)
+    return fail(
+      `${who}: nobody answers (${refused}): a stale socket of a daemon that died`,
+      'start the daemon (`systemctl restart tnc-agent`): it replaces the stale socket',
+    );
   return { name, ok: true, required: true, detail: `${path}: socket, ${who}, the daemon answers` };
 }
 
@@ -68,15 +98,24 @@ export async function swimaStoreCheck(c: AgentConfig): Promise<Check> {
   try {
     await access(path, fs.F_OK);
   } catch (e) {
-    if (!['ENOENT', 'ENOTDIR'].includes(errText(e))) return { name, ok: false, required, detail: `${path}: ${errText(e)}`, hint: accessHint(path) };
+    if (!['ENOENT', 'ENOTDIR'].includes(errText(e)))
+      return { name, ok: false, required, detail: `${path}: ${errText(e)}`, hint: accessHint(path) };
     return makeableCheck(path, required);
   }
   try {
     const s = readStore(path);
-    return { name, ok: true, required, detail: `${path}: epoch 0x${s.epoch.toString(16).padStart(8, '0')}, last EID ${s.lastEid}, ${s.installed} software identifiers installed` };
+    return {
+      name,
+      ok: true,
+      required,
+      detail: `${path}: epoch 0x${s.epoch.toString(16).padStart(8, '0')}, last EID ${s.lastEid}, ${s.installed} software identifiers installed`,
+    };
   } catch (e) {
-    const denied = (e as NodeJS.ErrnoException).code === 'SQLITE_CANTOPEN' || /EACCES|permission/i.test((e as Error).message);
-    const hint = denied ? accessHint(path) : 'move it aside: the daemon makes a new store (a new epoch: the server then asks for the whole inventory, RFC 8412 3.7.4)';
+    const denied =
+      (e as NodeJS.ErrnoException).code === 'SQLITE_CANTOPEN' || /EACCES|permission/i.test((e as Error).message);
+    const hint = denied
+      ? accessHint(path)
+      : 'move it aside: the daemon makes a new store (a new epoch: the server then asks for the whole inventory, RFC 8412 3.7.4)';
     return { name, ok: false, required, detail: `${path}: not a readable SWIMA store: ${(e as Error).message}`, hint };
   }
 }
@@ -88,7 +127,9 @@ function readStore(path: string): { epoch: number; lastEid: number; installed: n
     const epoch = db.prepare("SELECT value FROM meta WHERE key = 'epoch'").get() as { value: number } | undefined;
     if (!epoch) throw new Error('it has no EID epoch');
     const { lastEid } = db.prepare('SELECT COALESCE(MAX(eid), 0) AS lastEid FROM events').get() as { lastEid: number };
-    const { installed } = db.prepare('SELECT COUNT(*) AS installed FROM sw_identifiers WHERE installed = 1').get() as { installed: number };
+    const { installed } = db.prepare('SELECT COUNT(*) AS installed FROM sw_identifiers WHERE installed = 1').get() as {
+      installed: number;
+    };
     return { epoch: epoch.value, lastEid, installed };
   } finally {
     db.close();
@@ -99,12 +140,30 @@ function readStore(path: string): { epoch: number; lastEid: number; installed: n
 async function makeableCheck(path: string, required: boolean): Promise<Check> {
   const name = 'SWIMA store';
   let dir = dirname(path);
-  while (dir !== dirname(dir) && !(await access(dir, fs.F_OK).then(() => true, () => false))) dir = dirname(dir);
+  while (
+    dir !== dirname(dir) &&
+    !(await access(dir, fs.F_OK).then(
+      () => true,
+      () => false,
+    ))
+  )
+    dir = dirname(dir);
   try {
     if (!(await stat(dir)).isDirectory()) throw new Error('ENOTDIR');
     await access(dir, fs.W_OK);
-    return { name, ok: true, required, detail: `${path}: not made yet; ${dir} is writable by this user (the daemon makes it on start)` };
+    return {
+      name,
+      ok: true,
+      required,
+      detail: `${path}: not made yet; ${dir} is writable by this user (the daemon makes it on start)`,
+    };
   } catch (e) {
-    return { name, ok: false, required, detail: `${path}: missing, and ${dir} is not a writable folder: ${errText(e)}`, hint: `make ${dirname(path)} writable by the tnc-agent user, or set [swima] store` };
+    return {
+      name,
+      ok: false,
+      required,
+      detail: `${path}: missing, and ${dir} is not a writable folder: ${errText(e)}`,
+      hint: `make ${dirname(path)} writable by the tnc-agent user, or set [swima] store`,
+    };
   }
 }

@@ -21,7 +21,11 @@ export interface Check {
   hint?: string;
 }
 
-export async function runDoctor(configFile?: string, confDir?: string, strongswan: StrongswanPaths = STRONGSWAN_PATHS): Promise<Check[]> {
+export async function runDoctor(
+  configFile?: string,
+  confDir?: string,
+  strongswan: StrongswanPaths = STRONGSWAN_PATHS,
+): Promise<Check[]> {
   let config: AgentConfig;
   const checks: Check[] = [];
   try {
@@ -29,7 +33,13 @@ export async function runDoctor(configFile?: string, confDir?: string, strongswa
     checks.push({ name: 'configuration', ok: true, required: true, detail: config.files.join(', ') });
   } catch (e) {
     config = buildConfig();
-    checks.push({ name: 'configuration', ok: false, required: true, detail: (e as Error).message, hint: 'fix the file (see `tnc-agent daemon --help`); the checks below use the defaults' });
+    checks.push({
+      name: 'configuration',
+      ok: false,
+      required: true,
+      detail: (e as Error).message,
+      hint: 'fix the file (see `tnc-agent daemon --help`); the checks below use the defaults',
+    });
   }
   checks.push(await deviceIdCheck(config), await dpkgCheck(config));
   checks.push(...(await serverChecks(config)));
@@ -54,7 +64,13 @@ async function deviceIdCheck(c: AgentConfig): Promise<Check> {
     if (!id) throw new Error('empty');
     return { name, ok: true, required: true, detail: `derived from ${c.os.machineId}` };
   } catch (e) {
-    return { name, ok: false, required: true, detail: `${c.os.machineId}: ${errText(e)}`, hint: 'run `systemd-machine-id-setup` or set [os] device-id' };
+    return {
+      name,
+      ok: false,
+      required: true,
+      detail: `${c.os.machineId}: ${errText(e)}`,
+      hint: 'run `systemd-machine-id-setup` or set [os] device-id',
+    };
   }
 }
 
@@ -62,9 +78,21 @@ async function dpkgCheck(c: AgentConfig): Promise<Check> {
   const name = 'dpkg';
   try {
     const n = parseDpkgStatus(await readFile(c.os.dpkgStatus, 'utf8')).packages.length;
-    return { name, ok: n > 0, required: true, detail: `${n} packages installed (${c.os.dpkgStatus})`, hint: 'the package database is empty' };
+    return {
+      name,
+      ok: n > 0,
+      required: true,
+      detail: `${n} packages installed (${c.os.dpkgStatus})`,
+      hint: 'the package database is empty',
+    };
   } catch (e) {
-    return { name, ok: false, required: true, detail: `${c.os.dpkgStatus}: ${errText(e)}`, hint: 'the OS and SWIMA IMCs report dpkg packages: is this a Debian or Ubuntu host? else set [os] dpkg-status' };
+    return {
+      name,
+      ok: false,
+      required: true,
+      detail: `${c.os.dpkgStatus}: ${errText(e)}`,
+      hint: 'the OS and SWIMA IMCs report dpkg packages: is this a Debian or Ubuntu host? else set [os] dpkg-status',
+    };
   }
 }
 
@@ -79,8 +107,12 @@ async function tpmChecks(c: AgentConfig): Promise<Check[]> {
       out.push({ name: 'TPM device', ok: true, required, detail: `${path} is readable and writable by this user` });
     } catch (e) {
       const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-      const hint = missing ? 'enable the TPM 2.0 in the firmware setup; in a VM add a vTPM (swtpm)' : 'run as root or add the user to the group owning it (usually tss)';
-      return [{ name: 'TPM device', ok: false, required, detail: `${path}: ${missing ? 'not found' : errText(e)}`, hint }];
+      const hint = missing
+        ? 'enable the TPM 2.0 in the firmware setup; in a VM add a vTPM (swtpm)'
+        : 'run as root or add the user to the group owning it (usually tss)';
+      return [
+        { name: 'TPM device', ok: false, required, detail: `${path}: ${missing ? 'not found' : errText(e)}`, hint },
+      ];
     }
   }
   out.push(await akCheck(c, required));
@@ -94,9 +126,21 @@ async function akCheck(c: AgentConfig, required: boolean): Promise<Check> {
   try {
     tpm = await Tpm.open(c.attestation.tcti);
     const ok = await tpm.exists(c.attestation.akHandle);
-    return { name, ok, required, detail: ok ? `AK present at ${handle}` : `no AK at ${handle}`, hint: `run \`tnc-agent tpm provision --ak-handle ${handle}\` once` };
+    return {
+      name,
+      ok,
+      required,
+      detail: ok ? `AK present at ${handle}` : `no AK at ${handle}`,
+      hint: `run \`tnc-agent tpm provision --ak-handle ${handle}\` once`,
+    };
   } catch (e) {
-    return { name, ok: false, required, detail: `cannot use the TPM (${c.attestation.tcti}): ${(e as Error).message}`, hint: 'see the TPM device line; for a software TPM set [attestation] tcti' };
+    return {
+      name,
+      ok: false,
+      required,
+      detail: `cannot use the TPM (${c.attestation.tcti}): ${(e as Error).message}`,
+      hint: 'see the TPM device line; for a software TPM set [attestation] tcti',
+    };
   } finally {
     await tpm?.close().catch(() => undefined);
   }
@@ -108,17 +152,30 @@ async function imaChecks(c: AgentConfig): Promise<Check[]> {
   const log = c.attestation.eventLog;
   const eventLog: Check = await access(log, fs.R_OK).then(
     () => ({ name: 'firmware event log', ok: true, required, detail: `${log} is readable` }),
-    (e) => ({ name: 'firmware event log', ok: false, required, detail: `${log}: ${errText(e)}`, hint: `needs a TPM 2.0 with a UEFI event log; ${securityfsHint}` }),
+    (e) => ({
+      name: 'firmware event log',
+      ok: false,
+      required,
+      detail: `${log}: ${errText(e)}`,
+      hint: `needs a TPM 2.0 with a UEFI event log; ${securityfsHint}`,
+    }),
   );
   const path = c.attestation.imaList;
   const templates = new Map<string, number>();
   try {
     for await (const e of streamImaFile(path)) templates.set(e.template, (templates.get(e.template) ?? 0) + 1);
   } catch (e) {
-    const hint = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'boot a kernel with IMA (CONFIG_IMA=y) and ima_policy=tcb on its command line' : securityfsHint;
+    const hint =
+      (e as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'boot a kernel with IMA (CONFIG_IMA=y) and ima_policy=tcb on its command line'
+        : securityfsHint;
     return [{ name: 'IMA measurement list', ok: false, required, detail: `${path}: ${errText(e)}`, hint }, eventLog];
   }
-  return [{ name: 'IMA measurement list', ok: true, required, detail: `${path} is readable` }, imaPolicyCheck(templates, required), eventLog];
+  return [
+    { name: 'IMA measurement list', ok: true, required, detail: `${path} is readable` },
+    imaPolicyCheck(templates, required),
+    eventLog,
+  ];
 }
 
 /** What the list shows of the IMA policy and template: only boot_aggregate = nothing measured. */
@@ -126,7 +183,21 @@ function imaPolicyCheck(templates: Map<string, number>, required: boolean): Chec
   const total = [...templates.values()].reduce((a, b) => a + b, 0);
   const names = [...templates].map(([t, n]) => `${t}×${n}`).join(', ') || 'none';
   const name = 'IMA policy and template';
-  if (total <= 1) return { name, ok: false, required, detail: `${total} entries: the policy measures nothing after boot`, hint: 'add ima_policy=tcb (or load a policy) to measure executables' };
-  if (templates.has('ima')) return { name, ok: false, required, detail: `templates ${names}: the legacy 'ima' template carries SHA-1 digests only`, hint: 'boot with ima_template=ima-ng (or ima-sig)' };
+  if (total <= 1)
+    return {
+      name,
+      ok: false,
+      required,
+      detail: `${total} entries: the policy measures nothing after boot`,
+      hint: 'add ima_policy=tcb (or load a policy) to measure executables',
+    };
+  if (templates.has('ima'))
+    return {
+      name,
+      ok: false,
+      required,
+      detail: `templates ${names}: the legacy 'ima' template carries SHA-1 digests only`,
+      hint: 'boot with ima_template=ima-ng (or ima-sig)',
+    };
   return { name, ok: true, required, detail: `${total} entries, templates ${names}` };
 }

@@ -9,7 +9,10 @@ import { dirname, join } from 'node:path';
 async function imaLength(list: string): Promise<number | undefined> {
   const count = await readFile(join(dirname(list), 'runtime_measurements_count'), 'utf8').catch(() => undefined);
   if (count !== undefined && /^\d+\s*$/.test(count)) return Number(count);
-  return stat(list).then((s) => s.size, () => undefined);
+  return stat(list).then(
+    (s) => s.size,
+    () => undefined,
+  );
 }
 
 /** Polls the IMA list every `intervalMs`; calls `grew` once per poll that finds new measurements. */

@@ -30,7 +30,11 @@ export function partsKey(c: AgentConfig): string {
 }
 
 /** Opens the parts; `packagesChanged` hears each live collection pass that recorded SW ID events. */
-export async function openParts(c: AgentConfig, log: Logger, packagesChanged: (events: number) => void): Promise<DaemonParts> {
+export async function openParts(
+  c: AgentConfig,
+  log: Logger,
+  packagesChanged: (events: number) => void,
+): Promise<DaemonParts> {
   const col = await openCollectors(collectorFlags(c), log);
   const closers: (() => Promise<unknown>)[] = [() => col.close()];
   const close = async () => {
@@ -71,7 +75,12 @@ function collectorFlags(c: AgentConfig): Parameters<typeof openCollectors>[0] {
  * SWIMA collects live: the watcher runs a collector pass on every dpkg change, so the IMCs get
  * the options without the collector (no second pass racing the watcher's at handshake time).
  */
-async function goLive(col: Collectors, c: AgentConfig, log: Logger, packagesChanged: (n: number) => void): Promise<{ swima?: SwimaImcOptions; live?: LiveCollection }> {
+async function goLive(
+  col: Collectors,
+  c: AgentConfig,
+  log: Logger,
+  packagesChanged: (n: number) => void,
+): Promise<{ swima?: SwimaImcOptions; live?: LiveCollection }> {
   if (!col.swima?.collector) return { swima: col.swima };
   const { collector, ...swima } = col.swima;
   const live = watchDpkg(collector, c.swima.dpkgRoot, log, packagesChanged);
@@ -90,7 +99,12 @@ export function osSources(c: AgentConfig, deviceId: string | undefined): OsSourc
   return hostOsSources({
     defaultPassword: c.os.defaultPassword,
     deviceId,
-    paths: { osRelease: c.os.osRelease, dpkgStatus: c.os.dpkgStatus, machineId: c.os.machineId, ...procPaths(c.os.procRoot) },
+    paths: {
+      osRelease: c.os.osRelease,
+      dpkgStatus: c.os.dpkgStatus,
+      machineId: c.os.machineId,
+      ...procPaths(c.os.procRoot),
+    },
   });
 }
 

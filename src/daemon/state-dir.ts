@@ -28,6 +28,9 @@ export async function checkStateDir(dir: string | undefined): Promise<void> {
     await unlink(probe);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new ConfigError('[state] dir', `${dir} is not a directory the daemon can write: ${err.syscall ?? 'write'} ${err.path ?? dir}: ${err.code ?? err.message}`);
+    throw new ConfigError(
+      '[state] dir',
+      `${dir} is not a directory the daemon can write: ${err.syscall ?? 'write'} ${err.path ?? dir}: ${err.code ?? err.message}`,
+    );
   }
 }

@@ -8,7 +8,12 @@ export interface ChartSpec {
   readonly options: Record<string, unknown>;
 }
 
-const STACKED = { animation: false, responsive: true, maintainAspectRatio: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } };
+const STACKED = {
+  animation: false,
+  responsive: true,
+  maintainAspectRatio: false,
+  scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
+};
 const VERDICTS = Object.keys(VERDICT_COLOURS);
 
 /** The bucket width that gives at most ~24 bars over the span: a minute, an hour or a day. */
@@ -19,7 +24,11 @@ function bucketMs(spanMs: number): number {
   return 24 * 60 * minute;
 }
 
-const bucketLabel = (ms: number, width: number): string => new Date(ms).toISOString().slice(width >= 86_400_000 ? 0 : 5, width >= 86_400_000 ? 10 : 16).replace('T', ' ');
+const bucketLabel = (ms: number, width: number): string =>
+  new Date(ms)
+    .toISOString()
+    .slice(width >= 86_400_000 ? 0 : 5, width >= 86_400_000 ? 10 : 16)
+    .replace('T', ' ');
 
 /** Verdicts per time bucket, stacked by verdict. */
 export function verdictsOverTime(handshakes: readonly HandshakeView[]): ChartSpec {
@@ -34,7 +43,11 @@ export function verdictsOverTime(handshakes: readonly HandshakeView[]): ChartSpe
     type: 'bar',
     data: {
       labels: Array.from({ length: n }, (_, i) => bucketLabel(start + i * width, width)),
-      datasets: VERDICTS.filter((v) => counts.get(v)!.some((c) => c > 0)).map((v) => ({ label: v, data: counts.get(v)!, backgroundColor: VERDICT_COLOURS[v] })),
+      datasets: VERDICTS.filter((v) => counts.get(v)!.some((c) => c > 0)).map((v) => ({
+        label: v,
+        data: counts.get(v)!,
+        backgroundColor: VERDICT_COLOURS[v],
+      })),
     },
     options: STACKED,
   };
@@ -55,19 +68,34 @@ export function durationHistogram(handshakes: readonly HandshakeView[]): ChartSp
   for (const x of d) bins[Math.floor(x / width)]++;
   return {
     type: 'bar',
-    data: { labels: bins.map((_, i) => `${i * width}–${(i + 1) * width} ms`), datasets: [{ label: 'handshakes', data: bins, backgroundColor: '#1565c0' }] },
+    data: {
+      labels: bins.map((_, i) => `${i * width}–${(i + 1) * width} ms`),
+      datasets: [{ label: 'handshakes', data: bins, backgroundColor: '#1565c0' }],
+    },
     options: { ...STACKED, plugins: { legend: { display: false } } },
   };
 }
 
-const IMA_COLOURS: Record<keyof ImaCounts, string> = { ok: '#2e7d32', unknown: '#9e9e9e', differ: '#c62828', failed: '#6a1b9a' };
+const IMA_COLOURS: Record<keyof ImaCounts, string> = {
+  ok: '#2e7d32',
+  unknown: '#9e9e9e',
+  differ: '#c62828',
+  failed: '#6a1b9a',
+};
 
 /** IMA file results of each attestation (oldest first), stacked by result. */
 export function imaCountsChart(attestations: readonly { label: string; counts: ImaCounts }[]): ChartSpec {
   const keys = Object.keys(IMA_COLOURS) as (keyof ImaCounts)[];
   return {
     type: 'bar',
-    data: { labels: attestations.map((a) => a.label), datasets: keys.map((k) => ({ label: k, data: attestations.map((a) => a.counts[k]), backgroundColor: IMA_COLOURS[k] })) },
+    data: {
+      labels: attestations.map((a) => a.label),
+      datasets: keys.map((k) => ({
+        label: k,
+        data: attestations.map((a) => a.counts[k]),
+        backgroundColor: IMA_COLOURS[k],
+      })),
+    },
     options: STACKED,
   };
 }

@@ -28,16 +28,27 @@ export interface Dashboard {
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const loopback = isLoopbackHost(o.host.includes(':') && !o.host.startsWith('[') ? `[${o.host}]` : o.host);
   if (!loopback && o.token === undefined) {
-    throw new Error(`the dashboard shows device data: to serve it on ${o.host}, not a loopback address, give it a token (--http-token-file FILE)`);
+    throw new Error(
+      `the dashboard shows device data: to serve it on ${o.host}, not a loopback address, give it a token (--http-token-file FILE)`,
+    );
   }
-  if (!loopback && !o.tls) o.log.info('CFG', 'dashboard: the token travels in clear over plain HTTP; give --http-cert and --http-key for HTTPS');
+  if (!loopback && !o.tls)
+    o.log.info(
+      'CFG',
+      'dashboard: the token travels in clear over plain HTTP; give --http-cert and --http-key for HTTPS',
+    );
   const closing = { closed: false };
   const app = dashboardApp(o.views, { token: o.token, pollMs: o.pollMs, closing });
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({
-      fetch: app.fetch, hostname: o.host, port: o.port,
-      ...(o.tls ? { createServer: createHttpsServer, serverOptions: { cert: o.tls.cert, key: o.tls.key } } : {}),
-    }, () => resolve(s as Server));
+    const s = serve(
+      {
+        fetch: app.fetch,
+        hostname: o.host,
+        port: o.port,
+        ...(o.tls ? { createServer: createHttpsServer, serverOptions: { cert: o.tls.cert, key: o.tls.key } } : {}),
+      },
+      () => resolve(s as Server),
+    );
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
@@ -47,10 +58,11 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   return {
     port,
     url,
-    close: () => new Promise<void>((resolve) => {
-      closing.closed = true;
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing.closed = true;
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -38,7 +38,10 @@ export abstract class Agent<S extends AgentState, H extends TnccsHost> {
       const port = new PaPort(conn, this.host, this.id, this.role);
       this.states.set(conn.id, this.createState(conn, port));
       conn.log.info(this.role, `${label} created a state for IF-TNCCS 2.0 Connection ID ${conn.id}: +long +excl -soh`);
-      conn.log.debug(this.role, `  over IF-T for ${conn.transport === 'pt-tls' ? 'TLS 2.0' : 'Tunneled EAP 2.0'} with maximum PA-TNC message size of ${conn.maxPaMessageSize} bytes`);
+      conn.log.debug(
+        this.role,
+        `  over IF-T for ${conn.transport === 'pt-tls' ? 'TLS 2.0' : 'Tunneled EAP 2.0'} with maximum PA-TNC message size of ${conn.maxPaMessageSize} bytes`,
+      );
       // strongSwan logs the AR identities once per connection, with the first IMV's state (test/data/vectors/server.log)
       if (this.role === 'IMV' && this.id === 1) logArIdentities(conn);
       return;
@@ -60,7 +63,10 @@ export abstract class Agent<S extends AgentState, H extends TnccsHost> {
     if (!state) return;
     const peer = this.role === 'IMC' ? `IMV ${env.validatorId}` : `IMC ${env.collectorId}`;
     const to = env.exclusive ? ` to ${this.role} ${this.id}` : '';
-    state.conn.log.info(this.role, `${this.role} ${this.id} "${this.name}" received message for Connection ID ${connectionId} from ${peer}${to}`);
+    state.conn.log.info(
+      this.role,
+      `${this.role} ${this.id} "${this.name}" received message for Connection ID ${connectionId} from ${peer}${to}`,
+    );
     const msg = state.port.receive(env);
     if (msg && msg.attributes.length > 0) await this.handle(state, msg);
   }
@@ -76,7 +82,8 @@ export abstract class Agent<S extends AgentState, H extends TnccsHost> {
 }
 
 function logArIdentities(conn: ConnectionInfo): void {
-  const line = (kind: string, a: ArIdentity) => conn.log.debug('IMV', `  ${kind} AR identity '${a.value}' of type ${a.type} authenticated by ${a.authenticatedBy}`);
+  const line = (kind: string, a: ArIdentity) =>
+    conn.log.debug('IMV', `  ${kind} AR identity '${a.value}' of type ${a.type} authenticated by ${a.authenticatedBy}`);
   const { user, machine } = conn.arIdentities ?? {};
   if (user) line('user', user);
   if (machine) line('machine', machine);

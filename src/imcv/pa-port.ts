@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { isDecodeError } from '../bytes/errors';
 import { answerDecodeError } from '../protocol/pa-tnc/errors';
 import { PaAttribute, attributeLabel } from '../protocol/pa-tnc/registry';
-import { decodePaMessage, encodeAttributeBytes, encodePaMessageFrom, PA_MSG_HEADER_LEN } from '../protocol/pa-tnc/message';
+import {
+  decodePaMessage,
+  encodeAttributeBytes,
+  encodePaMessageFrom,
+  PA_MSG_HEADER_LEN,
+} from '../protocol/pa-tnc/message';
 import { PaMessageType, paSubtypeLabel } from '../protocol/vendors';
 import type { ConnectionInfo, PaEnvelope, TnccsHost } from '../tnccs/types';
 import { ANY_ID } from '../tnccs/types';
@@ -46,7 +51,13 @@ export class PaPort {
     readonly ownId: number,
     readonly role: Role,
   ) {
-    this.segmentation = new Segmentation(`${role} ${ownId}`, role === 'IMC' ? 'IMV' : 'IMC', conn.maxPaMessageSize, conn.log, conn.reassembly ?? connectionReassembly());
+    this.segmentation = new Segmentation(
+      `${role} ${ownId}`,
+      role === 'IMC' ? 'IMV' : 'IMC',
+      conn.maxPaMessageSize,
+      conn.log,
+      conn.reassembly ?? connectionReassembly(),
+    );
   }
 
   /** The connection ended: gives up unfinished segment exchanges. */
@@ -109,7 +120,10 @@ export class PaPort {
         size = PA_MSG_HEADER_LEN;
       }
       if (PA_MSG_HEADER_LEN + bytes.length > limit) {
-        this.conn.log.error(this.role, `attribute ${attributeLabel(a.vendor, a.type)} of ${bytes.length} bytes exceeds the maximum PA-TNC message size ${limit}: not sent`);
+        this.conn.log.error(
+          this.role,
+          `attribute ${attributeLabel(a.vendor, a.type)} of ${bytes.length} bytes exceeds the maximum PA-TNC message size ${limit}: not sent`,
+        );
         continue;
       }
       batch.push({ attr: out, bytes });
@@ -123,10 +137,14 @@ export class PaPort {
     const log = this.conn.log;
     if (log.enabled(2)) {
       log.debug('TNC', `creating PA-TNC message with ID 0x${messageId.toString(16).padStart(8, '0')}`);
-      for (const { attr } of attributes) log.debug('TNC', `creating PA-TNC attribute type ${attributeLabel(attr.vendor, attr.type)}`);
+      for (const { attr } of attributes)
+        log.debug('TNC', `creating PA-TNC attribute type ${attributeLabel(attr.vendor, attr.type)}`);
       log.debug('TNC', `creating PB-PA message type ${paSubtypeLabel(type)}`);
     }
-    const body = encodePaMessageFrom(messageId, attributes.map((a) => a.bytes));
+    const body = encodePaMessageFrom(
+      messageId,
+      attributes.map((a) => a.bytes),
+    );
     const peer = opts.peerId ?? ANY_ID;
     const env: PaEnvelope =
       this.role === 'IMC'
@@ -139,6 +157,7 @@ export class PaPort {
     const log = this.conn.log;
     if (!log.enabled(2)) return;
     log.debug('TNC', `processing PA-TNC message with ID 0x${messageId.toString(16).padStart(8, '0')}`);
-    for (const a of attributes) log.debug('TNC', `processing PA-TNC attribute type ${attributeLabel(a.vendor, a.type)}`);
+    for (const a of attributes)
+      log.debug('TNC', `processing PA-TNC attribute type ${attributeLabel(a.vendor, a.type)}`);
   }
 }

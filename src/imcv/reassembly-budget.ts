@@ -46,4 +46,7 @@ export class ByteBudget implements HeldBytes {
 export const processReassembly = new ByteBudget(REASSEMBLY_LIMITS.total);
 
 /** A new connection's budget (the TNC client/server make one per connection). */
-export const connectionReassembly = (limit: number = REASSEMBLY_LIMITS.perConnection, parent: ByteBudget = processReassembly): ByteBudget => new ByteBudget(limit, parent);
+export const connectionReassembly = (
+  limit: number = REASSEMBLY_LIMITS.perConnection,
+  parent: ByteBudget = processReassembly,
+): ByteBudget => new ByteBudget(limit, parent);

@@ -67,7 +67,10 @@ export class Segmentation {
   request(type: PaMessageType): PaAttribute {
     const c = { maxMessageSize: NO_LIMIT, maxSegmentSize: ownSegmentSize(this.maxPaMessageSize) };
     this.setContract(type, c);
-    this.log.info(this.tag, `${this.label} requests a segmentation contract for PA message type ${paSubtypeLabel(type)}`);
+    this.log.info(
+      this.tag,
+      `${this.label} requests a segmentation contract for PA message type ${paSubtypeLabel(type)}`,
+    );
     this.log.info(this.tag, `  ${describeContract(c)}`);
     return ContractRequestAttr.make(c, true);
   }
@@ -93,7 +96,10 @@ export class Segmentation {
     const plan = sendPlan(contract, size);
     if (plan === 'whole') return attr;
     if (plan === 'oversize') {
-      this.log.error('TNC', `attribute of ${attr.vendor}/${attr.type} exceeds the segmentation contract for ${paSubtypeLabel(type)}: not sent`);
+      this.log.error(
+        'TNC',
+        `attribute of ${attr.vendor}/${attr.type} exceeds the segmentation contract for ${paSubtypeLabel(type)}: not sent`,
+      );
       return undefined;
     }
     return this.sender(type, contract).first(attr, spaceLeft);
@@ -103,16 +109,25 @@ export class Segmentation {
     const own = ownSegmentSize(this.maxPaMessageSize);
     const c = { maxMessageSize: req.maxMessageSize, maxSegmentSize: Math.min(req.maxSegmentSize, own) };
     this.setContract(type, c);
-    this.log.info(this.tag, `${this.label} received a segmentation contract request from ${this.peerRole} ${peerId} for PA message type ${paSubtypeLabel(type)}`);
+    this.log.info(
+      this.tag,
+      `${this.label} received a segmentation contract request from ${this.peerRole} ${peerId} for PA message type ${paSubtypeLabel(type)}`,
+    );
     this.log.info(this.tag, `  ${describeContract(c)}`);
     return ContractResponseAttr.make(c, true);
   }
 
   private accept(type: PaMessageType, peerId: number, resp: SegmentationContract): void {
     const current = this.contracts.get(key(type));
-    const c = { maxMessageSize: resp.maxMessageSize, maxSegmentSize: Math.min(resp.maxSegmentSize, current?.maxSegmentSize ?? NO_LIMIT) };
+    const c = {
+      maxMessageSize: resp.maxMessageSize,
+      maxSegmentSize: Math.min(resp.maxSegmentSize, current?.maxSegmentSize ?? NO_LIMIT),
+    };
     this.setContract(type, c);
-    this.log.info(this.tag, `${this.label} received a segmentation contract response from ${this.peerRole} ${peerId} for PA message type ${paSubtypeLabel(type)}`);
+    this.log.info(
+      this.tag,
+      `${this.label} received a segmentation contract response from ${this.peerRole} ${peerId} for PA message type ${paSubtypeLabel(type)}`,
+    );
     this.log.info(this.tag, `  ${describeContract(c)}`);
   }
 
@@ -121,7 +136,11 @@ export class Segmentation {
     let r = this.reassemblers.get(k);
     if (!r) {
       const limit = this.contracts.get(k)?.maxMessageSize ?? NO_LIMIT;
-      r = new Reassembler(limit === NO_LIMIT ? MAX_REASSEMBLED : Math.min(limit, MAX_REASSEMBLED), this.held, REASSEMBLY_LIMITS.openExchanges);
+      r = new Reassembler(
+        limit === NO_LIMIT ? MAX_REASSEMBLED : Math.min(limit, MAX_REASSEMBLED),
+        this.held,
+        REASSEMBLY_LIMITS.openExchanges,
+      );
       this.reassemblers.set(k, r);
     }
     let step;

@@ -38,7 +38,6 @@ export class SessionManager {
     return s;
   }
 
-
   /**
    * Takes the identity an OS message claims. Until the policy session starts it may be completed or
    * corrected; once it runs, its workitems, registered evidence and AIK check are bound to that device

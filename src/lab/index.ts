@@ -1,1 +1,7 @@
-export { assertSoftwareTpm, extendLabEvidence, labEvidencePaths, LabEvidenceRefused, type LabEvidenceSummary } from './lab-evidence';
+export {
+  assertSoftwareTpm,
+  extendLabEvidence,
+  labEvidencePaths,
+  LabEvidenceRefused,
+  type LabEvidenceSummary,
+} from './lab-evidence';

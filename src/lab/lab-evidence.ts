@@ -28,7 +28,9 @@ export function labEvidencePaths(dir: string): Pick<EvidencePaths, 'bootEventLog
 /** Only swtpm and the Microsoft simulator (mssim) TCTIs are software TPMs we may extend. */
 export function assertSoftwareTpm(tcti: string): void {
   if (!/^(swtpm|mssim)(:|$)/.test(tcti)) {
-    throw new LabEvidenceRefused(`lab evidence mode extends PCRs, so it runs only on a software TPM (swtpm:... or mssim:...), not on '${tcti}'`);
+    throw new LabEvidenceRefused(
+      `lab evidence mode extends PCRs, so it runs only on a software TPM (swtpm:... or mssim:...), not on '${tcti}'`,
+    );
   }
 }
 
@@ -42,7 +44,10 @@ export interface LabEvidenceSummary {
 }
 
 async function tpmBanks(tpm: Tpm): Promise<BankAlgorithm[]> {
-  return (await tpm.banks()).filter((s) => s.pcrs.length > 0).map((s) => bankById(s.hash)).filter((b): b is BankAlgorithm => !!b && canHash(b));
+  return (await tpm.banks())
+    .filter((s) => s.pcrs.length > 0)
+    .map((s) => bankById(s.hash))
+    .filter((b): b is BankAlgorithm => !!b && canHash(b));
 }
 
 function resetValue(bank: BankAlgorithm, pcr: number, locality: number): Buffer {
@@ -52,7 +57,12 @@ function resetValue(bank: BankAlgorithm, pcr: number, locality: number): Buffer 
 }
 
 /** PCRs the evidence extends must hold their reset values, or the replay would not match. */
-async function checkReset(tpm: Tpm, banks: BankAlgorithm[], pcrs: number[], locality: number): Promise<string | undefined> {
+async function checkReset(
+  tpm: Tpm,
+  banks: BankAlgorithm[],
+  pcrs: number[],
+  locality: number,
+): Promise<string | undefined> {
   for (const bank of banks) {
     for (const [pcr, v] of await tpm.pcrRead(bank.id, pcrs)) {
       if (!v.equals(resetValue(bank, pcr, locality))) return `PCR ${pcr} (${bank.name}) is ${v.toString('hex')}`;
@@ -67,12 +77,20 @@ async function checkReset(tpm: Tpm, banks: BankAlgorithm[], pcrs: number[], loca
  * the TPM is re-initialized through swtpm's control channel and started again at that locality.
  * The Microsoft simulator has no such channel: there the log must say locality 0 (or nothing).
  */
-async function matchLocality(tpm: Tpm, tcti: string, banks: BankAlgorithm[], locality: number, log: Logger): Promise<void> {
+async function matchLocality(
+  tpm: Tpm,
+  tcti: string,
+  banks: BankAlgorithm[],
+  locality: number,
+  log: Logger,
+): Promise<void> {
   const pcr0 = (await tpm.pcrRead(banks[0].id, [0])).get(0)!;
   if (pcr0.equals(resetValue(banks[0], 0, locality))) return;
   const ep = swtpmEndpoint(tcti);
   if (!ep || !pcr0.equals(resetValue(banks[0], 0, 0))) {
-    throw new LabEvidenceRefused(`the event log starts the TPM at locality ${locality}, but PCR 0 is ${pcr0.toString('hex')}: start a fresh ${ep ? 'swtpm' : 'swtpm (mssim cannot change locality)'}`);
+    throw new LabEvidenceRefused(
+      `the event log starts the TPM at locality ${locality}, but PCR 0 is ${pcr0.toString('hex')}: start a fresh ${ep ? 'swtpm' : 'swtpm (mssim cannot change locality)'}`,
+    );
   }
   log.info('PTS', `lab evidence: restarting swtpm at startup locality ${locality}`);
   await reinitAtLocality(ep, locality);
@@ -98,13 +116,23 @@ export async function extendLabEvidence(tpm: Tpm, tcti: string, dir: string, log
   await matchLocality(tpm, tcti, banks, locality, log);
   const pcrs = [...new Set([...events.map((e) => e.pcr), ...entries.map((e) => e.pcr)])];
   const dirty = await checkReset(tpm, banks, pcrs, locality);
-  if (dirty) throw new LabEvidenceRefused(`the TPM's PCRs were extended already (${dirty}): lab evidence needs a freshly started swtpm`);
+  if (dirty)
+    throw new LabEvidenceRefused(
+      `the TPM's PCRs were extended already (${dirty}): lab evidence needs a freshly started swtpm`,
+    );
   for (const e of events) {
     const digests = banks.filter((b) => e.digests[b.name]).map((b) => ({ hash: b.id, digest: e.digests[b.name] }));
     if (digests.length > 0) await tpm.pcrExtend(e.pcr, digests);
   }
   // the kernel extends each IMA entry into every bank (protocols.md 8.4)
-  for (const e of entries) await tpm.pcrExtend(e.pcr, banks.map((b) => ({ hash: b.id, digest: imaBankDigest(e, b) })));
-  log.info('PTS', `lab evidence: extended ${events.length} BIOS events and ${entries.length} IMA entries from '${dir}' into ${banks.map((b) => b.name).join(', ')}`);
+  for (const e of entries)
+    await tpm.pcrExtend(
+      e.pcr,
+      banks.map((b) => ({ hash: b.id, digest: imaBankDigest(e, b) })),
+    );
+  log.info(
+    'PTS',
+    `lab evidence: extended ${events.length} BIOS events and ${entries.length} IMA entries from '${dir}' into ${banks.map((b) => b.name).join(', ')}`,
+  );
   return { biosEvents: events.length, imaEntries: entries.length, locality, banks: banks.map((b) => b.name) };
 }

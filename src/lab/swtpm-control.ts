@@ -17,7 +17,12 @@ export interface SwtpmEndpoint {
 export function swtpmEndpoint(tcti: string): SwtpmEndpoint | undefined {
   const m = /^swtpm(?::(.*))?$/.exec(tcti);
   if (!m) return undefined;
-  const conf = new Map((m[1] ?? '').split(',').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string]));
+  const conf = new Map(
+    (m[1] ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=', 2) as [string, string]),
+  );
   return { host: conf.get('host') ?? '127.0.0.1', port: Number(conf.get('port') ?? 2321) };
 }
 
@@ -26,7 +31,10 @@ function control(ep: SwtpmEndpoint, request: Buffer): Promise<number> {
     // the control channel listens on the port after the TPM's (the swtpm TCTI's convention)
     const sock = connect(ep.port + 1, ep.host);
     let got = Buffer.alloc(0);
-    const timer = setTimeout(() => sock.destroy(new Error(`swtpm control channel ${ep.host}:${ep.port + 1} did not answer`)), TIMEOUT_MS);
+    const timer = setTimeout(
+      () => sock.destroy(new Error(`swtpm control channel ${ep.host}:${ep.port + 1} did not answer`)),
+      TIMEOUT_MS,
+    );
     sock.on('connect', () => sock.write(request));
     sock.on('data', (d) => {
       got = Buffer.concat([got, d]);

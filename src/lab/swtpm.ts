@@ -95,7 +95,8 @@ async function shutdown(child: ChildProcess, port: number, stateDir: string): Pr
   // An orderly TPM2_Shutdown keeps the dictionary-attack counter from growing (see strongswan-notes.md).
   const rsp = await exchange(port, TPM2_SHUTDOWN_CLEAR, 10).catch((e: Error) => e);
   const rc = rsp instanceof Error ? rsp.message : rsp.readUInt32BE(6);
-  if (rc !== 0) console.error(`swtpm: TPM2_Shutdown failed: ${typeof rc === 'number' ? `rc 0x${rc.toString(16)}` : rc}`);
+  if (rc !== 0)
+    console.error(`swtpm: TPM2_Shutdown failed: ${typeof rc === 'number' ? `rc 0x${rc.toString(16)}` : rc}`);
   await exchange(port + 1, CMD_SHUTDOWN, 4).catch(() => undefined);
   if (!(await exited(child, 3000))) {
     child.kill('SIGTERM');
@@ -108,8 +109,22 @@ async function shutdown(child: ChildProcess, port: number, stateDir: string): Pr
 export async function startSwtpm(): Promise<Swtpm> {
   const stateDir = mkdtempSync(join(tmpdir(), 'swtpm-'));
   const port = await freePortPair();
-  const child = spawn('swtpm', ['socket', '--tpm2', '--tpmstate', `dir=${stateDir}`, '--server', `type=tcp,port=${port},bindaddr=${HOST}`,
-    '--ctrl', `type=tcp,port=${port + 1},bindaddr=${HOST}`, '--flags', 'not-need-init,startup-clear'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    'swtpm',
+    [
+      'socket',
+      '--tpm2',
+      '--tpmstate',
+      `dir=${stateDir}`,
+      '--server',
+      `type=tcp,port=${port},bindaddr=${HOST}`,
+      '--ctrl',
+      `type=tcp,port=${port + 1},bindaddr=${HOST}`,
+      '--flags',
+      'not-need-init,startup-clear',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   try {
@@ -120,5 +135,10 @@ export async function startSwtpm(): Promise<Swtpm> {
     throw new Error(`${(e as Error).message}: ${stderr.trim()}`, { cause: e });
   }
   let stopped: Promise<void> | undefined;
-  return { tcti: `swtpm:host=${HOST},port=${port}`, port, stateDir, stop: () => (stopped ??= shutdown(child, port, stateDir)) };
+  return {
+    tcti: `swtpm:host=${HOST},port=${port}`,
+    port,
+    stateDir,
+    stop: () => (stopped ??= shutdown(child, port, stateDir)),
+  };
 }

@@ -50,7 +50,9 @@ export class PcrBank {
     if (!canHash(bank)) throw new RangeError(`PCR bank ${bank.name} is not supported here`);
     if (bank.name === 'sha1') this.extendInPlace = sha1ExtendInPlace;
     else if (bank.name === 'sha256') this.extendInPlace = sha256ExtendInPlace;
-    else this.extendInPlace = (pcr, digest, at) => hash(bank.node, Buffer.concat([pcr, digest.subarray(at, at + bank.size)]), 'buffer').copy(pcr);
+    else
+      this.extendInPlace = (pcr, digest, at) =>
+        hash(bank.node, Buffer.concat([pcr, digest.subarray(at, at + bank.size)]), 'buffer').copy(pcr);
   }
 
   /** The reset value of a PCR. */
@@ -62,7 +64,8 @@ export class PcrBank {
 
   private slot(pcr: number): Buffer {
     if (pcr === this.lastPcr) return this.last;
-    if (!Number.isInteger(pcr) || pcr < 0 || pcr >= PCR_COUNT) throw new RangeError(`PCR ${pcr} does not exist (0-${PCR_COUNT - 1})`);
+    if (!Number.isInteger(pcr) || pcr < 0 || pcr >= PCR_COUNT)
+      throw new RangeError(`PCR ${pcr} does not exist (0-${PCR_COUNT - 1})`);
     let v = this.values.get(pcr);
     if (!v) this.values.set(pcr, (v = this.reset(pcr)));
     this.lastPcr = pcr;
@@ -72,7 +75,8 @@ export class PcrBank {
 
   /** TPM 2.0 Part 1 17.2: PCR = H(PCR || digest[at, at+size)). No allocation for sha1 and sha256. */
   extend(pcr: number, digest: Uint8Array, at = 0): void {
-    if (digest.length - at < this.bank.size) throw new RangeError(`a ${this.bank.name} extend needs ${this.bank.size} bytes`);
+    if (digest.length - at < this.bank.size)
+      throw new RangeError(`a ${this.bank.name} extend needs ${this.bank.size} bytes`);
     this.extendInPlace(this.slot(pcr), digest, at);
   }
 

@@ -20,7 +20,11 @@ export interface PcrMismatch {
  * replay does not reproduce. A PCR the replay never extended counts as its reset value (zeros).
  * Banks absent from the replay are not compared: `banksCompared` says which were.
  */
-export function comparePcrs(replayed: ReplayedPcrs, quoted: QuotedPcrs, pcrs?: readonly number[]): { mismatches: PcrMismatch[]; banksCompared: string[] } {
+export function comparePcrs(
+  replayed: ReplayedPcrs,
+  quoted: QuotedPcrs,
+  pcrs?: readonly number[],
+): { mismatches: PcrMismatch[]; banksCompared: string[] } {
   const mismatches: PcrMismatch[] = [];
   const banksCompared: string[] = [];
   for (const [bank, values] of Object.entries(quoted)) {
@@ -33,7 +37,13 @@ export function comparePcrs(replayed: ReplayedPcrs, quoted: QuotedPcrs, pcrs?: r
       const expected = quotedHex.toLowerCase();
       const got = mine[pcr] ?? '00'.repeat(expected.length / 2);
       if (got === expected) continue;
-      mismatches.push({ bank, pcr, expected, replayed: got, reason: `PCR ${pcr} (${bank}): quoted ${expected}, replay gives ${got}` });
+      mismatches.push({
+        bank,
+        pcr,
+        expected,
+        replayed: got,
+        reason: `PCR ${pcr} (${bank}): quoted ${expected}, replay gives ${got}`,
+      });
     }
   }
   return { mismatches, banksCompared };

@@ -9,7 +9,10 @@ export function loadWords(w: Int32Array, at: number, b: Uint8Array, o: number, n
 export function storeWords(h: Int32Array, n: number, out: Uint8Array, at: number): void {
   for (let i = 0; i < n; i++, at += 4) {
     const v = h[i];
-    out[at] = v >>> 24; out[at + 1] = v >>> 16; out[at + 2] = v >>> 8; out[at + 3] = v;
+    out[at] = v >>> 24;
+    out[at + 1] = v >>> 16;
+    out[at + 2] = v >>> 8;
+    out[at + 3] = v;
   }
 }
 

@@ -58,7 +58,10 @@ export class AttestationStore {
         `SELECT h.hash FROM directories d JOIN files f ON f.dir = d.id
          JOIN file_hashes h ON h.file = f.id AND h.product = ? AND h.algo = ?
          WHERE d.path = ? AND f.name = ?`,
-        productId, algo, dir, name,
+        productId,
+        algo,
+        dir,
+        name,
       )
       .map((r) => r.hash);
   }
@@ -83,7 +86,13 @@ export class AttestationStore {
     const dirId = this.sql.get<{ id: number }>('SELECT id FROM directories WHERE path = ?', dir)!.id;
     this.sql.run('INSERT INTO files (dir, name) VALUES (?, ?) ON CONFLICT (dir, name) DO NOTHING', dirId, name);
     const fileId = this.sql.get<{ id: number }>('SELECT id FROM files WHERE dir = ? AND name = ?', dirId, name)!.id;
-    return this.sql.run('INSERT OR IGNORE INTO file_hashes (file, product, algo, hash) VALUES (?, ?, ?, ?)', fileId, productId, e.algo, e.hash).changes;
+    return this.sql.run(
+      'INSERT OR IGNORE INTO file_hashes (file, product, algo, hash) VALUES (?, ?, ?, ?)',
+      fileId,
+      productId,
+      e.algo,
+      e.hash,
+    ).changes;
   }
 
   /**
@@ -108,7 +117,12 @@ export class AttestationStore {
             `INSERT INTO ima_results (session, path, verdict, algorithm, measurement)
              SELECT s.id, ?, ?, ?, ? FROM (SELECT id FROM sessions WHERE device = ? ORDER BY id DESC LIMIT 1) s
              WHERE (SELECT COUNT(*) FROM ima_results WHERE session = s.id) < ?`,
-            r.path, r.verdict, r.algorithm ?? null, r.measurement, deviceId, MAX_IMA_FILE_ROWS,
+            r.path,
+            r.verdict,
+            r.algorithm ?? null,
+            r.measurement,
+            deviceId,
+            MAX_IMA_FILE_ROWS,
           );
         }
       });
@@ -119,14 +133,21 @@ export class AttestationStore {
 
   /** components.id of a functional component (protocols.md 9.1 seeds the ITA-HSR ones). */
   componentId(vendor: number, name: number, qualifier: number): number | undefined {
-    return this.sql.get<{ id: number }>('SELECT id FROM components WHERE vendor_id = ? AND name = ? AND qualifier = ?', vendor, name, qualifier)?.id;
+    return this.sql.get<{ id: number }>(
+      'SELECT id FROM components WHERE vendor_id = ? AND name = ? AND qualifier = ?',
+      vendor,
+      name,
+      qualifier,
+    )?.id;
   }
 
   /** The measurements registered for a device's component in one algorithm, by sequence number. */
   componentHashes(deviceId: number, component: number, algo: number): ComponentHash[] {
     return this.sql.all<ComponentHash>(
       'SELECT seq_no AS seqNo, pcr, hash FROM component_hashes WHERE device = ? AND component = ? AND algo = ? ORDER BY seq_no',
-      deviceId, component, algo,
+      deviceId,
+      component,
+      algo,
     );
   }
 
@@ -136,7 +157,12 @@ export class AttestationStore {
       for (const h of hashes) {
         this.sql.run(
           'INSERT OR IGNORE INTO component_hashes (device, component, seq_no, pcr, algo, hash) VALUES (?, ?, ?, ?, ?, ?)',
-          deviceId, component, h.seqNo, h.pcr, algo, h.hash,
+          deviceId,
+          component,
+          h.seqNo,
+          h.pcr,
+          algo,
+          h.hash,
         );
       }
     });

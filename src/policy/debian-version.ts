@@ -23,7 +23,8 @@ const REVISION = /^[A-Za-z0-9.+~]+$/;
 const MAX_LENGTH = 256;
 
 export function parseDebianVersion(text: string): DebianVersion {
-  if (text.length === 0 || text.length > MAX_LENGTH) throw new DebianVersionError(`version of ${text.length} characters (1 to ${MAX_LENGTH})`);
+  if (text.length === 0 || text.length > MAX_LENGTH)
+    throw new DebianVersionError(`version of ${text.length} characters (1 to ${MAX_LENGTH})`);
   const colon = text.indexOf(':');
   const epoch = colon < 0 ? '0' : text.slice(0, colon);
   if (!/^[0-9]+$/.test(epoch)) throw new DebianVersionError(`epoch '${epoch}' of '${text}' is not an unsigned integer`);
@@ -31,14 +32,24 @@ export function parseDebianVersion(text: string): DebianVersion {
   const hyphen = rest.lastIndexOf('-');
   const upstream = hyphen < 0 ? rest : rest.slice(0, hyphen);
   const revision = hyphen < 0 ? '0' : rest.slice(hyphen + 1);
-  if (!UPSTREAM.test(upstream)) throw new DebianVersionError(`upstream version '${upstream}' of '${text}' does not start with a digit or holds a character other than A-Za-z0-9.+~-`);
-  if (!REVISION.test(revision)) throw new DebianVersionError(`Debian revision '${revision}' of '${text}' is empty or holds a character other than A-Za-z0-9.+~`);
+  if (!UPSTREAM.test(upstream))
+    throw new DebianVersionError(
+      `upstream version '${upstream}' of '${text}' does not start with a digit or holds a character other than A-Za-z0-9.+~-`,
+    );
+  if (!REVISION.test(revision))
+    throw new DebianVersionError(
+      `Debian revision '${revision}' of '${text}' is empty or holds a character other than A-Za-z0-9.+~`,
+    );
   return { epoch, upstream, revision };
 }
 
 /** Negative, zero or positive as `a` sorts before, with or after `b`. */
 export function compareDebianVersions(a: DebianVersion, b: DebianVersion): number {
-  return compareDigitRuns(a.epoch, b.epoch) || compareVersionPart(a.upstream, b.upstream) || compareVersionPart(a.revision, b.revision);
+  return (
+    compareDigitRuns(a.epoch, b.epoch) ||
+    compareVersionPart(a.upstream, b.upstream) ||
+    compareVersionPart(a.revision, b.revision)
+  );
 }
 
 /** Parses both and compares; throws DebianVersionError for either that is no Debian version. */

@@ -30,7 +30,10 @@ export interface HandshakeEnd {
 export function insertHandshake(sql: Sql, h: HandshakeStart): number {
   return sql.run(
     'INSERT INTO handshakes (connection, transport, identity, started_ms) VALUES (?, ?, ?, ?)',
-    h.connection, h.transport, h.identity ?? null, h.startedMs,
+    h.connection,
+    h.transport,
+    h.identity ?? null,
+    h.startedMs,
   ).lastInsertRowid;
 }
 
@@ -38,12 +41,21 @@ export function finishHandshake(sql: Sql, id: number, end: HandshakeEnd): void {
   sql.tx(() => {
     sql.run(
       'UPDATE handshakes SET ended_ms = ?, rec = ?, evaluation = ?, reasons = ? WHERE id = ?',
-      end.endedMs, end.rec ?? null, end.evaluation ?? null, JSON.stringify(end.reasons), id,
+      end.endedMs,
+      end.rec ?? null,
+      end.evaluation ?? null,
+      JSON.stringify(end.reasons),
+      id,
     );
     for (const v of end.imvs) {
       sql.run(
         'INSERT OR REPLACE INTO handshake_imvs (handshake, imv_id, imv, rec, evaluation, reason) VALUES (?, ?, ?, ?, ?, ?)',
-        id, v.imvId, v.imv, v.rec, v.evaluation, v.reason ?? null,
+        id,
+        v.imvId,
+        v.imv,
+        v.rec,
+        v.evaluation,
+        v.reason ?? null,
       );
     }
   });

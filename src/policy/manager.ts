@@ -20,25 +20,49 @@ export interface Workitem {
 }
 
 interface WorkitemRow {
-  id: number; session: number; enforcement: number; type: number; arg_str: string; arg_int: number;
-  rec_fail: number; rec_noresult: number; rec_final: number | null; result: string | null;
+  id: number;
+  session: number;
+  enforcement: number;
+  type: number;
+  arg_str: string;
+  arg_int: number;
+  rec_fail: number;
+  rec_noresult: number;
+  rec_final: number | null;
+  result: string | null;
 }
 
 interface EnforcementRow {
-  id: number; policy: number; type: number; argument: string; rec_fail: number; rec_noresult: number;
-  max_age: number; file: number | null; dir: number | null;
+  id: number;
+  policy: number;
+  type: number;
+  argument: string;
+  rec_fail: number;
+  rec_noresult: number;
+  max_age: number;
+  file: number | null;
+  dir: number | null;
 }
 
 const toWorkitem = (r: WorkitemRow): Workitem => ({
-  id: r.id, session: r.session, enforcement: r.enforcement, type: r.type, argStr: r.arg_str, argInt: r.arg_int,
-  recFail: r.rec_fail, recNoResult: r.rec_noresult, recFinal: r.rec_final, result: r.result,
+  id: r.id,
+  session: r.session,
+  enforcement: r.enforcement,
+  type: r.type,
+  argStr: r.arg_str,
+  argInt: r.arg_int,
+  recFail: r.rec_fail,
+  recNoResult: r.rec_noresult,
+  recFinal: r.rec_final,
+  result: r.result,
 });
 
 const DEFAULT_GROUP = 1;
 
 /** protocols.md 9.3: a device without groups joins its product's default groups, else group 1 "Default". */
 function seedGroups(sql: Sql, device: number | null, product: number | null): number[] {
-  const defaults = sql.all<{ group_id: number }>('SELECT group_id FROM groups_product_defaults WHERE product_id = ?', product)
+  const defaults = sql
+    .all<{ group_id: number }>('SELECT group_id FROM groups_product_defaults WHERE product_id = ?', product)
     .map((r) => r.group_id);
   const seeds = defaults.length > 0 ? defaults : [DEFAULT_GROUP];
   if (device === null) return seeds;
@@ -65,11 +89,16 @@ function enforcementsFor(sql: Sql, groups: readonly number[]): EnforcementRow[] 
 /** protocols.md 9.3: skip the policy if the device passed it (ALLOW) within max_age seconds. */
 function recentlyAllowed(sql: Sql, device: number, e: EnforcementRow, now: number): boolean {
   if (e.max_age <= 0) return false;
-  return sql.get(
-    `SELECT 1 FROM results r JOIN sessions s ON s.id = r.session
+  return (
+    sql.get(
+      `SELECT 1 FROM results r JOIN sessions s ON s.id = r.session
      WHERE r.policy = ? AND r.rec = ? AND s.device = ? AND s.time > ? LIMIT 1`,
-    e.policy, Recommendation.ALLOW, device, now - e.max_age,
-  ) !== undefined;
+      e.policy,
+      Recommendation.ALLOW,
+      device,
+      now - e.max_age,
+    ) !== undefined
+  );
 }
 
 /** The device's last SWIMA event ID in its newest epoch, 0 when none is stored. */
@@ -78,14 +107,16 @@ function lastSwEventId(sql: Sql, device: number): number {
     `SELECT eid FROM sw_events WHERE device = ?
        AND epoch = (SELECT epoch FROM sw_events WHERE device = ? ORDER BY id DESC LIMIT 1)
      ORDER BY eid DESC LIMIT 1`,
-    device, device,
+    device,
+    device,
   );
   return row?.eid ?? 0;
 }
 
 function argInt(sql: Sql, device: number | null, e: EnforcementRow): number {
   // protocols.md 9.3: SWIDT with 'R' asks for events from the device's last EID + 1 (1 if none)
-  if (e.type === WorkitemType.SWIDT && e.argument.includes('R')) return device === null ? 1 : lastSwEventId(sql, device) + 1;
+  if (e.type === WorkitemType.SWIDT && e.argument.includes('R'))
+    return device === null ? 1 : lastSwEventId(sql, device) + 1;
   if (FILE_TYPES.has(e.type)) return e.file ?? 0;
   if (DIR_TYPES.has(e.type)) return e.dir ?? 0;
   return 0;
@@ -94,7 +125,10 @@ function argInt(sql: Sql, device: number | null, e: EnforcementRow): number {
 /** Policy manager start (protocols.md 9.3): turns the session's enforcements into workitems. */
 export function createWorkitems(sql: Sql, sessionId: number, now: number): Workitem[] {
   return sql.tx(() => {
-    const s = sql.get<{ device: number | null; product: number | null }>('SELECT device, product FROM sessions WHERE id = ?', sessionId);
+    const s = sql.get<{ device: number | null; product: number | null }>(
+      'SELECT device, product FROM sessions WHERE id = ?',
+      sessionId,
+    );
     if (!s) throw new PolicyStoreError(`no session ${sessionId}`);
     for (const e of enforcementsFor(sql, seedGroups(sql, s.device, s.product))) {
       const recent = s.device !== null && recentlyAllowed(sql, s.device, e, now);
@@ -103,7 +137,13 @@ export function createWorkitems(sql: Sql, sessionId: number, now: number): Worki
       if (recent && e.type !== WorkitemType.TPMRA) continue;
       sql.run(
         `INSERT INTO workitems (session, enforcement, type, arg_str, arg_int, rec_fail, rec_noresult) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        sessionId, e.id, e.type, recent ? 'B' : e.argument, argInt(sql, s.device, e), e.rec_fail, e.rec_noresult,
+        sessionId,
+        e.id,
+        e.type,
+        recent ? 'B' : e.argument,
+        argInt(sql, s.device, e),
+        e.rec_fail,
+        e.rec_noresult,
       );
     }
     return listWorkitems(sql, sessionId);
@@ -111,9 +151,10 @@ export function createWorkitems(sql: Sql, sessionId: number, now: number): Worki
 }
 
 export function listWorkitems(sql: Sql, sessionId: number, type?: WorkitemType): Workitem[] {
-  const rows = type === undefined
-    ? sql.all<WorkitemRow>('SELECT * FROM workitems WHERE session = ? ORDER BY id', sessionId)
-    : sql.all<WorkitemRow>('SELECT * FROM workitems WHERE session = ? AND type = ? ORDER BY id', sessionId, type);
+  const rows =
+    type === undefined
+      ? sql.all<WorkitemRow>('SELECT * FROM workitems WHERE session = ? ORDER BY id', sessionId)
+      : sql.all<WorkitemRow>('SELECT * FROM workitems WHERE session = ? AND type = ? ORDER BY id', sessionId, type);
   return rows.map(toWorkitem);
 }
 
@@ -132,7 +173,8 @@ function sessionRecommendation(items: readonly Workitem[]): Recommendation {
 /** Policy manager stop (protocols.md 9.3): archive results, delete the workitems, store the session's recommendation. */
 export function stopSession(sql: Sql, sessionId: number, rec?: Recommendation): Recommendation {
   return sql.tx(() => {
-    if (!sql.get('SELECT 1 FROM sessions WHERE id = ?', sessionId)) throw new PolicyStoreError(`no session ${sessionId}`);
+    if (!sql.get('SELECT 1 FROM sessions WHERE id = ?', sessionId))
+      throw new PolicyStoreError(`no session ${sessionId}`);
     const final = rec ?? sessionRecommendation(listWorkitems(sql, sessionId));
     sql.run(
       `INSERT INTO results (session, policy, rec, result)

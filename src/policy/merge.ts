@@ -72,7 +72,11 @@ export function mergeVerdicts(policy: RecommendationPolicy, verdicts: readonly V
 }
 
 /** protocols.md 9.4: a workitem's final rec: COMPLIANT → ALLOW, NONCOMPLIANT_* → rec_fail, ERROR/DONT_KNOW → rec_noresult. */
-export function workitemRecommendation(evaluation: Evaluation, recFail: Recommendation, recNoResult: Recommendation): Recommendation {
+export function workitemRecommendation(
+  evaluation: Evaluation,
+  recFail: Recommendation,
+  recNoResult: Recommendation,
+): Recommendation {
   switch (evaluation) {
     case Evaluation.COMPLIANT:
       return Recommendation.ALLOW;

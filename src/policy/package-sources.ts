@@ -4,7 +4,10 @@ import type { SecurityVersion } from './packages';
 /** A package source that cannot be read: names the line. */
 export class PackageSourceError extends Error {
   override readonly name = 'PackageSourceError';
-  constructor(readonly line: number, message: string) {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
     super(`line ${line}: ${message}`);
   }
 }
@@ -36,7 +39,8 @@ export function parseAptPackagesIndex(text: string): SecurityVersion[] {
     if (fields.size === 0) return;
     const name = fields.get('package');
     const version = fields.get('version');
-    if (name === undefined || version === undefined) throw new PackageSourceError(start, `paragraph without ${name === undefined ? 'Package' : 'Version'} field`);
+    if (name === undefined || version === undefined)
+      throw new PackageSourceError(start, `paragraph without ${name === undefined ? 'Package' : 'Version'} field`);
     out.push(checked(name, version, start));
     fields = new Map();
   };

@@ -33,7 +33,11 @@ export class PackageStore {
    * Stores each package's newest security version for `product` in one transaction, keeping a stored
    * version that is newer. Versions must be Debian versions (the caller parsed them).
    */
-  importSecurityVersions(product: string, versions: Iterable<SecurityVersion>, now = Math.floor(Date.now() / 1000)): SecurityImport {
+  importSecurityVersions(
+    product: string,
+    versions: Iterable<SecurityVersion>,
+    now = Math.floor(Date.now() / 1000),
+  ): SecurityImport {
     const newest = newestByName(versions);
     return this.sql.tx(() => {
       const productId = this.store.getOrCreateProduct(product);
@@ -42,14 +46,18 @@ export class PackageStore {
       let updated = 0;
       for (const [name, version] of newest) {
         const old = stored.get(name);
-        if (old !== undefined && compareDebianVersions(parseDebianVersion(old), parseDebianVersion(version)) >= 0) continue;
+        if (old !== undefined && compareDebianVersions(parseDebianVersion(old), parseDebianVersion(version)) >= 0)
+          continue;
         this.sql.run('INSERT INTO packages (name) VALUES (?) ON CONFLICT (name) DO NOTHING', name);
         const pkg = this.sql.get<{ id: number }>('SELECT id FROM packages WHERE name = ?', name)!.id;
         this.sql.run('DELETE FROM versions WHERE product = ? AND package = ? AND security = 1', productId, pkg);
         this.sql.run(
           `INSERT INTO versions (product, package, release, security, time) VALUES (?, ?, ?, 1, ?)
            ON CONFLICT (product, package, release) DO UPDATE SET security = 1, time = excluded.time`,
-          productId, pkg, version, now,
+          productId,
+          pkg,
+          version,
+          now,
         );
         if (old === undefined) added++;
         else updated++;
@@ -66,7 +74,9 @@ export class PackageStore {
 
   /** Names of the blocklisted packages. */
   blocklisted(): Set<string> {
-    return new Set(this.sql.all<{ name: string }>('SELECT name FROM packages WHERE blocklisted = 1').map((r) => r.name));
+    return new Set(
+      this.sql.all<{ name: string }>('SELECT name FROM packages WHERE blocklisted = 1').map((r) => r.name),
+    );
   }
 
   private securityVersionsOf(productId: number): Map<string, string> {
@@ -83,7 +93,8 @@ function newestByName(versions: Iterable<SecurityVersion>): Map<string, string> 
   const out = new Map<string, string>();
   for (const v of versions) {
     const seen = out.get(v.name);
-    if (seen === undefined || compareDebianVersions(parseDebianVersion(seen), parseDebianVersion(v.version)) < 0) out.set(v.name, v.version);
+    if (seen === undefined || compareDebianVersions(parseDebianVersion(seen), parseDebianVersion(v.version)) < 0)
+      out.set(v.name, v.version);
   }
   return out;
 }

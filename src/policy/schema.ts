@@ -117,17 +117,29 @@ CREATE INDEX ima_results_session ON ima_results(session);
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'policy core and evidence tables', sql: V1_CORE + V1_EVIDENCE },
   { version: 2, description: 'SWIMA inventory and event records per device', sql: V2_SWIMA },
-  { version: 3, description: 'handshakes, per-IMV verdicts and IMA file results for the dashboard', sql: V3_HANDSHAKES },
+  {
+    version: 3,
+    description: 'handshakes, per-IMV verdicts and IMA file results for the dashboard',
+    sql: V3_HANDSHAKES,
+  },
 ];
 
 /** Brings `db` to the newest schema; refuses a database written by a newer tnc-agent. Returns the version. */
-export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS, now = Math.floor(Date.now() / 1000)): number {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied INTEGER NOT NULL)');
+export function migrate(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  now = Math.floor(Date.now() / 1000),
+): number {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied INTEGER NOT NULL)',
+  );
   const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
   const current = row.v ?? 0;
   const known = migrations.length === 0 ? 0 : migrations[migrations.length - 1].version;
   if (current > known) {
-    throw new PolicyStoreError(`policy database schema version ${current} is newer than this tnc-agent knows (${known}); upgrade tnc-agent`);
+    throw new PolicyStoreError(
+      `policy database schema version ${current} is newer than this tnc-agent knows (${known}); upgrade tnc-agent`,
+    );
   }
   const record = db.prepare('INSERT INTO schema_version (version, description, applied) VALUES (?, ?, ?)');
   for (const m of migrations.filter((x) => x.version > current)) {

@@ -98,7 +98,9 @@ export class PolicyStore {
     this.sql.run(
       `INSERT INTO devices (value, product, created) VALUES (?, ?, ?)
        ON CONFLICT (value) DO UPDATE SET product = COALESCE(excluded.product, product)`,
-      value, productId, this.now(),
+      value,
+      productId,
+      this.now(),
     );
     return this.findDevice(value)!;
   }
@@ -119,11 +121,20 @@ export class PolicyStore {
     return this.sql.tx(() => {
       const device = deviceValue === undefined ? null : this.getOrCreateDevice(deviceValue, productName).id;
       // without a product name the session takes the one stored for the device
-      const product = productName !== undefined ? this.getOrCreateProduct(productName)
-        : device === null ? null : this.sql.get<{ product: number | null }>('SELECT product FROM devices WHERE id = ?', device)!.product;
+      const product =
+        productName !== undefined
+          ? this.getOrCreateProduct(productName)
+          : device === null
+            ? null
+            : this.sql.get<{ product: number | null }>('SELECT product FROM devices WHERE id = ?', device)!.product;
       return this.sql.run(
         'INSERT INTO sessions (time, connection, identity, device, product, handshake) VALUES (?, ?, ?, ?, ?, ?)',
-        this.now(), connectionId, identity, device, product, this.openHandshakes.get(connectionId) ?? null,
+        this.now(),
+        connectionId,
+        identity,
+        device,
+        product,
+        this.openHandshakes.get(connectionId) ?? null,
       ).lastInsertRowid;
     });
   }
@@ -175,7 +186,8 @@ export class PolicyStore {
   setProductDefaultGroup(productName: string, group: string): void {
     this.sql.run(
       'INSERT OR IGNORE INTO groups_product_defaults (group_id, product_id) VALUES (?, ?)',
-      this.groupId(group), this.getOrCreateProduct(productName),
+      this.groupId(group),
+      this.getOrCreateProduct(productName),
     );
   }
 
@@ -185,12 +197,20 @@ export class PolicyStore {
       const name = opts.name ?? `${workitemTypeName(type)} ${argument}`.trim();
       this.sql.run(
         'INSERT INTO policies (type, name, argument, rec_fail, rec_noresult) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING',
-        type, name, argument, opts.recFail ?? Recommendation.NO_ACCESS, opts.recNoResult ?? Recommendation.NO_RECOMMENDATION,
+        type,
+        name,
+        argument,
+        opts.recFail ?? Recommendation.NO_ACCESS,
+        opts.recNoResult ?? Recommendation.NO_RECOMMENDATION,
       );
       const policy = this.sql.get<{ id: number }>('SELECT id FROM policies WHERE name = ?', name)!.id;
       return this.sql.run(
         'INSERT INTO enforcements (policy, group_id, rec_fail, rec_noresult, max_age) VALUES (?, ?, ?, ?, ?)',
-        policy, this.groupId(opts.group ?? 'Default'), opts.recFail ?? null, opts.recNoResult ?? null, opts.maxAge ?? 0,
+        policy,
+        this.groupId(opts.group ?? 'Default'),
+        opts.recFail ?? null,
+        opts.recNoResult ?? null,
+        opts.maxAge ?? 0,
       ).lastInsertRowid;
     });
   }
@@ -199,18 +219,27 @@ export class PolicyStore {
   setPackageBlocklisted(name: string, blocklisted: boolean): void {
     this.sql.run(
       'INSERT INTO packages (name, blocklisted) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET blocklisted = excluded.blocklisted',
-      name, blocklisted ? 1 : 0,
+      name,
+      blocklisted ? 1 : 0,
     );
   }
 
   isPackageBlocklisted(name: string): boolean {
-    return this.sql.get<{ blocklisted: number }>('SELECT blocklisted FROM packages WHERE name = ?', name)?.blocklisted === 1;
+    return (
+      this.sql.get<{ blocklisted: number }>('SELECT blocklisted FROM packages WHERE name = ?', name)?.blocklisted === 1
+    );
   }
 
   /** Stores one SWIMA event the device reported (RFC 8412 EID within an epoch); duplicates are ignored. */
   recordSwEvent(deviceValue: string, epoch: number, eid: number, timestamp: string): void {
     const { id } = this.getOrCreateDevice(deviceValue);
-    this.sql.run('INSERT OR IGNORE INTO sw_events (device, epoch, eid, timestamp) VALUES (?, ?, ?, ?)', id, epoch, eid, timestamp);
+    this.sql.run(
+      'INSERT OR IGNORE INTO sw_events (device, epoch, eid, timestamp) VALUES (?, ?, ?, ?)',
+      id,
+      epoch,
+      eid,
+      timestamp,
+    );
   }
 
   /** Newest first. */
@@ -233,7 +262,8 @@ export class PolicyStore {
       `SELECT r.session, s.time, d.value AS device, p.name AS policy, p.type, r.rec, r.result
        FROM results r JOIN sessions s ON s.id = r.session JOIN policies p ON p.id = r.policy
        LEFT JOIN devices d ON d.id = s.device WHERE ? IS NULL OR r.session = ? ORDER BY r.id`,
-      sessionId ?? null, sessionId ?? null,
+      sessionId ?? null,
+      sessionId ?? null,
     );
   }
 

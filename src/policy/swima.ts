@@ -32,13 +32,15 @@ export function swIdNamesPackage(swId: string, name: string): boolean {
 
 /** The SWIMA IMV's part of the policy database: per device inventory, event records and last EID/epoch. */
 export class SwimaPolicy {
-  constructor(private readonly sql: Sql, private readonly store: PolicyStore) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly store: PolicyStore,
+  ) {}
 
   /** SWIMA accessors over the policy store's own connection. */
   static of(store: PolicyStore): SwimaPolicy {
     return new SwimaPolicy(store.sql, store);
   }
-
 
   private device(value: string): number {
     return this.store.getOrCreateDevice(value).id;
@@ -53,7 +55,10 @@ export class SwimaPolicy {
     this.sql.run(
       `INSERT INTO sw_state (device, epoch, last_eid, time) VALUES (?, ?, ?, ?)
        ON CONFLICT (device) DO UPDATE SET epoch = excluded.epoch, last_eid = excluded.last_eid, time = excluded.time`,
-      device, s.epoch, s.lastEid, Math.floor(Date.now() / 1000),
+      device,
+      s.epoch,
+      s.lastEid,
+      Math.floor(Date.now() / 1000),
     );
   }
 
@@ -62,7 +67,13 @@ export class SwimaPolicy {
     this.sql.tx(() => {
       const device = this.device(deviceValue);
       this.sql.run('DELETE FROM sw_inventory WHERE device = ?', device);
-      for (const r of records) this.sql.run('INSERT OR IGNORE INTO sw_inventory (device, sw_id, source) VALUES (?, ?, ?)', device, r.swId, r.source);
+      for (const r of records)
+        this.sql.run(
+          'INSERT OR IGNORE INTO sw_inventory (device, sw_id, source) VALUES (?, ?, ?)',
+          device,
+          r.swId,
+          r.source,
+        );
       this.setState(device, s);
     });
   }
@@ -77,16 +88,38 @@ export class SwimaPolicy {
   }
 
   private applyEvent(device: number, epoch: number, e: ReportedSwEvent): void {
-    this.sql.run('INSERT OR IGNORE INTO sw_events (device, epoch, eid, timestamp) VALUES (?, ?, ?, ?)', device, epoch, e.eid, e.timestamp);
-    this.sql.run('INSERT INTO sw_event_records (device, epoch, eid, action, sw_id) VALUES (?, ?, ?, ?, ?)', device, epoch, e.eid, e.action, e.swId);
-    if (e.action === SW_ACTION.DELETION) this.sql.run('DELETE FROM sw_inventory WHERE device = ? AND sw_id = ?', device, e.swId);
-    else this.sql.run('INSERT OR IGNORE INTO sw_inventory (device, sw_id, source) VALUES (?, ?, ?)', device, e.swId, e.source);
+    this.sql.run(
+      'INSERT OR IGNORE INTO sw_events (device, epoch, eid, timestamp) VALUES (?, ?, ?, ?)',
+      device,
+      epoch,
+      e.eid,
+      e.timestamp,
+    );
+    this.sql.run(
+      'INSERT INTO sw_event_records (device, epoch, eid, action, sw_id) VALUES (?, ?, ?, ?, ?)',
+      device,
+      epoch,
+      e.eid,
+      e.action,
+      e.swId,
+    );
+    if (e.action === SW_ACTION.DELETION)
+      this.sql.run('DELETE FROM sw_inventory WHERE device = ? AND sw_id = ?', device, e.swId);
+    else
+      this.sql.run(
+        'INSERT OR IGNORE INTO sw_inventory (device, sw_id, source) VALUES (?, ?, ?)',
+        device,
+        e.swId,
+        e.source,
+      );
   }
 
   inventory(deviceValue: string): string[] {
     const d = this.store.findDevice(deviceValue);
     if (!d) return [];
-    return this.sql.all<{ sw_id: string }>('SELECT sw_id FROM sw_inventory WHERE device = ? ORDER BY sw_id', d.id).map((r) => r.sw_id);
+    return this.sql
+      .all<{ sw_id: string }>('SELECT sw_id FROM sw_inventory WHERE device = ? ORDER BY sw_id', d.id)
+      .map((r) => r.sw_id);
   }
 
   /** Event records stored for the device, oldest first. */

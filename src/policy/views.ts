@@ -36,7 +36,11 @@ export interface HandshakeView {
 
 export type VerdictFilter = 'allow' | 'isolate' | 'no access' | 'no recommendation' | 'none';
 const FILTER_REC: Record<VerdictFilter, Recommendation | null> = {
-  allow: Recommendation.ALLOW, isolate: Recommendation.ISOLATE, 'no access': Recommendation.NO_ACCESS, 'no recommendation': Recommendation.NO_RECOMMENDATION, none: null,
+  allow: Recommendation.ALLOW,
+  isolate: Recommendation.ISOLATE,
+  'no access': Recommendation.NO_ACCESS,
+  'no recommendation': Recommendation.NO_RECOMMENDATION,
+  none: null,
 };
 export const VERDICT_FILTERS = Object.keys(FILTER_REC) as VerdictFilter[];
 
@@ -103,8 +107,17 @@ export interface WorkitemView {
 }
 
 interface HandshakeRow {
-  id: number; started_ms: number; ended_ms: number | null; transport: string; identity: string | null; device_id: number | null;
-  device: string | null; product: string | null; rec: number | null; evaluation: number | null; reasons: string;
+  id: number;
+  started_ms: number;
+  ended_ms: number | null;
+  transport: string;
+  identity: string | null;
+  device_id: number | null;
+  device: string | null;
+  product: string | null;
+  rec: number | null;
+  evaluation: number | null;
+  reasons: string;
 }
 
 // the newest policy session a handshake ran (a CRETRY starts another on the same handshake)
@@ -122,9 +135,11 @@ const hex = (b: Buffer | null): string | null => (b === null ? null : b.toString
  */
 export class PolicyViews {
   constructor(private readonly sql: Sql) {
-    const v = sql.get<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_version")?.v ?? 0;
+    const v = sql.get<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_version')?.v ?? 0;
     if (v < VIEWS_SCHEMA) {
-      throw new PolicyStoreError(`policy database schema version ${v} is older than the dashboard reads (${VIEWS_SCHEMA}); open it once with this tnc-agent (e.g. \`tnc-agent db show sessions --db FILE\`) to migrate it`);
+      throw new PolicyStoreError(
+        `policy database schema version ${v} is older than the dashboard reads (${VIEWS_SCHEMA}); open it once with this tnc-agent (e.g. \`tnc-agent db show sessions --db FILE\`) to migrate it`,
+      );
     }
   }
 
@@ -145,7 +160,9 @@ export class PolicyViews {
 
   /** Changes whenever a handshake starts or ends: what live pages poll. */
   changeToken(): string {
-    const r = this.sql.get<{ n: number | null; e: number }>('SELECT MAX(id) AS n, COUNT(ended_ms) AS e FROM handshakes')!;
+    const r = this.sql.get<{ n: number | null; e: number }>(
+      'SELECT MAX(id) AS n, COUNT(ended_ms) AS e FROM handshakes',
+    )!;
     return `${r.n ?? 0}.${r.e}`;
   }
 
@@ -155,13 +172,21 @@ export class PolicyViews {
     const rows = this.sql.all<HandshakeRow>(
       `SELECT * FROM (${HANDSHAKE_SELECT}) WHERE (? IS NULL OR device_id = ?)
        AND (? = 0 OR (? = 1 AND rec IS NULL) OR rec = ?) ORDER BY id DESC LIMIT ?`,
-      f.deviceId ?? null, f.deviceId ?? null, f.verdict === undefined ? 0 : 1, rec === null ? 1 : 0, rec ?? null, f.limit ?? 200,
+      f.deviceId ?? null,
+      f.deviceId ?? null,
+      f.verdict === undefined ? 0 : 1,
+      rec === null ? 1 : 0,
+      rec ?? null,
+      f.limit ?? 200,
     );
     return rows.map((r) => this.toHandshake(r));
   }
 
   private toHandshake(r: HandshakeRow): HandshakeView {
-    const imvs = this.sql.all<ImvVerdictView>('SELECT imv, rec, evaluation, reason FROM handshake_imvs WHERE handshake = ? ORDER BY imv_id', r.id);
+    const imvs = this.sql.all<ImvVerdictView>(
+      'SELECT imv, rec, evaluation, reason FROM handshake_imvs WHERE handshake = ? ORDER BY imv_id',
+      r.id,
+    );
     let reasons: string[] = [];
     try {
       const parsed: unknown = JSON.parse(r.reasons);
@@ -170,24 +195,37 @@ export class PolicyViews {
       reasons = [];
     }
     return {
-      id: r.id, startedMs: r.started_ms, durationMs: r.ended_ms === null ? null : r.ended_ms - r.started_ms, transport: r.transport,
-      identity: r.identity, deviceId: r.device_id, device: r.device, product: r.product, rec: r.rec, evaluation: r.evaluation, reasons, imvs,
+      id: r.id,
+      startedMs: r.started_ms,
+      durationMs: r.ended_ms === null ? null : r.ended_ms - r.started_ms,
+      transport: r.transport,
+      identity: r.identity,
+      deviceId: r.device_id,
+      device: r.device,
+      product: r.product,
+      rec: r.rec,
+      evaluation: r.evaluation,
+      reasons,
+      imvs,
     };
   }
 
   devices(): DeviceSummary[] {
-    return this.sql.all<Omit<DeviceSummary, 'trusted'> & { trusted: number }>(
-      `SELECT d.id, d.value, p.name AS product, d.trusted, d.created, d.description,
+    return this.sql
+      .all<Omit<DeviceSummary, 'trusted'> & { trusted: number }>(
+        `SELECT d.id, d.value, p.name AS product, d.trusted, d.created, d.description,
          (SELECT COUNT(DISTINCT s.handshake) FROM sessions s WHERE s.device = d.id) AS handshakes,
          (SELECT h.rec FROM handshakes h JOIN sessions s ON s.handshake = h.id WHERE s.device = d.id ORDER BY h.id DESC LIMIT 1) AS lastRec,
          (SELECT MAX(h.started_ms) FROM handshakes h JOIN sessions s ON s.handshake = h.id WHERE s.device = d.id) AS lastSeenMs
        FROM devices d LEFT JOIN products p ON p.id = d.product ORDER BY d.id`,
-    ).map((d) => ({ ...d, trusted: d.trusted !== 0 }));
+      )
+      .map((d) => ({ ...d, trusted: d.trusted !== 0 }));
   }
 
   device(id: number): DeviceInfo | undefined {
     const d = this.sql.get<Omit<DeviceInfo, 'trusted'> & { trusted: number }>(
-      'SELECT d.id, d.value, p.name AS product, d.trusted, d.created, d.description FROM devices d LEFT JOIN products p ON p.id = d.product WHERE d.id = ?', id,
+      'SELECT d.id, d.value, p.name AS product, d.trusted, d.created, d.description FROM devices d LEFT JOIN products p ON p.id = d.product WHERE d.id = ?',
+      id,
     );
     return d && { ...d, trusted: d.trusted !== 0 };
   }
@@ -197,7 +235,9 @@ export class PolicyViews {
   }
 
   inventory(deviceId: number): string[] {
-    return this.sql.all<{ sw_id: string }>('SELECT sw_id FROM sw_inventory WHERE device = ? ORDER BY sw_id', deviceId).map((r) => r.sw_id);
+    return this.sql
+      .all<{ sw_id: string }>('SELECT sw_id FROM sw_inventory WHERE device = ? ORDER BY sw_id', deviceId)
+      .map((r) => r.sw_id);
   }
 
   /** Event records of the device's current epoch with an EID of at least `sinceEid`, oldest first. */
@@ -206,7 +246,9 @@ export class PolicyViews {
       `SELECT r.epoch, r.eid, e.timestamp, r.action, r.sw_id AS swId FROM sw_event_records r
        JOIN sw_events e ON e.device = r.device AND e.epoch = r.epoch AND e.eid = r.eid
        WHERE r.device = ? AND r.eid >= ? AND r.epoch = COALESCE((SELECT epoch FROM sw_state WHERE device = ?), r.epoch) ORDER BY r.id`,
-      deviceId, sinceEid, deviceId,
+      deviceId,
+      sinceEid,
+      deviceId,
     );
   }
 
@@ -216,7 +258,10 @@ export class PolicyViews {
       `SELECT r.session, s.time, p.name AS policy, p.type, r.rec, r.result FROM results r
        JOIN sessions s ON s.id = r.session JOIN policies p ON p.id = r.policy
        WHERE s.device = ? AND (? IS NULL OR p.type = ?) ORDER BY r.id DESC LIMIT ?`,
-      deviceId, type ?? null, type ?? null, limit,
+      deviceId,
+      type ?? null,
+      type ?? null,
+      limit,
     );
   }
 
@@ -230,22 +275,31 @@ export class PolicyViews {
    * (AttestationStore.recordImaFile) or, without them, the files its result text names as differing.
    */
   imaFiles(session: number, resultText: string): ImaFileView[] {
-    const product = this.sql.get<{ product: number | null }>('SELECT product FROM sessions WHERE id = ?', session)?.product ?? null;
+    const product =
+      this.sql.get<{ product: number | null }>('SELECT product FROM sessions WHERE id = ?', session)?.product ?? null;
     const rows = this.sql.all<{ path: string; verdict: string; algorithm: string | null; measurement: Buffer | null }>(
-      'SELECT path, verdict, algorithm, measurement FROM ima_results WHERE session = ? ORDER BY id', session,
+      'SELECT path, verdict, algorithm, measurement FROM ima_results WHERE session = ? ORDER BY id',
+      session,
     );
-    const files = rows.length > 0 ? rows : differingInText(resultText).map((path) => ({ path, verdict: 'differ', algorithm: null, measurement: null }));
+    const files =
+      rows.length > 0
+        ? rows
+        : differingInText(resultText).map((path) => ({ path, verdict: 'differ', algorithm: null, measurement: null }));
     return files.map((f) => ({ ...f, measurement: hex(f.measurement), references: this.references(product, f.path) }));
   }
 
   private references(product: number | null, path: string): string[] {
     if (product === null) return [];
     const [dir, name] = splitPath(path);
-    return this.sql.all<{ hash: Buffer }>(
-      `SELECT h.hash FROM directories d JOIN files f ON f.dir = d.id JOIN file_hashes h ON h.file = f.id AND h.product = ?
+    return this.sql
+      .all<{ hash: Buffer }>(
+        `SELECT h.hash FROM directories d JOIN files f ON f.dir = d.id JOIN file_hashes h ON h.file = f.id AND h.product = ?
        WHERE d.path = ? AND f.name = ? ORDER BY h.algo, h.id`,
-      product, dir, name,
-    ).map((r) => r.hash.toString('hex'));
+        product,
+        dir,
+        name,
+      )
+      .map((r) => r.hash.toString('hex'));
   }
 
   enforcements(): EnforcementView[] {
@@ -298,11 +352,22 @@ export type BiosStatus = 'registered' | 'ok' | 'differs' | 'not checked';
 
 /** BIOS and boot aggregate status as the attestation result text states them. */
 export function bootStatusInText(text: string): { bios: BiosStatus; bootAggregate: BiosStatus } {
-  const bios: BiosStatus = /registered \d+ BIOS evidence/.test(text) ? 'registered'
-    : /BIOS evidence measurements are ok/.test(text) ? 'ok'
-      : /BIOS evidence measurements (checked, not all ok|differ|missing)/.test(text) ? 'differs' : 'not checked';
-  const bootAggregate: BiosStatus = /boot aggregate (computed over PCR0\.\.PCR\d+ does not match|evidence measurement differ|cannot be computed)|not a boot_aggregate/.test(text) ? 'differs'
-    : /registered IMA boot aggregate/.test(text) ? 'registered'
-      : /processed \d+ IMA file evidence/.test(text) ? 'ok' : 'not checked';
+  const bios: BiosStatus = /registered \d+ BIOS evidence/.test(text)
+    ? 'registered'
+    : /BIOS evidence measurements are ok/.test(text)
+      ? 'ok'
+      : /BIOS evidence measurements (checked, not all ok|differ|missing)/.test(text)
+        ? 'differs'
+        : 'not checked';
+  const bootAggregate: BiosStatus =
+    /boot aggregate (computed over PCR0\.\.PCR\d+ does not match|evidence measurement differ|cannot be computed)|not a boot_aggregate/.test(
+      text,
+    )
+      ? 'differs'
+      : /registered IMA boot aggregate/.test(text)
+        ? 'registered'
+        : /processed \d+ IMA file evidence/.test(text)
+          ? 'ok'
+          : 'not checked';
   return { bios, bootAggregate };
 }

@@ -22,5 +22,13 @@ export enum WorkitemType {
 export const workitemTypeName = (t: WorkitemType): string => WorkitemType[t] ?? `type ${t}`;
 
 /** Types whose workitem argument is a file (arg_int = files.id) or a directory (arg_int = directories.id). */
-export const FILE_TYPES: ReadonlySet<WorkitemType> = new Set([WorkitemType.FREFM, WorkitemType.FMEAS, WorkitemType.FMETA]);
-export const DIR_TYPES: ReadonlySet<WorkitemType> = new Set([WorkitemType.DREFM, WorkitemType.DMEAS, WorkitemType.DMETA]);
+export const FILE_TYPES: ReadonlySet<WorkitemType> = new Set([
+  WorkitemType.FREFM,
+  WorkitemType.FMEAS,
+  WorkitemType.FMETA,
+]);
+export const DIR_TYPES: ReadonlySet<WorkitemType> = new Set([
+  WorkitemType.DREFM,
+  WorkitemType.DMEAS,
+  WorkitemType.DMETA,
+]);

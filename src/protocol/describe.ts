@@ -29,7 +29,12 @@ export function describePaMessage(data: Buffer, base = 0): Described {
       children: [],
     };
   });
-  return { title: `PA-TNC message with ID ${hex32(m.messageId)} (${data.length} bytes)`, fields: { version: data[0], messageId: m.messageId }, details: [], children };
+  return {
+    title: `PA-TNC message with ID ${hex32(m.messageId)} (${data.length} bytes)`,
+    fields: { version: data[0], messageId: m.messageId },
+    details: [],
+    children,
+  };
 }
 
 export function describeBatch(data: Buffer, base = 0): Described {
@@ -86,15 +91,27 @@ export function guessLayer(data: Buffer): Layer | undefined {
 /** Indented text, two spaces per level. */
 export function describedLines(d: Described, indent = ''): string[] {
   const inner = indent + '  ';
-  return [`${indent}${d.title}`, ...d.details.map((l) => inner + l), ...d.children.flatMap((c) => describedLines(c, inner))];
+  return [
+    `${indent}${d.title}`,
+    ...d.details.map((l) => inner + l),
+    ...d.children.flatMap((c) => describedLines(c, inner)),
+  ];
 }
 
 /** A JSON-ready tree (byte strings as hex, bigints as decimal strings). */
 export function describedJson(d: Described): string {
-  const tree = (n: Described): unknown => ({ title: n.title, ...n.fields, ...(n.children.length ? { children: n.children.map(tree) } : {}) });
-  return JSON.stringify(tree(d), function (key, value: unknown) {
-    const original: unknown = (this as Record<string, unknown>)[key];
-    if (Buffer.isBuffer(original)) return original.toString('hex');
-    return typeof value === 'bigint' ? value.toString() : value;
-  }, 2);
+  const tree = (n: Described): unknown => ({
+    title: n.title,
+    ...n.fields,
+    ...(n.children.length ? { children: n.children.map(tree) } : {}),
+  });
+  return JSON.stringify(
+    tree(d),
+    function (key, value: unknown) {
+      const original: unknown = (this as Record<string, unknown>)[key];
+      if (Buffer.isBuffer(original)) return original.toString('hex');
+      return typeof value === 'bigint' ? value.toString() : value;
+    },
+    2,
+  );
 }

@@ -2,7 +2,16 @@ import type { Logger } from '../log';
 import { Manager } from '../tnccs/manager';
 import { NO_VERDICT, Verdict } from '../policy/merge';
 import type { Registered } from '../tnccs/registry';
-import { ConnectionInfo, Evaluation, evaluationName, Imv, ImvHost, PaEnvelope, Recommendation, recommendationName } from '../tnccs/types';
+import {
+  ConnectionInfo,
+  Evaluation,
+  evaluationName,
+  Imv,
+  ImvHost,
+  PaEnvelope,
+  Recommendation,
+  recommendationName,
+} from '../tnccs/types';
 
 export interface ImvVerdict extends Verdict {
   readonly imvId: number;
@@ -21,7 +30,12 @@ export class ImvManager extends Manager<Imv, ImvHost> {
   protected readonly host: ImvHost = {
     send: (connectionId, msg) => this.outbox.push(connectionId, msg),
     provideRecommendation: (connectionId, imvId, recommendation, evaluation, reason) => {
-      this.logs.get(connectionId)?.info('TNC', `IMV ${imvId} provides recommendation '${recommendationName(recommendation)}' and evaluation '${evaluationName(evaluation)}'`);
+      this.logs
+        .get(connectionId)
+        ?.info(
+          'TNC',
+          `IMV ${imvId} provides recommendation '${recommendationName(recommendation)}' and evaluation '${evaluationName(evaluation)}'`,
+        );
       this.verdicts.get(connectionId)?.set(imvId, { imvId, rec: recommendation, evaluation, reason });
     },
   };
@@ -34,7 +48,9 @@ export class ImvManager extends Manager<Imv, ImvHost> {
   protected override memberFailed(conn: ConnectionInfo, m: Registered<Imv>, call: string, e: unknown): void {
     super.memberFailed(conn, m, call, e);
     const reason = `IMV "${m.member.name}" failed: ${e instanceof Error ? e.message : String(e)}`;
-    this.verdicts.get(conn.id)?.set(m.id, { imvId: m.id, rec: Recommendation.NO_ACCESS, evaluation: Evaluation.ERROR, reason });
+    this.verdicts
+      .get(conn.id)
+      ?.set(m.id, { imvId: m.id, rec: Recommendation.NO_ACCESS, evaluation: Evaluation.ERROR, reason });
   }
 
   protected addressedId(msg: PaEnvelope): number {

@@ -10,7 +10,15 @@ import { paSubtypeLabel } from '../protocol/vendors';
 import type { Logger } from '../log';
 import { PbConnection } from '../tnccs/pb-connection';
 import { envelopeFromPbPa, pbPaFromEnvelope } from '../tnccs/pb-pa';
-import { BatchChannel, ConnectionInfo, Evaluation, evaluationName, maxPaMessageSizeFor, Recommendation, recommendationName } from '../tnccs/types';
+import {
+  BatchChannel,
+  ConnectionInfo,
+  Evaluation,
+  evaluationName,
+  maxPaMessageSizeFor,
+  Recommendation,
+  recommendationName,
+} from '../tnccs/types';
 import type { ImvManager } from './imv-manager';
 import { ByteBudget, connectionReassembly } from '../imcv/reassembly-budget';
 import { mergeVerdicts, RecommendationPolicy } from '../policy/merge';
@@ -61,7 +69,8 @@ const requestorName = (conn: ConnectionInfo): string => {
 };
 
 /** RFC 5793 4.7 via IF-TNCCS: ALLOW → Access Allowed, ISOLATE → Quarantined, anything else → Access Denied. */
-const accessCode = (r: Recommendation): number => (r === Recommendation.ALLOW ? 1 : r === Recommendation.ISOLATE ? 3 : 2);
+const accessCode = (r: Recommendation): number =>
+  r === Recommendation.ALLOW ? 1 : r === Recommendation.ISOLATE ? 3 : 2;
 
 /**
  * The PB-TNC server (RFC 5793): hands the client's PA messages to the IMVs and answers with their
@@ -82,12 +91,25 @@ export class TnccsServer {
     const pb = new PbConnection('server', channel, id, log);
     const reassembly = connectionReassembly(this.opts.reassembly?.perConnection, this.opts.reassembly?.total);
     let conn: ConnectionInfo = {
-      id, maxPaMessageSize: maxPaMessageSizeFor(channel.maxBatchSize), transport: channel.transport ?? 'pt-tls', language: 'en',
-      peerIdentity: channel.peerIdentity, arIdentities: channel.arIdentities, log, reassembly,
+      id,
+      maxPaMessageSize: maxPaMessageSizeFor(channel.maxBatchSize),
+      transport: channel.transport ?? 'pt-tls',
+      language: 'en',
+      peerIdentity: channel.peerIdentity,
+      arIdentities: channel.arIdentities,
+      log,
+      reassembly,
     };
     let verdict: FinalVerdict | undefined;
     let created = false;
-    this.safely(id, () => this.opts.recorder?.beginHandshake({ connection: id, transport: conn.transport, identity: conn.peerIdentity, startedMs: Date.now() }));
+    this.safely(id, () =>
+      this.opts.recorder?.beginHandshake({
+        connection: id,
+        transport: conn.transport,
+        identity: conn.peerIdentity,
+        startedMs: Date.now(),
+      }),
+    );
     try {
       let first = true;
       while (pb.state !== 'End') {
@@ -109,7 +131,10 @@ export class TnccsServer {
         // RFC 5793 4.9: a fatal error ends the session; the server answers with CLOSE, not a result
         const fatal = batch.messages.find((m) => PbErrorMsg.is(m) && m.value.fatal);
         if (fatal) {
-          log.error('TNC', `the client reported a ${PbErrorMsg.spec.describe?.(fatal.value as never).join(' ')}: ending the session`);
+          log.error(
+            'TNC',
+            `the client reported a ${PbErrorMsg.spec.describe?.(fatal.value as never).join(' ')}: ending the session`,
+          );
           await pb.send(PB_BATCH.CLOSE, []);
           break;
         }
@@ -121,7 +146,11 @@ export class TnccsServer {
         else await this.sendData(pb, conn, first);
         first = false;
       }
-      if (verdict) log.info('TNC', `final recommendation is '${recommendationName(verdict.recommendation)}' and evaluation is '${evaluationName(verdict.evaluation)}'`);
+      if (verdict)
+        log.info(
+          'TNC',
+          `final recommendation is '${recommendationName(verdict.recommendation)}' and evaluation is '${evaluationName(verdict.evaluation)}'`,
+        );
       return verdict;
     } finally {
       this.record(id, verdict);
@@ -133,8 +162,22 @@ export class TnccsServer {
   }
 
   private record(id: number, verdict: FinalVerdict | undefined): void {
-    const imvs = this.imvs.verdictsOf(id).map((v) => ({ imvId: v.imvId, imv: this.imvs.nameOf(v.imvId) ?? `IMV ${v.imvId}`, rec: v.rec, evaluation: v.evaluation, reason: v.reason }));
-    this.safely(id, () => this.opts.recorder?.endHandshake(id, { endedMs: Date.now(), rec: verdict?.recommendation, evaluation: verdict?.evaluation, reasons: verdict?.reasons ?? [], imvs }));
+    const imvs = this.imvs.verdictsOf(id).map((v) => ({
+      imvId: v.imvId,
+      imv: this.imvs.nameOf(v.imvId) ?? `IMV ${v.imvId}`,
+      rec: v.rec,
+      evaluation: v.evaluation,
+      reason: v.reason,
+    }));
+    this.safely(id, () =>
+      this.opts.recorder?.endHandshake(id, {
+        endedMs: Date.now(),
+        rec: verdict?.recommendation,
+        evaluation: verdict?.evaluation,
+        reasons: verdict?.reasons ?? [],
+        imvs,
+      }),
+    );
   }
 
   /** A record that cannot be written is logged; the handshake goes on. */
@@ -154,7 +197,8 @@ export class TnccsServer {
       const env = envelopeFromPbPa(m.value);
       conn.log.debug('TNC', `handling PB-PA message type ${paSubtypeLabel(env.type)}`);
       n++;
-      if ((await this.imvs.deliver(conn, env)) === 0) conn.log.info('TNC', `no IMV subscribed to PA message type ${paSubtypeLabel(env.type)}`);
+      if ((await this.imvs.deliver(conn, env)) === 0)
+        conn.log.info('TNC', `no IMV subscribed to PA message type ${paSubtypeLabel(env.type)}`);
     }
     return n;
   }
@@ -162,7 +206,8 @@ export class TnccsServer {
   private async sendData(pb: PbConnection, conn: ConnectionInfo, first: boolean): Promise<void> {
     const referral = first && this.opts.pdpReferral ? [this.opts.pdpReferral] : [];
     const messages: PbMessage[] = [...referral, ...this.takePa(pb, conn, referral)];
-    if (messages.length === 0) conn.log.info('TNC', 'no recommendation available yet, sending empty PB-TNC SDATA batch');
+    if (messages.length === 0)
+      conn.log.info('TNC', 'no recommendation available yet, sending empty PB-TNC SDATA batch');
     await pb.send(PB_BATCH.SDATA, messages);
   }
 
@@ -175,7 +220,9 @@ export class TnccsServer {
     const veto = this.opts.veto?.(conn.id);
     const merged = mergeVerdicts(this.opts.policy, verdicts);
     // a veto holds under every policy, 'any' included
-    const { rec: recommendation, evaluation } = veto ? { rec: Recommendation.NO_ACCESS, evaluation: Evaluation.ERROR } : merged;
+    const { rec: recommendation, evaluation } = veto
+      ? { rec: Recommendation.NO_ACCESS, evaluation: Evaluation.ERROR }
+      : merged;
     const reasons = [...new Set([...verdicts.flatMap((v) => (v.reason ? [v.reason] : [])), ...(veto ? [veto] : [])])];
     const result: PbMessage[] = [
       PbAssessmentResultMsg.make(evaluation),
@@ -190,7 +237,10 @@ export class TnccsServer {
       await pb.send(PB_BATCH.SDATA, pa);
       return undefined;
     }
-    conn.log.info('IMV', `policy: recommendation for access requestor ${requestorName(conn)}is ${recommendationName(recommendation)}`);
+    conn.log.info(
+      'IMV',
+      `policy: recommendation for access requestor ${requestorName(conn)}is ${recommendationName(recommendation)}`,
+    );
     this.opts.onRecommendation?.(conn, recommendation);
     await this.imvs.notifyResult(conn, connectionStateOf(recommendation));
     await pb.send(PB_BATCH.RESULT, [...pa, ...result]);
@@ -203,4 +253,3 @@ export class TnccsServer {
     return this.imvs.takeOutgoing(conn.id, budget).map(pbPaFromEnvelope);
   }
 }
-

@@ -19,7 +19,10 @@ export function logImvLoaded(log: Logger, id: number, imv: Imv, details?: () => 
   log.info('IMV', `IMV ${id} "${imv.name}" initialized`);
   details?.();
   const n = imv.subscriptions.length;
-  log.debug('TNC', `IMV ${id} supports ${n} message type${n === 1 ? '' : 's'}: ${imv.subscriptions.map(paSubtypeLabel).join(' ')}`);
+  log.debug(
+    'TNC',
+    `IMV ${id} supports ${n} message type${n === 1 ? '' : 's'}: ${imv.subscriptions.map(paSubtypeLabel).join(' ')}`,
+  );
   log.info('TNC', `IMV ${id} "${imv.name}" loaded from '${BUILT_IN}'`);
 }
 
@@ -27,7 +30,8 @@ export function logImvLoaded(log: Logger, id: number, imv: Imv, details?: () => 
 export function logPtsComponents(log: Logger): void {
   log.debug('PTS', `added ${vendorName(VENDOR.TCG)} functional component namespace`);
   log.debug('PTS', `added ${vendorName(VENDOR.ITA)} functional component namespace`);
-  for (const name of ITA_COMPONENT_NAMES) log.debug('PTS', `added ${vendorName(VENDOR.ITA)} functional component '${name}'`);
+  for (const name of ITA_COMPONENT_NAMES)
+    log.debug('PTS', `added ${vendorName(VENDOR.ITA)} functional component '${name}'`);
 }
 
 export interface PtsOffer {
@@ -52,5 +56,6 @@ export function logPtsOffer(log: Logger, o: PtsOffer): void {
   for (const bit of ALGORITHM_ORDER.filter((b) => o.algorithms & b)) {
     log.debug('PTS', `  ${kind(bit)} PTS measurement algorithm ${hashAlgInfo(bit)!.name}[openssl] available`);
   }
-  for (const bit of DH_ORDER.filter((b) => o.dhGroups & b)) log.debug('PTS', `  ${kind(bit)} PTS DH group ${dhGroupName(bit)}[openssl] available`);
+  for (const bit of DH_ORDER.filter((b) => o.dhGroups & b))
+    log.debug('PTS', `  ${kind(bit)} PTS DH group ${dhGroupName(bit)}[openssl] available`);
 }

@@ -66,7 +66,11 @@ const stateOf = (access: AccessDecision | undefined): 'Allowed' | 'Isolated' | '
  * The PB-TNC client (RFC 5793): CDATA out with the IMCs' messages, SDATA in, until RESULT; then
  * CLOSE. SRETRY restarts the IMCs' handshake.
  */
-export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel, opts: ClientOptions): Promise<HandshakeOutcome> {
+export async function runClientHandshake(
+  imcs: ImcManager,
+  channel: BatchChannel,
+  opts: ClientOptions,
+): Promise<HandshakeOutcome> {
   const pb = new PbConnection('client', channel, opts.connectionId, opts.log);
   const conn: ConnectionInfo = {
     id: opts.connectionId,
@@ -76,7 +80,13 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
     log: opts.log,
     reassembly: opts.reassembly ?? connectionReassembly(),
   };
-  const result: { access?: AccessDecision; assessment?: Evaluation; reasons: string[]; remediation: string[]; pdpReferral?: string } = { reasons: [], remediation: [] };
+  const result: {
+    access?: AccessDecision;
+    assessment?: Evaluation;
+    reasons: string[];
+    remediation: string[];
+    pdpReferral?: string;
+  } = { reasons: [], remediation: [] };
   let notified = false;
   let retriesLeft = opts.maxRetries ?? 3;
   const limits = { ...DEFAULT_HANDSHAKE_LIMITS, ...opts.limits };
@@ -99,8 +109,10 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
     await pb.send(PB_BATCH.CDATA, [language, ...outgoing(imcs, conn, channel.maxBatchSize - pbMessageSize(language))]);
     while (pb.state !== 'End') {
       const batch = await pb.receive();
-      if (++rounds > limits.maxRounds) await limit(`the server sent more than ${limits.maxRounds} batches in one handshake`);
-      if (batch.type === PB_BATCH.SRETRY && ++serverRetries > limits.maxServerRetries) await limit(`the server asked for more than ${limits.maxServerRetries} handshake retries (SRETRY)`);
+      if (++rounds > limits.maxRounds)
+        await limit(`the server sent more than ${limits.maxRounds} batches in one handshake`);
+      if (batch.type === PB_BATCH.SRETRY && ++serverRetries > limits.maxServerRetries)
+        await limit(`the server asked for more than ${limits.maxServerRetries} handshake retries (SRETRY)`);
       await checkBatch(pb, batch);
       await handleMessages(imcs, conn, batch.messages, result);
       if (batch.type === PB_BATCH.SDATA) {
@@ -132,7 +144,8 @@ export async function runClientHandshake(imcs: ImcManager, channel: BatchChannel
     await imcs.endConnection(conn, notified ? undefined : stateOf(result.access));
     await channel.close();
   }
-  if (result.access === undefined) throw new PbProtocolError('the server closed the connection without a recommendation');
+  if (result.access === undefined)
+    throw new PbProtocolError('the server closed the connection without a recommendation');
   return { ...result, stats: pb.stats };
 }
 
@@ -145,9 +158,16 @@ async function checkBatch(pb: PbConnection, batch: DecodedPbBatch): Promise<void
   let offset = PB_BATCH_HEADER_LEN;
   const seen = new Set<string>();
   for (const m of batch.messages) {
-    const once = PbAccessRecommendationMsg.is(m) ? 'PB-Access-Recommendation' : PbAssessmentResultMsg.is(m) ? 'PB-Assessment-Result' : undefined;
+    const once = PbAccessRecommendationMsg.is(m)
+      ? 'PB-Access-Recommendation'
+      : PbAssessmentResultMsg.is(m)
+        ? 'PB-Assessment-Result'
+        : undefined;
     if (once && seen.has(once)) {
-      await pb.fail(PbErrorMsg.make({ fatal: true, vendor: 0, code: PB_ERROR.INVALID_PARAMETER, params: { offset } }), `the server sent a second ${once} message in one batch`);
+      await pb.fail(
+        PbErrorMsg.make({ fatal: true, vendor: 0, code: PB_ERROR.INVALID_PARAMETER, params: { offset } }),
+        `the server sent a second ${once} message in one batch`,
+      );
     }
     if (once) seen.add(once);
     if (PbErrorMsg.is(m) && m.value.fatal && batch.type !== PB_BATCH.CLOSE) {
@@ -164,12 +184,24 @@ function outgoing(imcs: ImcManager, conn: ConnectionInfo, maxBatch: number): PbM
   return imcs.takeOutgoing(conn.id, maxBatch - PB_BATCH_HEADER_LEN).map(pbPaFromEnvelope);
 }
 
-async function handleMessages(imcs: ImcManager, conn: ConnectionInfo, messages: PbMessage[], result: { access?: AccessDecision; assessment?: Evaluation; reasons: string[]; remediation: string[]; pdpReferral?: string }): Promise<void> {
+async function handleMessages(
+  imcs: ImcManager,
+  conn: ConnectionInfo,
+  messages: PbMessage[],
+  result: {
+    access?: AccessDecision;
+    assessment?: Evaluation;
+    reasons: string[];
+    remediation: string[];
+    pdpReferral?: string;
+  },
+): Promise<void> {
   for (const m of messages) {
     if (PbPaMsg.is(m)) {
       const env: PaEnvelope = envelopeFromPbPa(m.value);
       conn.log.debug('TNC', `handling PB-PA message type ${paSubtypeLabel(env.type)}`);
-      if ((await imcs.deliver(conn, env)) === 0) conn.log.info('TNC', `no IMC subscribed to PA message type ${paSubtypeLabel(env.type)}`);
+      if ((await imcs.deliver(conn, env)) === 0)
+        conn.log.info('TNC', `no IMC subscribed to PA message type ${paSubtypeLabel(env.type)}`);
     } else if (PbAssessmentResultMsg.is(m)) {
       result.assessment = m.value as Evaluation;
     } else if (PbAccessRecommendationMsg.is(m)) {
@@ -177,7 +209,12 @@ async function handleMessages(imcs: ImcManager, conn: ConnectionInfo, messages: 
     } else if (PbReasonStringMsg.is(m)) {
       result.reasons.push(m.value.text);
     } else if (PbRemediationParametersMsg.is(m)) {
-      const text = m.value.kind === 'uri' ? m.value.uri : m.value.kind === 'string' ? m.value.text : `${m.value.raw.length} bytes of vendor ${m.value.vendor} type ${m.value.type}`;
+      const text =
+        m.value.kind === 'uri'
+          ? m.value.uri
+          : m.value.kind === 'string'
+            ? m.value.text
+            : `${m.value.raw.length} bytes of vendor ${m.value.vendor} type ${m.value.type}`;
       result.remediation.push(text);
       conn.log.info('TNC', `remediation: ${text}`);
     } else if (PbPdpReferralMsg.is(m)) {

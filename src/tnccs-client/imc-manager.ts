@@ -31,6 +31,7 @@ export class ImcManager extends Manager<Imc, TnccsHost> {
 
   async beginHandshake(conn: ConnectionInfo): Promise<void> {
     await this.registry.notifyAll(conn, 'Handshake');
-    for (const m of this.registry.members) await this.registry.guard(conn, m, 'BeginHandshake', () => m.member.beginHandshake(conn.id));
+    for (const m of this.registry.members)
+      await this.registry.guard(conn, m, 'BeginHandshake', () => m.member.beginHandshake(conn.id));
   }
 }

@@ -25,7 +25,10 @@ export abstract class Manager<M extends ManagedMember<H>, H extends TnccsHost> {
   /** A member threw: logged here; the IMV manager also counts it as an error verdict. */
   protected memberFailed(conn: ConnectionInfo, m: Registered<M>, call: string, e: unknown): void {
     const why = e instanceof Error ? e.message : String(e);
-    conn.log.error('TNC', `${this.role} ${m.id} "${m.member.name}" failed in ${call} on Connection ID ${conn.id}: ${why}`);
+    conn.log.error(
+      'TNC',
+      `${this.role} ${m.id} "${m.member.name}" failed in ${call} on Connection ID ${conn.id}: ${why}`,
+    );
   }
 
   add(member: M): number {
@@ -36,7 +39,8 @@ export abstract class Manager<M extends ManagedMember<H>, H extends TnccsHost> {
 
   async deliver(conn: ConnectionInfo, msg: PaEnvelope): Promise<number> {
     const to = this.registry.recipients(msg, this.addressedId(msg));
-    for (const m of to) await this.registry.guard(conn, m, 'ReceiveMessage', () => m.member.receiveMessage(conn.id, msg));
+    for (const m of to)
+      await this.registry.guard(conn, m, 'ReceiveMessage', () => m.member.receiveMessage(conn.id, msg));
     return to.length;
   }
 

@@ -1,5 +1,13 @@
 import { isDecodeError } from '../bytes/errors';
-import { batchTypeName, decodeBatch, DecodedPbBatch, encodeBatch, PB_BATCH, PbBatchType, PbRole } from '../protocol/pb-tnc/batch';
+import {
+  batchTypeName,
+  decodeBatch,
+  DecodedPbBatch,
+  encodeBatch,
+  PB_BATCH,
+  PbBatchType,
+  PbRole,
+} from '../protocol/pb-tnc/batch';
 import { PbMessage, pbMessageName } from '../protocol/pb-tnc/registry';
 import { pbMessageSize } from '../protocol/pb-tnc/message';
 import { pbErrorFor, PbErrorMsg } from '../protocol/pb-tnc/ietf/error';
@@ -37,7 +45,8 @@ export class PbConnection {
     this.transition(type);
     const name = batchTypeName(type);
     this.log.debug('TNC', `creating PB-TNC ${name} batch`);
-    if (this.log.enabled(2)) for (const m of messages) this.log.debug('TNC', `adding ${pbMessageName(m.vendor, m.type)} message`);
+    if (this.log.enabled(2))
+      for (const m of messages) this.log.debug('TNC', `adding ${pbMessageName(m.vendor, m.type)} message`);
     const bytes = encodeBatch({ type, fromServer: this.role === 'server', messages });
     this.log.info('TNC', `sending PB-TNC ${name} batch (${bytes.length} bytes) for Connection ID ${this.connectionId}`);
     this.stats.sent++;
@@ -55,11 +64,15 @@ export class PbConnection {
     const batch = await this.decode(bytes);
     this.log.info('TNC', `processing PB-TNC ${batchTypeName(batch.type)} batch for Connection ID ${this.connectionId}`);
     if (nextPbState(this.state, batch.type) === undefined) {
-      await this.fail(unexpectedBatch(), `unexpected PB-TNC ${batchTypeName(batch.type)} batch in state '${this.state}'`);
+      await this.fail(
+        unexpectedBatch(),
+        `unexpected PB-TNC ${batchTypeName(batch.type)} batch in state '${this.state}'`,
+      );
     }
     this.transition(batch.type);
     if (this.log.enabled(2)) {
-      for (const m of batch.messages) this.log.debug('TNC', `processing ${pbMessageName(m.vendor, m.type)} message (${pbMessageSize(m)} bytes)`);
+      for (const m of batch.messages)
+        this.log.debug('TNC', `processing ${pbMessageName(m.vendor, m.type)} message (${pbMessageSize(m)} bytes)`);
     }
     return batch;
   }
@@ -89,7 +102,8 @@ export class PbConnection {
 
   private transition(type: PbBatchType): void {
     const next = nextPbState(this.state, type);
-    if (next === undefined) throw new PbProtocolError(`${batchTypeName(type)} batch not allowed in state '${this.state}'`);
+    if (next === undefined)
+      throw new PbProtocolError(`${batchTypeName(type)} batch not allowed in state '${this.state}'`);
     if (next !== this.state) this.log.debug('TNC', `PB-TNC state transition from '${this.state}' to '${next}'`);
     this.state = next;
   }

@@ -4,7 +4,13 @@ import type { PaEnvelope } from './types';
 
 /** RFC 5793 4.5: the PB-PA message that carries a PA message between IMCs and IMVs. */
 export function envelopeFromPbPa(v: PbPa): PaEnvelope {
-  return { type: { vendor: v.paVendor, subtype: v.paSubtype }, collectorId: v.collectorId, validatorId: v.validatorId, exclusive: v.exclusive, body: v.body };
+  return {
+    type: { vendor: v.paVendor, subtype: v.paSubtype },
+    collectorId: v.collectorId,
+    validatorId: v.validatorId,
+    exclusive: v.exclusive,
+    body: v.body,
+  };
 }
 
 export function pbPaFromEnvelope(env: PaEnvelope): PbMessage<PbPa> {

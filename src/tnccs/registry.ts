@@ -17,7 +17,12 @@ export interface Registered<M extends Member> {
 }
 
 /** Called when a member throws: the failure is logged and the member counts as failed for that connection. */
-export type MemberFailure<M extends Member> = (conn: ConnectionInfo, member: Registered<M>, call: string, error: unknown) => void;
+export type MemberFailure<M extends Member> = (
+  conn: ConnectionInfo,
+  member: Registered<M>,
+  call: string,
+  error: unknown,
+) => void;
 
 export class MemberRegistry<M extends Member> {
   readonly members: Registered<M>[] = [];
@@ -49,13 +54,16 @@ export class MemberRegistry<M extends Member> {
    * member whose ID it names (the posture collector ID on the client, the validator ID on the server).
    */
   recipients(msg: PaEnvelope, addressedId: number): Registered<M>[] {
-    const subscribed = this.members.filter((m) => m.member.subscriptions.some((s) => s.vendor === msg.type.vendor && s.subtype === msg.type.subtype));
+    const subscribed = this.members.filter((m) =>
+      m.member.subscriptions.some((s) => s.vendor === msg.type.vendor && s.subtype === msg.type.subtype),
+    );
     if (!msg.exclusive || addressedId === ANY_ID) return subscribed;
     return subscribed.filter((m) => m.id === addressedId);
   }
 
   async notifyAll(conn: ConnectionInfo, state: ConnectionState): Promise<void> {
-    for (const m of this.members) await this.guard(conn, m, `NotifyConnectionChange(${state})`, () => m.member.notifyConnectionChange(conn, state));
+    for (const m of this.members)
+      await this.guard(conn, m, `NotifyConnectionChange(${state})`, () => m.member.notifyConnectionChange(conn, state));
   }
 
   async batchEndingAll(conn: ConnectionInfo): Promise<void> {

@@ -87,7 +87,13 @@ export interface TnccsHost {
 
 export interface ImvHost extends TnccsHost {
   /** IF-IMV TNC_TNCS_ProvideRecommendation */
-  provideRecommendation(connectionId: number, imvId: number, rec: Recommendation, evaluation: Evaluation, reason?: string): void;
+  provideRecommendation(
+    connectionId: number,
+    imvId: number,
+    rec: Recommendation,
+    evaluation: Evaluation,
+    reason?: string,
+  ): void;
 }
 
 interface CollectorOrVerifier<H> {

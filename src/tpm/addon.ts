@@ -10,7 +10,12 @@ export interface NativeContext {
   getCapability(cap: number, property: number, count: number): Promise<{ moreData: number; data: Buffer }>;
   pcrRead(selection: Buffer): Promise<{ updateCounter: number; selection: Buffer; values: Buffer }>;
   pcrExtend(index: number, digests: Buffer): Promise<object>;
-  quote(akHandle: number, nonce: Buffer, selection: Buffer, scheme: Buffer): Promise<{ attest: Buffer; signature: Buffer }>;
+  quote(
+    akHandle: number,
+    nonce: Buffer,
+    selection: Buffer,
+    scheme: Buffer,
+  ): Promise<{ attest: Buffer; signature: Buffer }>;
   readPublic(handle: number): Promise<{ public: Buffer; name: Buffer }>;
   provisionAk(ekTemplate: Buffer, akTemplate: Buffer, handle: number): Promise<{ ek: Buffer; ak: Buffer }>;
   evictPersistent(handle: number): Promise<object>;
@@ -23,9 +28,14 @@ let ctor: (new () => NativeContext) | undefined;
 /** Loads build/Release/tnc_tpm.node from the source tree (src/tpm) or the build (dist/src/tpm). */
 export function newNativeContext(): NativeContext {
   if (!ctor) {
-    const candidates = [join(__dirname, '..', '..', 'build'), join(__dirname, '..', '..', '..', 'build')].map((d) => join(d, 'Release', 'tnc_tpm.node'));
+    const candidates = [join(__dirname, '..', '..', 'build'), join(__dirname, '..', '..', '..', 'build')].map((d) =>
+      join(d, 'Release', 'tnc_tpm.node'),
+    );
     const found = candidates.find((p) => existsSync(p));
-    if (!found) throw new TpmUnavailableError('the TPM addon is not built (run `npm run build:native`; it needs libtss2-dev and a C++ compiler)');
+    if (!found)
+      throw new TpmUnavailableError(
+        'the TPM addon is not built (run `npm run build:native`; it needs libtss2-dev and a C++ compiler)',
+      );
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     ctor = (require(found) as { Context: new () => NativeContext }).Context;
   }

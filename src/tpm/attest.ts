@@ -69,7 +69,10 @@ export function decodeAttest(data: Buffer): UntrustedAttest {
 export function encodeAttest(a: Omit<UntrustedAttest, 'attested'> & { attested?: Buffer }): Buffer {
   const w = new Writer(160).u32(a.magic).u16(a.type);
   w.lengthPrefixed(2, a.qualifiedSigner).lengthPrefixed(2, a.extraData);
-  w.u64(a.clockInfo.clock).u32(a.clockInfo.resetCount).u32(a.clockInfo.restartCount).u8(a.clockInfo.safe ? 1 : 0);
+  w.u64(a.clockInfo.clock)
+    .u32(a.clockInfo.resetCount)
+    .u32(a.clockInfo.restartCount)
+    .u8(a.clockInfo.safe ? 1 : 0);
   w.u64(a.firmwareVersion);
   if (a.quote) writePcrSelectionList(w, a.quote.pcrSelect).lengthPrefixed(2, a.quote.pcrDigest);
   else if (a.attested) w.bytes(a.attested);

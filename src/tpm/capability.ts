@@ -20,12 +20,24 @@ export function decodeCapabilityData(data: Buffer): CapabilityData {
   else if (capability === CAP.TPM_PROPERTIES) {
     const countAt = r.offset;
     const count = r.u32('TPML_TAGGED_TPM_PROPERTY count');
-    if (count > MAX_PROPERTIES) throw new DecodeError('limit', 'TPML_TAGGED_TPM_PROPERTY count', countAt, `count ${count} exceeds ${MAX_PROPERTIES}`);
+    if (count > MAX_PROPERTIES)
+      throw new DecodeError(
+        'limit',
+        'TPML_TAGGED_TPM_PROPERTY count',
+        countAt,
+        `count ${count} exceeds ${MAX_PROPERTIES}`,
+      );
     const properties = new Map<number, number>();
-    for (let i = 0; i < count; i++) properties.set(r.u32('TPMS_TAGGED_PROPERTY property'), r.u32('TPMS_TAGGED_PROPERTY value'));
+    for (let i = 0; i < count; i++)
+      properties.set(r.u32('TPMS_TAGGED_PROPERTY property'), r.u32('TPMS_TAGGED_PROPERTY value'));
     out = { capability, properties };
   } else {
-    throw new DecodeError('unsupported', 'TPMS_CAPABILITY_DATA capability', at, `capability 0x${capability.toString(16)}`);
+    throw new DecodeError(
+      'unsupported',
+      'TPMS_CAPABILITY_DATA capability',
+      at,
+      `capability 0x${capability.toString(16)}`,
+    );
   }
   r.end('TPMS_CAPABILITY_DATA');
   return out;

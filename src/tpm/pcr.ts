@@ -35,7 +35,8 @@ export function readPcrSelectionList(r: Reader): PcrSelection[] {
     const hash = r.u16('TPMS_PCR_SELECTION hash');
     const at = r.offset;
     const size = r.u8('TPMS_PCR_SELECTION sizeofSelect');
-    if (size > MAX_SELECT) throw new DecodeError('limit', 'TPMS_PCR_SELECTION sizeofSelect', at, `${size} bytes exceeds ${MAX_SELECT}`);
+    if (size > MAX_SELECT)
+      throw new DecodeError('limit', 'TPMS_PCR_SELECTION sizeofSelect', at, `${size} bytes exceeds ${MAX_SELECT}`);
     const bitmap = r.bytes(size, 'TPMS_PCR_SELECTION pcrSelect');
     const pcrs: number[] = [];
     // TPM 2.0 Part 2 10.6.1: bit n of byte n/8 (least significant bit first) selects PCR n.
@@ -50,7 +51,8 @@ export function writePcrSelectionList(w: Writer, list: readonly PcrSelection[]):
   for (const s of list) {
     const top = s.pcrs.reduce((m, p) => Math.max(m, p), -1);
     const size = Math.max(MIN_SELECT, (top >> 3) + 1);
-    if (size > MAX_SELECT || s.pcrs.some((p) => p < 0 || !Number.isInteger(p))) throw new RangeError(`PCR index out of range in ${s.pcrs.join(',')}`);
+    if (size > MAX_SELECT || s.pcrs.some((p) => p < 0 || !Number.isInteger(p)))
+      throw new RangeError(`PCR index out of range in ${s.pcrs.join(',')}`);
     const bitmap = Buffer.alloc(size);
     for (const p of s.pcrs) bitmap[p >> 3] |= 1 << (p & 7);
     w.u16(s.hash).u8(size).bytes(bitmap);
@@ -83,7 +85,8 @@ export function decodeDigestList(data: Buffer): Buffer[] {
 export function encodeDigestValues(digests: readonly { hash: number; digest: Buffer }[]): Buffer {
   const w = new Writer(128).u32(digests.length);
   for (const d of digests) {
-    if (HASHES.get(d.hash)?.size !== d.digest.length) throw new RangeError(`a ${hashName(d.hash)} digest cannot be ${d.digest.length} bytes`);
+    if (HASHES.get(d.hash)?.size !== d.digest.length)
+      throw new RangeError(`a ${hashName(d.hash)} digest cannot be ${d.digest.length} bytes`);
     w.u16(d.hash).bytes(d.digest);
   }
   return w.finish();

@@ -114,7 +114,10 @@ export function publicKeyObject(p: TpmPublic): KeyObject {
       // TPM 2.0 Part 2 12.2.3.5: exponent 0 means the default 2^16 + 1.
       const e = Buffer.alloc(4);
       e.writeUInt32BE(p.exponent === 0 ? 65537 : p.exponent);
-      return createPublicKey({ key: { kty: 'RSA', n: unsigned(p.modulus).toString('base64url'), e: unsigned(e).toString('base64url') }, format: 'jwk' });
+      return createPublicKey({
+        key: { kty: 'RSA', n: unsigned(p.modulus).toString('base64url'), e: unsigned(e).toString('base64url') },
+        format: 'jwk',
+      });
     }
     const curve = CURVES.get(p.curve);
     if (!curve) throw new Error(`unsupported curve 0x${p.curve.toString(16)}`);
@@ -149,6 +152,7 @@ export function publicFromKey(key: KeyObject, template: TpmPublic): TpmPublic {
     return { ...template, keyBits: modulus.length * 8, exponent: exponent === 65537 ? 0 : exponent, modulus };
   }
   const curve = [...CURVES].find(([, c]) => c.jwk === jwk.crv)?.[0];
-  if (jwk.kty !== 'EC' || template.type !== ALG.ECC || curve === undefined) throw new RangeError(`a ${jwk.kty} ${jwk.crv ?? ''} key does not fit the template`);
+  if (jwk.kty !== 'EC' || template.type !== ALG.ECC || curve === undefined)
+    throw new RangeError(`a ${jwk.kty} ${jwk.crv ?? ''} key does not fit the template`);
   return { ...template, curve, x: Buffer.from(jwk.x ?? '', 'base64url'), y: Buffer.from(jwk.y ?? '', 'base64url') };
 }

@@ -5,7 +5,12 @@ import { ALG, HASHES } from './constants';
 /** TPMT_SIGNATURE (TPM 2.0 Part 2 11.3.4), for the algorithms a quote can carry. */
 export type TpmSignature =
   | { sigAlg: typeof ALG.RSASSA | typeof ALG.RSAPSS; hash: number; sig: Buffer }
-  | { sigAlg: typeof ALG.ECDSA | typeof ALG.ECDAA | typeof ALG.SM2 | typeof ALG.ECSCHNORR; hash: number; r: Buffer; s: Buffer }
+  | {
+      sigAlg: typeof ALG.ECDSA | typeof ALG.ECDAA | typeof ALG.SM2 | typeof ALG.ECSCHNORR;
+      hash: number;
+      r: Buffer;
+      s: Buffer;
+    }
   | { sigAlg: typeof ALG.HMAC; hash: number; digest: Buffer }
   | { sigAlg: typeof ALG.NULL };
 
@@ -30,7 +35,8 @@ export function decodeSignature(data: Buffer): TpmSignature {
     const hashAt = rd.offset;
     const hash = rd.u16('TPMT_HA hashAlg');
     const size = HASHES.get(hash)?.size;
-    if (size === undefined) throw new DecodeError('unsupported', 'TPMT_HA hashAlg', hashAt, `hash 0x${hash.toString(16)}`);
+    if (size === undefined)
+      throw new DecodeError('unsupported', 'TPMT_HA hashAlg', hashAt, `hash 0x${hash.toString(16)}`);
     out = { sigAlg, hash, digest: rd.bytes(size, 'TPMT_HA digest') };
   } else {
     throw new DecodeError('unsupported', 'TPMT_SIGNATURE sigAlg', at, `algorithm 0x${sigAlg.toString(16)}`);

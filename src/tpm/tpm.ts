@@ -3,7 +3,14 @@ import { newNativeContext, native, type NativeContext } from './addon';
 import { decodeCapabilityData } from './capability';
 import { ALG, CAP, DEFAULT_AK_HANDLE, EK_CERT_NV_RSA, PT } from './constants';
 import { RC, TpmError, TpmUnavailableError } from './errors';
-import { decodeDigestList, decodePcrSelectionList, encodeDigestValues, encodePcrSelectionList, type PcrSelection, type PcrValues } from './pcr';
+import {
+  decodeDigestList,
+  decodePcrSelectionList,
+  encodeDigestValues,
+  encodePcrSelectionList,
+  type PcrSelection,
+  type PcrValues,
+} from './pcr';
 import { decodePublic, keyId, publicKeyObject, encodePublic, type TpmPublic } from './public';
 import { encodeSigScheme } from './signature';
 import { akTemplate, ekTemplateRsa, type AkKind } from './templates';
@@ -46,7 +53,10 @@ export interface ProvisionedAk {
 function ascii(words: number[]): string {
   const b = Buffer.alloc(words.length * 4);
   words.forEach((w, i) => b.writeUInt32BE(w >>> 0, i * 4));
-  return b.toString('latin1').replace(/[^\x20-\x7e]/g, '').trim();
+  return b
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, '')
+    .trim();
 }
 
 function checkDevice(tcti: string): void {
@@ -54,12 +64,16 @@ function checkDevice(tcti: string): void {
   if (!m) return;
   const path = m[1] || '/dev/tpmrm0';
   if (!existsSync(path)) {
-    throw new TpmUnavailableError(`TPM device ${path} not found: this host has no TPM or its driver (tpm_tis/tpm_crb) is not loaded; for a software TPM pass e.g. --tcti swtpm:host=127.0.0.1,port=2321`);
+    throw new TpmUnavailableError(
+      `TPM device ${path} not found: this host has no TPM or its driver (tpm_tis/tpm_crb) is not loaded; for a software TPM pass e.g. --tcti swtpm:host=127.0.0.1,port=2321`,
+    );
   }
   try {
     accessSync(path, fsConstants.R_OK | fsConstants.W_OK);
   } catch {
-    throw new TpmUnavailableError(`no permission to open ${path}: run as root or as a member of the group owning it (usually tss)`);
+    throw new TpmUnavailableError(
+      `no permission to open ${path}: run as root or as a member of the group owning it (usually tss)`,
+    );
   }
 }
 
@@ -76,7 +90,10 @@ export class Tpm {
     try {
       await native(ctx.open(tcti));
     } catch (e) {
-      if (e instanceof TpmError && e.op.startsWith('Tss2_TctiLdr')) throw new TpmUnavailableError(`cannot open TPM "${tcti}": ${e.text}; is the TPM (or swtpm) there and listening?`);
+      if (e instanceof TpmError && e.op.startsWith('Tss2_TctiLdr'))
+        throw new TpmUnavailableError(
+          `cannot open TPM "${tcti}": ${e.text}; is the TPM (or swtpm) there and listening?`,
+        );
       throw e;
     }
     return new Tpm(ctx);
@@ -127,7 +144,8 @@ export class Tpm {
       const r = await native(this.ctx.pcrRead(encodePcrSelectionList([{ hash: bank, pcrs: left }])));
       const got = decodePcrSelectionList(r.selection).flatMap((s) => s.pcrs);
       const values = decodeDigestList(r.values);
-      if (got.length === 0 || got.length !== values.length) throw new TpmError(RC.HANDLE, 'TPM2_PCR_Read', `bank ${bank} has none of PCRs ${left.join(',')}`);
+      if (got.length === 0 || got.length !== values.length)
+        throw new TpmError(RC.HANDLE, 'TPM2_PCR_Read', `bank ${bank} has none of PCRs ${left.join(',')}`);
       got.forEach((p, i) => out.set(p, values[i]));
       left = left.filter((p) => !out.has(p));
     }
@@ -144,7 +162,9 @@ export class Tpm {
   async quote(req: QuoteRequest): Promise<QuoteEvidence> {
     const scheme = req.scheme ?? { scheme: ALG.NULL, hash: 0 };
     const handle = req.akHandle ?? DEFAULT_AK_HANDLE;
-    return native(this.ctx.quote(handle, req.nonce, encodePcrSelectionList(req.pcrs), encodeSigScheme(scheme.scheme, scheme.hash)));
+    return native(
+      this.ctx.quote(handle, req.nonce, encodePcrSelectionList(req.pcrs), encodeSigScheme(scheme.scheme, scheme.hash)),
+    );
   }
 
   async readPublic(handle: number): Promise<{ raw: Buffer; public: TpmPublic; name: Buffer }> {
@@ -159,7 +179,9 @@ export class Tpm {
   async provisionAk(opts: { handle?: number; kind?: AkKind; replace?: boolean } = {}): Promise<ProvisionedAk> {
     const handle = opts.handle ?? DEFAULT_AK_HANDLE;
     if (opts.replace && (await this.exists(handle))) await native(this.ctx.evictPersistent(handle));
-    const r = await native(this.ctx.provisionAk(encodePublic(ekTemplateRsa()), encodePublic(akTemplate(opts.kind ?? 'rsa')), handle));
+    const r = await native(
+      this.ctx.provisionAk(encodePublic(ekTemplateRsa()), encodePublic(akTemplate(opts.kind ?? 'rsa')), handle),
+    );
     const ak = decodePublic(r.ak);
     return { handle, ak, akPublic: r.ak, ekPublic: r.ek, keyId: keyId(publicKeyObject(ak)) };
   }
@@ -186,7 +208,7 @@ export class Tpm {
 
   async getRandom(n: number): Promise<Buffer> {
     const parts: Buffer[] = [];
-    for (let have = 0; have < n; ) {
+    for (let have = 0; have < n;) {
       const { bytes } = await native(this.ctx.getRandom(Math.min(32, n - have)));
       if (bytes.length === 0) throw new TpmError(0, 'TPM2_GetRandom', 'the TPM returned no random bytes');
       parts.push(bytes);

@@ -43,7 +43,8 @@ export type QuoteFailureReason =
   | 'pcr-selection' // the quote covers other PCRs than the expected ones
   | 'pcr-digest'; // the quoted digest is not over the expected values
 
-export type QuoteVerification = { ok: true; quote: VerifiedQuote } | { ok: false; reason: QuoteFailureReason; detail: string };
+export type QuoteVerification =
+  { ok: true; quote: VerifiedQuote } | { ok: false; reason: QuoteFailureReason; detail: string };
 
 class Reject {
   constructor(
@@ -52,9 +53,16 @@ class Reject {
   ) {}
 }
 
-function decodeAll(ev: QuoteEvidence, ak: Buffer | TpmPublic): { attest: UntrustedAttest; sig: TpmSignature; pub: TpmPublic } {
+function decodeAll(
+  ev: QuoteEvidence,
+  ak: Buffer | TpmPublic,
+): { attest: UntrustedAttest; sig: TpmSignature; pub: TpmPublic } {
   try {
-    return { attest: decodeAttest(ev.attest), sig: decodeSignature(ev.signature), pub: Buffer.isBuffer(ak) ? decodePublic(ak) : ak };
+    return {
+      attest: decodeAttest(ev.attest),
+      sig: decodeSignature(ev.signature),
+      pub: Buffer.isBuffer(ak) ? decodePublic(ak) : ak,
+    };
   } catch (e) {
     if (isDecodeError(e)) throw new Reject('malformed', e.message);
     throw e;
@@ -74,7 +82,8 @@ function checkKey(pub: TpmPublic): KeyObject {
 }
 
 function checkScheme(pub: TpmPublic, sig: TpmSignature): string {
-  if (sig.sigAlg === ALG.NULL || sig.sigAlg === ALG.HMAC) throw new Reject('scheme', 'the quote is not signed with an asymmetric key');
+  if (sig.sigAlg === ALG.NULL || sig.sigAlg === ALG.HMAC)
+    throw new Reject('scheme', 'the quote is not signed with an asymmetric key');
   const fits = pub.type === ALG.RSA ? sig.sigAlg === ALG.RSASSA || sig.sigAlg === ALG.RSAPSS : sig.sigAlg === ALG.ECDSA;
   if (!fits) throw new Reject('scheme', `signature algorithm 0x${sig.sigAlg.toString(16)} does not fit the AK`);
   // TPM 2.0 Part 3 18.2: a key with a scheme of its own signs only with that scheme
@@ -87,7 +96,7 @@ function checkScheme(pub: TpmPublic, sig: TpmSignature): string {
 }
 
 function ecdsaP1363(pub: TpmPublic, r: Buffer, s: Buffer): Buffer {
-  const size = pub.type === ALG.ECC ? CURVES.get(pub.curve)?.size ?? 0 : 0;
+  const size = pub.type === ALG.ECC ? (CURVES.get(pub.curve)?.size ?? 0) : 0;
   const fixed = (b: Buffer) => {
     let i = 0;
     while (i < b.length && b[i] === 0) i++;
@@ -104,8 +113,14 @@ function checkSignature(key: KeyObject, pub: TpmPublic, sig: TpmSignature, hash:
     if (sig.sigAlg === ALG.RSASSA) ok = verify(hash, data, { key, padding: constants.RSA_PKCS1_PADDING }, sig.sig);
     else if (sig.sigAlg === ALG.RSAPSS) {
       // TPM 2.0 Part 1 B.7: salt as long as the digest; AUTO also accepts older TPMs' maximum salt
-      ok = verify(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, sig.sig);
-    } else if (sig.sigAlg === ALG.ECDSA) ok = verify(hash, data, { key, dsaEncoding: 'ieee-p1363' }, ecdsaP1363(pub, sig.r, sig.s));
+      ok = verify(
+        hash,
+        data,
+        { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO },
+        sig.sig,
+      );
+    } else if (sig.sigAlg === ALG.ECDSA)
+      ok = verify(hash, data, { key, dsaEncoding: 'ieee-p1363' }, ecdsaP1363(pub, sig.r, sig.s));
   } catch (e) {
     if (e instanceof Reject) throw e;
     ok = false;
@@ -123,11 +138,13 @@ function checkPcrs(sel: PcrSelection[], quoted: Buffer, expected: PcrValues, has
   const missing = wanted.filter((k) => !inQuote.has(k));
   const extra = [...inQuote].filter((k) => !wanted.includes(k));
   if (missing.length || extra.length || inQuote.size !== selectionOrder(sel).length) {
-    const fmt = (ks: string[]) => ks.map((k) => `${hashName(Number(k.split(':')[0]))}:${k.split(':')[1]}`).join(',') || 'none';
+    const fmt = (ks: string[]) =>
+      ks.map((k) => `${hashName(Number(k.split(':')[0]))}:${k.split(':')[1]}`).join(',') || 'none';
     throw new Reject('pcr-selection', `quote lacks PCRs ${fmt(missing)}, has unexpected PCRs ${fmt(extra)}`);
   }
   const digest = pcrDigest(sel, expected, hash);
-  if (!digest || !equalBytes(digest, quoted)) throw new Reject('pcr-digest', 'the quoted PCR digest does not match the expected PCR values');
+  if (!digest || !equalBytes(digest, quoted))
+    throw new Reject('pcr-digest', 'the quoted PCR digest does not match the expected PCR values');
 }
 
 function verifyOrReject(ev: QuoteEvidence, expect: QuoteExpectations): VerifiedQuote {
@@ -135,12 +152,22 @@ function verifyOrReject(ev: QuoteEvidence, expect: QuoteExpectations): VerifiedQ
   const key = checkKey(pub);
   const hash = checkScheme(pub, sig);
   checkSignature(key, pub, sig, hash, ev.attest);
-  if (attest.magic !== TPM_GENERATED_VALUE) throw new Reject('magic', `magic 0x${attest.magic.toString(16)} is not TPM_GENERATED_VALUE`);
-  if (attest.type !== ST_ATTEST.QUOTE || !attest.quote) throw new Reject('not-a-quote', `attestation type 0x${attest.type.toString(16)} is not TPM_ST_ATTEST_QUOTE`);
-  if (!equalBytes(attest.extraData, expect.nonce)) throw new Reject('nonce', 'extraData is not the qualifying data we sent');
+  if (attest.magic !== TPM_GENERATED_VALUE)
+    throw new Reject('magic', `magic 0x${attest.magic.toString(16)} is not TPM_GENERATED_VALUE`);
+  if (attest.type !== ST_ATTEST.QUOTE || !attest.quote)
+    throw new Reject('not-a-quote', `attestation type 0x${attest.type.toString(16)} is not TPM_ST_ATTEST_QUOTE`);
+  if (!equalBytes(attest.extraData, expect.nonce))
+    throw new Reject('nonce', 'extraData is not the qualifying data we sent');
   checkPcrs(attest.quote.pcrSelect, attest.quote.pcrDigest, expect.pcrs, hash);
   const { pcrSelect, pcrDigest: digest } = attest.quote;
-  return { akKeyId: keyId(key), pcrSelect, pcrDigest: digest, clockInfo: attest.clockInfo, firmwareVersion: attest.firmwareVersion, qualifiedSigner: attest.qualifiedSigner };
+  return {
+    akKeyId: keyId(key),
+    pcrSelect,
+    pcrDigest: digest,
+    clockInfo: attest.clockInfo,
+    firmwareVersion: attest.firmwareVersion,
+    qualifiedSigner: attest.qualifiedSigner,
+  };
 }
 
 /**

@@ -21,12 +21,15 @@ const IMV_ID = 3;
 
 /** The PA-TNC messages of subtype PTS that strongSwan's Attestation IMV sent, in capture order. */
 export function imvPtsMessages(dir = VECTORS): Buffer[] {
-  const files = readdirSync(dir).filter((f) => /-server_to_client-SDATA\.bin$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /-server_to_client-SDATA\.bin$/.test(f))
+    .sort();
   const out: Buffer[] = [];
   for (const f of files) {
     for (const m of decodeBatch(readFileSync(join(dir, f))).messages) {
       if (!PbPaMsg.is(m)) continue;
-      if (m.value.paVendor === PA_SUBTYPE.PTS.vendor && m.value.paSubtype === PA_SUBTYPE.PTS.subtype) out.push(m.value.body);
+      if (m.value.paVendor === PA_SUBTYPE.PTS.vendor && m.value.paSubtype === PA_SUBTYPE.PTS.subtype)
+        out.push(m.value.body);
     }
   }
   return out;
@@ -42,7 +45,13 @@ export class ImcHarness {
     readonly imc: AttestationImc,
     maxPaMessageSize = 65_000,
   ) {
-    this.conn = { id: 1, maxPaMessageSize, transport: 'pt-tls', language: 'en', log: new Logger(1, 'text', this.logSink) };
+    this.conn = {
+      id: 1,
+      maxPaMessageSize,
+      transport: 'pt-tls',
+      language: 'en',
+      log: new Logger(1, 'text', this.logSink),
+    };
     imc.initialize(3, { send: (_id, env) => void this.sent.push(env) });
     imc.notifyConnectionChange(this.conn, 'Create');
   }
@@ -50,7 +59,13 @@ export class ImcHarness {
   /** Delivers one PA message and returns every attribute the IMC answered with, in order. */
   async deliver(body: Buffer): Promise<PaAttribute[]> {
     const from = this.sent.length;
-    await this.imc.receiveMessage(1, { type: PA_SUBTYPE.PTS, collectorId: 3, validatorId: IMV_ID, exclusive: true, body });
+    await this.imc.receiveMessage(1, {
+      type: PA_SUBTYPE.PTS,
+      collectorId: 3,
+      validatorId: IMV_ID,
+      exclusive: true,
+      body,
+    });
     await this.imc.batchEnding(1);
     return this.sent.slice(from).flatMap((env) => decodePaMessage(env.body).attributes);
   }
@@ -72,7 +87,12 @@ export function rebuildQuote(sef: UntrustedEvidenceFinal, secret: Buffer, compos
     type: ST_ATTEST.QUOTE,
     qualifiedSigner: t.qualifiedSigner,
     extraData: secret,
-    clockInfo: { clock: t.clockInfo.readBigUInt64BE(0), resetCount: t.clockInfo.readUInt32BE(8), restartCount: t.clockInfo.readUInt32BE(12), safe: t.clockInfo[16] === 1 },
+    clockInfo: {
+      clock: t.clockInfo.readBigUInt64BE(0),
+      resetCount: t.clockInfo.readUInt32BE(8),
+      restartCount: t.clockInfo.readUInt32BE(12),
+      safe: t.clockInfo[16] === 1,
+    },
     firmwareVersion: t.firmwareVersion.readBigUInt64BE(0),
     quote: { pcrSelect: decodePcrSelectionList(t.pcrSelection), pcrDigest: compositeDigest },
   });

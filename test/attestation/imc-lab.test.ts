@@ -30,9 +30,13 @@ for (const fw of ['seabios', 'ovmf']) {
       // the guest's own tpm2_pcrread: PCRs 0-9 as booted, PCR 10 after the lists were copied
       const guest = parsePcrRead(readFileSync(join(dir, 'pcrs.txt'), 'utf8'));
       const after = parsePcrRead(readFileSync(join(dir, 'pcr10-after-copy.txt'), 'utf8'));
-      for (const [bank, alg] of [['sha1', ALG.SHA1], ['sha256', ALG.SHA256]] as const) {
+      for (const [bank, alg] of [
+        ['sha1', ALG.SHA1],
+        ['sha256', ALG.SHA256],
+      ] as const) {
         const got = await tpm.pcrRead(alg, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-        for (let p = 0; p <= 9; p++) assert.equal(got.get(p)!.toString('hex'), guest[bank][p], `${fw} ${bank} PCR ${p}`);
+        for (let p = 0; p <= 9; p++)
+          assert.equal(got.get(p)!.toString('hex'), guest[bank][p], `${fw} ${bank} PCR ${p}`);
         assert.equal(got.get(10)!.toString('hex'), after[bank][10], `${fw} ${bank} PCR 10`);
       }
       // a second run on the same TPM would extend twice: refused

@@ -20,14 +20,18 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const PRODUCT = 'Debian 12 x86_64';
 
 function db(dbFile: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'tnc-agent.js'), 'db', ...args, '--db', dbFile], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'tnc-agent.js'), 'db', ...args, '--db', dbFile], {
+    encoding: 'utf8',
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function lookup(dbFile: string, path: string, algo: number = HASH_ALG.SHA256): string[] {
   const store = new PolicyStore(dbFile);
   try {
-    return new AttestationStore(store).referenceHashes(store.getOrCreateProduct(PRODUCT), path, algo).map((h) => h.toString('hex'));
+    return new AttestationStore(store)
+      .referenceHashes(store.getOrCreateProduct(PRODUCT), path, algo)
+      .map((h) => h.toString('hex'));
   } finally {
     store.close();
   }
@@ -44,19 +48,42 @@ test('import-hashes --root hashes every regular file as if the tree were /, with
   assert.match(r.stderr, /\[CFG\] 2 reference hashes read\n$/);
   assert.match(r.stdout, /imported 2 new reference hashes/);
   assert.deepEqual(lookup(file, '/usr/bin/tool'), [createHash('sha256').update('the tool\n').digest('hex')]);
-  assert.deepEqual(lookup(file, '/usr/bin/tool', HASH_ALG.SHA1), [createHash('sha1').update('the tool\n').digest('hex')]);
+  assert.deepEqual(lookup(file, '/usr/bin/tool', HASH_ALG.SHA1), [
+    createHash('sha1').update('the tool\n').digest('hex'),
+  ]);
   assert.deepEqual(lookup(file, '/bin/tool'), [], 'symlinks are not followed');
 });
 
 test('import-hashes --ima-list takes the file digests of a binary or ascii list, boot_aggregate left out', () => {
   const file = join(dir, 'ima.db');
-  const expected = JSON.parse(readFileSync(join(VECTORS, 'evidence', 'ima_files.json'), 'utf8')) as { file: string; sha256: string }[];
-  const ascii = db(file, 'import-hashes', '--product', PRODUCT, '--ima-list', join(VECTORS, 'evidence', 'ascii_runtime_measurements'));
+  const expected = JSON.parse(readFileSync(join(VECTORS, 'evidence', 'ima_files.json'), 'utf8')) as {
+    file: string;
+    sha256: string;
+  }[];
+  const ascii = db(
+    file,
+    'import-hashes',
+    '--product',
+    PRODUCT,
+    '--ima-list',
+    join(VECTORS, 'evidence', 'ascii_runtime_measurements'),
+  );
   assert.equal(ascii.status, 0, ascii.stderr);
   assert.match(ascii.stdout, /imported 4 new reference hashes \(4 read, 1 boot_aggregate entry skipped\)/);
   for (const f of expected) assert.deepEqual(lookup(file, f.file), [f.sha256]);
-  const binary = db(file, 'import-hashes', '--product', PRODUCT, '--ima-list', join(VECTORS, 'evidence', 'binary_runtime_measurements'));
-  assert.match(binary.stdout, /imported 0 new reference hashes \(4 read, 1 boot_aggregate entry skipped\)/, 'the same digests, already there');
+  const binary = db(
+    file,
+    'import-hashes',
+    '--product',
+    PRODUCT,
+    '--ima-list',
+    join(VECTORS, 'evidence', 'binary_runtime_measurements'),
+  );
+  assert.match(
+    binary.stdout,
+    /imported 0 new reference hashes \(4 read, 1 boot_aggregate entry skipped\)/,
+    'the same digests, already there',
+  );
   const broken = join(dir, 'broken.bin');
   writeFileSync(broken, readFileSync(join(VECTORS, 'evidence', 'binary_runtime_measurements')).subarray(0, 100));
   const bad = db(file, 'import-hashes', '--product', PRODUCT, '--ima-list', broken);
@@ -66,14 +93,20 @@ test('import-hashes --ima-list takes the file digests of a binary or ascii list,
 
 test('import-hashes --ima-list skips boot_aggregate by name: a list without it loses no file, one with it elsewhere skips it there', () => {
   const file = join(dir, 'no-ba.db');
-  const lines = readFileSync(join(VECTORS, 'evidence', 'ascii_runtime_measurements'), 'utf8').split('\n').filter(Boolean);
+  const lines = readFileSync(join(VECTORS, 'evidence', 'ascii_runtime_measurements'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
   const filesOnly = join(dir, 'files-only');
   writeFileSync(filesOnly, lines.slice(1).join('\n') + '\n');
   const r = db(file, 'import-hashes', '--product', PRODUCT, '--ima-list', filesOnly);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /imported 4 new reference hashes \(4 read, 0 boot_aggregate entries skipped\)/);
   const first = lines[1].split(' ');
-  assert.deepEqual(lookup(file, first[4]), [first[3].slice('sha256:'.length)], 'the first entry of a list without boot_aggregate is kept');
+  assert.deepEqual(
+    lookup(file, first[4]),
+    [first[3].slice('sha256:'.length)],
+    'the first entry of a list without boot_aggregate is kept',
+  );
   const moved = join(dir, 'ba-last');
   writeFileSync(moved, [...lines.slice(1), lines[0]].join('\n') + '\n');
   const again = db(join(dir, 'ba-last.db'), 'import-hashes', '--product', PRODUCT, '--ima-list', moved);
@@ -82,11 +115,17 @@ test('import-hashes --ima-list skips boot_aggregate by name: a list without it l
 
 test('the IMA lookup and the component lookup are index searches, not table scans', () => {
   const raw = new Database(join(dir, 'ima.db'), { readonly: true });
-  const plan = (sql: string) => (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
-  const ima = plan(`SELECT h.hash FROM directories d JOIN files f ON f.dir = d.id JOIN file_hashes h ON h.file = f.id AND h.product = 1 AND h.algo = 1 WHERE d.path = 'x' AND f.name = 'y'`);
-  const comp = plan('SELECT seq_no, pcr, hash FROM component_hashes WHERE device = 1 AND component = 1 AND algo = 1 ORDER BY seq_no');
+  const plan = (sql: string) =>
+    (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
+  const ima = plan(
+    `SELECT h.hash FROM directories d JOIN files f ON f.dir = d.id JOIN file_hashes h ON h.file = f.id AND h.product = 1 AND h.algo = 1 WHERE d.path = 'x' AND f.name = 'y'`,
+  );
+  const comp = plan(
+    'SELECT seq_no, pcr, hash FROM component_hashes WHERE device = 1 AND component = 1 AND algo = 1 ORDER BY seq_no',
+  );
   raw.close();
-  for (const p of [ima, comp]) assert.doesNotMatch(p, /SCAN (d|f|h|component_hashes|directories|files|file_hashes)\b/, p);
+  for (const p of [ima, comp])
+    assert.doesNotMatch(p, /SCAN (d|f|h|component_hashes|directories|files|file_hashes)\b/, p);
 });
 
 test('device trust/untrust and show devices|sessions|results, as text and JSON', () => {
@@ -94,7 +133,10 @@ test('device trust/untrust and show devices|sessions|results, as text and JSON',
   const id = 'AF61115643F343BB6D36373DB32C73A70DDB277B';
   assert.equal(db(file, 'device', 'trust', id).status, 0);
   let devices = JSON.parse(db(file, 'show', 'devices', '--json').stdout) as { value: string; trusted: boolean }[];
-  assert.deepEqual(devices.map((d) => [d.value, d.trusted]), [[id.toLowerCase(), true]]);
+  assert.deepEqual(
+    devices.map((d) => [d.value, d.trusted]),
+    [[id.toLowerCase(), true]],
+  );
   db(file, 'device', 'untrust', id);
   devices = JSON.parse(db(file, 'show', 'devices', '--json').stdout);
   assert.equal(devices[0].trusted, false);
@@ -105,8 +147,15 @@ test('device trust/untrust and show devices|sessions|results, as text and JSON',
   store.setWorkitemResult(w.id, Recommendation.NO_ACCESS, 'AIK public key is not trusted');
   store.stopSession(session);
   store.close();
-  const results = JSON.parse(db(file, 'show', 'results', '--json').stdout) as { type: string; rec: string; result: string }[];
-  assert.deepEqual(results.map((r) => [r.type, r.rec, r.result]), [['TPMRA', 'no access', 'AIK public key is not trusted']]);
+  const results = JSON.parse(db(file, 'show', 'results', '--json').stdout) as {
+    type: string;
+    rec: string;
+    result: string;
+  }[];
+  assert.deepEqual(
+    results.map((r) => [r.type, r.rec, r.result]),
+    [['TPMRA', 'no access', 'AIK public key is not trusted']],
+  );
   const sessions = db(file, 'show', 'sessions');
   assert.match(sessions.stdout, new RegExp(`^${session}\\t.*\\t${id.toLowerCase()}\\t${PRODUCT}\\tno access$`, 'm'));
   assert.equal(db(file, 'show', 'everything').status, 2);

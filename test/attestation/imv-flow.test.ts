@@ -7,7 +7,14 @@ import { Logger, MemorySink } from '../../src/log';
 import { decodePaMessage } from '../../src/protocol/pa-tnc/message';
 import type { PaAttribute } from '../../src/protocol/pa-tnc/registry';
 import { decodeBatch, PbPaMsg } from '../../src/protocol/pb-tnc';
-import { DhNonceFinishAttr, DhNonceParamsRequestAttr, GetAikAttr, MeasAlgoRequestAttr, RequestComponentEvidenceAttr, RequestProtoCapsAttr } from '../../src/protocol/pa-tnc/tcg/pts';
+import {
+  DhNonceFinishAttr,
+  DhNonceParamsRequestAttr,
+  GetAikAttr,
+  MeasAlgoRequestAttr,
+  RequestComponentEvidenceAttr,
+  RequestProtoCapsAttr,
+} from '../../src/protocol/pa-tnc/tcg/pts';
 import { GetSymlinksAttr } from '../../src/protocol/pa-tnc/ita';
 import { AssessmentResultAttr } from '../../src/protocol/pa-tnc/ietf/assessment';
 import { AttestationImv } from '../../src/imvs/attestation';
@@ -24,7 +31,10 @@ const DEVICE = 'af61115643f343bb6d36373db32c73a70ddb277b';
 
 function clientPts(file: string): PaEnvelope {
   const batch = decodeBatch(readFileSync(join(VECTORS, file)));
-  const env = batch.messages.filter((m) => PbPaMsg.is(m)).map((m) => envelopeFromPbPa(m.value as never)).find((e) => e.type.vendor === 0x005597);
+  const env = batch.messages
+    .filter((m) => PbPaMsg.is(m))
+    .map((m) => envelopeFromPbPa(m.value as never))
+    .find((e) => e.type.vendor === 0x005597);
   if (!env) throw new Error(`${file} has no PTS message`);
   return env;
 }
@@ -60,24 +70,43 @@ function harness(trusted: boolean) {
 test('the seed sequence: negotiation, DH nonce, TPM version + AIK, evidence request; a replayed quote fails', async () => {
   const h = harness(true);
   const first = await h.step();
-  assert.deepEqual(first.map((a) => a.type), [0x21, RequestProtoCapsAttr.spec.type, MeasAlgoRequestAttr.spec.type], 'contract request, capabilities, algorithms');
+  assert.deepEqual(
+    first.map((a) => a.type),
+    [0x21, RequestProtoCapsAttr.spec.type, MeasAlgoRequestAttr.spec.type],
+    'contract request, capabilities, algorithms',
+  );
   assert.ok(first[1].noskip && first[2].noskip);
-  assert.ok(h.lines.includes("[IMV] IMV 3 requests a segmentation contract for PA message type 'TCG/PTS' 0x005597/0x00000001"));
+  assert.ok(
+    h.lines.includes("[IMV] IMV 3 requests a segmentation contract for PA message type 'TCG/PTS' 0x005597/0x00000001"),
+  );
   const dhRequest = await h.step('03-client_to_server-CDATA.bin');
   assert.ok(DhNonceParamsRequestAttr.is(dhRequest[0]));
   assert.ok(h.lines.includes('[PTS] supported PTS protocol capabilities: .VDT.'));
   assert.ok(h.lines.some((l) => /^\[IMV\] IMV 3 handles TPMRA workitem \d+$/.test(l)));
   const finish = await h.step('05-client_to_server-CDATA.bin');
-  const dh = finish.find((a) => DhNonceFinishAttr.is(a))!.value as { initiatorPublicValue: Buffer; initiatorNonce: Buffer };
+  const dh = finish.find((a) => DhNonceFinishAttr.is(a))!.value as {
+    initiatorPublicValue: Buffer;
+    initiatorNonce: Buffer;
+  };
   assert.equal(dh.initiatorPublicValue.length, 64, 'ECP_256 X‖Y');
   assert.equal(dh.initiatorNonce.length, 20, 'as long as the responder nonce');
   assert.ok(finish.some((a) => GetAikAttr.is(a)));
-  for (const line of ['[PTS] selected DH hash algorithm is HASH_SHA2_256', '[PTS] selected PTS DH group is ECP_256', '[PTS] nonce length is 20']) assert.ok(h.lines.includes(line), line);
+  for (const line of [
+    '[PTS] selected DH hash algorithm is HASH_SHA2_256',
+    '[PTS] selected PTS DH group is ECP_256',
+    '[PTS] nonce length is 20',
+  ])
+    assert.ok(h.lines.includes(line), line);
   const request = await h.step('07-client_to_server-CDATA.bin');
-  assert.ok(h.lines.includes('[IMV] verifying AIK with keyid af:61:11:56:43:f3:43:bb:6d:36:37:3d:b3:2c:73:a7:0d:db:27:7b'));
+  assert.ok(
+    h.lines.includes('[IMV] verifying AIK with keyid af:61:11:56:43:f3:43:bb:6d:36:37:3d:b3:2c:73:a7:0d:db:27:7b'),
+  );
   assert.ok(h.lines.includes('[IMV] AIK public key is trusted'));
-  assert.equal((request.find((a) => GetSymlinksAttr.is(a))?.value), '/');
-  assert.equal((request.find((a) => RequestComponentEvidenceAttr.is(a))!.value as { components: unknown[] }).components.length, 2);
+  assert.equal(request.find((a) => GetSymlinksAttr.is(a))?.value, '/');
+  assert.equal(
+    (request.find((a) => RequestComponentEvidenceAttr.is(a))!.value as { components: unknown[] }).components.length,
+    2,
+  );
   const result = await h.step('09-client_to_server-CDATA.bin');
   assert.ok(AssessmentResultAttr.is(result[0]));
   assert.equal(h.verdicts.length, 1);
@@ -85,14 +114,27 @@ test('the seed sequence: negotiation, DH nonce, TPM version + AIK, evidence requ
   assert.equal(h.verdicts[0].evaluation, Evaluation.NONCOMPLIANT_MINOR);
   assert.match(h.verdicts[0].reason!, /^TPM quote signature verification failed/);
   assert.ok(h.lines.includes('[IMV] TPM Quote Info signature verification failed'));
-  assert.ok(h.lines.includes('[PTS] boot aggregate computed over PCR0..PCR9 is correct'), 'evidence itself was consistent');
+  assert.ok(
+    h.lines.includes('[PTS] boot aggregate computed over PCR0..PCR9 is correct'),
+    'evidence itself was consistent',
+  );
   h.close();
 });
 
 test('an AIK whose device is not marked trusted ends the workitem with that reason', async () => {
   const h = harness(false);
-  for (const f of [undefined, '03-client_to_server-CDATA.bin', '05-client_to_server-CDATA.bin', '07-client_to_server-CDATA.bin']) await h.step(f);
-  assert.equal(h.lines.filter((l) => l.startsWith('[IMV] AIK public key is not trusted')).length, 1, 'said once, with the reason');
+  for (const f of [
+    undefined,
+    '03-client_to_server-CDATA.bin',
+    '05-client_to_server-CDATA.bin',
+    '07-client_to_server-CDATA.bin',
+  ])
+    await h.step(f);
+  assert.equal(
+    h.lines.filter((l) => l.startsWith('[IMV] AIK public key is not trusted')).length,
+    1,
+    'said once, with the reason',
+  );
   assert.equal(h.verdicts[0]?.rec, Recommendation.NO_ACCESS);
   assert.equal(h.verdicts[0].reason, `AIK public key is not trusted: device ${DEVICE} is not marked trusted`);
   h.close();
@@ -104,7 +146,10 @@ test('a client that stops answering fails the workitem (its rec_fail, never allo
   await h.step('03-client_to_server-CDATA.bin');
   h.imv.solicitRecommendation(1);
   assert.equal(h.verdicts.length, 1);
-  assert.deepEqual([h.verdicts[0].rec, h.verdicts[0].evaluation], [Recommendation.NO_ACCESS, Evaluation.NONCOMPLIANT_MINOR]);
+  assert.deepEqual(
+    [h.verdicts[0].rec, h.verdicts[0].evaluation],
+    [Recommendation.NO_ACCESS, Evaluation.NONCOMPLIANT_MINOR],
+  );
   assert.equal(h.verdicts[0].reason, 'attestation incomplete: the client stopped before the dh step ended');
   h.close();
 });

@@ -5,7 +5,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger, MemorySink } from '../../src/log';
 import { imaKeyring } from '../../src/measurements/ima';
-import { HASH_ALG, hashAlgInfo, ITA_COMP, PCR_TRANSFORM, SCE_VALIDATION, type UntrustedComponentEvidence } from '../../src/protocol/pa-tnc/tcg/pts';
+import {
+  HASH_ALG,
+  hashAlgInfo,
+  ITA_COMP,
+  PCR_TRANSFORM,
+  SCE_VALIDATION,
+  type UntrustedComponentEvidence,
+} from '../../src/protocol/pa-tnc/tcg/pts';
 import { VENDOR } from '../../src/protocol/vendors';
 import { DEFAULT_PLATFORM_PCRS, EvidenceChecker, QUALIFIER_IMA } from '../../src/imvs/attestation/evidence';
 import { AttestationStore } from '../../src/policy/attestation';
@@ -19,11 +26,21 @@ const bank = hashAlgInfo(HASH_ALG.SHA256)!;
 const PRODUCT = 'Debian 12 x86_64';
 const DEVICE = 'ima-sig-device';
 const keys = imaKeyring([readFileSync(join(SIG, 'ima-signing.pem'), 'utf8')]);
-const field = (b: Buffer) => { const l = Buffer.alloc(4); l.writeUInt32LE(b.length); return Buffer.concat([l, b]); };
+const field = (b: Buffer) => {
+  const l = Buffer.alloc(4);
+  l.writeUInt32LE(b.length);
+  return Buffer.concat([l, b]);
+};
 const sigData = (digest: Buffer, path: string, sig: Buffer) =>
-  Buffer.concat([field(Buffer.concat([Buffer.from('sha256:\0', 'latin1'), digest])), field(Buffer.from(`${path}\0`, 'utf8')), field(sig)]);
+  Buffer.concat([
+    field(Buffer.concat([Buffer.from('sha256:\0', 'latin1'), digest])),
+    field(Buffer.from(`${path}\0`, 'utf8')),
+    field(sig),
+  ]);
 
-const signedDigest = createHash('sha256').update(readFileSync(join(SIG, 'signed.txt'))).digest();
+const signedDigest = createHash('sha256')
+  .update(readFileSync(join(SIG, 'signed.txt')))
+  .digest();
 const signature = readFileSync(join(SIG, 'signed.txt.sig'));
 const tampered = Buffer.from(signature);
 tampered[20] ^= 1;
@@ -37,20 +54,38 @@ const files = [
 function run(policy?: 'bad' | 'not-ok') {
   const store = new PolicyStore(':memory:');
   const att = new AttestationStore(store);
-  att.importFileHashes(PRODUCT, files.map((f) => ({ path: f.path, algo: HASH_ALG.SHA256, hash: f.digest })));
+  att.importFileHashes(
+    PRODUCT,
+    files.map((f) => ({ path: f.path, algo: HASH_ALG.SHA256, hash: f.digest })),
+  );
   store.getOrCreateDevice(DEVICE, PRODUCT);
   const sink = new MemorySink();
   const checker = new EvidenceChecker({
-    store: att, deviceId: store.findDevice(DEVICE)!.id, productId: store.getOrCreateProduct(PRODUCT), bank, locality: 0, symlinks: [],
-    requested: { bios: false, ima: true }, platformPcrs: DEFAULT_PLATFORM_PCRS, failUnboundUnknown: true, log: new Logger(1, 'text', sink),
-    imaKeys: keys, imaSignaturePolicy: policy,
+    store: att,
+    deviceId: store.findDevice(DEVICE)!.id,
+    productId: store.getOrCreateProduct(PRODUCT),
+    bank,
+    locality: 0,
+    symlinks: [],
+    requested: { bios: false, ima: true },
+    platformPcrs: DEFAULT_PLATFORM_PCRS,
+    failUnboundUnknown: true,
+    log: new Logger(1, 'text', sink),
+    imaKeys: keys,
+    imaSignaturePolicy: policy,
   });
   const entries = [{ path: 'boot_aggregate', digest: Buffer.alloc(32, 7), sig: Buffer.alloc(0) }, ...files];
   for (const f of entries) {
     const data = sigData(f.digest, f.path, f.sig);
     const e: UntrustedComponentEvidence = {
-      validation: SCE_VALIDATION.PASSED, depth: 0, component: { vendor: VENDOR.ITA, family: 0, qualifier: QUALIFIER_IMA, name: ITA_COMP.IMA },
-      pcr: 10, hashAlgorithm: bank.bit, transform: PCR_TRANSFORM.MATCH, measurementTime: '2026-12-05T00:00:00Z', policyUri: `sha256:${f.path}`,
+      validation: SCE_VALIDATION.PASSED,
+      depth: 0,
+      component: { vendor: VENDOR.ITA, family: 0, qualifier: QUALIFIER_IMA, name: ITA_COMP.IMA },
+      pcr: 10,
+      hashAlgorithm: bank.bit,
+      transform: PCR_TRANSFORM.MATCH,
+      measurementTime: '2026-12-05T00:00:00Z',
+      policyUri: `sha256:${f.path}`,
       measurement: createHash('sha256').update(data).digest(),
     };
     checker.add(e);
@@ -62,7 +97,10 @@ function run(policy?: 'bad' | 'not-ok') {
 
 test('ima-sig evidence: every file bound and ok by reference hash; signatures ok / bad / missing per file; a bad one fails', () => {
   const r = run();
-  assert.ok(r.texts[0].endsWith('processed 3 IMA file evidence measurements: 3 ok, 0 unknown, 0 differ, 0 failed'), r.texts[0]);
+  assert.ok(
+    r.texts[0].endsWith('processed 3 IMA file evidence measurements: 3 ok, 0 unknown, 0 differ, 0 failed'),
+    r.texts[0],
+  );
   assert.equal(r.texts[1], 'IMA signatures: 1 ok, 1 bad, 1 missing, 0 unknown key, 0 unsupported');
   assert.deepEqual(r.failures, ['1 IMA file signatures are bad: /usr/bin/tampered']);
   assert.ok(r.lines.some((l) => l.includes("IMA signature of '/usr/bin/tampered' is bad")));
@@ -71,5 +109,8 @@ test('ima-sig evidence: every file bound and ok by reference hash; signatures ok
 
 test('ima-sig evidence with the strict policy: a missing signature fails too', () => {
   const r = run('not-ok');
-  assert.deepEqual(r.failures, ['1 IMA file signatures are bad: /usr/bin/tampered', '1 IMA file signatures are missing: /usr/bin/plain']);
+  assert.deepEqual(r.failures, [
+    '1 IMA file signatures are bad: /usr/bin/tampered',
+    '1 IMA file signatures are missing: /usr/bin/plain',
+  ]);
 });

@@ -4,7 +4,15 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger, MemorySink } from '../../src/log';
-import { hashAlgInfo, HASH_ALG, SimpleComponentEvidenceAttr, SimpleEvidenceFinalAttr, TpmVersionInfoAttr, type UntrustedComponentEvidence, type UntrustedEvidenceFinal } from '../../src/protocol/pa-tnc/tcg/pts';
+import {
+  hashAlgInfo,
+  HASH_ALG,
+  SimpleComponentEvidenceAttr,
+  SimpleEvidenceFinalAttr,
+  TpmVersionInfoAttr,
+  type UntrustedComponentEvidence,
+  type UntrustedEvidenceFinal,
+} from '../../src/protocol/pa-tnc/tcg/pts';
 import { SymlinksAttr } from '../../src/protocol/pa-tnc/ita';
 import { PolicyStore } from '../../src/policy/store';
 import { AttestationStore } from '../../src/policy/attestation';
@@ -16,10 +24,14 @@ import { logHexDump, readLog, VECTORS, vectorAttributes } from '../protocol/pts-
 // values its IMV logged, the AK from evidence/. Our verifier must reach strongSwan's verdict.
 const log = readLog('server.log');
 const evidenceAttrs = vectorAttributes('09-client_to_server-CDATA.bin');
-const sces = evidenceAttrs.filter((a) => SimpleComponentEvidenceAttr.is(a)).map((a) => a.value as UntrustedComponentEvidence);
+const sces = evidenceAttrs
+  .filter((a) => SimpleComponentEvidenceAttr.is(a))
+  .map((a) => a.value as UntrustedComponentEvidence);
 const final = evidenceAttrs.find((a) => SimpleEvidenceFinalAttr.is(a))!.value as UntrustedEvidenceFinal;
 const symlinks = evidenceAttrs.find((a) => SymlinksAttr.is(a))!.value as { symlink: string; target: string }[];
-const version = vectorAttributes('07-client_to_server-CDATA.bin').find((a) => TpmVersionInfoAttr.is(a))!.value as { tpm2?: { locality: number } };
+const version = vectorAttributes('07-client_to_server-CDATA.bin').find((a) => TpmVersionInfoAttr.is(a))!.value as {
+  tpm2?: { locality: number };
+};
 const ak = createPublicKey({ key: readFileSync(join(VECTORS, 'evidence', 'ak.pub.der')), format: 'der', type: 'spki' });
 const secret = logHexDump(log, 'secret assessment value');
 const bank = hashAlgInfo(HASH_ALG.SHA256)!;
@@ -29,8 +41,18 @@ const PRODUCT = 'Debian 12 x86_64';
 function referenceStore(override?: { path: string; hash: string }): { store: PolicyStore; att: AttestationStore } {
   const store = new PolicyStore(':memory:');
   const att = new AttestationStore(store);
-  const files = JSON.parse(readFileSync(join(VECTORS, 'evidence', 'ima_files.json'), 'utf8')) as { file: string; sha256: string }[];
-  att.importFileHashes(PRODUCT, files.map((f) => ({ path: f.file, algo: HASH_ALG.SHA256, hash: Buffer.from(f.file === override?.path ? override.hash : f.sha256, 'hex') })));
+  const files = JSON.parse(readFileSync(join(VECTORS, 'evidence', 'ima_files.json'), 'utf8')) as {
+    file: string;
+    sha256: string;
+  }[];
+  att.importFileHashes(
+    PRODUCT,
+    files.map((f) => ({
+      path: f.file,
+      algo: HASH_ALG.SHA256,
+      hash: Buffer.from(f.file === override?.path ? override.hash : f.sha256, 'hex'),
+    })),
+  );
   store.getOrCreateDevice(DEVICE, PRODUCT);
   return { store, att };
 }
@@ -38,9 +60,16 @@ function referenceStore(override?: { path: string; hash: string }): { store: Pol
 function check(att: AttestationStore, store: PolicyStore, evidence = sces, nonce = secret, failUnboundUnknown = true) {
   const sink = new MemorySink();
   const checker = new EvidenceChecker({
-    store: att, deviceId: store.findDevice(DEVICE)!.id, productId: store.getOrCreateProduct(PRODUCT), bank,
-    locality: version.tpm2!.locality, symlinks, requested: { bios: true, ima: true }, platformPcrs: DEFAULT_PLATFORM_PCRS,
-    failUnboundUnknown, log: new Logger(2, 'text', sink),
+    store: att,
+    deviceId: store.findDevice(DEVICE)!.id,
+    productId: store.getOrCreateProduct(PRODUCT),
+    bank,
+    locality: version.tpm2!.locality,
+    symlinks,
+    requested: { bios: true, ima: true },
+    platformPcrs: DEFAULT_PLATFORM_PCRS,
+    failUnboundUnknown,
+    log: new Logger(2, 'text', sink),
   });
   for (const e of evidence) checker.add(e);
   const summary = checker.finish();
@@ -51,14 +80,21 @@ function check(att: AttestationStore, store: PolicyStore, evidence = sces, nonce
   return { summary: { ...summary, imaText, biosText }, quote, lines: sink.lines };
 }
 
-test('strongSwan\'s evidence verifies: registered on first contact, then checked, as its IMV logged', () => {
+test("strongSwan's evidence verifies: registered on first contact, then checked, as its IMV logged", () => {
   const { store, att } = referenceStore();
   const first = check(att, store);
   assert.deepEqual(first.quote, { ok: true });
   assert.deepEqual(first.summary.failures, []);
-  assert.equal(first.summary.imaText, 'registered IMA boot aggregate evidence measurement; processed 4 IMA file evidence measurements: 4 ok, 0 unknown, 0 differ, 0 failed');
+  assert.equal(
+    first.summary.imaText,
+    'registered IMA boot aggregate evidence measurement; processed 4 IMA file evidence measurements: 4 ok, 0 unknown, 0 differ, 0 failed',
+  );
   assert.equal(first.summary.biosText, 'registered 14 BIOS evidence measurements');
-  for (const line of ['[PTS] TPM 2.0 - locality indicator set to 3', '[PTS] registering 14 BIOS evidence measurements', '[PTS] boot aggregate computed over PCR0..PCR9 is correct']) {
+  for (const line of [
+    '[PTS] TPM 2.0 - locality indicator set to 3',
+    '[PTS] registering 14 BIOS evidence measurements',
+    '[PTS] boot aggregate computed over PCR0..PCR9 is correct',
+  ]) {
     assert.ok(first.lines.includes(line), line);
   }
   // strongSwan's composite covered PCR 0-10; ours must be the same values
@@ -67,7 +103,10 @@ test('strongSwan\'s evidence verifies: registered on first contact, then checked
   const second = check(att, store);
   assert.deepEqual([second.quote, second.summary.failures], [{ ok: true }, []]);
   assert.equal(second.summary.biosText, '14 BIOS evidence measurements are ok');
-  assert.equal(second.summary.imaText, 'processed 4 IMA file evidence measurements: 4 ok, 0 unknown, 0 differ, 0 failed');
+  assert.equal(
+    second.summary.imaText,
+    'processed 4 IMA file evidence measurements: 4 ok, 0 unknown, 0 differ, 0 failed',
+  );
   assert.ok(second.lines.includes('[PTS] checking boot aggregate evidence measurement'));
   store.close();
 });
@@ -83,10 +122,18 @@ test('a file whose reference hash differs fails; one without a reference is unkn
   // strongSwan's IMC sends no IMA template data: nothing binds an unknown file's name to what was extended
   const unbound = check(new AttestationStore(empty), empty);
   assert.match(unbound.summary.imaText!, /0 ok, 4 unknown, 0 differ, 0 failed/);
-  assert.deepEqual(unbound.summary.failures, ['4 IMA file measurements without reference hashes are not bound to their names (no IMA template data)']);
+  assert.deepEqual(unbound.summary.failures, [
+    '4 IMA file measurements without reference hashes are not bound to their names (no IMA template data)',
+  ]);
   const unknown = check(new AttestationStore(empty), empty, sces, secret, false);
   assert.match(unknown.summary.imaText!, /0 ok, 4 unknown, 0 differ, 0 failed/);
-  assert.ok(unknown.lines.some((l) => /^\[PTS\] ([0-9a-f]{2}:){31}[0-9a-f]{2} for '\/usr\/bin\/bash' not found \(name not bound by template data\)$/.test(l)));
+  assert.ok(
+    unknown.lines.some((l) =>
+      /^\[PTS\] ([0-9a-f]{2}:){31}[0-9a-f]{2} for '\/usr\/bin\/bash' not found \(name not bound by template data\)$/.test(
+        l,
+      ),
+    ),
+  );
   assert.deepEqual(unknown.summary.failures, []);
   empty.close();
 });
@@ -99,11 +146,26 @@ test('tampered evidence: an IMA entry that does not replay, a forged boot aggreg
     return { ...e, measurement: m, pcrChange: undefined };
   };
   const lastIma = sces.length - 1;
-  const replay = check(att, store, sces.map((e, i) => (i === lastIma ? flip(e) : e)));
-  assert.deepEqual(replay.quote, { ok: false, reason: 'the evidence does not replay to the quoted PCR values (PCR composite digest differs)' });
+  const replay = check(
+    att,
+    store,
+    sces.map((e, i) => (i === lastIma ? flip(e) : e)),
+  );
+  assert.deepEqual(replay.quote, {
+    ok: false,
+    reason: 'the evidence does not replay to the quoted PCR values (PCR composite digest differs)',
+  });
   const baIndex = sces.findIndex((e) => e.policyUri === 'sha256:boot_aggregate');
-  const forged = check(att, store, sces.map((e, i) => (i === baIndex ? flip(e) : e)));
-  assert.ok(forged.summary.failures.includes('boot aggregate computed over PCR0..PCR9 does not match the boot_aggregate measurement'));
+  const forged = check(
+    att,
+    store,
+    sces.map((e, i) => (i === baIndex ? flip(e) : e)),
+  );
+  assert.ok(
+    forged.summary.failures.includes(
+      'boot aggregate computed over PCR0..PCR9 does not match the boot_aggregate measurement',
+    ),
+  );
   const stale = check(att, store, sces, Buffer.alloc(32, 7));
   assert.equal(stale.quote.ok, false);
   assert.match((stale.quote as { reason: string }).reason, /signature verification failed/);
@@ -111,6 +173,9 @@ test('tampered evidence: an IMA entry that does not replay, a forged boot aggreg
   assert.equal(stale.summary.biosText, '14 BIOS evidence measurements not registered');
   assert.ok(!stale.summary.imaText!.includes('registered IMA boot aggregate'));
   // nothing was registered from evidence that did not verify
-  assert.equal(att.componentHashes(store.findDevice(DEVICE)!.id, att.componentId(0x902a, 3, 0x21)!, HASH_ALG.SHA256).length, 0);
+  assert.equal(
+    att.componentHashes(store.findDevice(DEVICE)!.id, att.componentId(0x902a, 3, 0x21)!, HASH_ALG.SHA256).length,
+    0,
+  );
   store.close();
 });

@@ -22,7 +22,10 @@ const TIMEOUT_MS = 1000;
 const MARGIN_MS = 1500;
 
 /** A fake daemon on a Unix socket; `onSocket` decides how (badly) it answers. */
-async function fakeDaemon(name: string, onSocket: (s: Socket) => void): Promise<{ path: string; server: Server; connections: () => number }> {
+async function fakeDaemon(
+  name: string,
+  onSocket: (s: Socket) => void,
+): Promise<{ path: string; server: Server; connections: () => number }> {
   const path = join(dir, `${name}.sock`);
   let n = 0;
   const server = createServer((s) => {
@@ -43,7 +46,10 @@ async function timed(h: Harness, command: string): Promise<{ result: number; ms:
 test('a hung daemon: each call fails within the deadline; then the library backs off instead of reconnecting', async () => {
   const held: Socket[] = [];
   const d = await fakeDaemon('hung', (s) => held.push(s)); // accepts, reads, never answers
-  const h = new Harness(native.harness, native.library('os'), 1, { TNC_AGENT_IMC_SOCKET: d.path, TNC_AGENT_IMC_TIMEOUT_MS: String(TIMEOUT_MS) });
+  const h = new Harness(native.harness, native.library('os'), 1, {
+    TNC_AGENT_IMC_SOCKET: d.path,
+    TNC_AGENT_IMC_TIMEOUT_MS: String(TIMEOUT_MS),
+  });
   try {
     assert.deepEqual(await h.next(), ['init 0 1', 'bind 0']);
     await new Promise((r) => setTimeout(r, 200));
@@ -60,7 +66,10 @@ test('a hung daemon: each call fails within the deadline; then the library backs
     for (const s of held) s.destroy();
     d.server.close();
   }
-  assert.ok(h.stderr.some((l) => l.includes('within TNC_AGENT_IMC_TIMEOUT_MS')), h.stderr.join('\n'));
+  assert.ok(
+    h.stderr.some((l) => l.includes('within TNC_AGENT_IMC_TIMEOUT_MS')),
+    h.stderr.join('\n'),
+  );
 });
 
 test('a daemon that trickles its answer one byte at a time cannot stretch a call past the deadline', async () => {
@@ -73,15 +82,24 @@ test('a daemon that trickles its answer one byte at a time cannot stretch a call
       // every answer one byte per 300 ms: each single recv() finds data well within the timeout
       const answer = requests++ === 0 ? welcome : done;
       let i = 0;
-      const t = setInterval(() => (i < answer.length && !s.destroyed ? s.write(answer.subarray(i, ++i)) : clearInterval(t)), 300);
+      const t = setInterval(
+        () => (i < answer.length && !s.destroyed ? s.write(answer.subarray(i, ++i)) : clearInterval(t)),
+        300,
+      );
       timers.push(t);
     });
   });
-  const h = new Harness(native.harness, native.library('os'), 1, { TNC_AGENT_IMC_SOCKET: d.path, TNC_AGENT_IMC_TIMEOUT_MS: String(TIMEOUT_MS) });
+  const h = new Harness(native.harness, native.library('os'), 1, {
+    TNC_AGENT_IMC_SOCKET: d.path,
+    TNC_AGENT_IMC_TIMEOUT_MS: String(TIMEOUT_MS),
+  });
   await h.next();
   const call = await timed(h, 'create 1 65490 en');
   assert.equal(call.result, 9, 'the WELCOME takes longer than the deadline: the call fails');
-  assert.ok(call.ms < TIMEOUT_MS + MARGIN_MS, `the call took ${call.ms} ms (the whole answer takes ${welcome.length * 300} ms)`);
+  assert.ok(
+    call.ms < TIMEOUT_MS + MARGIN_MS,
+    `the call took ${call.ms} ms (the whole answer takes ${welcome.length * 300} ms)`,
+  );
   assert.equal(await h.quit(), 0);
   for (const t of timers) clearInterval(t);
   d.server.close();
@@ -90,7 +108,11 @@ test('a daemon that trickles its answer one byte at a time cannot stretch a call
 test('a change seen by the daemon asks the TNC client for a handshake retry on an established connection (TNC_TNCC_RequestHandshakeRetry)', async () => {
   const log = new MemorySink();
   const path = join(dir, 'retry.sock');
-  const bridge = await startBridgeServer({ socketPath: path, imcs: [new OsImc(hostTree(dir, 'retry'))], log: new Logger(1, 'text', log) });
+  const bridge = await startBridgeServer({
+    socketPath: path,
+    imcs: [new OsImc(hostTree(dir, 'retry'))],
+    log: new Logger(1, 'text', log),
+  });
   const h = new Harness(native.harness, native.library('os'), 1, { TNC_AGENT_IMC_SOCKET: path });
   try {
     await h.next();
@@ -106,7 +128,11 @@ test('a change seen by the daemon asks the TNC client for a handshake retry on a
     }
     assert.deepEqual(asked, [5]);
     assert.equal(await h.line(/^retry /), 'retry 1 5 2'); // IMC 1, Connection ID 5, TNC_RETRY_REASON_IMC_INFORMATIONAL_EVENT
-    assert.ok(log.lines.includes('[TNC] asking the TNC client for a handshake retry on Connection ID 5 through IMC "OS": installed packages changed'));
+    assert.ok(
+      log.lines.includes(
+        '[TNC] asking the TNC client for a handshake retry on Connection ID 5 through IMC "OS": installed packages changed',
+      ),
+    );
     assert.equal(resultOf(await h.next('state 5 5')), 0);
     assert.deepEqual(bridge.requestRetry('deleted'), [], 'a deleted connection is not retried');
   } finally {
@@ -117,7 +143,11 @@ test('a change seen by the daemon asks the TNC client for a handshake retry on a
 
 test('a TNC client without RequestHandshakeRetry: no watch socket, nothing asked', async () => {
   const path = join(dir, 'noretry.sock');
-  const bridge = await startBridgeServer({ socketPath: path, imcs: [new OsImc(hostTree(dir, 'noretry'))], log: new Logger(-1) });
+  const bridge = await startBridgeServer({
+    socketPath: path,
+    imcs: [new OsImc(hostTree(dir, 'noretry'))],
+    log: new Logger(-1),
+  });
   const h = new Harness(native.harness, native.library('os'), 1, { TNC_AGENT_IMC_SOCKET: path }, 'noretry');
   try {
     await h.next();

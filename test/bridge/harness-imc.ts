@@ -13,7 +13,13 @@ export class Harness {
   private consumed = 0;
   private exited?: Promise<number | null>;
 
-  constructor(harness: string, library: string, imcId: number, env: Record<string, string>, mode: 'long' | 'short' | 'noretry' = 'long') {
+  constructor(
+    harness: string,
+    library: string,
+    imcId: number,
+    env: Record<string, string>,
+    mode: 'long' | 'short' | 'noretry' = 'long',
+  ) {
     this.proc = spawn(harness, [library, String(imcId), mode], { env: { ...process.env, ...env } });
     createInterface({ input: this.proc.stdout }).on('line', (l) => this.onLine(l));
     createInterface({ input: this.proc.stderr }).on('line', (l) => this.stderr.push(l));
@@ -53,7 +59,9 @@ export class Harness {
       const l = this.lines.find((x) => re.test(x));
       if (l) return l;
     }
-    throw new Error(`no harness line matching ${re}; lines:\n${this.lines.join('\n')}\nstderr:\n${this.stderr.join('\n')}`);
+    throw new Error(
+      `no harness line matching ${re}; lines:\n${this.lines.join('\n')}\nstderr:\n${this.stderr.join('\n')}`,
+    );
   }
 
   /** Sends quit and waits for the process to end; returns its exit code. */
@@ -73,7 +81,13 @@ export function sentEnvelopes(events: string[]): { connectionId: number; env: Pa
     .filter((l) => l.startsWith('send '))
     .map((l) => {
       const [, imc, conn, flags, vendor, subtype, imv, hex] = l.split(' ');
-      const env: PaEnvelope = { type: { vendor: Number(vendor), subtype: Number(subtype) }, collectorId: Number(imc), validatorId: Number(imv), exclusive: (Number(flags) & 0x80000000) !== 0, body: Buffer.from(hex === '-' ? '' : hex, 'hex') };
+      const env: PaEnvelope = {
+        type: { vendor: Number(vendor), subtype: Number(subtype) },
+        collectorId: Number(imc),
+        validatorId: Number(imv),
+        exclusive: (Number(flags) & 0x80000000) !== 0,
+        body: Buffer.from(hex === '-' ? '' : hex, 'hex'),
+      };
       return { connectionId: Number(conn), env };
     });
 }
@@ -81,10 +95,20 @@ export function sentEnvelopes(events: string[]): { connectionId: number; env: Pa
 /** "types V/S ..." as message types. */
 export function reportedTypes(events: string[]): PaMessageType[] {
   const line = events.find((l) => l.startsWith('types '));
-  return (line?.split(' ').slice(1) ?? []).map((t) => ({ vendor: Number(t.split('/')[0]), subtype: Number(t.split('/')[1]) }));
+  return (line?.split(' ').slice(1) ?? []).map((t) => ({
+    vendor: Number(t.split('/')[0]),
+    subtype: Number(t.split('/')[1]),
+  }));
 }
 
-const STATE_NUMBER: Record<ConnectionState, number> = { Create: 0, Handshake: 1, Allowed: 2, Isolated: 3, None: 4, Delete: 5 };
+const STATE_NUMBER: Record<ConnectionState, number> = {
+  Create: 0,
+  Handshake: 1,
+  Allowed: 2,
+  Isolated: 3,
+  None: 4,
+  Delete: 5,
+};
 
 /**
  * Stands in for the TNC client's IF-IMC side inside our PB-TNC client: every Imc call becomes a
@@ -112,7 +136,11 @@ export class HarnessImc implements Imc {
   }
 
   notifyConnectionChange(conn: ConnectionInfo, state: ConnectionState): Promise<void> {
-    return this.run(state === 'Create' ? `create ${conn.id} ${conn.maxPaMessageSize} ${conn.language}` : `state ${conn.id} ${STATE_NUMBER[state]}`);
+    return this.run(
+      state === 'Create'
+        ? `create ${conn.id} ${conn.maxPaMessageSize} ${conn.language}`
+        : `state ${conn.id} ${STATE_NUMBER[state]}`,
+    );
   }
 
   beginHandshake(connectionId: number): Promise<void> {
@@ -121,7 +149,9 @@ export class HarnessImc implements Imc {
 
   receiveMessage(connectionId: number, m: PaEnvelope): Promise<void> {
     const flags = m.exclusive ? 0x80000000 : 0;
-    return this.run(`recv ${connectionId} ${flags} ${m.type.vendor} ${m.type.subtype} ${m.validatorId} ${m.collectorId} ${m.body.length ? m.body.toString('hex') : '-'}`);
+    return this.run(
+      `recv ${connectionId} ${flags} ${m.type.vendor} ${m.type.subtype} ${m.validatorId} ${m.collectorId} ${m.body.length ? m.body.toString('hex') : '-'}`,
+    );
   }
 
   batchEnding(connectionId: number): Promise<void> {

@@ -33,7 +33,17 @@ let bridge: BridgeServer | undefined;
 
 before(async () => {
   const pki = await labPki();
-  server = await startLabServer({ host: '127.0.0.1', port: 0, db: join(dir, 'policy.db'), cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert, policy: 'default', log: new Logger(2, 'text', serverLog), idleTimeoutMs: 2000 });
+  server = await startLabServer({
+    host: '127.0.0.1',
+    port: 0,
+    db: join(dir, 'policy.db'),
+    cert: pki.files.serverCert,
+    key: pki.files.serverKey,
+    ca: pki.files.caCert,
+    policy: 'default',
+    log: new Logger(2, 'text', serverLog),
+    idleTimeoutMs: 2000,
+  });
 });
 after(async () => {
   await bridge?.close();
@@ -48,7 +58,14 @@ async function overBridge(host: ReturnType<typeof hostTree>) {
     const imcs = new ImcManager();
     imcs.add(new HarnessImc(harness));
     const pki = await labPki();
-    const channel = await connectPtTls({ host: '127.0.0.1', port: server.port, cert: readFileSync(pki.files.clientCert, 'utf8'), key: readFileSync(pki.files.clientKey, 'utf8'), ca: readFileSync(pki.files.caCert, 'utf8'), log: new Logger(-1) });
+    const channel = await connectPtTls({
+      host: '127.0.0.1',
+      port: server.port,
+      cert: readFileSync(pki.files.clientCert, 'utf8'),
+      key: readFileSync(pki.files.clientKey, 'utf8'),
+      ca: readFileSync(pki.files.caCert, 'utf8'),
+      log: new Logger(-1),
+    });
     const outcome = await runClientHandshake(imcs, channel, { connectionId: 7, language: 'en', log: new Logger(-1) });
     assert.equal(await harness.quit(), 0);
     return { outcome, harness };
@@ -60,19 +77,45 @@ async function overBridge(host: ReturnType<typeof hostTree>) {
 
 async function overPtTls(host: ReturnType<typeof hostTree>) {
   const pki = await labPki();
-  return attest({ host: '127.0.0.1', port: server.port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en', log: new Logger(-1), os: host });
+  return attest({
+    host: '127.0.0.1',
+    port: server.port,
+    cert: pki.files.clientCert,
+    key: pki.files.clientKey,
+    ca: pki.files.caCert,
+    language: 'en',
+    log: new Logger(-1),
+    os: host,
+  });
 }
 
-test('the library reports the OS IMC\'s message type and carries a handshake to allow, as PT-TLS does', async () => {
+test("the library reports the OS IMC's message type and carries a handshake to allow, as PT-TLS does", async () => {
   const host = hostTree(dir, 'plain');
   const { outcome, harness } = await overBridge(host);
   assert.deepEqual(reportedTypes(harness.lines), [{ vendor: 0, subtype: 1 }]);
   assert.equal(outcome.access, 'allow');
   assert.equal(outcome.access, (await overPtTls(host)).access);
-  assert.deepEqual(harness.lines.filter((l) => l.startsWith('error')), [], 'the library broke an IF-IMC rule');
-  assert.ok(harness.lines.some((l) => l.startsWith('send 1 7 0 0 1 65535 ')), 'no OS message sent through TNC_TNCC_SendMessageLong');
-  for (const line of ["[IMV] operating system name is 'Ubuntu' from vendor Canonical", '[IMV] IPv4 forwarding is disabled']) assert.ok(serverLog.lines.includes(line), `server log lacks ${line}`);
-  for (const line of ['[TNC] IMC 1 "OS" attached over the IF-IMC bridge', '[IMC] IMC 1 "OS" created a state for IF-TNCCS 2.0 Connection ID 7: +long +excl -soh', "[IMC] IMC 1 \"OS\" changed state of Connection ID 7 to 'Allowed'", '[IMC] IMC 1 "OS" deleted the state of Connection ID 7', '[TNC] IMC 1 "OS" detached from the IF-IMC bridge']) {
+  assert.deepEqual(
+    harness.lines.filter((l) => l.startsWith('error')),
+    [],
+    'the library broke an IF-IMC rule',
+  );
+  assert.ok(
+    harness.lines.some((l) => l.startsWith('send 1 7 0 0 1 65535 ')),
+    'no OS message sent through TNC_TNCC_SendMessageLong',
+  );
+  for (const line of [
+    "[IMV] operating system name is 'Ubuntu' from vendor Canonical",
+    '[IMV] IPv4 forwarding is disabled',
+  ])
+    assert.ok(serverLog.lines.includes(line), `server log lacks ${line}`);
+  for (const line of [
+    '[TNC] IMC 1 "OS" attached over the IF-IMC bridge',
+    '[IMC] IMC 1 "OS" created a state for IF-TNCCS 2.0 Connection ID 7: +long +excl -soh',
+    '[IMC] IMC 1 "OS" changed state of Connection ID 7 to \'Allowed\'',
+    '[IMC] IMC 1 "OS" deleted the state of Connection ID 7',
+    '[TNC] IMC 1 "OS" detached from the IF-IMC bridge',
+  ]) {
     assert.ok(daemonLog.lines.includes(line), `daemon log lacks ${line}`);
   }
 });
@@ -87,16 +130,26 @@ test('with a FWDEN workitem a forwarding host is isolated over the bridge exactl
 });
 
 test('without a daemon the library initializes, answers every call with TNC_RESULT_OTHER and says why', async () => {
-  const harness = new Harness(native.harness, native.library('os'), 3, { TNC_AGENT_IMC_SOCKET: join(dir, 'nobody.sock'), TNC_AGENT_IMC_TIMEOUT_MS: '2000' });
+  const harness = new Harness(native.harness, native.library('os'), 3, {
+    TNC_AGENT_IMC_SOCKET: join(dir, 'nobody.sock'),
+    TNC_AGENT_IMC_TIMEOUT_MS: '2000',
+  });
   assert.deepEqual(await harness.next(), ['init 0 1', 'bind 0']);
   assert.equal(resultOf(await harness.next('create 1 65490 en')), 9);
   assert.equal(resultOf(await harness.next('begin 1')), 9);
   assert.equal(await harness.quit(), 0);
-  assert.ok(harness.stderr.some((l) => l.includes('IMC 3 "OS" (tnc-agent bridge): cannot reach the tnc-agent daemon')), harness.stderr.join('\n'));
+  assert.ok(
+    harness.stderr.some((l) => l.includes('IMC 3 "OS" (tnc-agent bridge): cannot reach the tnc-agent daemon')),
+    harness.stderr.join('\n'),
+  );
 });
 
 test('the daemon refuses a library whose IMC it does not run, and one IMC attached twice', async () => {
-  bridge = await startBridgeServer({ socketPath, imcs: [new OsImc(hostTree(dir, 'refuse'))], log: new Logger(2, 'text', daemonLog) });
+  bridge = await startBridgeServer({
+    socketPath,
+    imcs: [new OsImc(hostTree(dir, 'refuse'))],
+    log: new Logger(2, 'text', daemonLog),
+  });
   const swima = new Harness(native.harness, native.library('swima'), 2, { TNC_AGENT_IMC_SOCKET: socketPath });
   assert.deepEqual(await swima.next(), ['init 0 1', 'bind 0']);
   assert.equal(resultOf(await swima.next('create 1 65490 en')), 9);
@@ -110,7 +163,11 @@ test('the daemon refuses a library whose IMC it does not run, and one IMC attach
   assert.ok(!(await second.next('create 1 65490 en')).some((l) => l.startsWith('types')));
   await second.quit();
   await first.quit();
-  assert.ok(daemonLog.lines.some((l) => l.includes('refused IMC 4 "OS": IMC "OS" is attached by another TNC client library already')));
+  assert.ok(
+    daemonLog.lines.some((l) =>
+      l.includes('refused IMC 4 "OS": IMC "OS" is attached by another TNC client library already'),
+    ),
+  );
   await bridge.close();
   bridge = undefined;
 });
@@ -124,21 +181,38 @@ test('a TNC client with only the short message functions gets the types and mess
   assert.equal(resultOf(created), 0);
   assert.equal(resultOf(await h.next('state 5 1')), 0);
   const begun = await h.next('begin 5');
-  assert.ok(begun.some((l) => l.startsWith('send 1 5 0 0 1 65535 ')), begun.join('\n'));
-  assert.equal(resultOf(await h.next('recvshort 5 1 -')), 0, 'an empty PA message is answered (with a PA-TNC error), not refused');
+  assert.ok(
+    begun.some((l) => l.startsWith('send 1 5 0 0 1 65535 ')),
+    begun.join('\n'),
+  );
+  assert.equal(
+    resultOf(await h.next('recvshort 5 1 -')),
+    0,
+    'an empty PA message is answered (with a PA-TNC error), not refused',
+  );
   assert.equal(await h.quit(), 0);
   await bridge.close();
   bridge = undefined;
 });
 
 test('garbage on the bridge socket is dropped and the daemon keeps serving', async () => {
-  bridge = await startBridgeServer({ socketPath, imcs: [new OsImc(hostTree(dir, 'garbage'))], log: new Logger(2, 'text', daemonLog) });
+  bridge = await startBridgeServer({
+    socketPath,
+    imcs: [new OsImc(hostTree(dir, 'garbage'))],
+    log: new Logger(2, 'text', daemonLog),
+  });
   await new Promise<void>((resolve) => {
     const s = connect(socketPath, () => s.write(Buffer.from('ffffffff01', 'hex')));
     s.on('close', () => resolve());
     s.on('error', () => resolve());
   });
-  assert.ok(daemonLog.lines.some((l) => l.includes('IF-IMC bridge: malformed frame from the TNC client library: bridge frame length: length 4294967295 outside')));
+  assert.ok(
+    daemonLog.lines.some((l) =>
+      l.includes(
+        'IF-IMC bridge: malformed frame from the TNC client library: bridge frame length: length 4294967295 outside',
+      ),
+    ),
+  );
   const h = new Harness(native.harness, native.library('os'), 1, { TNC_AGENT_IMC_SOCKET: socketPath });
   await h.next();
   assert.ok((await h.next('create 1 65490 en')).includes('types 0/1'));

@@ -21,9 +21,15 @@ export function buildNative(): NativeBuild {
   if (cached) return cached;
   const out = mkdtempSync(join(tmpdir(), 'tnc-ifimc-'));
   process.once('exit', () => rmSync(out, { recursive: true, force: true }));
-  execFileSync('make', ['-s', '-C', join(root, 'native', 'ifimc'), `OUT=${out}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('make', ['-s', '-C', join(root, 'native', 'ifimc'), `OUT=${out}`], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const harness = join(out, 'harness');
-  execFileSync('cc', ['-std=c11', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-Werror', '-o', harness, join(__dirname, 'harness.c'), '-ldl'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    'cc',
+    ['-std=c11', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-Werror', '-o', harness, join(__dirname, 'harness.c'), '-ldl'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   cached = { library: (name) => join(out, `imc-${name}.so`), harness };
   return cached;
 }

@@ -1,21 +1,59 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DecodeError } from '../../src/bytes/errors';
-import { BridgeReply, BridgeRequest, decodeReply, decodeRequest, encodeReply, encodeRequest, FrameSplitter, MAX_FRAME } from '../../src/bridge/protocol';
+import {
+  BridgeReply,
+  BridgeRequest,
+  decodeReply,
+  decodeRequest,
+  encodeReply,
+  encodeRequest,
+  FrameSplitter,
+  MAX_FRAME,
+} from '../../src/bridge/protocol';
 import { fuzz } from '../fuzz/harness';
 
 const requests: BridgeRequest[] = [
   { kind: 'hello', version: 1, imcId: 3, name: 'Attestation' },
-  { kind: 'notify', connectionId: 9, state: 0, maxMessageSize: 65490, language: 'de', iftProtocol: 'IF-T for Tunneled EAP' },
+  {
+    kind: 'notify',
+    connectionId: 9,
+    state: 0,
+    maxMessageSize: 65490,
+    language: 'de',
+    iftProtocol: 'IF-T for Tunneled EAP',
+  },
   { kind: 'begin', connectionId: 9 },
-  { kind: 'receive', connectionId: 9, flags: 0x80000000, type: { vendor: 0x005597, subtype: 1 }, sourceImvId: 2, destinationImcId: 3, body: Buffer.from('0100000000000008', 'hex') },
+  {
+    kind: 'receive',
+    connectionId: 9,
+    flags: 0x80000000,
+    type: { vendor: 0x005597, subtype: 1 },
+    sourceImvId: 2,
+    destinationImcId: 3,
+    body: Buffer.from('0100000000000008', 'hex'),
+  },
   { kind: 'batchEnding', connectionId: 9 },
   { kind: 'terminate' },
   { kind: 'watch', version: 1, imcId: 2, name: 'SWIMA' },
 ];
 const replies: BridgeReply[] = [
-  { kind: 'welcome', version: 1, subscriptions: [{ vendor: 0, subtype: 9 }, { vendor: 0x005597, subtype: 1 }] },
-  { kind: 'send', connectionId: 9, flags: 0, type: { vendor: 0, subtype: 1 }, destinationImvId: 0xffff, body: Buffer.from('abcd', 'hex') },
+  {
+    kind: 'welcome',
+    version: 1,
+    subscriptions: [
+      { vendor: 0, subtype: 9 },
+      { vendor: 0x005597, subtype: 1 },
+    ],
+  },
+  {
+    kind: 'send',
+    connectionId: 9,
+    flags: 0,
+    type: { vendor: 0, subtype: 1 },
+    destinationImvId: 0xffff,
+    body: Buffer.from('abcd', 'hex'),
+  },
   { kind: 'done', result: 9 },
   { kind: 'retry', connectionId: 9, reason: 2 },
 ];
@@ -30,15 +68,24 @@ function frames(bytes: Buffer): Buffer[] {
 
 test('every request and reply survives encode, byte-wise reassembly and decode', () => {
   const reqFrames = frames(Buffer.concat(requests.map(encodeRequest)));
-  assert.deepEqual(reqFrames.map((f) => decodeRequest(f)), requests);
+  assert.deepEqual(
+    reqFrames.map((f) => decodeRequest(f)),
+    requests,
+  );
   const replyFrames = frames(Buffer.concat(replies.map(encodeReply)));
-  assert.deepEqual(replyFrames.map((f) => decodeReply(f)), replies);
+  assert.deepEqual(
+    replyFrames.map((f) => decodeReply(f)),
+    replies,
+  );
 });
 
 test('the wire layout is [u32 length][u8 type][payload], length counting the type byte', () => {
   assert.equal(encodeRequest({ kind: 'begin', connectionId: 0x01020304 }).toString('hex'), '000000050301020304');
   assert.equal(encodeReply({ kind: 'done', result: 0 }).toString('hex'), '000000058300000000');
-  assert.equal(encodeReply({ kind: 'retry', connectionId: 5, reason: 2 }).toString('hex'), '00000009840000000500000002');
+  assert.equal(
+    encodeReply({ kind: 'retry', connectionId: 5, reason: 2 }).toString('hex'),
+    '00000009840000000500000002',
+  );
 });
 
 test('bad frames are DecodeErrors that name the field and its absolute offset', () => {
@@ -60,7 +107,10 @@ test('bad frames are DecodeErrors that name the field and its absolute offset', 
 
 test('fuzz: 10,000 mutated frames only ever decode or raise DecodeError', () => {
   const seeds = requests.map((r) => encodeRequest(r).subarray(4));
-  const stats = fuzz({ name: 'bridge request', decode: (b) => decodeRequest(b), seeds }, { iterations: 10_000, seed: 0x1f1c });
+  const stats = fuzz(
+    { name: 'bridge request', decode: (b) => decodeRequest(b), seeds },
+    { iterations: 10_000, seed: 0x1f1c },
+  );
   assert.equal(stats.crashes, 0, stats.samples.map((c) => `${c.input}\n${c.error}`).join('\n'));
   assert.ok(stats.rejected > 0 && stats.accepted > 0);
 });

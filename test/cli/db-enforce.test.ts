@@ -34,27 +34,37 @@ test('enforce TPMRA BI with --rec-fail isolate: a new session gets that workitem
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), "enforcement 1: TPMRA 'BI' on group 'Default'");
   const items = workitemsOf(file, 'ab01');
-  assert.deepEqual(items.map((w) => [w.type, w.argStr, w.recFail, w.recNoResult]),
-    [[WorkitemType.TPMRA, 'BI', Recommendation.ISOLATE, Recommendation.NO_RECOMMENDATION]]);
+  assert.deepEqual(
+    items.map((w) => [w.type, w.argStr, w.recFail, w.recNoResult]),
+    [[WorkitemType.TPMRA, 'BI', Recommendation.ISOLATE, Recommendation.NO_RECOMMENDATION]],
+  );
 });
 
-test('enforce without --rec-fail isolates on failure, as strongSwan\'s policies do; --rec-fail no-access still applies', () => {
+test("enforce without --rec-fail isolates on failure, as strongSwan's policies do; --rec-fail no-access still applies", () => {
   const file = join(dir, 'default-fail.db');
   assert.equal(enforce(file, 'FWDEN').status, 0);
   assert.equal(enforce(file, 'PWDEN', '--rec-fail', 'no-access').status, 0);
-  assert.deepEqual(workitemsOf(file, 'ef03').map((w) => [w.type, w.recFail]),
-    [[WorkitemType.FWDEN, Recommendation.ISOLATE], [WorkitemType.PWDEN, Recommendation.NO_ACCESS]]);
+  assert.deepEqual(
+    workitemsOf(file, 'ef03').map((w) => [w.type, w.recFail]),
+    [
+      [WorkitemType.FWDEN, Recommendation.ISOLATE],
+      [WorkitemType.PWDEN, Recommendation.NO_ACCESS],
+    ],
+  );
   const help = spawnSync(process.execPath, [bin, 'db', 'enforce', '--help'], { encoding: 'utf8' }).stdout;
   assert.match(help.replace(/\s+/g, ' '), /--rec-fail <rec> .*\(default isolate/);
 });
 
-test('enforce on a group: only that group\'s devices get the workitem; the same policy twice is refused', () => {
+test("enforce on a group: only that group's devices get the workitem; the same policy twice is refused", () => {
   const file = join(dir, 'group.db');
   const store = new PolicyStore(file);
   store.addGroup('Lab');
   store.close();
   assert.equal(enforce(file, 'swidt', '--group', 'Lab', '--rec-noresult', 'no-access', '--max-age', '60').status, 0);
-  assert.deepEqual(workitemsOf(file, 'in-lab', 'Lab').map((w) => [w.type, w.recNoResult]), [[WorkitemType.SWIDT, Recommendation.NO_ACCESS]]);
+  assert.deepEqual(
+    workitemsOf(file, 'in-lab', 'Lab').map((w) => [w.type, w.recNoResult]),
+    [[WorkitemType.SWIDT, Recommendation.NO_ACCESS]],
+  );
   assert.deepEqual(workitemsOf(file, 'elsewhere'), []);
   const again = enforce(file, 'SWIDT', '--group', 'Lab');
   assert.equal(again.status, 1);

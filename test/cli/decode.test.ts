@@ -33,28 +33,49 @@ test('a PB-TNC batch prints batch, messages and attributes with names and number
   assert.ok(lines.includes("  PB-TNC message 'IETF/PB-PA' 0x000000/0x00000001 (227 bytes) NOSKIP"));
   assert.ok(lines.includes("    PB-PA message type 'IETF/Operating System' 0x000000/0x00000001"));
   assert.ok(lines.includes('    PA-TNC message with ID 0xb9c12828 (203 bytes)'));
-  assert.ok(lines.some((l) => l.startsWith("      PA-TNC attribute type 'IETF/Product Information' 0x000000/0x00000002 (23 bytes)")));
+  assert.ok(
+    lines.some((l) =>
+      l.startsWith("      PA-TNC attribute type 'IETF/Product Information' 0x000000/0x00000002 (23 bytes)"),
+    ),
+  );
 });
 
 test('a PT-TLS message is guessed and its batch nested inside', () => {
   const r = run(join(VECTORS, 'pt-tls', '04-c2s-PB-TNC_Batch.bin'));
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(r.stdout.split('\n').slice(0, 2), ["PT-TLS message #1 of type 'PB-TNC Batch' (334 bytes)", '  PB-TNC CDATA batch (318 bytes)']);
+  assert.deepEqual(r.stdout.split('\n').slice(0, 2), [
+    "PT-TLS message #1 of type 'PB-TNC Batch' (334 bytes)",
+    '  PB-TNC CDATA batch (318 bytes)',
+  ]);
 });
 
 test('--json gives the decoded tree', () => {
   const r = run(join(VECTORS, '10-server_to_client-RESULT.bin'), '--json');
   assert.equal(r.status, 0, r.stderr);
-  const tree = JSON.parse(r.stdout) as { type: string; fromServer: boolean; children: { type: number; value: unknown }[] };
+  const tree = JSON.parse(r.stdout) as {
+    type: string;
+    fromServer: boolean;
+    children: { type: number; value: unknown }[];
+  };
   assert.deepEqual([tree.type, tree.fromServer], ['RESULT', true]);
-  assert.deepEqual(tree.children.map((c) => [c.type, typeof c.value === 'number' ? c.value : 'object']), [[1, 'object'], [2, 0], [3, 1]]);
+  assert.deepEqual(
+    tree.children.map((c) => [c.type, typeof c.value === 'number' ? c.value : 'object']),
+    [
+      [1, 'object'],
+      [2, 0],
+      [3, 1],
+    ],
+  );
 });
 
 test('a PA-TNC message taken out of a batch decodes with --as pa-tnc', () => {
   const batch = readFileSync(join(VECTORS, '10-server_to_client-RESULT.bin'));
   const r = runOn(batch.subarray(32, 56), '--as', 'pa-tnc');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^PA-TNC message with ID 0x89d669a6 \(24 bytes\)\n {2}PA-TNC attribute type 'IETF\/Assessment Result'/);
+  assert.match(
+    r.stdout,
+    /^PA-TNC message with ID 0x89d669a6 \(24 bytes\)\n {2}PA-TNC attribute type 'IETF\/Assessment Result'/,
+  );
 });
 
 test('a wrong batch length exits 2 with one line naming it and its offset', () => {
@@ -71,7 +92,10 @@ test('an error inside a batch inside PT-TLS names the absolute offset in the fil
   bytes[16 + 8] = 0x80; // NOSKIP on PB-Language-Preference, which must not have it
   const r = runOn(bytes);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /^tnc-agent decode: IETF\/PB-Language-Preference flags: NOSKIP flag must be clear at offset 24\n$/);
+  assert.match(
+    r.stderr,
+    /^tnc-agent decode: IETF\/PB-Language-Preference flags: NOSKIP flag must be clear at offset 24\n$/,
+  );
 });
 
 test('a file no layer starts like exits 2', () => {

@@ -32,14 +32,24 @@ test('control bytes from the input are escaped in errors and listings', () => {
   const r = ima('--file', bad, '--ascii');
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown template '\\x1b\]0;owned\\x07ima-ng'/);
-  assert.ok(![0x00, 0x07, 0x1b, 0x7f].some((c) => r.stderr.includes(String.fromCharCode(c))), 'no raw control byte on stderr');
+  assert.ok(
+    ![0x00, 0x07, 0x1b, 0x7f].some((c) => r.stderr.includes(String.fromCharCode(c))),
+    'no raw control byte on stderr',
+  );
   // a file name with an ANSI sequence (what a hostile file name could be) is listed escaped
   const entries = decodeImaBinary(list);
   const e = entries[1];
   const name = Buffer.from('/tmp/\x1b[31mred\0', 'utf8');
   const digest = e.templateData.subarray(4, 4 + e.templateData.readUInt32LE(0));
-  const data = Buffer.concat([e.templateData.subarray(0, 4 + digest.length), Buffer.from([name.length, 0, 0, 0]), name]);
-  const withName = file('name.bin', Buffer.concat([list.subarray(0, entries[1].offset), encodeImaEntry({ ...e, templateData: data })]));
+  const data = Buffer.concat([
+    e.templateData.subarray(0, 4 + digest.length),
+    Buffer.from([name.length, 0, 0, 0]),
+    name,
+  ]);
+  const withName = file(
+    'name.bin',
+    Buffer.concat([list.subarray(0, entries[1].offset), encodeImaEntry({ ...e, templateData: data })]),
+  );
   const l = ima('--file', withName);
   assert.equal(l.status, 0, l.stderr);
   assert.match(l.stdout, /\/tmp\/\\x1b\[31mred/);
@@ -79,12 +89,25 @@ test('a stray trailing byte: the entries that parsed are reported with the offse
 });
 
 test('--eventlog against a log without the list\'s bank says "cannot check", not MISMATCH', () => {
-  const sha1Only = join(ROOT, 'test', 'data', 'fixtures', 'eventlogs', '9elements-tpmtool-binary_bios_measurements_tpm12_bios');
+  const sha1Only = join(
+    ROOT,
+    'test',
+    'data',
+    'fixtures',
+    'eventlogs',
+    '9elements-tpmtool-binary_bios_measurements_tpm12_bios',
+  );
   const r = ima('--file', join(GUEST, 'binary_runtime_measurements'), '--eventlog', sha1Only, '--summary');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /boot_aggregate against .*: cannot check: no sha256 PCR values/);
   assert.ok(!r.stdout.includes('MISMATCH'));
-  const ok = ima('--file', join(GUEST, 'binary_runtime_measurements'), '--eventlog', join(GUEST, 'binary_bios_measurements'), '--summary');
+  const ok = ima(
+    '--file',
+    join(GUEST, 'binary_runtime_measurements'),
+    '--eventlog',
+    join(GUEST, 'binary_bios_measurements'),
+    '--summary',
+  );
   assert.match(ok.stdout, /: match: boot_aggregate matches sha256 over PCR0-9/);
 });
 
@@ -102,14 +125,47 @@ test('a missing file is named as missing (no IMA advice for a --file path); --js
 });
 
 test('--pcrs: the list prefix and the event log that trusted PCRs prove (verifyImaReplay, verifyEventLog)', () => {
-  const r = ima('--file', join(GUEST, 'binary_runtime_measurements'), '--bank', 'sha256', '--pcrs', join(GUEST, 'pcrs.txt'), '--summary');
+  const r = ima(
+    '--file',
+    join(GUEST, 'binary_runtime_measurements'),
+    '--bank',
+    'sha256',
+    '--pcrs',
+    join(GUEST, 'pcrs.txt'),
+    '--summary',
+  );
   assert.equal(r.status, 0, r.stderr);
   // pcrs.txt was read before the lists were copied: PCR 10 proves a prefix
   assert.match(r.stdout, /verified against .*pcrs\.txt: the first 78 of 139 entries replay to its PCR 10 \(sha256\)/);
   const wrong = file('wrong-pcrs.txt', '  sha256:\n    10: 0x' + '11'.repeat(32) + '\n');
-  assert.match(ima('--file', join(GUEST, 'binary_runtime_measurements'), '--bank', 'sha256', '--pcrs', wrong, '--summary').stdout, /NOT verified .*no prefix of the 139 entries/);
-  const e = spawnSync(process.execPath, [join(ROOT, 'bin', 'tnc-agent.js'), 'eventlog', '--file', join(GUEST, 'binary_bios_measurements'), '--pcrs', join(GUEST, 'pcrs.txt')], { encoding: 'utf8' });
+  assert.match(
+    ima('--file', join(GUEST, 'binary_runtime_measurements'), '--bank', 'sha256', '--pcrs', wrong, '--summary').stdout,
+    /NOT verified .*no prefix of the 139 entries/,
+  );
+  const e = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'bin', 'tnc-agent.js'),
+      'eventlog',
+      '--file',
+      join(GUEST, 'binary_bios_measurements'),
+      '--pcrs',
+      join(GUEST, 'pcrs.txt'),
+    ],
+    { encoding: 'utf8' },
+  );
   assert.match(e.stdout, /verified: the log reproduces PCRs 0,1,2,3,4,5,6,7,9 in sha1, sha256/);
-  const bad = spawnSync(process.execPath, [join(ROOT, 'bin', 'tnc-agent.js'), 'eventlog', '--file', join(GUEST, 'binary_bios_measurements'), '--pcrs', file('bad0.txt', '  sha256:\n    0: 0x' + '22'.repeat(32) + '\n')], { encoding: 'utf8' });
+  const bad = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'bin', 'tnc-agent.js'),
+      'eventlog',
+      '--file',
+      join(GUEST, 'binary_bios_measurements'),
+      '--pcrs',
+      file('bad0.txt', '  sha256:\n    0: 0x' + '22'.repeat(32) + '\n'),
+    ],
+    { encoding: 'utf8' },
+  );
   assert.match(bad.stdout, /NOT verified: 1 PCR value\(s\) differ\n {2}PCR 0 \(sha256\)/);
 });

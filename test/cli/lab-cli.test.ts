@@ -13,13 +13,51 @@ const bin = join(__dirname, '..', '..', 'bin', 'tnc-agent.js');
 test('tnc-agent attest against tnc-agent --server-mode ends in allow (exit 0)', async () => {
   const pki = await labPki();
   const dir = mkdtempSync(join(tmpdir(), 'tnc-cli-'));
-  const server = spawn(process.execPath, [bin, '--server-mode', '--listen', '127.0.0.1:0', '--db', join(dir, 'p.db'), '--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const server = spawn(
+    process.execPath,
+    [
+      bin,
+      '--server-mode',
+      '--listen',
+      '127.0.0.1:0',
+      '--db',
+      join(dir, 'p.db'),
+      '--cert',
+      pki.files.serverCert,
+      '--key',
+      pki.files.serverKey,
+      '--ca',
+      pki.files.caCert,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   try {
     const port = await listeningPort(server);
-    const r = spawnSync(process.execPath, [bin, 'attest', '--server', `127.0.0.1:${port}`, '--cert', pki.files.clientCert, '--key', pki.files.clientKey, '--ca', pki.files.caCert, '--device-id', 'cli-test-device'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        bin,
+        'attest',
+        '--server',
+        `127.0.0.1:${port}`,
+        '--cert',
+        pki.files.clientCert,
+        '--key',
+        pki.files.clientKey,
+        '--ca',
+        pki.files.caCert,
+        '--device-id',
+        'cli-test-device',
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /final recommendation is 'allow'/);
-    const down = spawnSync(process.execPath, [bin, 'attest', '--server', '127.0.0.1:1', '--ca', pki.files.caCert, '--device-id', 'x'], { encoding: 'utf8', timeout: 30_000 });
+    const down = spawnSync(
+      process.execPath,
+      [bin, 'attest', '--server', '127.0.0.1:1', '--ca', pki.files.caCert, '--device-id', 'x'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     assert.equal(down.status, 1, 'a server that is gone is an error (exit 1)');
     assert.match(down.stderr, /attestation failed: .*ECONNREFUSED/);
   } finally {
@@ -32,12 +70,31 @@ test('tnc-agent attest against tnc-agent --server-mode ends in allow (exit 0)', 
 test('--server-mode --ima-keys takes IMA signing certificates and refuses a file without one', async () => {
   const pki = await labPki();
   const dir = mkdtempSync(join(tmpdir(), 'tnc-cli-keys-'));
-  const args = (keys: string) => [bin, '--server-mode', '--listen', '127.0.0.1:0', '--db', join(dir, 'p.db'), '--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert, '--ima-keys', keys];
+  const args = (keys: string) => [
+    bin,
+    '--server-mode',
+    '--listen',
+    '127.0.0.1:0',
+    '--db',
+    join(dir, 'p.db'),
+    '--cert',
+    pki.files.serverCert,
+    '--key',
+    pki.files.serverKey,
+    '--ca',
+    pki.files.caCert,
+    '--ima-keys',
+    keys,
+  ];
   try {
     const bad = spawnSync(process.execPath, args(pki.files.serverKey), { encoding: 'utf8', timeout: 30_000 });
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /--ima-keys: .* holds no PEM certificate/);
-    const server = spawn(process.execPath, args(join(__dirname, '..', 'data', 'fixtures', 'ima', 'sig', 'ima-signing.pem')), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const server = spawn(
+      process.execPath,
+      args(join(__dirname, '..', 'data', 'fixtures', 'ima', 'sig', 'ima-signing.pem')),
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     try {
       assert.ok((await listeningPort(server)) > 0);
     } finally {

@@ -13,7 +13,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function clientCert(cn: string): X509Certificate {
   const out = join(dir, cn.replace(/[^A-Za-z0-9]/g, '_'));
-  const r = spawnSync(process.execPath, [bin, 'pki', '--out', out, '--cn-client', cn, '--days', '2'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bin, 'pki', '--out', out, '--cn-client', cn, '--days', '2'], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   return new X509Certificate(readFileSync(join(out, 'client.pem')));
 }
@@ -21,7 +23,11 @@ function clientCert(cn: string): X509Certificate {
 test('pki --cn-client puts the identity in a subjectAltName too: email for user@host, DNS for a host name', () => {
   const email = clientCert('client@tnc.test');
   assert.equal(email.subject, 'CN=client@tnc.test');
-  assert.equal(email.subjectAltName, 'email:client@tnc.test', "strongSwan's pt-tls-client --client client@tnc.test finds its certificate by this SAN");
+  assert.equal(
+    email.subjectAltName,
+    'email:client@tnc.test',
+    "strongSwan's pt-tls-client --client client@tnc.test finds its certificate by this SAN",
+  );
   assert.equal(email.checkEmail('client@tnc.test'), 'client@tnc.test');
   const dns = clientCert('client.tnc.test');
   assert.equal(dns.subjectAltName, 'DNS:client.tnc.test');

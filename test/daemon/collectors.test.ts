@@ -54,15 +54,18 @@ async function provisionLabTpm(): Promise<string> {
 
 async function writeConfig(): Promise<string> {
   const file = join(dir, 'agent.conf');
-  writeFileSync(file, [
-    await serverSection(server.port),
-    '[schedule]\ninterval = 1h\nretry-min = 100ms\nretry-max = 400ms\nsettle = 50ms',
-    `[control]\nsocket =\n[state]\ndir = ${dir}/state\n[log]\nlevel = 1`,
-    hostTree(dir, statusFile(dpkgRoot)),
-    `[swima]\nenabled = yes\ndpkg-root = ${dpkgRoot}`,
-    `[attestation]\nenabled = yes\ntcti = ${sw.tcti}\nima-list = ${LAB}/binary_runtime_measurements\nevent-log = ${LAB}/binary_bios_measurements`,
-    `[bridge]\nsocket = ${bridgeSocket}`,
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      await serverSection(server.port),
+      '[schedule]\ninterval = 1h\nretry-min = 100ms\nretry-max = 400ms\nsettle = 50ms',
+      `[control]\nsocket =\n[state]\ndir = ${dir}/state\n[log]\nlevel = 1`,
+      hostTree(dir, statusFile(dpkgRoot)),
+      `[swima]\nenabled = yes\ndpkg-root = ${dpkgRoot}`,
+      `[attestation]\nenabled = yes\ntcti = ${sw.tcti}\nima-list = ${LAB}/binary_runtime_measurements\nevent-log = ${LAB}/binary_bios_measurements`,
+      `[bridge]\nsocket = ${bridgeSocket}`,
+    ].join('\n'),
+  );
   return file;
 }
 
@@ -72,16 +75,29 @@ async function seedPolicy(configFile: string): Promise<void> {
   server.store.addEnforcement(WorkitemType.TPMRA, 'BI');
   server.store.setTrusted(deviceId, true);
   const r = await osSources(await loadConfig(configFile), deviceId).report();
-  const refs = decodeImaBinary(readFileSync(join(LAB, 'binary_runtime_measurements'))).slice(1).map((e) => decodeImaFields(e));
-  new AttestationStore(server.store).importFileHashes(`${r.product.name} ${r.version.version}`, refs.map((f) => ({ path: f.path, algo: 0x4000, hash: f.fileDigest.digest })));
+  const refs = decodeImaBinary(readFileSync(join(LAB, 'binary_runtime_measurements')))
+    .slice(1)
+    .map((e) => decodeImaFields(e));
+  new AttestationStore(server.store).importFileHashes(
+    `${r.product.name} ${r.version.version}`,
+    refs.map((f) => ({ path: f.path, algo: 0x4000, hash: f.fileDigest.digest })),
+  );
 }
 
 before(async () => {
   deviceId = await provisionLabTpm();
   const pki = await labPki();
   server = await startLabServer({
-    host: '127.0.0.1', port: 0, db: join(dir, 'policy.db'), cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert,
-    policy: 'default', log: new Logger(2, 'text', serverLog), idleTimeoutMs: 5000, verifiers: { swima: true, attestation: {} },
+    host: '127.0.0.1',
+    port: 0,
+    db: join(dir, 'policy.db'),
+    cert: pki.files.serverCert,
+    key: pki.files.serverKey,
+    ca: pki.files.caCert,
+    policy: 'default',
+    log: new Logger(2, 'text', serverLog),
+    idleTimeoutMs: 5000,
+    verifiers: { swima: true, attestation: {} },
   });
   const configFile = await writeConfig();
   await seedPolicy(configFile);
@@ -95,14 +111,27 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const serverHas = (re: RegExp, from: number) => assert.ok(serverLog.lines.slice(from).some((l) => re.test(l)), `server log lacks ${re}:\n${serverLog.lines.slice(from).filter((l) => /workitem|SW ID|software ID/.test(l)).join('\n')}`);
+const serverHas = (re: RegExp, from: number) =>
+  assert.ok(
+    serverLog.lines.slice(from).some((l) => re.test(l)),
+    `server log lacks ${re}:\n${serverLog.lines
+      .slice(from)
+      .filter((l) => /workitem|SW ID|software ID/.test(l))
+      .join('\n')}`,
+  );
 
 test('on start the daemon attests with OS, SWIMA and TPM evidence and is allowed', async () => {
   await logLine(daemonLog, /^\[DMN\] attestation done: recommendation 'allow', evaluation 'compliant'$/);
   serverHas(/received software ID inventory with 781 items for request \d+/, 0);
   serverHas(/handled SWIDT workitem \d+: allow - received inventory of 781 SW IDs/, 0);
-  serverHas(/handled TPMRA workitem \d+: allow - registered IMA boot aggregate evidence measurement; processed \d+ IMA file evidence measurements: \d+ ok, 0 unknown, 0 differ, 0 failed/, 0);
-  assert.ok(serverLog.lines.includes(`[IMV] device ID is ${deviceId}`), 'the OS IMC reports the AK key ID as device ID');
+  serverHas(
+    /handled TPMRA workitem \d+: allow - registered IMA boot aggregate evidence measurement; processed \d+ IMA file evidence measurements: \d+ ok, 0 unknown, 0 differ, 0 failed/,
+    0,
+  );
+  assert.ok(
+    serverLog.lines.includes(`[IMV] device ID is ${deviceId}`),
+    'the OS IMC reports the AK key ID as device ID',
+  );
 });
 
 test('a package install is collected live and re-attested with no restart; the SWIMA IMV sees the new event', async () => {
@@ -115,7 +144,9 @@ test('a package install is collected live and re-attested with no restart; the S
   await logLine(daemonLog, /^\[DMN\] attestation done: recommendation 'allow'/, mark);
   serverHas(/received software ID events with 1 items for request \d+/, serverMark);
   serverHas(/handled SWIDT workitem \d+: allow - received 1 SW ID events/, serverMark);
-  assert.ok(SwimaPolicy.of(server.store).inventory(deviceId).includes('strongswan.org__Debian_12-x86_64-telnet-0.17~2.4-2'));
+  assert.ok(
+    SwimaPolicy.of(server.store).inventory(deviceId).includes('strongswan.org__Debian_12-x86_64-telnet-0.17~2.4-2'),
+  );
 });
 
 test('the IF-IMC bridge is up while the daemon runs: OS, SWIMA and Attestation through the C libraries end allow', async () => {
@@ -123,7 +154,9 @@ test('the IF-IMC bridge is up while the daemon runs: OS, SWIMA and Attestation t
   const native = buildNative();
   // a generous per-call bound: the Attestation IMC quotes with swtpm on a shared CI machine
   const env = { TNC_AGENT_IMC_SOCKET: bridgeSocket, TNC_AGENT_IMC_TIMEOUT_MS: '30000' };
-  const harnesses = (['os', 'swima', 'attestation'] as const).map((name, i) => new Harness(native.harness, native.library(name), i + 1, env));
+  const harnesses = (['os', 'swima', 'attestation'] as const).map(
+    (name, i) => new Harness(native.harness, native.library(name), i + 1, env),
+  );
   try {
     const imcs = new ImcManager();
     for (const h of harnesses) {
@@ -131,13 +164,26 @@ test('the IF-IMC bridge is up while the daemon runs: OS, SWIMA and Attestation t
       imcs.add(new HarnessImc(h));
     }
     const pki = await labPki();
-    const channel = await connectPtTls({ host: '127.0.0.1', port: server.port, cert: readFileSync(pki.files.clientCert, 'utf8'), key: readFileSync(pki.files.clientKey, 'utf8'), ca: readFileSync(pki.files.caCert, 'utf8'), log: silentLogger });
+    const channel = await connectPtTls({
+      host: '127.0.0.1',
+      port: server.port,
+      cert: readFileSync(pki.files.clientCert, 'utf8'),
+      key: readFileSync(pki.files.clientKey, 'utf8'),
+      ca: readFileSync(pki.files.caCert, 'utf8'),
+      log: silentLogger,
+    });
     const mark = serverLog.lines.length;
     const outcome = await runClientHandshake(imcs, channel, { connectionId: 11, language: 'en', log: silentLogger });
     assert.equal(outcome.access, 'allow', outcome.reasons.join('; '));
     serverHas(/handled TPMRA workitem \d+: allow/, mark);
     serverHas(/handled SWIDT workitem \d+: allow/, mark);
-    for (const name of ['OS', 'SWIMA', 'Attestation']) assert.ok(daemonLog.lines.some((l) => l.startsWith(`[TNC] IMC `) && l.endsWith(`"${name}" attached over the IF-IMC bridge`)), `${name} did not attach`);
+    for (const name of ['OS', 'SWIMA', 'Attestation'])
+      assert.ok(
+        daemonLog.lines.some(
+          (l) => l.startsWith(`[TNC] IMC `) && l.endsWith(`"${name}" attached over the IF-IMC bridge`),
+        ),
+        `${name} did not attach`,
+      );
   } finally {
     for (const h of harnesses) assert.equal(await h.quit(), 0);
   }

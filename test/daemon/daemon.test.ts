@@ -20,15 +20,18 @@ const sink = new MemorySink();
 
 async function writeConfig(port: number): Promise<string> {
   const file = join(dir, 'agent.conf');
-  writeFileSync(file, [
-    await serverSection(port),
-    '[schedule]\ninterval = 1h\nretry-min = 100ms\nretry-max = 400ms\nsettle = 50ms',
-    `[control]\nsocket = ${socket}`,
-    `[bridge]\nsocket = ${dir}/run/imc.sock`,
-    `[state]\ndir = ${dir}/state`,
-    '[log]\nlevel = 1',
-    osSection,
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      await serverSection(port),
+      '[schedule]\ninterval = 1h\nretry-min = 100ms\nretry-max = 400ms\nsettle = 50ms',
+      `[control]\nsocket = ${socket}`,
+      `[bridge]\nsocket = ${dir}/run/imc.sock`,
+      `[state]\ndir = ${dir}/state`,
+      '[log]\nlevel = 1',
+      osSection,
+    ].join('\n'),
+  );
   return file;
 }
 
@@ -36,7 +39,16 @@ let osSection: string;
 before(async () => {
   osSection = hostTree(dir);
   const pki = await labPki();
-  server = await startLabServer({ host: '127.0.0.1', port: 0, db: join(dir, 'policy.db'), cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert, policy: 'default', log: new Logger(-1) });
+  server = await startLabServer({
+    host: '127.0.0.1',
+    port: 0,
+    db: join(dir, 'policy.db'),
+    cert: pki.files.serverCert,
+    key: pki.files.serverKey,
+    ca: pki.files.caCert,
+    policy: 'default',
+    log: new Logger(-1),
+  });
 });
 after(async () => {
   await server.close();
@@ -49,18 +61,31 @@ test('attests on start, on request over the socket, and after a package install'
   try {
     await logLine(sink, /^\[DMN\] attestation done: recommendation 'allow'/);
     process.umask(umask);
-    const saved = JSON.parse(readFileSync(join(dir, 'state', 'last-attestation.json'), 'utf8')) as { ok: boolean; reason: string };
+    const saved = JSON.parse(readFileSync(join(dir, 'state', 'last-attestation.json'), 'utf8')) as {
+      ok: boolean;
+      reason: string;
+    };
     assert.deepEqual([saved.ok, saved.reason], [true, 'start']);
-    assert.equal(statSync(join(dir, 'state', 'last-attestation.json')).mode & 0o777, 0o640, 'the state file is 0640 whatever the umask');
+    assert.equal(
+      statSync(join(dir, 'state', 'last-attestation.json')).mode & 0o777,
+      0o640,
+      'the state file is 0640 whatever the umask',
+    );
     const answer = await requestDaemon(socket, 'attest');
     assert.equal((answer.last as { reason: string }).reason, 'requested on the control socket');
     assert.equal(answer.server, `127.0.0.1:${server.port}`);
     assert.ok(answer.next, 'the next scheduled run is planned');
     const mark = sink.lines.length;
-    appendFileSync(dpkgStatus, '\nPackage: hello\nStatus: install ok installed\nVersion: 2.10-3\nArchitecture: amd64\n');
+    appendFileSync(
+      dpkgStatus,
+      '\nPackage: hello\nStatus: install ok installed\nVersion: 2.10-3\nArchitecture: amd64\n',
+    );
     await logLine(sink, /^\[DMN\] attesting to .* \(installed packages changed\)$/, mark);
     await logLine(sink, /^\[DMN\] attestation done/, mark);
-    assert.deepEqual(await requestDaemon(socket, 'status').then((s) => (s.last as { reason: string }).reason), 'installed packages changed');
+    assert.deepEqual(
+      await requestDaemon(socket, 'status').then((s) => (s.last as { reason: string }).reason),
+      'installed packages changed',
+    );
   } finally {
     process.umask(umask);
     await daemon.stop();
@@ -74,8 +99,15 @@ test('failures back off exponentially; a reload with the right server recovers; 
   try {
     const mark = sink.lines.length;
     await logLine(sink, /^\[DMN\] retrying in 400ms \(3 consecutive failures\)$/, mark);
-    const retries = sink.lines.slice(mark).filter((l) => l.startsWith('[DMN] retrying in')).slice(0, 3);
-    assert.deepEqual(retries, ['[DMN] retrying in 100ms (1 consecutive failures)', '[DMN] retrying in 200ms (2 consecutive failures)', '[DMN] retrying in 400ms (3 consecutive failures)']);
+    const retries = sink.lines
+      .slice(mark)
+      .filter((l) => l.startsWith('[DMN] retrying in'))
+      .slice(0, 3);
+    assert.deepEqual(retries, [
+      '[DMN] retrying in 100ms (1 consecutive failures)',
+      '[DMN] retrying in 200ms (2 consecutive failures)',
+      '[DMN] retrying in 400ms (3 consecutive failures)',
+    ]);
     assert.ok(sink.lines.slice(mark).some((l) => /^\[DMN\] attestation failed: .*ECONNREFUSED/.test(l)));
     writeFileSync(file, '[server]\naddress = oops:port:x\n');
     assert.equal(await daemon.reload(), false);
@@ -97,7 +129,10 @@ test('without a server address the daemon idles and says how to configure it', a
   writeFileSync(file, `[control]\nsocket = ${socket}\n[bridge]\nsocket =\n[state]\ndir = ${dir}/idle-state\n`);
   const daemon = await Daemon.start({ configFile: file, confDir: join(dir, 'none'), sink });
   try {
-    await logLine(sink, /^\[DMN\] no \[server\] address configured in .*idle\.conf: idle until the configuration is reloaded/);
+    await logLine(
+      sink,
+      /^\[DMN\] no \[server\] address configured in .*idle\.conf: idle until the configuration is reloaded/,
+    );
     assert.match(String((await requestDaemon(socket, 'attest')).error), /no server configured/);
     assert.deepEqual(await requestDaemon(socket, 'status').then((s) => [s.server, s.last]), [null, null]);
   } finally {
@@ -110,15 +145,22 @@ test('a package change while a VPN connection is up asks charon (here the C harn
   const { Harness, resultOf } = await import('../bridge/harness-imc');
   const native = buildNative();
   const daemon = await Daemon.start({ configFile: await writeConfig(server.port), sink, random: () => 1 });
-  const h = new Harness(native.harness, native.library('os'), 1, { TNC_AGENT_IMC_SOCKET: join(dir, 'run', 'imc.sock') });
+  const h = new Harness(native.harness, native.library('os'), 1, {
+    TNC_AGENT_IMC_SOCKET: join(dir, 'run', 'imc.sock'),
+  });
   try {
     await logLine(sink, /^\[DMN\] attestation done/);
     await h.next();
     const mark = sink.lines.length;
-    for (const cmd of ['create 9 65490 en', 'state 9 1', 'begin 9', 'state 9 2']) assert.equal(resultOf(await h.next(cmd)), 0, cmd);
+    for (const cmd of ['create 9 65490 en', 'state 9 1', 'begin 9', 'state 9 2'])
+      assert.equal(resultOf(await h.next(cmd)), 0, cmd);
     await logLine(sink, /^\[TNC\] IMC 1 "OS" watches for handshake retries over the IF-IMC bridge$/, mark);
     appendFileSync(dpkgStatus, '\nPackage: nano\nStatus: install ok installed\nVersion: 7.2-1\nArchitecture: amd64\n');
-    await logLine(sink, /^\[TNC\] asking the TNC client for a handshake retry on Connection ID 9 through IMC "OS": installed packages changed$/, mark);
+    await logLine(
+      sink,
+      /^\[TNC\] asking the TNC client for a handshake retry on Connection ID 9 through IMC "OS": installed packages changed$/,
+      mark,
+    );
     assert.equal(await h.line(/^retry /), 'retry 1 9 2');
   } finally {
     await h.quit();

@@ -26,22 +26,37 @@ test('the bridge socket passes only while the daemon serves it with a mode that 
   let bridge = await serve();
   const good = await bridgeCheck(c);
   assert.deepEqual([good.ok, good.required], [true, true]);
-  assert.match(formatCheck(good), new RegExp(`^✓ IF-IMC bridge socket: ${socket}: socket, mode 0660, owner \\S+, group \\S+, the daemon answers$`));
+  assert.match(
+    formatCheck(good),
+    new RegExp(`^✓ IF-IMC bridge socket: ${socket}: socket, mode 0660, owner \\S+, group \\S+, the daemon answers$`),
+  );
   await bridge.close();
 
   bridge = await serve(0o666);
-  assert.match(formatCheck(await bridgeCheck(c)), /^✗ .*mode 0666.*every local user can attach IMCs.*\(hint: the daemon makes it 0660/);
+  assert.match(
+    formatCheck(await bridgeCheck(c)),
+    /^✗ .*mode 0666.*every local user can attach IMCs.*\(hint: the daemon makes it 0660/,
+  );
   await bridge.close();
   bridge = await serve(0o600);
   assert.match((await bridgeCheck(c)).detail, /mode 0600.*its group cannot connect$/);
   await bridge.close();
 
-  assert.match(formatCheck(await bridgeCheck(c)), /^✗ IF-IMC bridge socket: .*: not there: the daemon is not running \(hint: start it/);
+  assert.match(
+    formatCheck(await bridgeCheck(c)),
+    /^✗ IF-IMC bridge socket: .*: not there: the daemon is not running \(hint: start it/,
+  );
   // a daemon killed while serving leaves its socket file behind: present, right mode, nobody listening
-  const killed = spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socket)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+  const killed = spawnSync(process.execPath, [
+    '-e',
+    `require('net').createServer().listen(${JSON.stringify(socket)}, () => process.kill(process.pid, 'SIGKILL'))`,
+  ]);
   assert.equal(killed.signal, 'SIGKILL');
   chmodSync(socket, 0o660);
-  assert.match(formatCheck(await bridgeCheck(c)), /^✗ IF-IMC bridge socket: .*mode 0660.*: nobody answers \(ECONNREFUSED\): a stale socket .*\(hint: start the daemon/);
+  assert.match(
+    formatCheck(await bridgeCheck(c)),
+    /^✗ IF-IMC bridge socket: .*mode 0660.*: nobody answers \(ECONNREFUSED\): a stale socket .*\(hint: start the daemon/,
+  );
   rmSync(socket);
   writeFileSync(socket, 'not a socket');
   assert.match((await bridgeCheck(c)).detail, /is not a socket$/);
@@ -61,12 +76,23 @@ test('the SWIMA store: its epoch and last EID when present, makeable when missin
   assert.match(missing.detail, new RegExp(`not made yet; ${dir} is writable`));
 
   const store = new SwimaStore(path);
-  const eids = store.append(['a', 'b', 'c'].map((p, i) => ({ timestamp: '2026-01-01T00:00:00Z', action: i === 2 ? 2 : 1, swId: `sw-${i % 2}`, package: p, version: '1' })));
+  const eids = store.append(
+    ['a', 'b', 'c'].map((p, i) => ({
+      timestamp: '2026-01-01T00:00:00Z',
+      action: i === 2 ? 2 : 1,
+      swId: `sw-${i % 2}`,
+      package: p,
+      version: '1',
+    })),
+  );
   const epoch = store.epoch;
   store.close();
   const present = await swimaStoreCheck(enabled);
   assert.equal(present.ok, true);
-  assert.equal(present.detail, `${path}: epoch 0x${epoch.toString(16).padStart(8, '0')}, last EID ${eids[2]}, 1 software identifiers installed`);
+  assert.equal(
+    present.detail,
+    `${path}: epoch 0x${epoch.toString(16).padStart(8, '0')}, last EID ${eids[2]}, 1 software identifiers installed`,
+  );
 
   // the default place: swima.db in the state dir; SWIMA off makes the line optional
   const fromState = await swimaStoreCheck(config(`[state]\ndir = ${join(dir, 'state')}\n`));
@@ -77,8 +103,13 @@ test('a SWIMA store that is not one, or cannot be made, fails with a hint', asyn
   const garbage = join(dir, 'garbage.db');
   writeFileSync(garbage, 'this is not SQLite');
   const bad = await swimaStoreCheck(config(`[swima]\nenabled = yes\nstore = ${garbage}\n`));
-  assert.match(formatCheck(bad), /^✗ SWIMA store: .*garbage\.db: not a readable SWIMA store: .*\(hint: move it aside: the daemon makes a new store/);
-  const underFile = await swimaStoreCheck(config(`[swima]\nenabled = yes\nstore = ${join(garbage, 'sub', 'swima.db')}\n`));
+  assert.match(
+    formatCheck(bad),
+    /^✗ SWIMA store: .*garbage\.db: not a readable SWIMA store: .*\(hint: move it aside: the daemon makes a new store/,
+  );
+  const underFile = await swimaStoreCheck(
+    config(`[swima]\nenabled = yes\nstore = ${join(garbage, 'sub', 'swima.db')}\n`),
+  );
   assert.equal(underFile.ok, false);
   assert.match(underFile.detail, /garbage\.db is not a writable folder: ENOTDIR/);
 });

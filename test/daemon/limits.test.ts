@@ -13,7 +13,11 @@ const THIRTY_DAYS = 30 * 86_400_000;
 
 test('an interval beyond 24.8 days (Node timer limit) is planned, not fired at once', async () => {
   let runs = 0;
-  const s = new Scheduler(async () => (++runs, true), () => ({ intervalMs: THIRTY_DAYS, retryMinMs: THIRTY_DAYS, retryMaxMs: THIRTY_DAYS }), () => undefined);
+  const s = new Scheduler(
+    async () => (++runs, true),
+    () => ({ intervalMs: THIRTY_DAYS, retryMinMs: THIRTY_DAYS, retryMaxMs: THIRTY_DAYS }),
+    () => undefined,
+  );
   await s.trigger('start');
   await sleep(100);
   assert.equal(runs, 1, 'only the start run');
@@ -23,7 +27,12 @@ test('an interval beyond 24.8 days (Node timer limit) is planned, not fired at o
 
 test('a retry-min beyond 24.8 days does not turn failures into a connection storm', async () => {
   let runs = 0;
-  const s = new Scheduler(async () => (++runs, false), () => ({ intervalMs: 0, retryMinMs: THIRTY_DAYS, retryMaxMs: THIRTY_DAYS }), () => undefined, () => 0.99);
+  const s = new Scheduler(
+    async () => (++runs, false),
+    () => ({ intervalMs: 0, retryMinMs: THIRTY_DAYS, retryMaxMs: THIRTY_DAYS }),
+    () => undefined,
+    () => 0.99,
+  );
   await s.trigger('start');
   await sleep(100);
   assert.equal(runs, 1);
@@ -41,7 +50,14 @@ test('a settle time beyond 24.8 days does not fire at once', async () => {
 
 test('[state] dir that cannot be created or written fails at start, naming the option', async () => {
   // /proc/1/x: Node's recursive mkdir never returns there; the check must end, with the key
-  await assert.rejects(checkStateDir('/proc/1/x'), (e: Error) => e instanceof ConfigError && /^\[state\] dir: \/proc\/1\/x is not a directory the daemon can write: mkdir \/proc\/1\/x: ENOENT/.test(e.message));
+  await assert.rejects(
+    checkStateDir('/proc/1/x'),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      /^\[state\] dir: \/proc\/1\/x is not a directory the daemon can write: mkdir \/proc\/1\/x: ENOENT/.test(
+        e.message,
+      ),
+  );
   const dir = mkdtempSync(join(tmpdir(), 'state-'));
   try {
     await checkStateDir(join(dir, 'a', 'b'));

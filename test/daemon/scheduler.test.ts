@@ -5,9 +5,18 @@ import { backoffDelay, Scheduler } from '../../src/daemon/scheduler';
 const timing = { intervalMs: 0, retryMinMs: 1000, retryMaxMs: 8000 };
 
 test('backoff doubles from retry-min up to retry-max; jitter takes off at most half', () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 60].map((n) => backoffDelay(n, timing, () => 1)), [1000, 2000, 4000, 8000, 8000, 8000]);
-  assert.equal(backoffDelay(3, timing, () => 0), 2000);
-  assert.equal(backoffDelay(2, timing, () => 0.5), 1500);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 60].map((n) => backoffDelay(n, timing, () => 1)),
+    [1000, 2000, 4000, 8000, 8000, 8000],
+  );
+  assert.equal(
+    backoffDelay(3, timing, () => 0),
+    2000,
+  );
+  assert.equal(
+    backoffDelay(2, timing, () => 0.5),
+    1500,
+  );
 });
 
 function gate() {
@@ -51,11 +60,19 @@ test('requests during a run are merged into one more run; failures plan retries 
 test('a success resets the failure count and plans the interval; a throwing job counts as a failure', async () => {
   const results = [Promise.reject(new Error('boom')), Promise.resolve(true)];
   const plans: { kind: string; failures: number }[] = [];
-  const s = new Scheduler(() => results.shift()!, () => ({ ...timing, intervalMs: 3_600_000 }), (p) => plans.push(p), () => 1);
+  const s = new Scheduler(
+    () => results.shift()!,
+    () => ({ ...timing, intervalMs: 3_600_000 }),
+    (p) => plans.push(p),
+    () => 1,
+  );
   await s.trigger('one');
   assert.equal(s.consecutiveFailures, 1);
   await s.trigger('two');
   assert.equal(s.consecutiveFailures, 0);
-  assert.deepEqual(plans.map((p) => `${p.kind}/${p.failures}`), ['retry/1', 'interval/0']);
+  assert.deepEqual(
+    plans.map((p) => `${p.kind}/${p.failures}`),
+    ['retry/1', 'interval/0'],
+  );
   await s.stop();
 });

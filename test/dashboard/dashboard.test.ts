@@ -31,7 +31,13 @@ function filledDb(name: string): string {
   const att = new AttestationStore(store);
   store.addEnforcement(WorkitemType.TPMRA, 'BI', { recFail: Recommendation.ISOLATE });
   att.importFileHashes('Debian 12 x86_64', [{ path: '/usr/bin/ls', algo: 0x4000, hash: Buffer.alloc(32, 0xab) }]);
-  const run = (connection: number, rec: Recommendation, text: string, startedMs: number, files: () => void = () => {}) => {
+  const run = (
+    connection: number,
+    rec: Recommendation,
+    text: string,
+    startedMs: number,
+    files: () => void = () => {},
+  ) => {
     store.beginHandshake({ connection, transport: 'pt-tls', identity: `${HOSTILE}.lab`, startedMs });
     const session = store.startSession(connection, null, AK, 'Debian 12 x86_64');
     const [w] = store.createWorkitems(session);
@@ -39,19 +45,53 @@ function filledDb(name: string): string {
     store.setWorkitemResult(w.id, rec, text);
     store.stopSession(session);
     store.endHandshake(connection, {
-      endedMs: startedMs + 1500, rec, evaluation: rec === Recommendation.ALLOW ? Evaluation.COMPLIANT : Evaluation.NONCOMPLIANT_MINOR,
-      reasons: rec === Recommendation.ALLOW ? [] : [text], imvs: [{ imvId: 1, imv: 'Attestation', rec, evaluation: Evaluation.COMPLIANT }],
+      endedMs: startedMs + 1500,
+      rec,
+      evaluation: rec === Recommendation.ALLOW ? Evaluation.COMPLIANT : Evaluation.NONCOMPLIANT_MINOR,
+      reasons: rec === Recommendation.ALLOW ? [] : [text],
+      imvs: [{ imvId: 1, imv: 'Attestation', rec, evaluation: Evaluation.COMPLIANT }],
     });
   };
-  run(1, Recommendation.ALLOW, 'processed 10 IMA file evidence measurements: 10 ok, 0 unknown, 0 differ, 0 failed; 13 BIOS evidence measurements are ok', 1_700_000_000_000);
+  run(
+    1,
+    Recommendation.ALLOW,
+    'processed 10 IMA file evidence measurements: 10 ok, 0 unknown, 0 differ, 0 failed; 13 BIOS evidence measurements are ok',
+    1_700_000_000_000,
+  );
   const device = store.findDevice(AK)!.id;
-  run(2, Recommendation.ISOLATE, '1 IMA file measurements differ from the reference hashes: /usr/bin/ls; processed 10 IMA file evidence measurements: 9 ok, 0 unknown, 1 differ, 0 failed; 13 BIOS evidence measurements are ok', 1_700_000_060_000, () => {
-    att.recordImaFile(device, { path: '/usr/bin/ls', verdict: 'differ', algorithm: 'sha256', measurement: Buffer.alloc(32, 0xcd) });
-    att.recordImaFile(device, { path: '/usr/bin/true', verdict: 'ok', algorithm: 'sha256', measurement: Buffer.alloc(32, 1) });
-    att.flushImaFiles();
-  });
-  SwimaPolicy.of(store).replaceInventory(AK, { epoch: 7, lastEid: 3 }, [{ swId: 'strongswan.org__Debian_12-x86_64-bash-5.2.15-2', source: 0 }]);
-  SwimaPolicy.of(store).applyEvents(AK, { epoch: 7, lastEid: 4 }, [{ eid: 4, timestamp: '2023-11-14T22:13:20Z', action: 1, swId: `strongswan.org__Debian_12-x86_64-${HOSTILE}-1.0`, source: 0 }]);
+  run(
+    2,
+    Recommendation.ISOLATE,
+    '1 IMA file measurements differ from the reference hashes: /usr/bin/ls; processed 10 IMA file evidence measurements: 9 ok, 0 unknown, 1 differ, 0 failed; 13 BIOS evidence measurements are ok',
+    1_700_000_060_000,
+    () => {
+      att.recordImaFile(device, {
+        path: '/usr/bin/ls',
+        verdict: 'differ',
+        algorithm: 'sha256',
+        measurement: Buffer.alloc(32, 0xcd),
+      });
+      att.recordImaFile(device, {
+        path: '/usr/bin/true',
+        verdict: 'ok',
+        algorithm: 'sha256',
+        measurement: Buffer.alloc(32, 1),
+      });
+      att.flushImaFiles();
+    },
+  );
+  SwimaPolicy.of(store).replaceInventory(AK, { epoch: 7, lastEid: 3 }, [
+    { swId: 'strongswan.org__Debian_12-x86_64-bash-5.2.15-2', source: 0 },
+  ]);
+  SwimaPolicy.of(store).applyEvents(AK, { epoch: 7, lastEid: 4 }, [
+    {
+      eid: 4,
+      timestamp: '2023-11-14T22:13:20Z',
+      action: 1,
+      swId: `strongswan.org__Debian_12-x86_64-${HOSTILE}-1.0`,
+      source: 0,
+    },
+  ]);
   store.close();
   return path;
 }
@@ -67,24 +107,54 @@ const get = async (url: string, init = LOCAL) => {
 
 test('handshakes carry device, transport, duration, per-IMV verdicts; filters by device and verdict', () => {
   const all = views.handshakes();
-  assert.deepEqual(all.map((h) => [h.rec, h.durationMs, h.transport, h.device]), [[Recommendation.ISOLATE, 1500, 'pt-tls', AK], [Recommendation.ALLOW, 1500, 'pt-tls', AK]]);
-  assert.deepEqual(all[1].imvs, [{ imv: 'Attestation', rec: Recommendation.ALLOW, evaluation: Evaluation.COMPLIANT, reason: null }]);
-  assert.deepEqual(views.handshakes({ verdict: 'isolate' }).map((h) => h.id), [all[0].id]);
+  assert.deepEqual(
+    all.map((h) => [h.rec, h.durationMs, h.transport, h.device]),
+    [
+      [Recommendation.ISOLATE, 1500, 'pt-tls', AK],
+      [Recommendation.ALLOW, 1500, 'pt-tls', AK],
+    ],
+  );
+  assert.deepEqual(all[1].imvs, [
+    { imv: 'Attestation', rec: Recommendation.ALLOW, evaluation: Evaluation.COMPLIANT, reason: null },
+  ]);
+  assert.deepEqual(
+    views.handshakes({ verdict: 'isolate' }).map((h) => h.id),
+    [all[0].id],
+  );
   assert.deepEqual(views.handshakes({ verdict: 'none' }), []);
   assert.deepEqual(views.handshakes({ deviceId: all[0].deviceId! + 1 }), []);
 });
 
 test('IMA file results: recorded ones with both hashes; ok ones are not kept; text fallback names the files', () => {
   const last = views.lastAttestation(views.devices()[0].id)!;
-  assert.deepEqual(views.imaFiles(last.session, last.result), [{ path: '/usr/bin/ls', verdict: 'differ', algorithm: 'sha256', measurement: 'cd'.repeat(32), references: ['ab'.repeat(32)] }]);
-  assert.deepEqual(views.imaFiles(last.session - 1, 'x: 2 IMA file measurements differ from the reference hashes: /a b, /c; processed'), [
-    { path: '/a b', verdict: 'differ', algorithm: null, measurement: null, references: [] },
-    { path: '/c', verdict: 'differ', algorithm: null, measurement: null, references: [] },
+  assert.deepEqual(views.imaFiles(last.session, last.result), [
+    {
+      path: '/usr/bin/ls',
+      verdict: 'differ',
+      algorithm: 'sha256',
+      measurement: 'cd'.repeat(32),
+      references: ['ab'.repeat(32)],
+    },
   ]);
+  assert.deepEqual(
+    views.imaFiles(
+      last.session - 1,
+      'x: 2 IMA file measurements differ from the reference hashes: /a b, /c; processed',
+    ),
+    [
+      { path: '/a b', verdict: 'differ', algorithm: null, measurement: null, references: [] },
+      { path: '/c', verdict: 'differ', algorithm: null, measurement: null, references: [] },
+    ],
+  );
   assert.deepEqual(differingInText('nothing'), []);
   assert.deepEqual(imaCountsInText(last.result), { ok: 9, unknown: 0, differ: 1, failed: 0 });
   assert.deepEqual(bootStatusInText(last.result), { bios: 'ok', bootAggregate: 'ok' });
-  assert.deepEqual(bootStatusInText('boot aggregate computed over PCR0..PCR9 does not match the boot_aggregate measurement; registered 3 BIOS evidence measurements'), { bios: 'registered', bootAggregate: 'differs' });
+  assert.deepEqual(
+    bootStatusInText(
+      'boot aggregate computed over PCR0..PCR9 does not match the boot_aggregate measurement; registered 3 BIOS evidence measurements',
+    ),
+    { bios: 'registered', bootAggregate: 'differs' },
+  );
 });
 
 test('every page escapes what endpoints sent: identities and package names appear as text', async () => {
@@ -98,7 +168,11 @@ test('every page escapes what endpoints sent: identities and package names appea
   assert.ok(device.body.includes('&lt;img src=x onerror=alert(1)&gt;'));
   assert.match((await get('/sessions')).headers.get('content-security-policy') ?? '', /script-src 'self'/);
   const differ = await get(`/devices/${id}/ima?verdict=differ`);
-  assert.ok(differ.body.includes('/usr/bin/ls') && differ.body.includes('cd'.repeat(32)) && differ.body.includes('ab'.repeat(32)));
+  assert.ok(
+    differ.body.includes('/usr/bin/ls') &&
+      differ.body.includes('cd'.repeat(32)) &&
+      differ.body.includes('ab'.repeat(32)),
+  );
 });
 
 test('file results are written in one go after the message, at most MAX_IMA_FILE_ROWS per session', async () => {
@@ -106,7 +180,8 @@ test('file results are written in one go after the message, at most MAX_IMA_FILE
   const att = new AttestationStore(store);
   store.startSession(1, null, AK, 'Debian 12 x86_64');
   const device = store.findDevice(AK)!.id;
-  for (let i = 0; i < MAX_IMA_FILE_ROWS + 5; i++) att.recordImaFile(device, { path: `/f${i}`, verdict: 'unknown', measurement: Buffer.alloc(20) });
+  for (let i = 0; i < MAX_IMA_FILE_ROWS + 5; i++)
+    att.recordImaFile(device, { path: `/f${i}`, verdict: 'unknown', measurement: Buffer.alloc(20) });
   const count = () => store.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM ima_results')!.n;
   assert.equal(count(), 0, 'nothing written while the message is processed');
   await new Promise((r) => setImmediate(r));
@@ -115,7 +190,9 @@ test('file results are written in one go after the message, at most MAX_IMA_FILE
 });
 
 test('chart data cannot close its script element', () => {
-  const html = String(chart('x', 't', { type: 'bar', data: { labels: ['</script><img src=x>'], datasets: [] }, options: {} }));
+  const html = String(
+    chart('x', 't', { type: 'bar', data: { labels: ['</script><img src=x>'], datasets: [] }, options: {} }),
+  );
   assert.ok(!html.includes('</script><img'));
   assert.ok(html.includes('\\u003c/script\\u003e'));
 });
@@ -139,11 +216,25 @@ test('with a token: 401 without it, a login form sets a cookie, a bearer header 
   const t = dashboardApp(views, { token });
   const remote = { host: 'lab.example' };
   assert.equal((await t.request('/sessions', { headers: remote })).status, 401);
-  assert.equal((await t.request('/sessions', { headers: { ...remote, authorization: 'Bearer wrong-token-wrong-token' } })).status, 401);
-  assert.equal((await t.request('/sessions', { headers: { ...remote, authorization: `Bearer ${token}` } })).status, 200);
-  const bad = await t.request('/login', { method: 'POST', headers: { ...remote, 'content-type': 'application/x-www-form-urlencoded' }, body: 'token=nope' });
+  assert.equal(
+    (await t.request('/sessions', { headers: { ...remote, authorization: 'Bearer wrong-token-wrong-token' } })).status,
+    401,
+  );
+  assert.equal(
+    (await t.request('/sessions', { headers: { ...remote, authorization: `Bearer ${token}` } })).status,
+    200,
+  );
+  const bad = await t.request('/login', {
+    method: 'POST',
+    headers: { ...remote, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'token=nope',
+  });
   assert.equal(bad.status, 401);
-  const login = await t.request('/login', { method: 'POST', headers: { ...remote, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}` });
+  const login = await t.request('/login', {
+    method: 'POST',
+    headers: { ...remote, 'content-type': 'application/x-www-form-urlencoded' },
+    body: `token=${token}`,
+  });
   assert.equal(login.status, 303);
   const cookie = login.headers.get('set-cookie') ?? '';
   assert.match(cookie, /HttpOnly/i);
@@ -152,7 +243,10 @@ test('with a token: 401 without it, a login form sets a cookie, a bearer header 
 });
 
 test('an address other than loopback is refused without a token', async () => {
-  await assert.rejects(startDashboard({ host: '0.0.0.0', port: 0, views, log: silentLogger }), /not a loopback address.*--http-token-file/);
+  await assert.rejects(
+    startDashboard({ host: '0.0.0.0', port: 0, views, log: silentLogger }),
+    /not a loopback address.*--http-token-file/,
+  );
 });
 
 test('the live stream says "change" when a handshake is recorded', async () => {
@@ -179,13 +273,21 @@ test('the live stream says "change" when a handshake is recorded', async () => {
 test('an older database is refused with the way to migrate it', () => {
   const old = join(dir, 'old.db');
   const db = new Database(old);
-  db.exec("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied INTEGER NOT NULL); INSERT INTO schema_version VALUES (2, 'x', 0)");
+  db.exec(
+    "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied INTEGER NOT NULL); INSERT INTO schema_version VALUES (2, 'x', 0)",
+  );
   db.close();
-  assert.throws(() => PolicyViews.openReadOnly(old), /schema version 2 is older than the dashboard reads \(3\).*migrate/);
+  assert.throws(
+    () => PolicyViews.openReadOnly(old),
+    /schema version 2 is older than the dashboard reads \(3\).*migrate/,
+  );
 });
 
 test('SWIMA identifiers split into package and version', () => {
-  assert.deepEqual(packageOf('strongswan.org__Debian_12-x86_64-libsqlite3-0-3.40.1-2'), { name: 'libsqlite3-0', version: '3.40.1-2' });
+  assert.deepEqual(packageOf('strongswan.org__Debian_12-x86_64-libsqlite3-0-3.40.1-2'), {
+    name: 'libsqlite3-0',
+    version: '3.40.1-2',
+  });
   assert.deepEqual(packageOf('strongswan.org__Debian_12-x86_64-bash-5.2.15-2'), { name: 'bash', version: '5.2.15-2' });
   assert.deepEqual(packageOf('opaque'), { name: 'opaque', version: '' });
 });
@@ -193,14 +295,17 @@ test('SWIMA identifiers split into package and version', () => {
 test('a removal and an installation of one package at the same time show as an update', () => {
   const id = (v: string) => `strongswan.org__Debian_12-x86_64-bash-${v}`;
   const t = '2024-01-01T00:00:00Z';
-  assert.deepEqual(packageChanges([
-    { eid: 5, timestamp: t, action: 2, swId: id('5.2.15-2') },
-    { eid: 6, timestamp: t, action: 1, swId: id('5.2.15-3') },
-    { eid: 7, timestamp: t, action: 1, swId: 'strongswan.org__Debian_12-x86_64-zsh-5.9-4' },
-    { eid: 8, timestamp: '2024-01-02T00:00:00Z', action: 2, swId: 'strongswan.org__Debian_12-x86_64-zsh-5.9-4' },
-  ]), [
-    { eid: 6, timestamp: t, action: 'updated', name: 'bash', version: '5.2.15-2 → 5.2.15-3' },
-    { eid: 7, timestamp: t, action: 'installed', name: 'zsh', version: '5.9-4' },
-    { eid: 8, timestamp: '2024-01-02T00:00:00Z', action: 'removed', name: 'zsh', version: '5.9-4' },
-  ]);
+  assert.deepEqual(
+    packageChanges([
+      { eid: 5, timestamp: t, action: 2, swId: id('5.2.15-2') },
+      { eid: 6, timestamp: t, action: 1, swId: id('5.2.15-3') },
+      { eid: 7, timestamp: t, action: 1, swId: 'strongswan.org__Debian_12-x86_64-zsh-5.9-4' },
+      { eid: 8, timestamp: '2024-01-02T00:00:00Z', action: 2, swId: 'strongswan.org__Debian_12-x86_64-zsh-5.9-4' },
+    ]),
+    [
+      { eid: 6, timestamp: t, action: 'updated', name: 'bash', version: '5.2.15-2 → 5.2.15-3' },
+      { eid: 7, timestamp: t, action: 'installed', name: 'zsh', version: '5.9-4' },
+      { eid: 8, timestamp: '2024-01-02T00:00:00Z', action: 'removed', name: 'zsh', version: '5.9-4' },
+    ],
+  );
 });

@@ -41,8 +41,22 @@ async function openssl(...args: string[]): Promise<void> {
 /** An X.509 certificate (DER) for the public key in `pubPem`, issued by `ca` with the openssl CLI. */
 async function certify(name: string, pubPem: string, ca: LabPki): Promise<Buffer> {
   writeFileSync(join(dir, `${name}.pub.pem`), pubPem);
-  await openssl('x509', '-new', '-force_pubkey', `${name}.pub.pem`, '-CA', ca.files.caCert, '-CAkey', ca.files.caKey,
-    '-subj', `/CN=${name}`, '-days', '2', '-out', `${name}.crt`);
+  await openssl(
+    'x509',
+    '-new',
+    '-force_pubkey',
+    `${name}.pub.pem`,
+    '-CA',
+    ca.files.caCert,
+    '-CAkey',
+    ca.files.caKey,
+    '-subj',
+    `/CN=${name}`,
+    '-days',
+    '2',
+    '-out',
+    `${name}.crt`,
+  );
   return new X509Certificate(readFileSync(join(dir, `${name}.crt`))).raw;
 }
 
@@ -51,13 +65,22 @@ async function labServer(name: string, ca: LabPki): Promise<{ server: LabServer;
   const pki = await labPki();
   const log = new MemorySink();
   const server = await startLabServer({
-    host: '127.0.0.1', port: 0, db: join(dir, `${name}.db`), cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert,
-    policy: 'default', log: new Logger(2, 'text', log), idleTimeoutMs: 5000,
+    host: '127.0.0.1',
+    port: 0,
+    db: join(dir, `${name}.db`),
+    cert: pki.files.serverCert,
+    key: pki.files.serverKey,
+    ca: pki.files.caCert,
+    policy: 'default',
+    log: new Logger(2, 'text', log),
+    idleTimeoutMs: 5000,
     verifiers: { attestation: { caCertificates: [new X509Certificate(ca.pem.ca)] } },
   });
   servers.push({ server, log });
   server.store.addEnforcement(WorkitemType.TPMRA, 'BI');
-  const refs = decodeImaBinary(readFileSync(join(LAB, 'binary_runtime_measurements'))).slice(1).map((e) => decodeImaFields(e))
+  const refs = decodeImaBinary(readFileSync(join(LAB, 'binary_runtime_measurements')))
+    .slice(1)
+    .map((e) => decodeImaFields(e))
     .map((f) => ({ path: f.path, algo: 0x4000, hash: f.fileDigest.digest }));
   new AttestationStore(server.store).importFileHashes('Ubuntu 22.04 x86_64', refs);
   return { server, log };
@@ -76,7 +99,9 @@ before(async () => {
   deviceId = await akDeviceId(tpm);
   aikCa = await makeLabPki({ out: join(dir, 'aik-ca'), days: 2 });
   const other = await makeLabPki({ out: join(dir, 'other-ca'), days: 2 });
-  const akPem = publicKeyObject((await tpm.readPublic(DEFAULT_AK_HANDLE)).public).export({ type: 'spki', format: 'pem' }).toString();
+  const akPem = publicKeyObject((await tpm.readPublic(DEFAULT_AK_HANDLE)).public)
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
   akCert = await certify('ak', akPem, aikCa);
   // another key than the AK (the CA's client key), certified by the right CA
   await openssl('pkey', '-in', aikCa.files.clientKey, '-pubout', '-out', 'stranger.pub.pem');
@@ -96,9 +121,25 @@ async function run(to: { server: LabServer; log: MemorySink }, akCertificate: Bu
   const pki = await labPki();
   const from = to.log.lines.length;
   const outcome = await attest({
-    host: '127.0.0.1', port: to.server.port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en',
-    log: silentLogger, os: hostTree(dir, 'host', { version: '22.04', deviceId }),
-    collectors: { attestation: { tpm, akCertificate, paths: { bootEventLog: join(LAB, 'binary_bios_measurements'), imaList: join(LAB, 'binary_runtime_measurements'), symlinkRoot: dir } } },
+    host: '127.0.0.1',
+    port: to.server.port,
+    cert: pki.files.clientCert,
+    key: pki.files.clientKey,
+    ca: pki.files.caCert,
+    language: 'en',
+    log: silentLogger,
+    os: hostTree(dir, 'host', { version: '22.04', deviceId }),
+    collectors: {
+      attestation: {
+        tpm,
+        akCertificate,
+        paths: {
+          bootEventLog: join(LAB, 'binary_bios_measurements'),
+          imaList: join(LAB, 'binary_runtime_measurements'),
+          symlinkRoot: dir,
+        },
+      },
+    },
   });
   return { outcome, lines: to.log.lines.slice(from) };
 }
@@ -106,9 +147,17 @@ async function run(to: { server: LabServer; log: MemorySink }, akCertificate: Bu
 test('an AK certificate from the configured CA: allow / compliant although the device is not marked trusted', async () => {
   const { outcome, lines } = await run(rightCa, akCert);
   assert.equal(outcome.access, 'allow', outcome.reasons.join('; '));
-  assert.equal(rightCa.server.store.findDevice(deviceId)?.trusted, false, 'the device row is not what made the AIK trusted');
+  assert.equal(
+    rightCa.server.store.findDevice(deviceId)?.trusted,
+    false,
+    'the device row is not what made the AIK trusted',
+  );
   const colonKeyId = colonHex(Buffer.from(deviceId, 'hex'));
-  for (const l of [`[IMV] verifying AIK with keyid ${colonKeyId}`, '[IMV] AIK public key is trusted', '[IMV] TPM Quote Info signature verification successful']) {
+  for (const l of [
+    `[IMV] verifying AIK with keyid ${colonKeyId}`,
+    '[IMV] AIK public key is trusted',
+    '[IMV] TPM Quote Info signature verification successful',
+  ]) {
     assert.ok(lines.includes(l), `${l}\n---\n${lines.filter((x) => x.startsWith('[IMV]')).join('\n')}`);
   }
 });
@@ -116,7 +165,10 @@ test('an AK certificate from the configured CA: allow / compliant although the d
 test('the same certificate with the IMV configured for another CA: no access, naming the AIK certificate', async () => {
   const { outcome, lines } = await run(otherCa, akCert);
   assert.notEqual(outcome.access, 'allow');
-  assert.ok(lines.some((l) => l.startsWith('[IMV] AIK public key is not trusted: ')), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.startsWith('[IMV] AIK public key is not trusted: ')),
+    lines.join('\n'),
+  );
   const reason = `AIK public key is not trusted: AIK certificate 'CN=ak' (issuer 'CN=tnc-agent lab CA') does not chain to a configured CA, and device ${deviceId} is not marked trusted`;
   assert.ok(outcome.reasons.includes(reason), outcome.reasons.join('\n'));
 });
@@ -124,6 +176,12 @@ test('the same certificate with the IMV configured for another CA: no access, na
 test('a certificate from the configured CA for another key than the AK: the quote signature check fails', async () => {
   const { outcome, lines } = await run(rightCa, strangerCert);
   assert.notEqual(outcome.access, 'allow');
-  assert.ok(lines.includes('[IMV] TPM Quote Info signature verification failed'), lines.filter((x) => x.startsWith('[IMV]')).join('\n'));
-  assert.ok(outcome.reasons.some((r) => r.startsWith('TPM quote signature verification failed')), outcome.reasons.join('\n'));
+  assert.ok(
+    lines.includes('[IMV] TPM Quote Info signature verification failed'),
+    lines.filter((x) => x.startsWith('[IMV]')).join('\n'),
+  );
+  assert.ok(
+    outcome.reasons.some((r) => r.startsWith('TPM quote signature verification failed')),
+    outcome.reasons.join('\n'),
+  );
 });

@@ -54,7 +54,10 @@ function sefTap(imc: Imc, tap: { record?: Buffer[]; replay?: Buffer }): Imc {
       host.send(id, { ...env, body: encodePaMessage({ messageId: m.messageId, attributes: attrs }) });
     },
   });
-  return new Proxy(imc, { get: (t, k) => (k === 'initialize' ? (id: number, host: TnccsHost) => t.initialize(id, wrap(host)) : Reflect.get(t, k)) });
+  return new Proxy(imc, {
+    get: (t, k) =>
+      k === 'initialize' ? (id: number, host: TnccsHost) => t.initialize(id, wrap(host)) : Reflect.get(t, k),
+  });
 }
 
 before(async () => {
@@ -65,19 +68,34 @@ before(async () => {
   deviceId = await akDeviceId(tpm);
   const pki = await labPki();
   server = await startLabServer({
-    host: '127.0.0.1', port: 0, db: join(dir, 'policy.db'), cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert,
-    policy: 'default', log: new Logger(2, 'text', serverLog), idleTimeoutMs: 5000, moreImvs: (s) => [new AttestationImv(s)],
+    host: '127.0.0.1',
+    port: 0,
+    db: join(dir, 'policy.db'),
+    cert: pki.files.serverCert,
+    key: pki.files.serverKey,
+    ca: pki.files.caCert,
+    policy: 'default',
+    log: new Logger(2, 'text', serverLog),
+    idleTimeoutMs: 5000,
+    moreImvs: (s) => [new AttestationImv(s)],
   });
   server.store.addEnforcement(WorkitemType.TPMRA, 'BI');
   server.store.setTrusted(deviceId, true);
   importReferences(PRODUCT);
 });
 
-const labFiles = () => decodeImaBinary(readFileSync(join(LAB, 'binary_runtime_measurements'))).slice(1).map((e) => decodeImaFields(e));
+const labFiles = () =>
+  decodeImaBinary(readFileSync(join(LAB, 'binary_runtime_measurements')))
+    .slice(1)
+    .map((e) => decodeImaFields(e));
 
 /** The lab list's file digests as a product's reference hashes, `wrong` replaced by another digest. */
 function importReferences(product: string, wrong?: string): void {
-  const refs = labFiles().map((f) => ({ path: f.path, algo: 0x4000, hash: f.path === wrong ? Buffer.alloc(32, 0xee) : f.fileDigest.digest }));
+  const refs = labFiles().map((f) => ({
+    path: f.path,
+    algo: 0x4000,
+    hash: f.path === wrong ? Buffer.alloc(32, 0xee) : f.fileDigest.digest,
+  }));
   new AttestationStore(server.store).importFileHashes(product, refs);
 }
 after(async () => {
@@ -87,24 +105,50 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(imaList = join(LAB, 'binary_runtime_measurements'), tap?: Parameters<typeof sefTap>[1], version?: string) {
+async function run(
+  imaList = join(LAB, 'binary_runtime_measurements'),
+  tap?: Parameters<typeof sefTap>[1],
+  version?: string,
+) {
   const pki = await labPki();
   const from = serverLog.lines.length;
-  const imc = new AttestationImc({ tpm, paths: { bootEventLog: join(LAB, 'binary_bios_measurements'), imaList, symlinkRoot: dir } });
+  const imc = new AttestationImc({
+    tpm,
+    paths: { bootEventLog: join(LAB, 'binary_bios_measurements'), imaList, symlinkRoot: dir },
+  });
   const outcome = await attest({
-    host: '127.0.0.1', port: server.port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en',
-    log: silentLogger, os: hostTree(version), moreImcs: [tap ? sefTap(imc, tap) : imc],
+    host: '127.0.0.1',
+    port: server.port,
+    cert: pki.files.clientCert,
+    key: pki.files.clientKey,
+    ca: pki.files.caCert,
+    language: 'en',
+    log: silentLogger,
+    os: hostTree(version),
+    moreImcs: [tap ? sefTap(imc, tap) : imc],
   });
   return { outcome, lines: serverLog.lines.slice(from) };
 }
 
 const recorded: Buffer[] = [];
 
-test('good evidence: allow / compliant, with the seed\'s log lines', async () => {
+test("good evidence: allow / compliant, with the seed's log lines", async () => {
   const { outcome, lines } = await run(undefined, { record: recorded });
   assert.equal(outcome.access, 'allow', outcome.reasons.join('; '));
-  for (const l of ['[IMV] AIK public key is trusted', '[IMV] TPM Quote Info signature verification successful', '[PTS] boot aggregate computed over PCR0..PCR9 is correct']) assert.ok(lines.includes(l), l);
-  assert.ok(lines.some((l) => /^\[IMV\] IMV \d handled TPMRA workitem \d+: allow - registered IMA boot aggregate evidence measurement; processed \d+ IMA file evidence measurements: \d+ ok, 0 unknown, 0 differ, 0 failed; registered \d+ BIOS evidence measurements$/.test(l)), lines.filter((l) => l.includes('TPMRA')).join('\n'));
+  for (const l of [
+    '[IMV] AIK public key is trusted',
+    '[IMV] TPM Quote Info signature verification successful',
+    '[PTS] boot aggregate computed over PCR0..PCR9 is correct',
+  ])
+    assert.ok(lines.includes(l), l);
+  assert.ok(
+    lines.some((l) =>
+      /^\[IMV\] IMV \d handled TPMRA workitem \d+: allow - registered IMA boot aggregate evidence measurement; processed \d+ IMA file evidence measurements: \d+ ok, 0 unknown, 0 differ, 0 failed; registered \d+ BIOS evidence measurements$/.test(
+        l,
+      ),
+    ),
+    lines.filter((l) => l.includes('TPMRA')).join('\n'),
+  );
   const again = await run();
   assert.equal(again.outcome.access, 'allow');
   assert.ok(again.lines.some((l) => / BIOS evidence measurements are ok$/.test(l)));
@@ -115,30 +159,44 @@ test('an IMA entry whose file hash differs from the reference: no access, naming
   importReferences('Ubuntu 22.10 x86_64', victim);
   const { outcome } = await run(undefined, undefined, '22.10');
   assert.equal(outcome.access, 'no access');
-  assert.ok(outcome.reasons.some((r) => r.includes(`differ from the reference hashes: ${victim}`)), outcome.reasons.join('\n'));
+  assert.ok(
+    outcome.reasons.some((r) => r.includes(`differ from the reference hashes: ${victim}`)),
+    outcome.reasons.join('\n'),
+  );
 });
 
 test('an IMA list that does not replay to the quoted PCR 10: no access', async () => {
   const { outcome } = await run(imaCopy('short.bin', (l) => l.slice(0, -1)));
   assert.equal(outcome.access, 'no access');
-  assert.ok(outcome.reasons.some((r) => r.includes('the evidence does not replay to the quoted PCR values')), outcome.reasons.join('\n'));
+  assert.ok(
+    outcome.reasons.some((r) => r.includes('the evidence does not replay to the quoted PCR values')),
+    outcome.reasons.join('\n'),
+  );
 });
 
 test('a forged boot aggregate: no access, naming the boot aggregate', async () => {
-  const { outcome } = await run(imaCopy('forged-ba.bin', ([first, ...rest]) => {
-    const f = Buffer.from(first);
-    f[50] ^= 0xff; // pcr 4, hash 20, name len 4 + "ima-ng" 6, data len 4, d-ng len 4, "sha256:\0" 8
-    return [f, ...rest];
-  }));
+  const { outcome } = await run(
+    imaCopy('forged-ba.bin', ([first, ...rest]) => {
+      const f = Buffer.from(first);
+      f[50] ^= 0xff; // pcr 4, hash 20, name len 4 + "ima-ng" 6, data len 4, d-ng len 4, "sha256:\0" 8
+      return [f, ...rest];
+    }),
+  );
   assert.equal(outcome.access, 'no access');
-  assert.ok(outcome.reasons.some((r) => r.includes('boot aggregate computed over PCR0..PCR9 does not match')), outcome.reasons.join('\n'));
+  assert.ok(
+    outcome.reasons.some((r) => r.includes('boot aggregate computed over PCR0..PCR9 does not match')),
+    outcome.reasons.join('\n'),
+  );
 });
 
 test('a Simple Evidence Final from an earlier session (a quote over a stale nonce): no access', async () => {
   assert.equal(recorded.length, 1, 'the first test recorded its quote');
   const { outcome } = await run(undefined, { replay: recorded[0] });
   assert.equal(outcome.access, 'no access');
-  assert.ok(outcome.reasons.some((r) => r.startsWith('TPM quote signature verification failed')), outcome.reasons.join('\n'));
+  assert.ok(
+    outcome.reasons.some((r) => r.startsWith('TPM quote signature verification failed')),
+    outcome.reasons.join('\n'),
+  );
 });
 
 test('an AK whose device is not trusted: no access, saying so', async () => {
@@ -146,8 +204,14 @@ test('an AK whose device is not trusted: no access, saying so', async () => {
   try {
     const { outcome, lines } = await run();
     assert.equal(outcome.access, 'no access');
-    assert.ok(lines.includes(`[IMV] AIK public key is not trusted: device ${deviceId} is not marked trusted`), lines.join('\n'));
-    assert.ok(outcome.reasons.includes(`AIK public key is not trusted: device ${deviceId} is not marked trusted`), outcome.reasons.join('\n'));
+    assert.ok(
+      lines.includes(`[IMV] AIK public key is not trusted: device ${deviceId} is not marked trusted`),
+      lines.join('\n'),
+    );
+    assert.ok(
+      outcome.reasons.includes(`AIK public key is not trusted: device ${deviceId} is not marked trusted`),
+      outcome.reasons.join('\n'),
+    );
   } finally {
     server.store.setTrusted(deviceId, true);
   }

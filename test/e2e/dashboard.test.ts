@@ -32,7 +32,10 @@ const ARTIFACTS = join(__dirname, '..', '..', 'artifacts', 'dashboard');
 const LAB = join(__dirname, '..', 'data', 'fixtures', 'vm', 'seabios');
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const dir = mkdtempSync(join(tmpdir(), 'tnc-e2e-dash-'));
-const labFiles = () => decodeImaBinary(readFileSync(join(LAB, 'binary_runtime_measurements'))).slice(1).map((e) => decodeImaFields(e));
+const labFiles = () =>
+  decodeImaBinary(readFileSync(join(LAB, 'binary_runtime_measurements')))
+    .slice(1)
+    .map((e) => decodeImaFields(e));
 const victim = labFiles()[2].path;
 
 let sw: Swtpm;
@@ -59,23 +62,47 @@ before(async () => {
   const pki = await labPki();
   const db = join(dir, 'policy.db');
   server = await startLabServer({
-    host: '127.0.0.1', port: 0, db, cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert,
-    policy: 'default', log: new Logger(1, 'text', new MemorySink()), idleTimeoutMs: 10000, verifiers: { swima: true, attestation: {} },
+    host: '127.0.0.1',
+    port: 0,
+    db,
+    cert: pki.files.serverCert,
+    key: pki.files.serverKey,
+    ca: pki.files.caCert,
+    policy: 'default',
+    log: new Logger(1, 'text', new MemorySink()),
+    idleTimeoutMs: 10000,
+    verifiers: { swima: true, attestation: {} },
   });
   server.store.addEnforcement(WorkitemType.TPMRA, 'BI', { recFail: Recommendation.ISOLATE });
   server.store.addEnforcement(WorkitemType.SWIDT, '', { recFail: Recommendation.NO_ACCESS });
   server.store.setTrusted(deviceId, true);
-  const refs = (wrong?: string) => labFiles().map((f) => ({ path: f.path, algo: 0x4000, hash: f.path === wrong ? Buffer.alloc(32, 0xee) : f.fileDigest.digest }));
+  const refs = (wrong?: string) =>
+    labFiles().map((f) => ({
+      path: f.path,
+      algo: 0x4000,
+      hash: f.path === wrong ? Buffer.alloc(32, 0xee) : f.fileDigest.digest,
+    }));
   new AttestationStore(server.store).importFileHashes('Ubuntu 22.04 x86_64', refs());
   new AttestationStore(server.store).importFileHashes('Ubuntu 22.10 x86_64', refs(victim));
   dpkgTree(dpkgRoot, true);
   swima = swStore();
   dashboard = await openDashboard({ http: '127.0.0.1:0' }, db, silentLogger);
   browser = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
-    executablePath: CHROMIUM, headless: true, viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
-  page = browser.pages()[0] ?? await browser.newPage();
+  page = browser.pages()[0] ?? (await browser.newPage());
   page.on('dialog', (d) => {
     dialogs.push(d.message());
     void d.dismiss();
@@ -99,25 +126,44 @@ after(async () => {
 /** One handshake of OS, SWIMA and Attestation IMCs; `version` picks the product whose reference hashes apply. */
 async function handshake(version: string) {
   const pki = await labPki();
-  const imc = new AttestationImc({ tpm, paths: { bootEventLog: join(LAB, 'binary_bios_measurements'), imaList: join(LAB, 'binary_runtime_measurements'), symlinkRoot: dir } });
-  const swimaImc = new SwimaImc({ store: swima, collector: new SwCollector({ root: dpkgRoot, store: swima, os: DEBIAN_12 }), os: DEBIAN_12 });
+  const imc = new AttestationImc({
+    tpm,
+    paths: {
+      bootEventLog: join(LAB, 'binary_bios_measurements'),
+      imaList: join(LAB, 'binary_runtime_measurements'),
+      symlinkRoot: dir,
+    },
+  });
+  const swimaImc = new SwimaImc({
+    store: swima,
+    collector: new SwCollector({ root: dpkgRoot, store: swima, os: DEBIAN_12 }),
+    os: DEBIAN_12,
+  });
   return attest({
-    host: '127.0.0.1', port: server.port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en',
-    log: silentLogger, os: hostTree(dir, `host-${version}`, { version, deviceId }), moreImcs: [swimaImc, imc],
+    host: '127.0.0.1',
+    port: server.port,
+    cert: pki.files.clientCert,
+    key: pki.files.clientKey,
+    ca: pki.files.caCert,
+    language: 'en',
+    log: silentLogger,
+    os: hostTree(dir, `host-${version}`, { version, deviceId }),
+    moreImcs: [swimaImc, imc],
   });
 }
 
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 const text = (selector: string) => page.locator(selector).innerText();
 
-test('the sessions page shows an allowed handshake with each IMV\'s recommendation', async () => {
+test("the sessions page shows an allowed handshake with each IMV's recommendation", async () => {
   const outcome = await handshake('22.04');
   assert.equal(outcome.access, 'allow', outcome.reasons.join('; '));
   await page.goto(`${dashboard.url}sessions`);
   const row = page.locator('#sessions tbody tr').first();
   assert.equal(await row.getAttribute('data-verdict'), 'allow');
   const cells = await row.innerText();
-  for (const s of [deviceId, 'client.lab', 'PT-TLS', 'OS:', 'SWIMA:', 'Attestation:', 'compliant']) assert.ok(cells.includes(s), `row lacks ${s}: ${cells}`);
+  for (const s of [deviceId, 'client.lab', 'PT-TLS', 'OS:', 'SWIMA:', 'Attestation:', 'compliant'])
+    assert.ok(cells.includes(s), `row lacks ${s}: ${cells}`);
   assert.match(cells, /\d+(\.\d+)? (ms|s)\s*$/, 'the row ends with the duration');
   assert.equal(await page.locator('canvas[data-chart]').count(), 2, 'verdict and duration plots');
   await shot('sessions-allow');
@@ -131,8 +177,15 @@ test('a tampered handshake (a file that differs) appears as isolate without a re
   const outcome = await handshake('22.10');
   assert.equal(outcome.access, 'isolate', outcome.reasons.join('; '));
   await page.locator('#sessions tbody tr[data-verdict="isolate"]').waitFor({ timeout: 20000 });
-  assert.equal(await page.evaluate(() => (globalThis as { beforeLive?: boolean }).beforeLive), true, 'the page was not reloaded');
-  assert.deepEqual(await page.locator('#sessions tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-verdict'))), ['isolate', 'allow']);
+  assert.equal(
+    await page.evaluate(() => (globalThis as { beforeLive?: boolean }).beforeLive),
+    true,
+    'the page was not reloaded',
+  );
+  assert.deepEqual(
+    await page.locator('#sessions tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-verdict'))),
+    ['isolate', 'allow'],
+  );
   assert.ok((await text('#sessions tbody tr[data-verdict="isolate"]')).includes(victim), 'the reason names the file');
   await shot('sessions-live-isolate');
 });
@@ -148,13 +201,22 @@ test('the device page shows AK, trust, verdicts, attestation status, failed chec
   assert.match(attestation, /Boot aggregate\s+ok/);
   assert.match(attestation, /\d+ ok, \d+ unknown, 1 differ, 0 failed/);
   assert.ok((await text('#failed-checks')).includes(`differ from the reference hashes: ${victim}`));
-  const verdicts = await page.locator('#sessions tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-verdict')));
+  const verdicts = await page
+    .locator('#sessions tbody tr')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-verdict')));
   assert.deepEqual(verdicts, ['isolate', 'allow']);
   const installed = page.locator('#sw-events tbody tr', { hasText: HOSTILE });
   assert.equal(await installed.count(), 1, 'the new package is listed once');
   assert.match(await installed.innerText(), /installed\s+<img src=x onerror=alert\(1\)>\s+6\.6\.6/);
-  assert.equal(await page.locator('#sw-events img, #inventory img').count(), 0, 'the package name is text, not an element');
-  assert.match(await page.locator('#sw-events tbody tr', { hasText: 'bash' }).innerText(), /updated\s+bash\s+\S+ → 9\.9-1/);
+  assert.equal(
+    await page.locator('#sw-events img, #inventory img').count(),
+    0,
+    'the package name is text, not an element',
+  );
+  assert.match(
+    await page.locator('#sw-events tbody tr', { hasText: 'bash' }).innerText(),
+    /updated\s+bash\s+\S+ → 9\.9-1/,
+  );
   assert.match(await page.locator('#sw-events tbody tr', { hasText: 'less' }).innerText(), /removed\s+less\s+\d/);
   assert.deepEqual(dialogs, [], 'no script from the package name ran');
   await shot('device');

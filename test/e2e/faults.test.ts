@@ -29,7 +29,17 @@ let server: LabServer;
 
 before(async () => {
   const pki = await labPki();
-  server = await startLabServer({ host: '127.0.0.1', port: 0, db: join(dir, 'p.db'), cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert, policy: 'default', log: new Logger(1, 'text', serverLog), idleTimeoutMs: 400 });
+  server = await startLabServer({
+    host: '127.0.0.1',
+    port: 0,
+    db: join(dir, 'p.db'),
+    cert: pki.files.serverCert,
+    key: pki.files.serverKey,
+    ca: pki.files.caCert,
+    policy: 'default',
+    log: new Logger(1, 'text', serverLog),
+    idleTimeoutMs: 400,
+  });
   server.store.addEnforcement(WorkitemType.PCKGS, '');
 });
 after(async () => {
@@ -39,10 +49,17 @@ after(async () => {
 
 async function client() {
   const pki = await labPki();
-  return connectPtTls({ host: '127.0.0.1', port: server.port, cert: pki.pem.clientCert, key: pki.pem.clientKey, ca: pki.pem.ca });
+  return connectPtTls({
+    host: '127.0.0.1',
+    port: server.port,
+    cert: pki.pem.clientCert,
+    key: pki.pem.clientKey,
+    ca: pki.pem.ca,
+  });
 }
 
-const batch = (type: PbBatchType, messages: PbMessage[] = [PbLanguagePreferenceMsg.make('en')]) => encodeBatch({ type, fromServer: false, messages });
+const batch = (type: PbBatchType, messages: PbMessage[] = [PbLanguagePreferenceMsg.make('en')]) =>
+  encodeBatch({ type, fromServer: false, messages });
 
 async function expectPbError(reply: Promise<Buffer>, code: number): Promise<void> {
   const b = decodeBatch(await reply);
@@ -80,7 +97,11 @@ test('a malformed PB-TNC batch gets PB-Error Invalid Parameter', async () => {
 function osMessage() {
   const body = encodePaMessage({
     messageId: 1,
-    attributes: [ProductInformationAttr.make({ vendor: 9586, productId: 0, name: 'Debian' }), StringVersionAttr.make({ version: '12 x86_64', build: '', config: '' }), DeviceIdAttr.make('00112233')],
+    attributes: [
+      ProductInformationAttr.make({ vendor: 9586, productId: 0, name: 'Debian' }),
+      StringVersionAttr.make({ version: '12 x86_64', build: '', config: '' }),
+      DeviceIdAttr.make('00112233'),
+    ],
   });
   return pbPaFromEnvelope({ type: PA_SUBTYPE.OS, collectorId: 1, validatorId: 0xffff, exclusive: false, body });
 }
@@ -91,7 +112,10 @@ test('a client that stops answering is timed out and its session freed', async (
   const reply = decodeBatch(await t.receive());
   assert.equal(reply.type, PB_BATCH.SDATA);
   await assert.rejects(t.receive(), /closed|timeout|ended/i); // the server gives up after its idle timeout
-  assert.ok(serverLog.lines.some((l) => /connection ended: no PT-TLS message within 400 ms/.test(l)), serverLog.lines.slice(-5).join('\n'));
+  assert.ok(
+    serverLog.lines.some((l) => /connection ended: no PT-TLS message within 400 ms/.test(l)),
+    serverLog.lines.slice(-5).join('\n'),
+  );
   assert.ok(serverLog.lines.some((l) => l.includes('removed TNCCS Connection ID')));
 });
 

@@ -23,7 +23,10 @@ const inputs: CaseInputs = {
 async function expectDenied(rig: Rig, c: ForgedCase): Promise<void> {
   const outcome = await rig.run(c.forge ?? c.forgeWith!(inputs), c.version);
   assert.notEqual(outcome.access, 'allow', `${c.name}: allowed`);
-  assert.ok(outcome.reasons.some((r) => c.reason.test(r)), `${c.name}: no reason matches ${c.reason}\n${outcome.reasons.join('\n')}`);
+  assert.ok(
+    outcome.reasons.some((r) => c.reason.test(r)),
+    `${c.name}: no reason matches ${c.reason}\n${outcome.reasons.join('\n')}`,
+  );
 }
 
 async function expectAllowed(rig: Rig): Promise<void> {
@@ -31,7 +34,8 @@ async function expectAllowed(rig: Rig): Promise<void> {
   assert.equal(outcome.access, 'allow', outcome.reasons.join('\n'));
 }
 
-test('the suite covers at least 25 forgeries', () => assert.ok(FORGED_CASES.length >= 25, `${FORGED_CASES.length} cases`));
+test('the suite covers at least 25 forgeries', () =>
+  assert.ok(FORGED_CASES.length >= 25, `${FORGED_CASES.length} cases`));
 
 for (const target of (process.env.FORGED_TARGETS?.split(',') ?? ['in-process', 'standalone']) as Target[]) {
   describe(`forged evidence against the ${target} server`, () => {
@@ -43,9 +47,11 @@ for (const target of (process.env.FORGED_TARGETS?.split(',') ?? ['in-process', '
 
     test('the untampered endpoint: allow / compliant (its boot registered)', () => expectAllowed(rig));
     for (const c of FORGED_CASES.filter((x) => x.boot === 'clean')) test(c.name, () => expectDenied(rig, c));
-    test('the untampered endpoint after every forgery: still allow (nothing registered or poisoned)', () => expectAllowed(rig));
+    test('the untampered endpoint after every forgery: still allow (nothing registered or poisoned)', () =>
+      expectAllowed(rig));
     test('the firmware changes: one more PCR 4 event than registered', () => rig.modifyBoot());
-    for (const c of FORGED_CASES.filter((x) => x.boot === 'modified')) test(`modified boot: ${c.name}`, () => expectDenied(rig, c));
+    for (const c of FORGED_CASES.filter((x) => x.boot === 'modified'))
+      test(`modified boot: ${c.name}`, () => expectDenied(rig, c));
   });
 }
 
@@ -57,5 +63,6 @@ describe("the 'any' recommendation policy (the most permissive IMV verdict wins)
   after(() => rig?.close());
   test('the untampered endpoint: allow', () => expectAllowed(rig));
   // an identity switch is vetoed by the session whatever the other IMVs say
-  for (const c of FORGED_CASES.filter((x) => /device's ID|Device ID|product/.test(x.name))) test(c.name, () => expectDenied(rig, c));
+  for (const c of FORGED_CASES.filter((x) => /device's ID|Device ID|product/.test(x.name)))
+    test(c.name, () => expectDenied(rig, c));
 });

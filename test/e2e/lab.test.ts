@@ -48,11 +48,20 @@ after(() => server.close());
 async function runAgent(os: ReturnType<typeof hostOsSources>) {
   const pki = await labPki();
   const sink = new MemorySink();
-  const outcome = await attest({ host: '127.0.0.1', port: server.port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en', log: new Logger(2, 'text', sink), os });
+  const outcome = await attest({
+    host: '127.0.0.1',
+    port: server.port,
+    cert: pki.files.clientCert,
+    key: pki.files.clientKey,
+    ca: pki.files.caCert,
+    language: 'en',
+    log: new Logger(2, 'text', sink),
+    os,
+  });
   return { outcome, lines: sink.lines };
 }
 
-test('without OS workitems the OS IMV answers allow / don\'t know, as in the seed', async () => {
+test("without OS workitems the OS IMV answers allow / don't know, as in the seed", async () => {
   const { outcome } = await runAgent(hostTree('plain', '0'));
   assert.equal(outcome.access, 'allow');
   for (const line of [
@@ -61,7 +70,8 @@ test('without OS workitems the OS IMV answers allow / don\'t know, as in the see
     '[IMV] IPv4 forwarding is disabled',
     '[IMV] IMV 1 has no workitems - no evaluation requested',
     "[TNC] IMV 1 provides recommendation 'allow' and evaluation 'don't know'",
-  ]) assert.ok(serverLog.lines.includes(line), `server log lacks ${line}`);
+  ])
+    assert.ok(serverLog.lines.includes(line), `server log lacks ${line}`);
 });
 
 test('FWDEN and PCKGS workitems: allow when clean, not when forwarding is on or a package is blocklisted', async () => {
@@ -69,7 +79,13 @@ test('FWDEN and PCKGS workitems: allow when clean, not when forwarding is on or 
   server.store.addEnforcement(WorkitemType.PCKGS, '', { recFail: Recommendation.NO_ACCESS });
   const clean = await runAgent(hostTree('clean', '0'));
   assert.equal(clean.outcome.access, 'allow');
-  assert.ok(serverLog.lines.some((l) => /IMV 1 handled PCKGS workitem \d+: allow - (\d+) packages checked: 0 ok, \1 unknown, 0 vulnerable, 0 blocklisted$/.test(l)));
+  assert.ok(
+    serverLog.lines.some((l) =>
+      /IMV 1 handled PCKGS workitem \d+: allow - (\d+) packages checked: 0 ok, \1 unknown, 0 vulnerable, 0 blocklisted$/.test(
+        l,
+      ),
+    ),
+  );
   assert.deepEqual(clean.outcome.remediation, [], 'remediation parameters come only with a verdict other than allow');
   const forwarding = await runAgent(hostTree('router', '1'));
   assert.equal(forwarding.outcome.access, 'isolate');
@@ -82,20 +98,33 @@ test('FWDEN and PCKGS workitems: allow when clean, not when forwarding is on or 
   server.store.setPackageBlocklisted('bash', false);
 });
 
-test('PCKGS against the security suite\'s versions: a package below its security update is vulnerable, named in the result', async () => {
+test("PCKGS against the security suite's versions: a package below its security update is vulnerable, named in the result", async () => {
   const index = readFileSync(join(__dirname, '..', 'data', 'fixtures', 'apt', 'bookworm-security-Packages'), 'utf8');
   new PackageStore(server.store).importSecurityVersions('Ubuntu 22.04 x86_64', parseAptPackagesIndex(index));
   const from = serverLog.lines.length;
   const { outcome } = await runAgent(hostTree('outdated', '0'));
   assert.equal(outcome.access, 'no access');
   const lines = serverLog.lines.slice(from);
-  assert.ok(lines.includes("[IMV] package 'openssl' (3.0.22-1~deb12u2) is vulnerable: security update 3.0.23-1~deb12u1"), lines.join('\n'));
+  assert.ok(
+    lines.includes("[IMV] package 'openssl' (3.0.22-1~deb12u2) is vulnerable: security update 3.0.23-1~deb12u1"),
+    lines.join('\n'),
+  );
   const result = lines.find((l) => l.includes('handled PCKGS workitem'));
-  assert.match(result ?? '', /: no access - 2 vulnerable packages: libssl3 3\.0\.22-1~deb12u2 \(security update 3\.0\.23-1~deb12u1\), openssl 3\.0\.22-1~deb12u2 \(security update 3\.0\.23-1~deb12u1\); \d+ packages checked: 2 ok, \d+ unknown, 2 vulnerable, 0 blocklisted$/);
+  assert.match(
+    result ?? '',
+    /: no access - 2 vulnerable packages: libssl3 3\.0\.22-1~deb12u2 \(security update 3\.0\.23-1~deb12u1\), openssl 3\.0\.22-1~deb12u2 \(security update 3\.0\.23-1~deb12u1\); \d+ packages checked: 2 ok, \d+ unknown, 2 vulnerable, 0 blocklisted$/,
+  );
   const archived = server.store.listResults().at(-1);
   assert.match(archived?.result ?? '', /vulnerable packages: libssl3 .*openssl/);
-  new PackageStore(server.store).importSecurityVersions('Ubuntu 22.04 x86_64', [{ name: 'openssl', version: '3.0.22-1~deb12u2' }, { name: 'libssl3', version: '3.0.22-1~deb12u2' }]);
-  assert.equal((await runAgent(hostTree('outdated', '0'))).outcome.access, 'no access', 'an older security version does not replace a newer one');
+  new PackageStore(server.store).importSecurityVersions('Ubuntu 22.04 x86_64', [
+    { name: 'openssl', version: '3.0.22-1~deb12u2' },
+    { name: 'libssl3', version: '3.0.22-1~deb12u2' },
+  ]);
+  assert.equal(
+    (await runAgent(hostTree('outdated', '0'))).outcome.access,
+    'no access',
+    'an older security version does not replace a newer one',
+  );
 });
 
 test('the server keeps serving after garbage on the socket and a client that vanishes mid-handshake', async () => {
@@ -111,7 +140,16 @@ test('the server keeps serving after garbage on the socket and a client that van
 test('a server that is gone makes attest fail with a clear error', async () => {
   const pki = await labPki();
   await assert.rejects(
-    attest({ host: '127.0.0.1', port: 1, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en', log: new Logger(-1), os: hostTree('nosrv', '0') }),
+    attest({
+      host: '127.0.0.1',
+      port: 1,
+      cert: pki.files.clientCert,
+      key: pki.files.clientKey,
+      ca: pki.files.caCert,
+      language: 'en',
+      log: new Logger(-1),
+      os: hostTree('nosrv', '0'),
+    }),
     /ECONNREFUSED|refused/i,
   );
 });

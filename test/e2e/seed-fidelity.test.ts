@@ -59,20 +59,41 @@ const ANCHORS: readonly RegExp[] = [
 const NOT_PRINTED = new Map<string, string>([
   ['[TNC] added PWG attributes', 'we define no PWG (printer) attributes: there is no HCD IMV'],
   ['[LIB] libimcv initialized', 'there is no libimcv to initialise: the IMVs are built in (src/imcv is plain modules)'],
-  ['[PTS] optional PTS measurement algorithm HASH_SHA2_512[openssl] available', 'our Attestation IMV does not offer SHA-512 (DEFAULT_ALGORITHMS: SHA-256, SHA-384, SHA-1)'],
-  ['[PTS] optional PTS DH group MODP_1536[openssl] available', 'our Attestation IMV offers no MODP group below 2048 bits (DEFAULT_DH_GROUPS)'],
-  ['[PTS] optional PTS DH group MODP_1024[openssl] available', 'our Attestation IMV offers no MODP group below 2048 bits (DEFAULT_DH_GROUPS)'],
-  ['[TNC] no recommendation available yet, sending empty PB-TNC SDATA batch',
-    'not reached in this flow: our Attestation IMC sends its evidence as one PA message (segmented by IF-M contract when large), '
-    + 'so every client batch gets an answer; the line itself is checked by the next test'],
+  [
+    '[PTS] optional PTS measurement algorithm HASH_SHA2_512[openssl] available',
+    'our Attestation IMV does not offer SHA-512 (DEFAULT_ALGORITHMS: SHA-256, SHA-384, SHA-1)',
+  ],
+  [
+    '[PTS] optional PTS DH group MODP_1536[openssl] available',
+    'our Attestation IMV offers no MODP group below 2048 bits (DEFAULT_DH_GROUPS)',
+  ],
+  [
+    '[PTS] optional PTS DH group MODP_1024[openssl] available',
+    'our Attestation IMV offers no MODP group below 2048 bits (DEFAULT_DH_GROUPS)',
+  ],
+  [
+    '[TNC] no recommendation available yet, sending empty PB-TNC SDATA batch',
+    'not reached in this flow: our Attestation IMC sends its evidence as one PA message (segmented by IF-M contract when large), ' +
+      'so every client batch gets an answer; the line itself is checked by the next test',
+  ],
 ]);
 
 /** Seed lines whose counterpart reads differently on purpose (seed → ours, compared normalised), and why. */
 const EQUIVALENT = new Map<string, [string, string]>([
-  ["[IMV] user AR identity '' of type username authenticated by certificate",
-    ["[IMV] user AR identity '' of type X.500 DN authenticated by certificate", 'over PT-EAP the seed\'s identity is the EAP user name; over PT-TLS strongSwan reports the client certificate\'s subject DN (test/data/vectors/server.log)']],
-  ['[TNC] IMV 3 "ATTESTATION" loaded from \'\'',
-    ['[TNC] IMV 3 "Attestation" loaded from \'\'', 'the seed\'s upper case is its own; strongSwan 5.9.14 prints the IMV\'s name (test/data/vectors/server.log)']],
+  [
+    "[IMV] user AR identity '' of type username authenticated by certificate",
+    [
+      "[IMV] user AR identity '' of type X.500 DN authenticated by certificate",
+      "over PT-EAP the seed's identity is the EAP user name; over PT-TLS strongSwan reports the client certificate's subject DN (test/data/vectors/server.log)",
+    ],
+  ],
+  [
+    '[TNC] IMV 3 "ATTESTATION" loaded from \'\'',
+    [
+      '[TNC] IMV 3 "Attestation" loaded from \'\'',
+      "the seed's upper case is its own; strongSwan 5.9.14 prints the IMV's name (test/data/vectors/server.log)",
+    ],
+  ],
 ]);
 
 const dir = mkdtempSync(join(tmpdir(), 'tnc-seed-'));
@@ -88,17 +109,35 @@ before(async () => {
   await tpm.close();
   const pki = await labPki();
   server = await startLabServer({
-    host: '127.0.0.1', port: 0, db: join(dir, 'policy.db'), cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert,
-    policy: 'default', log: new Logger(3, 'json', serverLog), idleTimeoutMs: 10_000,
+    host: '127.0.0.1',
+    port: 0,
+    db: join(dir, 'policy.db'),
+    cert: pki.files.serverCert,
+    key: pki.files.serverKey,
+    ca: pki.files.caCert,
+    policy: 'default',
+    log: new Logger(3, 'json', serverLog),
+    idleTimeoutMs: 10_000,
     // an AIK CA, so that the start-up names where its certificates come from (the AK here is trusted by its device)
-    verifiers: { swima: true, attestation: { caCertificates: [new X509Certificate(pki.pem.ca)], aikCaFile: pki.files.caCert } },
+    verifiers: {
+      swima: true,
+      attestation: { caCertificates: [new X509Certificate(pki.pem.ca)], aikCaFile: pki.files.caCert },
+    },
   });
-  collectors = await openCollectors({ swima: true, swimaStore: join(dir, 'swima.db'), tcti: sw.tcti, labEvidence: LAB }, silentLogger);
+  collectors = await openCollectors(
+    { swima: true, swimaStore: join(dir, 'swima.db'), tcti: sw.tcti, labEvidence: LAB },
+    silentLogger,
+  );
   server.store.addEnforcement(WorkitemType.SWIDT, 'R');
   server.store.addEnforcement(WorkitemType.TPMRA, 'BI');
   server.store.setTrusted(collectors.deviceId!, true);
-  const files = decodeImaBinary(readFileSync(join(LAB, 'binary_runtime_measurements'))).map((e) => decodeImaFields(e)).filter((f) => f.path.startsWith('/'));
-  new AttestationStore(server.store).importFileHashes(PRODUCT, files.map((f) => ({ path: f.path, algo: 0x4000, hash: f.fileDigest.digest })));
+  const files = decodeImaBinary(readFileSync(join(LAB, 'binary_runtime_measurements')))
+    .map((e) => decodeImaFields(e))
+    .filter((f) => f.path.startsWith('/'));
+  new AttestationStore(server.store).importFileHashes(
+    PRODUCT,
+    files.map((f) => ({ path: f.path, algo: 0x4000, hash: f.fileDigest.digest })),
+  );
 });
 
 after(async () => {
@@ -114,51 +153,71 @@ function ourLines(from = 0): LogLine[] {
     const j = JSON.parse(raw) as { level: number; subsys: string; msg: string; hex?: string };
     const line = { text: `[${j.subsys}] ${j.msg}`, level: j.level };
     if (j.hex === undefined) return [line];
-    return [line, ...hexDumpLines(Buffer.from(j.hex, 'hex')).map((d) => ({ text: `[${j.subsys}] ${d}`, level: j.level }))];
+    return [
+      line,
+      ...hexDumpLines(Buffer.from(j.hex, 'hex')).map((d) => ({ text: `[${j.subsys}] ${d}`, level: j.level })),
+    ];
   });
 }
 
 function seedLines(): LogLine[] {
-  return readFileSync(join(FIXTURES, 'strongswan', 'ima-server-seed.log'), 'utf8').split('\n').filter(Boolean)
+  return readFileSync(join(FIXTURES, 'strongswan', 'ima-server-seed.log'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
     .filter((l) => !/^\d{2}\[(IKE|ENC|NET|CFG|DMN)\]/.test(l) && !l.includes('EAP'))
     .map((l) => ({ text: seedLine(l), level: 2 }));
 }
 
 const checked = (n: string, startup: boolean): boolean => startup || CLASSES.some((c) => c.test(n));
 
-test('the lab handshake logs every seed line of the checked classes, in the seed\'s order within each phase', { timeout: 120_000 }, async () => {
-  const pki = await labPki();
-  const outcome = await attest({
-    host: '127.0.0.1', port: server.port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en',
-    log: silentLogger, os: hostTree(dir, 'host', { deviceId: collectors.deviceId }), collectors,
-  });
-  assert.equal(outcome.access, 'allow', outcome.reasons.join('; '));
-  const ours = phases(ourLines());
-  const problems: string[] = [];
-  phases(seedLines()).forEach((phase, p) => {
-    const startup = p === 0;
-    const notPrinted = new Set([...NOT_PRINTED.keys()].map(normalise));
-    const equivalent = new Map([...EQUIVALENT].map(([seed, [ours]]) => [normalise(seed), normalise(ours)]));
-    const needles = phase.map((l) => normalise(l.text))
-      .filter((n) => !notPrinted.has(n))
-      .map((n) => equivalent.get(n) ?? n)
-      .filter((n) => checked(n, startup) || ANCHORS.some((a) => a.test(n)));
-    if (!needles.some((n) => checked(n, startup))) return;
-    const candidates = startup ? [ours[0]] : ours.slice(1);
-    const match = candidates.map((c) => ({ c, at: subsequence(needles, c) })).find((m) => m.at !== undefined);
-    if (!match) {
-      const best = candidates.map((c) => missing(needles, c)).sort((a, b) => a.length - b.length)[0] ?? needles;
-      problems.push(`${startup ? STARTUP : `phase ${p} (${phase[0].text})`}: no counterpart in order for\n    ${best.join('\n    ')}`);
-      return;
-    }
-    for (const i of match.at!) {
-      const l = match.c[i];
-      const dump = /<hexdump>$|constructed (PCR Composite|TPM Quote Info)/.test(normalise(l.text));
-      if (dump ? l.level !== 3 : l.level > 2) problems.push(`'${l.text}' is logged at level ${l.level}, not ${dump ? '3' : '2 or less'}`);
-    }
-  });
-  assert.deepEqual(problems, [], problems.join('\n'));
-});
+test(
+  "the lab handshake logs every seed line of the checked classes, in the seed's order within each phase",
+  { timeout: 120_000 },
+  async () => {
+    const pki = await labPki();
+    const outcome = await attest({
+      host: '127.0.0.1',
+      port: server.port,
+      cert: pki.files.clientCert,
+      key: pki.files.clientKey,
+      ca: pki.files.caCert,
+      language: 'en',
+      log: silentLogger,
+      os: hostTree(dir, 'host', { deviceId: collectors.deviceId }),
+      collectors,
+    });
+    assert.equal(outcome.access, 'allow', outcome.reasons.join('; '));
+    const ours = phases(ourLines());
+    const problems: string[] = [];
+    phases(seedLines()).forEach((phase, p) => {
+      const startup = p === 0;
+      const notPrinted = new Set([...NOT_PRINTED.keys()].map(normalise));
+      const equivalent = new Map([...EQUIVALENT].map(([seed, [ours]]) => [normalise(seed), normalise(ours)]));
+      const needles = phase
+        .map((l) => normalise(l.text))
+        .filter((n) => !notPrinted.has(n))
+        .map((n) => equivalent.get(n) ?? n)
+        .filter((n) => checked(n, startup) || ANCHORS.some((a) => a.test(n)));
+      if (!needles.some((n) => checked(n, startup))) return;
+      const candidates = startup ? [ours[0]] : ours.slice(1);
+      const match = candidates.map((c) => ({ c, at: subsequence(needles, c) })).find((m) => m.at !== undefined);
+      if (!match) {
+        const best = candidates.map((c) => missing(needles, c)).sort((a, b) => a.length - b.length)[0] ?? needles;
+        problems.push(
+          `${startup ? STARTUP : `phase ${p} (${phase[0].text})`}: no counterpart in order for\n    ${best.join('\n    ')}`,
+        );
+        return;
+      }
+      for (const i of match.at!) {
+        const l = match.c[i];
+        const dump = /<hexdump>$|constructed (PCR Composite|TPM Quote Info)/.test(normalise(l.text));
+        if (dump ? l.level !== 3 : l.level > 2)
+          problems.push(`'${l.text}' is logged at level ${l.level}, not ${dump ? '3' : '2 or less'}`);
+      }
+    });
+    assert.deepEqual(problems, [], problems.join('\n'));
+  },
+);
 
 /** The needles from the first one that has no counterpart after the previous ones. */
 function missing(needles: readonly string[], hay: readonly LogLine[]): string[] {
@@ -166,7 +225,7 @@ function missing(needles: readonly string[], hay: readonly LogLine[]): string[] 
   return [...needles];
 }
 
-test('the hex dump is strongSwan\'s, byte for byte (the seed\'s TPM Quote Info)', () => {
+test("the hex dump is strongSwan's, byte for byte (the seed's TPM Quote Info)", () => {
   const seed = readFileSync(join(FIXTURES, 'strongswan', 'ima-server-seed.log'), 'utf8').split('\n');
   const start = seed.findIndex((l) => l.includes('constructed TPM Quote Info: => 145 bytes'));
   const dump = seed.slice(start + 1, start + 11).map((l) => l.slice('15[PTS] '.length));
@@ -177,14 +236,25 @@ test('the hex dump is strongSwan\'s, byte for byte (the seed\'s TPM Quote Info)'
 
 test('a client batch no IMV answers gets the seed\'s empty SDATA, announced as "no recommendation available yet"', async () => {
   const pki = await labPki();
-  const t = await connectPtTls({ host: '127.0.0.1', port: server.port, cert: pki.pem.clientCert, key: pki.pem.clientKey, ca: pki.pem.ca });
+  const t = await connectPtTls({
+    host: '127.0.0.1',
+    port: server.port,
+    cert: pki.pem.clientCert,
+    key: pki.pem.clientKey,
+    ca: pki.pem.ca,
+  });
   let from: number;
   try {
     // OS messages without a Device ID: the policy session cannot start; after the IMVs' first answers
     // (the Attestation IMV's PTS negotiation) nobody has anything to say
-    const body = encodePaMessage({ messageId: 1, attributes: [ProductInformationAttr.make({ vendor: 9586, productId: 0, name: 'Debian' })] });
+    const body = encodePaMessage({
+      messageId: 1,
+      attributes: [ProductInformationAttr.make({ vendor: 9586, productId: 0, name: 'Debian' })],
+    });
     const os = pbPaFromEnvelope({ type: PA_SUBTYPE.OS, collectorId: 1, validatorId: 0xffff, exclusive: false, body });
-    await t.send(encodeBatch({ type: PB_BATCH.CDATA, fromServer: false, messages: [PbLanguagePreferenceMsg.make('en'), os] }));
+    await t.send(
+      encodeBatch({ type: PB_BATCH.CDATA, fromServer: false, messages: [PbLanguagePreferenceMsg.make('en'), os] }),
+    );
     assert.equal(decodeBatch(await t.receive()).type, PB_BATCH.SDATA);
     from = serverLog.lines.length;
     await t.send(encodeBatch({ type: PB_BATCH.CDATA, fromServer: false, messages: [os] }));
@@ -194,9 +264,14 @@ test('a client batch no IMV answers gets the seed\'s empty SDATA, announced as "
     await t.close();
   }
   const seedPhase = phases(seedLines()).find((p) => p.some((l) => l.text.includes('no recommendation available yet')))!;
-  const needles = seedPhase.map((l) => normalise(l.text)).filter((n) => /outbound|no recommendation|state transition|creating PB-TNC|sending PB-TNC/.test(n));
+  const needles = seedPhase
+    .map((l) => normalise(l.text))
+    .filter((n) => /outbound|no recommendation|state transition|creating PB-TNC|sending PB-TNC/.test(n));
   const ours = ourLines(from);
-  assert.ok(subsequence(needles.slice(needles.findIndex((n) => n.includes('outbound'))), ours), `${needles.join('\n')}\n--- ours:\n${ours.map((l) => l.text).join('\n')}`);
+  assert.ok(
+    subsequence(needles.slice(needles.findIndex((n) => n.includes('outbound'))), ours),
+    `${needles.join('\n')}\n--- ours:\n${ours.map((l) => l.text).join('\n')}`,
+  );
 });
 
 test('an untrusted AIK is reported once, with the reason', async () => {
@@ -205,14 +280,23 @@ test('an untrusted AIK is reported once, with the reason', async () => {
   const from = serverLog.lines.length;
   try {
     const outcome = await attest({
-      host: '127.0.0.1', port: server.port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en',
-      log: silentLogger, os: hostTree(dir, 'host', { deviceId: collectors.deviceId }), collectors,
+      host: '127.0.0.1',
+      port: server.port,
+      cert: pki.files.clientCert,
+      key: pki.files.clientKey,
+      ca: pki.files.caCert,
+      language: 'en',
+      log: silentLogger,
+      os: hostTree(dir, 'host', { deviceId: collectors.deviceId }),
+      collectors,
     });
     assert.notEqual(outcome.access, 'allow');
   } finally {
     server.store.setTrusted(collectors.deviceId!, true);
   }
-  const aikLines = ourLines(from).map((l) => l.text).filter((l) => l.startsWith('[IMV] AIK public key is not trusted'));
+  const aikLines = ourLines(from)
+    .map((l) => l.text)
+    .filter((l) => l.startsWith('[IMV] AIK public key is not trusted'));
   assert.equal(aikLines.length, 1, aikLines.join('\n'));
   assert.match(aikLines[0], new RegExp(`device ${collectors.deviceId} is not marked trusted`));
 });

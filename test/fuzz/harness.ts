@@ -98,7 +98,15 @@ export interface FuzzOptions {
 
 export function fuzz(target: FuzzTarget, opts: FuzzOptions): FuzzStats {
   const rng = new Rng(opts.seed);
-  const stats: FuzzStats = { target: target.name, inputs: 0, accepted: 0, rejected: 0, crashes: 0, samples: [], seconds: 0 };
+  const stats: FuzzStats = {
+    target: target.name,
+    inputs: 0,
+    accepted: 0,
+    rejected: 0,
+    crashes: 0,
+    samples: [],
+    seconds: 0,
+  };
   const t0 = process.hrtime.bigint();
   const deadline = opts.seconds ? t0 + BigInt(Math.round(opts.seconds * 1e9)) : 0n;
   const seeds = target.seeds.length > 0 ? target.seeds : [Buffer.alloc(0)];
@@ -113,7 +121,8 @@ export function fuzz(target: FuzzTarget, opts: FuzzOptions): FuzzStats {
       if (isDecodeError(e)) stats.rejected++;
       else {
         stats.crashes++;
-        if (stats.samples.length < 5) stats.samples.push({ input: input.toString('hex'), error: String((e as Error)?.stack ?? e) });
+        if (stats.samples.length < 5)
+          stats.samples.push({ input: input.toString('hex'), error: String((e as Error)?.stack ?? e) });
       }
     }
   }

@@ -6,7 +6,9 @@ import type { FuzzTarget } from './harness';
 export function loadTargets(): FuzzTarget[] {
   const dir = join(__dirname, 'targets');
   const all: FuzzTarget[] = [];
-  for (const f of readdirSync(dir).filter((n) => /\.(ts|js)$/.test(n) && !n.endsWith('.d.ts')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => /\.(ts|js)$/.test(n) && !n.endsWith('.d.ts'))
+    .sort()) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(join(dir, f)) as { targets: FuzzTarget[] };
     all.push(...mod.targets);

@@ -1,7 +1,10 @@
 import type { BatchChannel } from '../../src/tnccs/types';
 
 /** Two connected in-process batch channels (for state-machine tests; the real transport is PT-TLS). */
-export function channelPair(maxBatchSize = 65522, peerIdentity = 'client.lab'): [client: BatchChannel, server: BatchChannel] {
+export function channelPair(
+  maxBatchSize = 65522,
+  peerIdentity = 'client.lab',
+): [client: BatchChannel, server: BatchChannel] {
   const a = new QueueChannel(maxBatchSize);
   const b = new QueueChannel(maxBatchSize, peerIdentity);
   a.peer = b;

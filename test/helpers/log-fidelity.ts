@@ -28,7 +28,9 @@ export function normalise(line: string): string {
 
 /** Consecutive hex dump lines as one. */
 export function collapseDumps(lines: readonly LogLine[]): LogLine[] {
-  return lines.filter((l, i) => !(normalise(l.text).endsWith('<hexdump>') && i > 0 && normalise(lines[i - 1].text) === normalise(l.text)));
+  return lines.filter(
+    (l, i) => !(normalise(l.text).endsWith('<hexdump>') && i > 0 && normalise(lines[i - 1].text) === normalise(l.text)),
+  );
 }
 
 export const STARTUP = 'start-up';

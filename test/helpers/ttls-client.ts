@@ -1,7 +1,35 @@
 import { createSocket } from 'node:dgram';
 import { connect, type TLSSocket } from 'node:tls';
-import { decodeEap, decodeTlsMethodData, EapCode, EapType, eapMessageAvp, encodeEap, encodeTlsMethodData, FragmentAssembler, fragmentTlsMessage, PT_EAP_VERSION, takeAvps, TTLS_VERSION, type EapPacket } from '../../src/protocol/eap';
-import { checkAnswer, decodeVendorAttribute, decryptMppeKey, joinEapMessage, MS_MPPE_RECV_KEY, MS_MPPE_SEND_KEY, RadiusAttr, RadiusCode, signRequest, splitEapMessage, VENDOR_MICROSOFT, type RadiusAttribute, type RadiusPacket } from '../../src/protocol/radius';
+import {
+  decodeEap,
+  decodeTlsMethodData,
+  EapCode,
+  EapType,
+  eapMessageAvp,
+  encodeEap,
+  encodeTlsMethodData,
+  FragmentAssembler,
+  fragmentTlsMessage,
+  PT_EAP_VERSION,
+  takeAvps,
+  TTLS_VERSION,
+  type EapPacket,
+} from '../../src/protocol/eap';
+import {
+  checkAnswer,
+  decodeVendorAttribute,
+  decryptMppeKey,
+  joinEapMessage,
+  MS_MPPE_RECV_KEY,
+  MS_MPPE_SEND_KEY,
+  RadiusAttr,
+  RadiusCode,
+  signRequest,
+  splitEapMessage,
+  VENDOR_MICROSOFT,
+  type RadiusAttribute,
+  type RadiusPacket,
+} from '../../src/protocol/radius';
 import type { BatchChannel } from '../../src/tnccs/types';
 import { RecordPipe } from '../../src/transport/radius/tls-tunnel';
 
@@ -87,7 +115,10 @@ export async function runTtlsClient(o: TtlsClientOptions): Promise<TtlsClientRes
   let radiusId = 0;
   let roundTrips = 0;
   const transact = (eap: Buffer): Promise<{ packet: RadiusPacket; request: Buffer }> => {
-    const attrs: RadiusAttribute[] = [{ type: RadiusAttr.USER_NAME, value: Buffer.from(o.identity) }, ...splitEapMessage(eap)];
+    const attrs: RadiusAttribute[] = [
+      { type: RadiusAttr.USER_NAME, value: Buffer.from(o.identity) },
+      ...splitEapMessage(eap),
+    ];
     if (state) attrs.push({ type: RadiusAttr.STATE, value: state });
     const request = signRequest(radiusId++ & 0xff, attrs, o.secret);
     roundTrips++;
@@ -116,21 +147,36 @@ export async function runTtlsClient(o: TtlsClientOptions): Promise<TtlsClientRes
   const assembler = new FragmentAssembler(1 << 20);
   let pending: ReturnType<typeof fragmentTlsMessage> = [];
   let avpBuffer: Buffer = Buffer.alloc(0);
-  const ttls = (id: number, data: Buffer) => encodeEap({ code: EapCode.RESPONSE, identifier: id, type: EapType.TTLS, data });
-  const ack = (id: number) => ttls(id, encodeTlsMethodData({ start: false, more: false, version: TTLS_VERSION, data: Buffer.alloc(0) }, 'ttls'));
+  const ttls = (id: number, data: Buffer) =>
+    encodeEap({ code: EapCode.RESPONSE, identifier: id, type: EapType.TTLS, data });
+  const ack = (id: number) =>
+    ttls(id, encodeTlsMethodData({ start: false, more: false, version: TTLS_VERSION, data: Buffer.alloc(0) }, 'ttls'));
 
   /** Inner EAP request → inner response bytes (or undefined when the server expects nothing). */
   const inner = async (req: EapPacket): Promise<Buffer> => {
-    if (req.type !== EapType.PT_EAP) return encodeEap({ code: EapCode.RESPONSE, identifier: req.identifier, type: EapType.NAK, data: Buffer.from([EapType.PT_EAP]) });
+    if (req.type !== EapType.PT_EAP)
+      return encodeEap({
+        code: EapCode.RESPONSE,
+        identifier: req.identifier,
+        type: EapType.NAK,
+        data: Buffer.from([EapType.PT_EAP]),
+      });
     const pt = decodeTlsMethodData(req.data, 'pt-eap');
     if (pt.start) pbTnc = o.runPbTnc(channel);
     else channel.deliver(Buffer.from(pt.data));
     const batch = await channel.nextOut();
-    return encodeEap({ code: EapCode.RESPONSE, identifier: req.identifier, type: EapType.PT_EAP, data: encodeTlsMethodData({ start: false, more: false, version: PT_EAP_VERSION, data: batch }, 'pt-eap') });
+    return encodeEap({
+      code: EapCode.RESPONSE,
+      identifier: req.identifier,
+      type: EapType.PT_EAP,
+      data: encodeTlsMethodData({ start: false, more: false, version: PT_EAP_VERSION, data: batch }, 'pt-eap'),
+    });
   };
 
   try {
-    let answer = await transact(encodeEap({ code: EapCode.RESPONSE, identifier: 0, type: EapType.IDENTITY, data: Buffer.from(o.identity) }));
+    let answer = await transact(
+      encodeEap({ code: EapCode.RESPONSE, identifier: 0, type: EapType.IDENTITY, data: Buffer.from(o.identity) }),
+    );
     for (;;) {
       const p = answer.packet;
       if (p.code !== RadiusCode.ACCESS_CHALLENGE) return finish(p, answer.request);
@@ -140,7 +186,15 @@ export async function runTtlsClient(o: TtlsClientOptions): Promise<TtlsClientRes
       const frag = decodeTlsMethodData(req.data, 'ttls');
       let records: Buffer = Buffer.alloc(0);
       if (frag.start) {
-        tls = connect({ socket: pipe, ca: o.ca, cert: o.cert, key: o.key, servername: 'tnc-server', maxVersion: 'TLSv1.2', checkServerIdentity: () => undefined });
+        tls = connect({
+          socket: pipe,
+          ca: o.ca,
+          cert: o.cert,
+          key: o.key,
+          servername: 'tnc-server',
+          maxVersion: 'TLSv1.2',
+          checkServerIdentity: () => undefined,
+        });
         tls.on('secureConnect', () => (secure = true));
         tls.on('data', (d: Buffer) => tlsData.appData.push(d));
         tls.on('error', () => undefined);
@@ -160,7 +214,16 @@ export async function runTtlsClient(o: TtlsClientOptions): Promise<TtlsClientRes
         records = pipe.drain();
         if (secure && !identitySent) {
           identitySent = true;
-          tls!.write(eapMessageAvp(encodeEap({ code: EapCode.RESPONSE, identifier: 0, type: EapType.IDENTITY, data: Buffer.from(o.identity) })));
+          tls!.write(
+            eapMessageAvp(
+              encodeEap({
+                code: EapCode.RESPONSE,
+                identifier: 0,
+                type: EapType.IDENTITY,
+                data: Buffer.from(o.identity),
+              }),
+            ),
+          );
           await settle(pipe, tlsData);
           records = Buffer.concat([records, pipe.drain()]);
         }
@@ -177,7 +240,15 @@ export async function runTtlsClient(o: TtlsClientOptions): Promise<TtlsClientRes
         }
       }
       pending = fragmentTlsMessage(records, o.fragmentSize ?? 1024);
-      answer = await transact(ttls(req.identifier, encodeTlsMethodData(pending.shift() ?? { start: false, more: false, version: TTLS_VERSION, data: Buffer.alloc(0) }, 'ttls')));
+      answer = await transact(
+        ttls(
+          req.identifier,
+          encodeTlsMethodData(
+            pending.shift() ?? { start: false, more: false, version: TTLS_VERSION, data: Buffer.alloc(0) },
+            'ttls',
+          ),
+        ),
+      );
     }
   } finally {
     tls?.destroy();
@@ -187,10 +258,16 @@ export async function runTtlsClient(o: TtlsClientOptions): Promise<TtlsClientRes
   async function finish(p: RadiusPacket, request: Buffer): Promise<TtlsClientResult> {
     const keys = new Map<number, Buffer>();
     for (const a of p.attributes.filter((x) => x.type === RadiusAttr.VENDOR_SPECIFIC)) {
-      for (const v of decodeVendorAttribute(a.value)) if (v.vendor === VENDOR_MICROSOFT) keys.set(v.type, decryptMppeKey(v.value, o.secret, request.subarray(4, 20)));
+      for (const v of decodeVendorAttribute(a.value))
+        if (v.vendor === VENDOR_MICROSOFT) keys.set(v.type, decryptMppeKey(v.value, o.secret, request.subarray(4, 20)));
     }
-    const radiusMsk = keys.has(MS_MPPE_RECV_KEY) && keys.has(MS_MPPE_SEND_KEY) ? Buffer.concat([keys.get(MS_MPPE_RECV_KEY)!, keys.get(MS_MPPE_SEND_KEY)!]) : undefined;
-    const clientMsk = secure ? tls!.exportKeyingMaterial(64, 'ttls keying material', undefined as unknown as Buffer) : undefined;
+    const radiusMsk =
+      keys.has(MS_MPPE_RECV_KEY) && keys.has(MS_MPPE_SEND_KEY)
+        ? Buffer.concat([keys.get(MS_MPPE_RECV_KEY)!, keys.get(MS_MPPE_SEND_KEY)!])
+        : undefined;
+    const clientMsk = secure
+      ? tls!.exportKeyingMaterial(64, 'ttls keying material', undefined as unknown as Buffer)
+      : undefined;
     return {
       code: p.code,
       reply: p.attributes.find((a) => a.type === RadiusAttr.REPLY_MESSAGE)?.value.toString(),

@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { describeHardware, describeMachineAddress, fallbackBootTime, fallbackOs, hardwareIdentity, networkIdentity } from '../../src/imcs/os/host-identity';
+import {
+  describeHardware,
+  describeMachineAddress,
+  fallbackBootTime,
+  fallbackOs,
+  hardwareIdentity,
+  networkIdentity,
+} from '../../src/imcs/os/host-identity';
 
 // systeminformation's answers checked against this machine's own sources: /etc/os-release,
 // `ip -j addr` / `ip -j route`, /proc/stat btime and /sys/class/dmi/id.
@@ -25,7 +32,9 @@ function readable(path: string): string | null {
 }
 
 test('the OS name and release agree with /etc/os-release', async () => {
-  const rel = Object.fromEntries([...readFileSync('/etc/os-release', 'utf8').matchAll(/^([A-Z_]+)="?([^"\n]*)"?$/gm)].map((m) => [m[1], m[2]]));
+  const rel = Object.fromEntries(
+    [...readFileSync('/etc/os-release', 'utf8').matchAll(/^([A-Z_]+)="?([^"\n]*)"?$/gm)].map((m) => [m[1], m[2]]),
+  );
   const os = await fallbackOs();
   assert.ok(os, 'systeminformation finds the release files');
   // it prefers lsb-release's DISTRIB_ID where there is one (Ubuntu), else NAME
@@ -39,13 +48,24 @@ test('the boot time is /proc/stat btime, give or take a second', () => {
   assert.ok(Math.abs(fallbackBootTime() - btime) <= 1, `${fallbackBootTime()} vs ${btime}`);
 });
 
-test('interface addresses are those `ip -j addr` lists; the machine address is on the default route\'s interface', async () => {
+test("interface addresses are those `ip -j addr` lists; the machine address is on the default route's interface", async () => {
   const net = await networkIdentity();
   const links = ip('addr') as IpAddr[];
-  const on = (iface: string, family: 'inet' | 'inet6') => links.find((l) => l.ifname === iface)?.addr_info.filter((a) => a.family === family).map((a) => a.local) ?? [];
-  for (const a of net.addresses) assert.ok(on(a.iface, a.family === 'IPv4' ? 'inet' : 'inet6').includes(a.address), `${a.address} is not on ${a.iface}: ${JSON.stringify(links)}`);
+  const on = (iface: string, family: 'inet' | 'inet6') =>
+    links
+      .find((l) => l.ifname === iface)
+      ?.addr_info.filter((a) => a.family === family)
+      .map((a) => a.local) ?? [];
+  for (const a of net.addresses)
+    assert.ok(
+      on(a.iface, a.family === 'IPv4' ? 'inet' : 'inet6').includes(a.address),
+      `${a.address} is not on ${a.iface}: ${JSON.stringify(links)}`,
+    );
   // every interface with a global IPv4 address is there, loopback is not
-  const withV4 = links.filter((l) => l.addr_info.some((a) => a.family === 'inet' && a.scope === 'global')).map((l) => l.ifname).sort();
+  const withV4 = links
+    .filter((l) => l.addr_info.some((a) => a.family === 'inet' && a.scope === 'global'))
+    .map((l) => l.ifname)
+    .sort();
   assert.deepEqual([...new Set(net.addresses.filter((a) => a.family === 'IPv4').map((a) => a.iface))].sort(), withV4);
   assert.ok(!net.addresses.some((a) => a.iface === 'lo'));
   const defaultDev = (ip('route', 'show', 'default') as { dev: string }[])[0]?.dev;
@@ -53,9 +73,16 @@ test('interface addresses are those `ip -j addr` lists; the machine address is o
     assert.equal(net.machineAddress?.iface, defaultDev);
     assert.equal(net.machineAddress?.defaultRoute, true);
     assert.ok(on(defaultDev, 'inet').includes(net.machineAddress!.address));
-    assert.match(describeMachineAddress(net), new RegExp(`^'${net.machineAddress!.address.replace(/\./g, '\\.')}' of type IPv4 address on ${defaultDev} \\(default route\\)$`));
+    assert.match(
+      describeMachineAddress(net),
+      new RegExp(
+        `^'${net.machineAddress!.address.replace(/\./g, '\\.')}' of type IPv4 address on ${defaultDev} \\(default route\\)$`,
+      ),
+    );
   } else {
-    console.log(`# this machine has no default route with an IPv4 address: machine address ${describeMachineAddress(net)}`);
+    console.log(
+      `# this machine has no default route with an IPv4 address: machine address ${describeMachineAddress(net)}`,
+    );
     assert.equal(net.machineAddress, net.addresses.find((a) => a.family === 'IPv4') ?? null);
   }
 });
@@ -68,7 +95,8 @@ test('hardware identity agrees with /sys/class/dmi/id, and says unknown where DM
   const vendor = readable('/sys/class/dmi/id/sys_vendor');
   if (vendor) assert.equal(hw.manufacturer, vendor);
   else assert.equal(hw.manufacturer, null);
-  for (const v of Object.values(hw)) assert.ok(v === null || (typeof v === 'string' && v !== '' && v !== '-'), JSON.stringify(hw));
+  for (const v of Object.values(hw))
+    assert.ok(v === null || (typeof v === 'string' && v !== '' && v !== '-'), JSON.stringify(hw));
   assert.match(describeHardware(hw), /system UUID (unknown|[0-9a-f-]{36})/);
 });
 
@@ -76,8 +104,17 @@ test('descriptions: unknown parts are named as unknown, not left blank', () => {
   const none = { manufacturer: null, model: null, serial: null, systemUuid: null, virtualHost: null };
   assert.equal(describeHardware(none), 'unknown hardware (no DMI data), system UUID unknown');
   assert.equal(
-    describeHardware({ manufacturer: 'QEMU', model: 'Standard PC (Q35 + ICH9, 2009)', serial: null, systemUuid: '5d3a0c1e-0000-4000-8000-000000000001', virtualHost: 'KVM' }),
+    describeHardware({
+      manufacturer: 'QEMU',
+      model: 'Standard PC (Q35 + ICH9, 2009)',
+      serial: null,
+      systemUuid: '5d3a0c1e-0000-4000-8000-000000000001',
+      virtualHost: 'KVM',
+    }),
     'QEMU Standard PC (Q35 + ICH9, 2009), system UUID 5d3a0c1e-0000-4000-8000-000000000001, virtual (KVM)',
   );
-  assert.equal(describeMachineAddress({ addresses: [], machineAddress: null }), 'unknown: no IPv4 address on an interface other than loopback');
+  assert.equal(
+    describeMachineAddress({ addresses: [], machineAddress: null }),
+    'unknown: no IPv4 address on an interface other than loopback',
+  );
 });

@@ -34,7 +34,14 @@ type Tree = Partial<Record<keyof OsFactPaths, string>>;
 /** Writes the given files into a temp dir and returns paths for all keys (absent ones point nowhere). */
 function fixtureTree(files: Tree): { paths: OsFactPaths; done: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'os-facts-'));
-  const keys: (keyof OsFactPaths)[] = ['osRelease', 'ipv4Forward', 'ipv6Forward', 'procStat', 'machineId', 'dpkgStatus'];
+  const keys: (keyof OsFactPaths)[] = [
+    'osRelease',
+    'ipv4Forward',
+    'ipv6Forward',
+    'procStat',
+    'machineId',
+    'dpkgStatus',
+  ];
   const paths = Object.fromEntries(keys.map((k) => [k, join(dir, k)])) as unknown as OsFactPaths;
   for (const k of keys) if (files[k] !== undefined) writeFileSync(paths[k], files[k]!);
   return { paths, done: () => rmSync(dir, { recursive: true, force: true }) };
@@ -50,7 +57,13 @@ async function collect(files: Tree) {
 }
 
 test('Debian 12: product, vendor, versions and boot time as strongSwan 5.9.14 sends them', async () => {
-  const f = await collect({ osRelease: DEBIAN_12, procStat: PROC_STAT, ipv4Forward: '0\n', ipv6Forward: '0\n', machineId: MACHINE_ID });
+  const f = await collect({
+    osRelease: DEBIAN_12,
+    procStat: PROC_STAT,
+    ipv4Forward: '0\n',
+    ipv6Forward: '0\n',
+    machineId: MACHINE_ID,
+  });
   assert.equal(f.osName, 'Debian GNU/Linux');
   assert.equal(f.productName, 'Debian');
   assert.equal(f.vendorId, 0x002572, 'vendor ID in the capture (client.log: 00 25 72 00 00 Debian)');
@@ -100,11 +113,14 @@ test('forwarding: on, off, IPv6 only, missing and garbage', async () => {
   assert.ok(garbage.problems.some((p) => p.kind === 'malformed' && p.path.endsWith('ipv4Forward')));
 });
 
-test('without a btime line, the boot time is systeminformation\'s (this machine\'s /proc/stat btime, give or take a second) and a problem', async () => {
+test("without a btime line, the boot time is systeminformation's (this machine's /proc/stat btime, give or take a second) and a problem", async () => {
   const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]);
   for (const files of [{ procStat: 'cpu 1 2 3\n' }, {}]) {
     const f = await collect({ osRelease: DEBIAN_12, ...files });
-    assert.ok(Math.abs(Date.parse(f.lastBoot) / 1000 - btime) <= 1, `${f.lastBoot} vs btime ${new Date(btime * 1000).toISOString()}`);
+    assert.ok(
+      Math.abs(Date.parse(f.lastBoot) / 1000 - btime) <= 1,
+      `${f.lastBoot} vs btime ${new Date(btime * 1000).toISOString()}`,
+    );
     assert.equal(f.lastBoot.length, 20);
     assert.equal(f.problems.filter((p) => p.path.endsWith('procStat')).length, 1, JSON.stringify(files));
   }
@@ -114,7 +130,9 @@ test('installed packages from the real dpkg status fixture (781 installed)', asy
   const f = await collect({ osRelease: DEBIAN_12, dpkgStatus: readFileSync(DPKG_FIXTURE, 'utf8') });
   assert.equal(f.packages.length, 781);
   assert.deepEqual(f.packages[0], { name: 'adduser', version: '3.134', architecture: 'all' });
-  assert.ok(f.packages.some((p) => p.name === 'libc6' && p.version === '2.36-9+deb12u14' && p.architecture === 'amd64'));
+  assert.ok(
+    f.packages.some((p) => p.name === 'libc6' && p.version === '2.36-9+deb12u14' && p.architecture === 'amd64'),
+  );
   assert.ok(!f.problems.some((p) => p.path.endsWith('dpkgStatus')));
 });
 
@@ -126,11 +144,14 @@ test('dpkg: only "install ok installed" counts; incomplete stanzas are reported,
     'Package: last\nStatus: install ok installed\nVersion: 3:4.5-6',
   ].join('\n');
   const f = await collect({ osRelease: DEBIAN_12, dpkgStatus: status });
-  assert.deepEqual(f.packages.map((p) => `${p.name} ${p.version}`), ['kept 1.0', 'last 3:4.5-6']);
+  assert.deepEqual(
+    f.packages.map((p) => `${p.name} ${p.version}`),
+    ['kept 1.0', 'last 3:4.5-6'],
+  );
   assert.ok(f.problems.some((p) => p.kind === 'malformed' && /1 installed stanzas/.test(p.detail)));
 });
 
-test('machine-id unreadable or not hex: a problem, and the device ID is the system UUID\'s SHA-1, or none without one', async () => {
+test("machine-id unreadable or not hex: a problem, and the device ID is the system UUID's SHA-1, or none without one", async () => {
   // this machine's real SMBIOS system UUID (null in a container or without root)
   const uuid = (await hardwareIdentity()).systemUuid;
   const expected = uuid === null ? null : createHash('sha1').update(uuid).digest('hex');
@@ -142,12 +163,15 @@ test('machine-id unreadable or not hex: a problem, and the device ID is the syst
   assert.ok(bad.problems.some((p) => p.kind === 'malformed' && p.path.endsWith('machineId')));
 });
 
-test('os-release missing, a directory, or without NAME: the name from systeminformation (this host\'s release files) and a problem naming the file', async () => {
+test("os-release missing, a directory, or without NAME: the name from systeminformation (this host's release files) and a problem naming the file", async () => {
   const host = parseRelease(readFileSync('/etc/os-release', 'utf8'));
   const check = (f: Awaited<ReturnType<typeof collect>>, kind: OsFactsError['kind']) => {
     assert.equal(f.osName, host.NAME);
     assert.ok(f.version.startsWith(host.VERSION_ID ?? ''), `${f.version} vs VERSION_ID ${host.VERSION_ID}`);
-    assert.ok(f.problems.some((p) => p.kind === kind && p.path.endsWith('osRelease')), JSON.stringify(f.problems));
+    assert.ok(
+      f.problems.some((p) => p.kind === kind && p.path.endsWith('osRelease')),
+      JSON.stringify(f.problems),
+    );
   };
   check(await collect({}), 'unreadable');
   check(await collect({ osRelease: 'ID=debian\n' }), 'malformed');

@@ -16,20 +16,55 @@ import { hostTree } from '../helpers/host-tree';
 test('the OS IMC logs the endpoint hardware, the machine address and the facts it could not read', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tnc-os-log-'));
   const pki = await labPki();
-  const server = await startLabServer({ host: '127.0.0.1', port: 0, db: join(dir, 'p.db'), cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert, policy: 'default', log: silentLogger, idleTimeoutMs: 2000 });
+  const server = await startLabServer({
+    host: '127.0.0.1',
+    port: 0,
+    db: join(dir, 'p.db'),
+    cert: pki.files.serverCert,
+    key: pki.files.serverKey,
+    ca: pki.files.caCert,
+    policy: 'default',
+    log: silentLogger,
+    idleTimeoutMs: 2000,
+  });
   try {
     const run = async (os: ReturnType<typeof hostOsSources>) => {
       const sink = new MemorySink();
-      const outcome = await attest({ host: '127.0.0.1', port: server.port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en', log: new Logger(1, 'text', sink), os });
+      const outcome = await attest({
+        host: '127.0.0.1',
+        port: server.port,
+        cert: pki.files.clientCert,
+        key: pki.files.clientKey,
+        ca: pki.files.caCert,
+        language: 'en',
+        log: new Logger(1, 'text', sink),
+        os,
+      });
       assert.equal(outcome.access, 'allow');
       return sink.lines;
     };
     const complete = await run(hostTree(dir, 'complete'));
     assert.equal(complete.filter((l) => l.startsWith('[IMC] endpoint hardware: ')).length, 1, complete.join('\n'));
     const address = (await networkIdentity()).machineAddress;
-    assert.ok(complete.includes(`[IMC] machine address ${address ? `'${address.address}' of type IPv4 address on ${address.iface}${address.defaultRoute ? ' (default route)' : ''}` : 'unknown: no IPv4 address on an interface other than loopback'}`), complete.join('\n'));
+    assert.ok(
+      complete.includes(
+        `[IMC] machine address ${address ? `'${address.address}' of type IPv4 address on ${address.iface}${address.defaultRoute ? ' (default route)' : ''}` : 'unknown: no IPv4 address on an interface other than loopback'}`,
+      ),
+      complete.join('\n'),
+    );
     assert.ok(!complete.some((l) => l.includes('OS facts:')), 'nothing missing, nothing logged');
-    const noBtime = hostOsSources({ defaultPassword: false, machine: 'x86_64', deviceId: 'os-log-test', paths: { osRelease: join(dir, 'complete', 'os-release'), procStat: join(dir, 'none'), ipv4Forward: join(dir, 'complete', 'proc', 'ip_forward'), ipv6Forward: join(dir, 'complete', 'proc', 'forwarding6'), machineId: join(dir, 'complete', 'machine-id') } });
+    const noBtime = hostOsSources({
+      defaultPassword: false,
+      machine: 'x86_64',
+      deviceId: 'os-log-test',
+      paths: {
+        osRelease: join(dir, 'complete', 'os-release'),
+        procStat: join(dir, 'none'),
+        ipv4Forward: join(dir, 'complete', 'proc', 'ip_forward'),
+        ipv6Forward: join(dir, 'complete', 'proc', 'forwarding6'),
+        machineId: join(dir, 'complete', 'machine-id'),
+      },
+    });
     const lines = await run(noBtime);
     assert.ok(lines.includes(`[IMC] OS facts: cannot read '${join(dir, 'none')}': ENOENT`), lines.join('\n'));
   } finally {

@@ -50,17 +50,25 @@ class WatchedBudget extends ByteBudget {
 function segment(baseMessageId: number, start: boolean, size: number, fromServer: boolean): Buffer {
   const data = Buffer.alloc(size, 0x5a);
   if (start) data.writeUInt32BE(DECLARED, 8); // the inner attribute header's length field
-  const body = encodePaMessage({ messageId: baseMessageId, attributes: [SegmentEnvelopeAttr.make({ baseMessageId, start, more: true, data })] });
+  const body = encodePaMessage({
+    messageId: baseMessageId,
+    attributes: [SegmentEnvelopeAttr.make({ baseMessageId, start, more: true, data })],
+  });
   const type = TYPES[baseMessageId % 2];
   const env = { type, collectorId: 1, validatorId: 1, exclusive: false, body };
-  return encodeBatch({ type: fromServer ? PB_BATCH.SDATA : PB_BATCH.CDATA, fromServer, messages: [pbPaFromEnvelope(env)] });
+  return encodeBatch({
+    type: fromServer ? PB_BATCH.SDATA : PB_BATCH.CDATA,
+    fromServer,
+    messages: [pbPaFromEnvelope(env)],
+  });
 }
 
 /** PA-TNC Errors in a batch from the other side. */
 function errorsIn(batch: Buffer): number {
   let n = 0;
   for (const m of decodeBatch(batch).messages) {
-    if (PbPaMsg.is(m)) n += decodePaMessage(envelopeFromPbPa(m.value).body).attributes.filter((a) => PaTncErrorAttr.is(a)).length;
+    if (PbPaMsg.is(m))
+      n += decodePaMessage(envelopeFromPbPa(m.value).body).attributes.filter((a) => PaTncErrorAttr.is(a)).length;
   }
   return n;
 }
@@ -86,7 +94,11 @@ test('a hostile client opening hundreds of unfinished segment exchanges is refus
   const total = new WatchedBudget(3 * 1024 * 1024);
   const imvs = new ImvManager();
   imvs.add(new Listener<ImvHost>('IMV'));
-  const server = new TnccsServer(imvs, { policy: 'default', log: new Logger(-1), reassembly: { perConnection: 2 * 1024 * 1024, total } });
+  const server = new TnccsServer(imvs, {
+    policy: 'default',
+    log: new Logger(-1),
+    reassembly: { perConnection: 2 * 1024 * 1024, total },
+  });
   const [c, s] = channelPair();
   const serving = server.serve(s);
   const errors = await hoard(c, false, 300, 100);
@@ -102,12 +114,14 @@ test('all connections together stay under the total bound', async () => {
   const total = new WatchedBudget(3 * 1024 * 1024);
   const imvs = new ImvManager();
   imvs.add(new Listener<ImvHost>('IMV'));
-  const server = new TnccsServer(imvs, { policy: 'default', log: new Logger(-1), reassembly: { perConnection: 2 * 1024 * 1024, total } });
+  const server = new TnccsServer(imvs, {
+    policy: 'default',
+    log: new Logger(-1),
+    reassembly: { perConnection: 2 * 1024 * 1024, total },
+  });
   const peers = [channelPair(), channelPair()];
   const serving = peers.map(([, s]) => server.serve(s));
-  const errors = await Promise.all(
-    peers.map(([c]) => hoard(c, false, 32, 40)),
-  );
+  const errors = await Promise.all(peers.map(([c]) => hoard(c, false, 32, 40)));
   // 2 × 40 × 60 KB offered, 3 MiB allowed in all
   assert.ok(total.peak <= 3 * 1024 * 1024, `held ${total.peak} bytes`);
   assert.ok(total.peak > 2 * 1024 * 1024, 'both connections held some');
@@ -122,7 +136,12 @@ test('a hostile server doing the same to the agent is refused with PA-TNC Errors
   const imcs = new ImcManager();
   imcs.add(new Listener<TnccsHost>('IMC'));
   const [c, s] = channelPair();
-  const client = runClientHandshake(imcs, c, { connectionId: 1, language: 'en', log: new Logger(-1), reassembly: held });
+  const client = runClientHandshake(imcs, c, {
+    connectionId: 1,
+    language: 'en',
+    log: new Logger(-1),
+    reassembly: held,
+  });
   const errors = await hoard(s, true, 300, 100);
   await s.send(encodeBatch({ type: PB_BATCH.CLOSE, fromServer: true, messages: [] }));
   await assert.rejects(client, /without a recommendation/);

@@ -28,7 +28,11 @@ test('a contract from the IMC makes the IMV segment a large attribute; Next Segm
   p.imc.requestContract(PA_SUBTYPE.SWIMA);
   const req = p.toImv.shift()!;
   assert.equal(p.imv.receive(req)?.attributes.length, 0);
-  assert.ok(p.lines.includes('[IMV] IMV 2 received a segmentation contract request from IMC 2 for PA message type \'IETF/SWIMA\' 0x000000/0x00000009'));
+  assert.ok(
+    p.lines.includes(
+      "[IMV] IMV 2 received a segmentation contract request from IMC 2 for PA message type 'IETF/SWIMA' 0x000000/0x00000009",
+    ),
+  );
   assert.ok(p.lines.includes('[IMV]   no message size limit, maximum segment size of 976 bytes'));
   const resp = p.toImc.shift()!;
   assert.equal(p.imc.receive(resp)?.attributes.length, 0);

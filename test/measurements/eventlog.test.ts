@@ -9,7 +9,10 @@ for (const vm of ['seabios', 'ovmf']) {
   test(`${vm} boot: the event log replays to the guest's PCRs in sha1 and sha256`, () => {
     const log = decodeEventLog(fixture('vm', vm, 'binary_bios_measurements'));
     assert.equal(log.format, 'crypto-agile');
-    assert.deepEqual(log.algorithms.map((a) => a.name), ['sha1', 'sha256']);
+    assert.deepEqual(
+      log.algorithms.map((a) => a.name),
+      ['sha1', 'sha256'],
+    );
     const v = verifyEventLog(log, vmPcrs(vm));
     assert.ok(v.ok, v.ok ? '' : v.mismatches.map((m) => m.reason).join('\n'));
     assert.deepEqual(v.verified.banks, ['sha1', 'sha256']);
@@ -34,7 +37,10 @@ test('strongSwan lab log: EVENT2 records without a Spec ID header, StartupLocali
 
 const logs = readdirSync(join(FIXTURES, 'eventlogs'));
 for (const json of logs.filter((f) => f.endsWith('.pcrs.json') && !f.startsWith('go-attestation-ebs'))) {
-  const spec = JSON.parse(fixture('eventlogs', json).toString('utf8')) as { eventlog: string; banks: Record<string, Record<number, string>> };
+  const spec = JSON.parse(fixture('eventlogs', json).toString('utf8')) as {
+    eventlog: string;
+    banks: Record<string, Record<number, string>>;
+  };
   test(`public log ${spec.eventlog} replays to ${json}`, () => {
     const v = verifyEventLog(decodeEventLog(fixture('eventlogs', spec.eventlog)), spec.banks);
     assert.ok(v.ok, v.ok ? '' : `${v.reason}\n${v.mismatches.map((m) => m.reason).join('\n')}`);
@@ -63,7 +69,10 @@ test('a log whose firmware skipped two extends: the mismatch names PCR 5, sha1, 
   const v = verifyEventLog(decodeEventLog(fixture('eventlogs', spec.eventlog)), spec.banks);
   assert.equal(v.ok, false);
   assert.ok(!v.ok);
-  assert.deepEqual(v.mismatches.map((m) => [m.pcr, m.bank, m.expected]), [[5, 'sha1', '31245808d6d35849bc394f6343f2b3ff908ed5e3']]);
+  assert.deepEqual(
+    v.mismatches.map((m) => [m.pcr, m.bank, m.expected]),
+    [[5, 'sha1', '31245808d6d35849bc394f6343f2b3ff908ed5e3']],
+  );
   assert.match(v.mismatches[0].reason, /^PCR 5 \(sha1\): quoted 3124.* replay gives [0-9a-f]{40}$/);
 });
 
@@ -74,7 +83,10 @@ test('a flipped digest bit gives a mismatch reason for that PCR in that bank onl
   target.digests.sha256[0] ^= 1; // a view into buf: the same as flipping the byte in the file
   const v = verifyEventLog(decodeEventLog(buf), vmPcrs('seabios'));
   assert.ok(!v.ok);
-  assert.deepEqual(v.mismatches.map((m) => `${m.bank}/${m.pcr}`), ['sha256/4']);
+  assert.deepEqual(
+    v.mismatches.map((m) => `${m.bank}/${m.pcr}`),
+    ['sha256/4'],
+  );
 });
 
 test('hostile logs: 4 GiB event size, cut record, unknown algorithm → DecodeError at the offset', () => {

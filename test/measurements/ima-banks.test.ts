@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { parsePcrRead } from '../../src/measurements/pcrs';
 import {
-  decodeImaAscii, decodeImaBinary, decodeImaFields, imaListBankOf, probeImaHashSize, quotedPcr10, replayImaEntries, replayImaList, verifyImaReplay,
+  decodeImaAscii,
+  decodeImaBinary,
+  decodeImaFields,
+  imaListBankOf,
+  probeImaHashSize,
+  quotedPcr10,
+  replayImaEntries,
+  replayImaList,
+  verifyImaReplay,
 } from '../../src/measurements/ima';
 import { fixture, vmPcrs } from './_fixtures';
 
@@ -16,7 +24,11 @@ const SIZES = { sha256: 32, sha384: 48 } as const;
 /** PCR 10 the plain way: extend each listed hash (all ones for an all-zero one) with node:crypto. */
 function plainPcr10(bank: string, size: number, hashes: Buffer[]): string {
   let pcr = Buffer.alloc(size);
-  for (const h of hashes) pcr = createHash(bank).update(pcr).update(h.every((b) => b === 0) ? Buffer.alloc(size, 0xff) : h).digest();
+  for (const h of hashes)
+    pcr = createHash(bank)
+      .update(pcr)
+      .update(h.every((b) => b === 0) ? Buffer.alloc(size, 0xff) : h)
+      .digest();
   return pcr.toString('hex');
 }
 
@@ -28,17 +40,31 @@ for (const [bank, size] of Object.entries(SIZES)) {
     const entries = decodeImaBinary(binary, 0, size);
     assert.equal(entries.length, 139);
     assert.equal(decodeImaFields(entries[0]).path, 'boot_aggregate');
-    const r = replayImaList(binary, { listBank: bank, banks: [bank, 'sha1', 'sha256'], quoted: quotedPcr10({ [bank]: expected[bank], ...guest }) });
+    const r = replayImaList(binary, {
+      listBank: bank,
+      banks: [bank, 'sha1', 'sha256'],
+      quoted: quotedPcr10({ [bank]: expected[bank], ...guest }),
+    });
     assert.equal(r.templateHashMismatches, 0);
     assert.equal(r.pcrs[bank][10], expected[bank][10]);
-    assert.equal(r.pcrs[bank][10], plainPcr10(bank, size, entries.map((e) => e.templateHash)));
+    assert.equal(
+      r.pcrs[bank][10],
+      plainPcr10(
+        bank,
+        size,
+        entries.map((e) => e.templateHash),
+      ),
+    );
     // the other banks hash the same template data: the guest's real TPM PCR 10 in sha1 and sha256
     assert.equal(r.pcrs.sha1[10], guest.sha1[10].toLowerCase());
     assert.equal(r.pcrs.sha256[10], guest.sha256[10].toLowerCase());
     assert.ok(verifyImaReplay(r).ok);
 
     const ascii = decodeImaAscii(perBank(`ascii_runtime_measurements_${bank}`));
-    assert.deepEqual(ascii.map((e) => e.templateHash), entries.map((e) => e.templateHash));
+    assert.deepEqual(
+      ascii.map((e) => e.templateHash),
+      entries.map((e) => e.templateHash),
+    );
     const ra = await replayImaEntries(ascii, { listBank: bank, banks: [bank] });
     assert.equal(ra.templateHashMismatches, 0);
     assert.equal(ra.pcrs[bank][10], expected[bank][10]);
@@ -55,12 +81,21 @@ test('per-bank sha384 list: a violation (all-zero hash) extends 48 bytes of 0xff
   assert.equal(r.violations, 1);
   assert.equal(r.templateHashMismatches, 1);
   assert.deepEqual(r.mismatchedEntries, [{ index: 5, offset: entries[5].offset }]);
-  assert.equal(r.pcrs.sha384[10], plainPcr10('sha384', 48, changed.map((e) => e.templateHash)));
+  assert.equal(
+    r.pcrs.sha384[10],
+    plainPcr10(
+      'sha384',
+      48,
+      changed.map((e) => e.templateHash),
+    ),
+  );
 });
 
 test('a per-bank list read as a SHA-1 list fails with a DecodeError, and the ascii hash sizes must agree', () => {
   assert.throws(() => decodeImaBinary(perBank('binary_runtime_measurements_sha256')), /IMA template name/);
   const lines = perBank('ascii_runtime_measurements_sha256').toString('utf8').split('\n');
-  const mixed = Buffer.from([lines[0], fixture('vm', 'ovmf', 'ascii_runtime_measurements').toString('utf8').split('\n')[1]].join('\n'));
+  const mixed = Buffer.from(
+    [lines[0], fixture('vm', 'ovmf', 'ascii_runtime_measurements').toString('utf8').split('\n')[1]].join('\n'),
+  );
   assert.throws(() => decodeImaAscii(mixed), /is not 32-byte hex/);
 });

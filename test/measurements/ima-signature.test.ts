@@ -34,20 +34,33 @@ test('a tampered signature or file is bad; no signature is missing; a key not im
   assert.equal(checkImaSignature(undefined, 'sha256', digest, keys).verdict, 'missing');
   const onlyOther = imaKeyring([read('other-signing.pem').toString('utf8')]);
   assert.equal(checkImaSignature(sig, 'sha256', digest, onlyOther).verdict, 'unknown-key');
-  assert.equal(checkImaSignature(sig.subarray(0, 20), 'sha256', digest, keys).verdict, 'bad', 'a cut signature is malformed');
+  assert.equal(
+    checkImaSignature(sig.subarray(0, 20), 'sha256', digest, keys).verdict,
+    'bad',
+    'a cut signature is malformed',
+  );
 });
 
-test('live: evmctl signs a fresh file and the signature verifies', { skip: existsSync('/usr/bin/evmctl') ? false : 'evmctl not installed (apt-get install ima-evm-utils)' }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ima-sig-'));
-  try {
-    copyFileSync(join(SIG, 'ima-signing.key'), join(dir, 'k'));
-    const f = join(dir, 'file');
-    writeFileSync(f, `fresh ${Date.now()}\n`);
-    const r = spawnSync('/usr/bin/evmctl', ['ima_sign', '--sigfile', '--key', join(dir, 'k'), '-a', 'sha256', f], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const sig = readFileSync(`${f}.sig`);
-    assert.equal(checkImaSignature(sig, 'sha256', createHash('sha256').update(readFileSync(f)).digest(), keys).verdict, 'ok');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  'live: evmctl signs a fresh file and the signature verifies',
+  { skip: existsSync('/usr/bin/evmctl') ? false : 'evmctl not installed (apt-get install ima-evm-utils)' },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ima-sig-'));
+    try {
+      copyFileSync(join(SIG, 'ima-signing.key'), join(dir, 'k'));
+      const f = join(dir, 'file');
+      writeFileSync(f, `fresh ${Date.now()}\n`);
+      const r = spawnSync('/usr/bin/evmctl', ['ima_sign', '--sigfile', '--key', join(dir, 'k'), '-a', 'sha256', f], {
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const sig = readFileSync(`${f}.sig`);
+      assert.equal(
+        checkImaSignature(sig, 'sha256', createHash('sha256').update(readFileSync(f)).digest(), keys).verdict,
+        'ok',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -4,15 +4,26 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  checkBootAggregate, decodeImaAscii, decodeImaBinary, decodeImaFields, encodeImaEntry, quotedPcr10, replayImaEntries,
-  replayImaList, streamImaFile, verifyImaReplay,
+  checkBootAggregate,
+  decodeImaAscii,
+  decodeImaBinary,
+  decodeImaFields,
+  encodeImaEntry,
+  quotedPcr10,
+  replayImaEntries,
+  replayImaList,
+  streamImaFile,
+  verifyImaReplay,
 } from '../../src/measurements/ima';
 import { FIXTURES, LAB, decodeError, fixture, vmPcrs } from './_fixtures';
 
 for (const vm of ['seabios', 'ovmf']) {
   test(`${vm} boot: the IMA list replays to PCR 10 read after the copy, in sha1 and sha256`, () => {
     const after = vmPcrs(vm, 'pcr10-after-copy.txt');
-    const r = replayImaList(fixture('vm', vm, 'binary_runtime_measurements'), { banks: ['sha1', 'sha256'], quoted: quotedPcr10(after) });
+    const r = replayImaList(fixture('vm', vm, 'binary_runtime_measurements'), {
+      banks: ['sha1', 'sha256'],
+      quoted: quotedPcr10(after),
+    });
     assert.equal(r.templateHashMismatches, 0);
     assert.equal(r.pcrs.sha1[10], after.sha1[10]);
     assert.equal(r.pcrs.sha256[10], after.sha256[10]);
@@ -61,7 +72,10 @@ for (const vm of ['seabios', 'ovmf']) {
 
 test('strongSwan lab evidence: ima-ng list replays to expected PCR 10, boot aggregate from its PCRs', () => {
   const expected = JSON.parse(readFileSync(join(LAB, 'expected_pcrs.json'), 'utf8'));
-  const r = replayImaList(readFileSync(join(LAB, 'binary_runtime_measurements')), { banks: ['sha1', 'sha256'], quoted: quotedPcr10(expected) });
+  const r = replayImaList(readFileSync(join(LAB, 'binary_runtime_measurements')), {
+    banks: ['sha1', 'sha256'],
+    quoted: quotedPcr10(expected),
+  });
   assert.ok(verifyImaReplay(r).ok);
   const ascii = decodeImaAscii(readFileSync(join(LAB, 'ascii_runtime_measurements')));
   assert.equal(decodeImaFields(ascii[1]).path, '/usr/bin/bash');
@@ -96,7 +110,10 @@ test('a flipped byte in template data is reported with the entry and offset; rep
   const buf = Buffer.from(fixture('vm', 'seabios', 'binary_runtime_measurements'));
   const e = decodeImaBinary(buf)[3];
   buf[e.dataOffset + e.templateData.length - 2] ^= 0x20;
-  const r = replayImaList(buf, { banks: ['sha1', 'sha256'], quoted: quotedPcr10(vmPcrs('seabios', 'pcr10-after-copy.txt')) });
+  const r = replayImaList(buf, {
+    banks: ['sha1', 'sha256'],
+    quoted: quotedPcr10(vmPcrs('seabios', 'pcr10-after-copy.txt')),
+  });
   assert.deepEqual(r.mismatchedEntries, [{ index: 3, offset: e.offset }]);
   const v = verifyImaReplay(r);
   assert.ok(!v.ok);
@@ -109,12 +126,23 @@ function nodeReplay(buf: Buffer): Record<string, Record<number, string>> {
   const out: Record<string, Record<number, Buffer>> = { sha1: {}, sha256: {} };
   for (const e of decodeImaBinary(buf)) {
     const violation = e.templateHash.equals(Buffer.alloc(20));
-    for (const [bank, size] of [['sha1', 20], ['sha256', 32]] as const) {
-      const digest = violation ? Buffer.alloc(size, 0xff) : bank === 'sha1' ? e.templateHash : createHash(bank).update(e.templateData).digest();
-      out[bank][e.pcr] = createHash(bank).update(out[bank][e.pcr] ?? Buffer.alloc(size)).update(digest).digest();
+    for (const [bank, size] of [
+      ['sha1', 20],
+      ['sha256', 32],
+    ] as const) {
+      const digest = violation
+        ? Buffer.alloc(size, 0xff)
+        : bank === 'sha1'
+          ? e.templateHash
+          : createHash(bank).update(e.templateData).digest();
+      out[bank][e.pcr] = createHash(bank)
+        .update(out[bank][e.pcr] ?? Buffer.alloc(size))
+        .update(digest)
+        .digest();
     }
   }
-  const hex = (m: Record<number, Buffer>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.toString('hex')]));
+  const hex = (m: Record<number, Buffer>) =>
+    Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.toString('hex')]));
   return { sha1: hex(out.sha1), sha256: hex(out.sha256) };
 }
 
@@ -170,5 +198,6 @@ test('public ascii lists: rust-keylime (826 entries, no TPM: zero boot_aggregate
   const check = checkBootAggregate(list[0], {});
   assert.equal(check.ok, false);
   assert.match(check.reason, /all zeros/);
-  for (const f of ['keylime-ima-log-sha1', 'keylime-ima-log-sha256', 'keylime-ima-log-sha512']) assert.equal(decodeImaAscii(fixture('ima', f)).length, 2);
+  for (const f of ['keylime-ima-log-sha1', 'keylime-ima-log-sha256', 'keylime-ima-log-sha512'])
+    assert.equal(decodeImaAscii(fixture('ima', f)).length, 2);
 });

@@ -37,7 +37,10 @@ for (const h of HASHES) {
     let expected = Buffer.from(pcr);
     for (let i = 0; i < 50; i++) {
       const digest = randomBytes(h.size + 8);
-      expected = createHash(h.name).update(expected).update(digest.subarray(3, 3 + h.size)).digest();
+      expected = createHash(h.name)
+        .update(expected)
+        .update(digest.subarray(3, 3 + h.size))
+        .digest();
       h.extend(pcr, digest, 3);
       assert.equal(pcr.toString('hex'), expected.toString('hex'), `extend ${i}`);
     }

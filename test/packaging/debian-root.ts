@@ -36,7 +36,9 @@ export function unpackBaseRoot(work: string, root: string): void {
   if (!existsSync(BASE_TAR)) {
     mkdirSync(CACHE, { recursive: true });
     const part = `${BASE_TAR}.${process.pid}.part`;
-    must(`debootstrap --variant=minbase bookworm ${work}/base ${MIRROR} && tar --numeric-owner -C ${work}/base -cf ${part} . && mv ${part} ${BASE_TAR} && rm -rf ${work}/base`);
+    must(
+      `debootstrap --variant=minbase bookworm ${work}/base ${MIRROR} && tar --numeric-owner -C ${work}/base -cf ${part} . && mv ${part} ${BASE_TAR} && rm -rf ${work}/base`,
+    );
   }
   mkdirSync(root);
   must(`tar --numeric-owner -C ${root} -xf ${BASE_TAR}`);

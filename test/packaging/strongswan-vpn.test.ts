@@ -32,7 +32,8 @@ const tag = `${process.pid % 100000}`;
 const ns = { gw: `tncgw${tag}`, client: `tnccl${tag}` };
 
 function whyNot(): string | undefined {
-  if (process.env.TNC_TEST_VPN !== '1') return 'the two-namespace IKEv2 test runs in its own CI step: `npm run test:vpn`';
+  if (process.env.TNC_TEST_VPN !== '1')
+    return 'the two-namespace IKEv2 test runs in its own CI step: `npm run test:vpn`';
   if (process.getuid?.() !== 0) return 'needs root (network namespaces, debootstrap, chroot)';
   return missingTool(['debootstrap', 'dpkg-deb', 'chroot', 'swtpm', 'ip', 'unshare']);
 }
@@ -55,7 +56,9 @@ let root: string;
 /** A command in the chroot, optionally inside a namespace with its own /run (charon's pid file lives there). */
 const inRoot = (cmd: string, netns?: string, env = '') => {
   const chrooted = `chroot ${root} ${ENV} ${env} sh -c ${quote(cmd)}`;
-  return netns ? `ip netns exec ${netns} unshare -m sh -c ${quote(`mount -t tmpfs tmpfs ${root}/run && exec ${chrooted}`)}` : chrooted;
+  return netns
+    ? `ip netns exec ${netns} unshare -m sh -c ${quote(`mount -t tmpfs tmpfs ${root}/run && exec ${chrooted}`)}`
+    : chrooted;
 };
 const mustInRoot = (cmd: string, netns?: string): string => must(inRoot(cmd, netns));
 
@@ -94,8 +97,18 @@ class Proc {
       }
       if (this.child.exitCode !== null) break;
     }
-    const others = Object.values(procs).filter((p) => p && p !== this).map((p) => `--- ${p!.name}:\n${p!.lines.filter((l) => !/RADIUS (in|out) /.test(l)).slice(-25).join('\n')}`);
-    assert.fail(`${this.name}: no line matching ${re} (exit ${this.child.exitCode}):\n${this.lines.slice(-60).join('\n')}\n${others.join('\n')}`);
+    const others = Object.values(procs)
+      .filter((p) => p && p !== this)
+      .map(
+        (p) =>
+          `--- ${p!.name}:\n${p!.lines
+            .filter((l) => !/RADIUS (in|out) /.test(l))
+            .slice(-25)
+            .join('\n')}`,
+      );
+    assert.fail(
+      `${this.name}: no line matching ${re} (exit ${this.child.exitCode}):\n${this.lines.slice(-60).join('\n')}\n${others.join('\n')}`,
+    );
   }
   text(from = 0): string {
     return this.lines.slice(from).join('\n');
@@ -111,13 +124,21 @@ class Proc {
 
 let sw: Swtpm | undefined;
 let deviceId: string;
-const procs: Record<'daemon' | 'server' | 'gateway' | 'client', Proc | undefined> = { daemon: undefined, server: undefined, gateway: undefined, client: undefined };
+const procs: Record<'daemon' | 'server' | 'gateway' | 'client', Proc | undefined> = {
+  daemon: undefined,
+  server: undefined,
+  gateway: undefined,
+  client: undefined,
+};
 let radiusSecret: string;
 
 function makeRoot(): void {
   root = join(work, 'root');
   unpackBaseRoot(work, root);
-  writeFileSync(join(root, 'etc', 'apt', 'sources.list'), `deb ${MIRROR} bookworm main\ndeb ${MIRROR} bookworm-updates main\ndeb ${SECURITY_MIRROR} bookworm-security main\n`);
+  writeFileSync(
+    join(root, 'etc', 'apt', 'sources.list'),
+    `deb ${MIRROR} bookworm main\ndeb ${MIRROR} bookworm-updates main\ndeb ${SECURITY_MIRROR} bookworm-security main\n`,
+  );
   writeFileSync(join(root, 'usr', 'sbin', 'policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
   writeFileSync(join(root, 'etc', 'machine-id'), `${'0123456789abcdef'.repeat(2)}\n`);
   must(`mount -t proc proc ${root}/proc && mkdir -p ${root}/dev/net && mknod -m 0666 ${root}/dev/net/tun c 10 200`);
@@ -128,10 +149,14 @@ function makeRoot(): void {
 function makeNamespaces(): void {
   must(`ip netns add ${ns.gw} && ip netns add ${ns.client}`);
   must(`ip link add vg${tag} netns ${ns.gw} type veth peer name vc${tag} netns ${ns.client}`);
-  must(`ip -n ${ns.gw} addr add ${GW}/24 dev vg${tag} && ip -n ${ns.gw} link set vg${tag} up && ip -n ${ns.gw} link set lo up`);
+  must(
+    `ip -n ${ns.gw} addr add ${GW}/24 dev vg${tag} && ip -n ${ns.gw} link set vg${tag} up && ip -n ${ns.gw} link set lo up`,
+  );
   // the network behind the gateway that the CHILD_SA protects (docs/vpn.md: 192.0.2.64/27)
   must(`ip -n ${ns.gw} addr add 192.0.2.65/27 dev lo`);
-  must(`ip -n ${ns.client} addr add ${CLIENT}/24 dev vc${tag} && ip -n ${ns.client} link set vc${tag} up && ip -n ${ns.client} link set lo up`);
+  must(
+    `ip -n ${ns.client} addr add ${CLIENT}/24 dev vc${tag} && ip -n ${ns.client} link set vc${tag} up && ip -n ${ns.client} link set lo up`,
+  );
   assert.doesNotMatch(must(`ip -n ${ns.client} route`), /default/, 'the client namespace has no way out');
 }
 
@@ -170,33 +195,38 @@ function swanctlDir(role: 'gw' | 'client', conf: string, cert: string, key: stri
 const swanctl = (role: 'gw' | 'client', args: string) =>
   inRoot(`SWANCTL_DIR=/etc/vpn-${role}/swanctl swanctl ${args} --uri unix:///var/lib/vpn-${role}/charon.vici`);
 
-before(async () => {
-  if (skip) return;
-  work = mkdtempSync('/var/tmp/tnc-vpn-');
-  makeRoot();
-  const strongswan = mustInRoot('apt-cache policy libstrongswan').match(/Candidate: (\S+)/)![1];
-  // TNC_VPN_DEBS: a folder with both packages already built from this tree (re-running the test while working on it)
-  const debs = process.env.TNC_VPN_DEBS ?? `${work}/debs`;
-  if (!process.env.TNC_VPN_DEBS) {
-    must(`bash ${repo}/scripts/package-deb.sh --version ${version} --out ${debs}`);
-    must(`bash ${repo}/scripts/package-strongswan-plugins.sh --strongswan-version ${strongswan} --out ${debs}`);
-  }
-  must(`cp ${debs}/tnc-agent_${version}_*.deb ${debs}/tnc-agent-strongswan-plugins_${strongswan}+*.deb ${root}/tmp/`);
-  mustInRoot('apt-get install -y -qq --no-install-recommends strongswan-charon libcharon-extra-plugins libstrongswan-standard-plugins strongswan-swanctl libtss2-tcti-swtpm0 /tmp/tnc-agent_*.deb /tmp/tnc-agent-strongswan-plugins_*.deb');
-  makeNamespaces();
-  sw = await startSwtpm();
-  const tpm = await Tpm.open(sw.tcti);
-  try {
-    await tpm.provisionAk();
-    await extendLabEvidence(tpm, sw.tcti, LAB, silentLogger);
-    deviceId = await akDeviceId(tpm);
-  } finally {
-    await tpm.close();
-  }
-  await startDaemon();
-  await startServer();
-  await startCharons();
-}, { timeout: 40 * 60_000 });
+before(
+  async () => {
+    if (skip) return;
+    work = mkdtempSync('/var/tmp/tnc-vpn-');
+    makeRoot();
+    const strongswan = mustInRoot('apt-cache policy libstrongswan').match(/Candidate: (\S+)/)![1];
+    // TNC_VPN_DEBS: a folder with both packages already built from this tree (re-running the test while working on it)
+    const debs = process.env.TNC_VPN_DEBS ?? `${work}/debs`;
+    if (!process.env.TNC_VPN_DEBS) {
+      must(`bash ${repo}/scripts/package-deb.sh --version ${version} --out ${debs}`);
+      must(`bash ${repo}/scripts/package-strongswan-plugins.sh --strongswan-version ${strongswan} --out ${debs}`);
+    }
+    must(`cp ${debs}/tnc-agent_${version}_*.deb ${debs}/tnc-agent-strongswan-plugins_${strongswan}+*.deb ${root}/tmp/`);
+    mustInRoot(
+      'apt-get install -y -qq --no-install-recommends strongswan-charon libcharon-extra-plugins libstrongswan-standard-plugins strongswan-swanctl libtss2-tcti-swtpm0 /tmp/tnc-agent_*.deb /tmp/tnc-agent-strongswan-plugins_*.deb',
+    );
+    makeNamespaces();
+    sw = await startSwtpm();
+    const tpm = await Tpm.open(sw.tcti);
+    try {
+      await tpm.provisionAk();
+      await extendLabEvidence(tpm, sw.tcti, LAB, silentLogger);
+      deviceId = await akDeviceId(tpm);
+    } finally {
+      await tpm.close();
+    }
+    await startDaemon();
+    await startServer();
+    await startCharons();
+  },
+  { timeout: 40 * 60_000 },
+);
 
 after(async () => {
   if (skip || !work) return;
@@ -209,25 +239,41 @@ after(async () => {
 
 /** The client's agent: docs/vpn.md's files, lab evidence, the bridge socket outside /run (charon's /run is its own). */
 async function startDaemon(): Promise<void> {
-  for (const [path, text] of docBlocks('file')) if (!path.startsWith('/etc/strongswan.d/')) writeFileSync(join(root, path), text);
+  for (const [path, text] of docBlocks('file'))
+    if (!path.startsWith('/etc/strongswan.d/')) writeFileSync(join(root, path), text);
   cpSync(LAB, join(root, 'var', 'lib', 'lab-evidence'), { recursive: true });
   mkdirSync(join(root, 'var', 'lib', 'tnc-vpn'), { recursive: true });
-  writeFileSync(join(root, 'etc', 'tnc-agent', 'conf.d', '60-lab.conf'),
-    `[attestation]\ntcti = ${sw!.tcti}\nima-list = /var/lib/lab-evidence/binary_runtime_measurements\nevent-log = /var/lib/lab-evidence/binary_bios_measurements\n\n[bridge]\nsocket = /var/lib/tnc-vpn/imc.sock\n`);
+  writeFileSync(
+    join(root, 'etc', 'tnc-agent', 'conf.d', '60-lab.conf'),
+    `[attestation]\ntcti = ${sw!.tcti}\nima-list = /var/lib/lab-evidence/binary_runtime_measurements\nevent-log = /var/lib/lab-evidence/binary_bios_measurements\n\n[bridge]\nsocket = /var/lib/tnc-vpn/imc.sock\n`,
+  );
   procs.daemon = new Proc('tnc-agent daemon', inRoot('exec tnc-agent daemon'));
-  await procs.daemon.line(/IF-IMC bridge listening on \/var\/lib\/tnc-vpn\/imc\.sock for IMCs "OS", "SWIMA", "Attestation"/);
+  await procs.daemon.line(
+    /IF-IMC bridge listening on \/var\/lib\/tnc-vpn\/imc\.sock for IMCs "OS", "SWIMA", "Attestation"/,
+  );
 }
 
 /** The PDP in the gateway namespace: docs/vpn.md's command (ports 0), its policy: SWIMA and TPM attestation, this AK trusted, the recorded IMA list as reference. */
 async function startServer(): Promise<void> {
   await makeLabPki({ out: join(root, 'root', 'lab'), serverCn: 'tnc-server', clientCn: 'tnc-client', days: 2 });
-  const os = await osSources(buildConfig(parseIni(`[os]\nos-release = ${root}/etc/os-release\n`, 'test.conf')), undefined).report();
+  const os = await osSources(
+    buildConfig(parseIni(`[os]\nos-release = ${root}/etc/os-release\n`, 'test.conf')),
+    undefined,
+  ).report();
   const db = '--db lab/policy.db';
-  mustInRoot(`cd /root && tnc-agent db import-hashes ${db} --product '${os.product.name} ${os.version.version}' --ima-list /var/lib/lab-evidence/binary_runtime_measurements`);
-  mustInRoot(`cd /root && tnc-agent db enforce SWIDT R ${db} && tnc-agent db enforce TPMRA BI ${db} && tnc-agent db device trust ${deviceId} ${db}`);
+  mustInRoot(
+    `cd /root && tnc-agent db import-hashes ${db} --product '${os.product.name} ${os.version.version}' --ima-list /var/lib/lab-evidence/binary_runtime_measurements`,
+  );
+  mustInRoot(
+    `cd /root && tnc-agent db enforce SWIDT R ${db} && tnc-agent db enforce TPMRA BI ${db} && tnc-agent db device trust ${deviceId} ${db}`,
+  );
   radiusSecret = /secret = (\S+)/.exec(docBlocks('gateway').get('eap-radius.conf')!)![1];
   writeFileSync(join(root, 'etc', 'tnc-agent', 'radius.secret'), `${radiusSecret}\n`, { mode: 0o600 });
-  const cmd = docBlocks('gateway').get('server')!.trim().replace('--listen 127.0.0.1:2710', '--listen 127.0.0.1:0').replace('--radius 127.0.0.1:1812', '--radius 127.0.0.1:0');
+  const cmd = docBlocks('gateway')
+    .get('server')!
+    .trim()
+    .replace('--listen 127.0.0.1:2710', '--listen 127.0.0.1:0')
+    .replace('--radius 127.0.0.1:1812', '--radius 127.0.0.1:0');
   assert.match(cmd, /--radius 127\.0\.0\.1:0 --radius-secret-file \/etc\/tnc-agent\/radius\.secret /);
   procs.server = new Proc('tnc-agent --server-mode --radius', inRoot(`cd /root && exec ${cmd} --log-level 3`, ns.gw));
 }
@@ -239,18 +285,54 @@ async function startCharons(): Promise<void> {
     mkdirSync(join(root, 'var', 'lib', `vpn-${role}`), { recursive: true });
     mkdirSync(join(root, 'etc', `vpn-${role}`), { recursive: true });
   }
-  writeFileSync(join(root, 'etc', 'vpn-gw', 'eap-radius.conf'), docBlocks('gateway').get('eap-radius.conf')!.replace('auth_port = 1812', `auth_port = ${port}`), { flag: 'w' });
-  swanctlDir('gw', docBlocks('gateway').get('swanctl.conf')!, join(lab, 'server.pem'), join(lab, 'server.key'), join(lab, 'ca.pem'));
-  writeFileSync(join(root, 'etc', 'vpn-gw', 'strongswan.conf'), strongswanConf('gw', 'eap-radius', '/etc/vpn-gw/eap-radius.conf'));
+  writeFileSync(
+    join(root, 'etc', 'vpn-gw', 'eap-radius.conf'),
+    docBlocks('gateway').get('eap-radius.conf')!.replace('auth_port = 1812', `auth_port = ${port}`),
+    { flag: 'w' },
+  );
+  swanctlDir(
+    'gw',
+    docBlocks('gateway').get('swanctl.conf')!,
+    join(lab, 'server.pem'),
+    join(lab, 'server.key'),
+    join(lab, 'ca.pem'),
+  );
+  writeFileSync(
+    join(root, 'etc', 'vpn-gw', 'strongswan.conf'),
+    strongswanConf('gw', 'eap-radius', '/etc/vpn-gw/eap-radius.conf'),
+  );
   // the client: docs/vpn.md's strongswan.d file (PT-EAP limits) and tnc_config, as a VPN client has them
   const clientSnippet = docBlocks('file').get('/etc/strongswan.d/tnc-agent.conf')!;
   writeFileSync(join(root, 'etc', 'vpn-client', 'tnc-agent.conf'), clientSnippet);
-  swanctlDir('client', docBlocks('client').get('swanctl.conf')!, join(lab, 'client.pem'), join(lab, 'client.key'), join(lab, 'ca.pem'));
-  writeFileSync(join(root, 'etc', 'vpn-client', 'strongswan.conf'), strongswanConf('client', 'eap-ttls eap-tnc tnc-tnccs tnccs-20 tnc-imc', '/etc/vpn-client/tnc-agent.conf'));
-  procs.gateway = new Proc('gateway charon', inRoot('exec /usr/lib/ipsec/charon', ns.gw, 'STRONGSWAN_CONF=/etc/vpn-gw/strongswan.conf'));
-  procs.client = new Proc('client charon', inRoot('exec /usr/lib/ipsec/charon', ns.client, 'STRONGSWAN_CONF=/etc/vpn-client/strongswan.conf TNC_AGENT_IMC_SOCKET=/var/lib/tnc-vpn/imc.sock'));
+  swanctlDir(
+    'client',
+    docBlocks('client').get('swanctl.conf')!,
+    join(lab, 'client.pem'),
+    join(lab, 'client.key'),
+    join(lab, 'ca.pem'),
+  );
+  writeFileSync(
+    join(root, 'etc', 'vpn-client', 'strongswan.conf'),
+    strongswanConf('client', 'eap-ttls eap-tnc tnc-tnccs tnccs-20 tnc-imc', '/etc/vpn-client/tnc-agent.conf'),
+  );
+  procs.gateway = new Proc(
+    'gateway charon',
+    inRoot('exec /usr/lib/ipsec/charon', ns.gw, 'STRONGSWAN_CONF=/etc/vpn-gw/strongswan.conf'),
+  );
+  procs.client = new Proc(
+    'client charon',
+    inRoot(
+      'exec /usr/lib/ipsec/charon',
+      ns.client,
+      'STRONGSWAN_CONF=/etc/vpn-client/strongswan.conf TNC_AGENT_IMC_SOCKET=/var/lib/tnc-vpn/imc.sock',
+    ),
+  );
   for (const p of [procs.gateway, procs.client]) await p.line(/spawning \d+ worker threads/);
-  for (const [id, name, lib] of [[1, 'OS', 'os'], [2, 'SWIMA', 'swima'], [3, 'Attestation', 'attestation']]) {
+  for (const [id, name, lib] of [
+    [1, 'OS', 'os'],
+    [2, 'SWIMA', 'swima'],
+    [3, 'Attestation', 'attestation'],
+  ]) {
     await procs.client.line(new RegExp(`IMC ${id} "${name}" loaded from '/usr/lib/tnc-agent/imc-${lib}\\.so'`));
   }
   must(swanctl('gw', '--load-all'));
@@ -267,56 +349,97 @@ function radiusDatagrams(text: string): Buffer[] {
   return [...text.matchAll(/^\[CFG\] RADIUS (?:in|out) ([0-9a-f]+)$/gm)].map((m) => Buffer.from(m[1], 'hex'));
 }
 
-test('allow: the client\'s IKE_SA and CHILD_SA come up after EAP-TTLS with PT-EAP, the PDP having seen the whole seed flow', { skip, timeout: 600_000 }, async () => {
-  const from = { client: procs.client!.lines.length, gateway: procs.gateway!.lines.length, server: procs.server!.lines.length };
-  const initiate = await shAsync(swanctl('client', '--initiate --child tnc --timeout 300'));
-  const c = procs.client!;
-  await c.line(/IKE_SA tnc\[\d+\] established between 192\.0\.2\.2\[CN=tnc-client\]\.\.\.192\.0\.2\.1\[tnc-server\]/, from.client);
-  await c.line(/CHILD_SA tnc\{\d+\} established with SPIs [0-9a-f]+_i [0-9a-f]+_o and TS 192\.0\.2\.(19[2-9]|20[0-7])\/32 === 192\.0\.2\.64\/27/, from.client);
-  assert.equal(initiate.status, 0, initiate.out);
-  await c.line(/PB-TNC access recommendation is 'Access Allowed'/, from.client);
-  const g = procs.gateway!;
-  await g.line(/RADIUS authentication of 'CN=tnc-client' successful/, from.gateway);
-  await g.line(/EAP method EAP_TTLS succeeded, MSK established/, from.gateway);
-  await g.line(/IKE_SA tnc\[\d+\] established between 192\.0\.2\.1\[tnc-server\]\.\.\.192\.0\.2\.2\[CN=tnc-client\]/, from.gateway);
-  await g.line(/CHILD_SA tnc\{\d+\} established with SPIs/, from.gateway);
-  const s = procs.server!;
-  await s.line(/EAP method EAP_TTLS succeeded, MSK established/, from.server);
-  const log = s.text(from.server);
-  for (const re of [
-    /^\[IMV\] {3}over IF-T for Tunneled EAP 2\.0 with maximum PA-TNC message size of 65490 bytes$/m,
-    /^\[IMV\] operating system name is 'Debian' from vendor Debian Project$/m,
-    new RegExp(`^\\[IMV\\] device ID is ${deviceId}$`, 'm'),
-    /^\[IMV\] received software ID inventory with [1-9]\d* items for request \d+/m,
-    /^\[IMV\] TPM Quote Info signature verification successful$/m,
-    /^\[IMV\] IMV 3 handled TPMRA workitem \d+: allow - .*processed \d+ IMA file evidence measurements: [1-9]\d* ok, 0 unknown, 0 differ, 0 failed; registered 13 BIOS evidence measurements$/m,
-    /^\[TNC\] final recommendation is 'allow' and evaluation is 'compliant'$/m,
-    /^\[TNC\] policy enforced on peer 'tnc-client' is 'allow'$/m,
-    /^\[IKE\] EAP_TTLS phase2 authentication of 'tnc-client' with EAP_PT_EAP successful$/m,
-  ]) assert.match(log, re);
-  show('client charon', c.text(from.client), /IMC \d .* loaded|server requested|EAP_TTLS|access recommendation|IKE_SA .* established|CHILD_SA .* established/);
-  show('gateway charon', g.text(from.gateway), /RADIUS authentication|EAP method|IKE_SA .* established|CHILD_SA .* established/);
-  show('server', log, /IF-T for Tunneled|operating system name|software ID inventory|Quote Info|handled TPMRA|final recommendation|policy enforced|phase2 authentication|MSK established/);
-  const datagrams = radiusDatagrams(log);
-  assert.ok(datagrams.length > 20, `${datagrams.length} RADIUS datagrams logged`);
-  if (process.env.TNC_VPN_VECTOR_OUT) writeVector(process.env.TNC_VPN_VECTOR_OUT, datagrams);
-  const terminate = await shAsync(swanctl('client', '--terminate --ike tnc --timeout 30'));
-  assert.equal(terminate.status, 0, terminate.out);
-});
+test(
+  "allow: the client's IKE_SA and CHILD_SA come up after EAP-TTLS with PT-EAP, the PDP having seen the whole seed flow",
+  { skip, timeout: 600_000 },
+  async () => {
+    const from = {
+      client: procs.client!.lines.length,
+      gateway: procs.gateway!.lines.length,
+      server: procs.server!.lines.length,
+    };
+    const initiate = await shAsync(swanctl('client', '--initiate --child tnc --timeout 300'));
+    const c = procs.client!;
+    await c.line(
+      /IKE_SA tnc\[\d+\] established between 192\.0\.2\.2\[CN=tnc-client\]\.\.\.192\.0\.2\.1\[tnc-server\]/,
+      from.client,
+    );
+    await c.line(
+      /CHILD_SA tnc\{\d+\} established with SPIs [0-9a-f]+_i [0-9a-f]+_o and TS 192\.0\.2\.(19[2-9]|20[0-7])\/32 === 192\.0\.2\.64\/27/,
+      from.client,
+    );
+    assert.equal(initiate.status, 0, initiate.out);
+    await c.line(/PB-TNC access recommendation is 'Access Allowed'/, from.client);
+    const g = procs.gateway!;
+    await g.line(/RADIUS authentication of 'CN=tnc-client' successful/, from.gateway);
+    await g.line(/EAP method EAP_TTLS succeeded, MSK established/, from.gateway);
+    await g.line(
+      /IKE_SA tnc\[\d+\] established between 192\.0\.2\.1\[tnc-server\]\.\.\.192\.0\.2\.2\[CN=tnc-client\]/,
+      from.gateway,
+    );
+    await g.line(/CHILD_SA tnc\{\d+\} established with SPIs/, from.gateway);
+    const s = procs.server!;
+    await s.line(/EAP method EAP_TTLS succeeded, MSK established/, from.server);
+    const log = s.text(from.server);
+    for (const re of [
+      /^\[IMV\] {3}over IF-T for Tunneled EAP 2\.0 with maximum PA-TNC message size of 65490 bytes$/m,
+      /^\[IMV\] operating system name is 'Debian' from vendor Debian Project$/m,
+      new RegExp(`^\\[IMV\\] device ID is ${deviceId}$`, 'm'),
+      /^\[IMV\] received software ID inventory with [1-9]\d* items for request \d+/m,
+      /^\[IMV\] TPM Quote Info signature verification successful$/m,
+      /^\[IMV\] IMV 3 handled TPMRA workitem \d+: allow - .*processed \d+ IMA file evidence measurements: [1-9]\d* ok, 0 unknown, 0 differ, 0 failed; registered 13 BIOS evidence measurements$/m,
+      /^\[TNC\] final recommendation is 'allow' and evaluation is 'compliant'$/m,
+      /^\[TNC\] policy enforced on peer 'tnc-client' is 'allow'$/m,
+      /^\[IKE\] EAP_TTLS phase2 authentication of 'tnc-client' with EAP_PT_EAP successful$/m,
+    ])
+      assert.match(log, re);
+    show(
+      'client charon',
+      c.text(from.client),
+      /IMC \d .* loaded|server requested|EAP_TTLS|access recommendation|IKE_SA .* established|CHILD_SA .* established/,
+    );
+    show(
+      'gateway charon',
+      g.text(from.gateway),
+      /RADIUS authentication|EAP method|IKE_SA .* established|CHILD_SA .* established/,
+    );
+    show(
+      'server',
+      log,
+      /IF-T for Tunneled|operating system name|software ID inventory|Quote Info|handled TPMRA|final recommendation|policy enforced|phase2 authentication|MSK established/,
+    );
+    const datagrams = radiusDatagrams(log);
+    assert.ok(datagrams.length > 20, `${datagrams.length} RADIUS datagrams logged`);
+    if (process.env.TNC_VPN_VECTOR_OUT) writeVector(process.env.TNC_VPN_VECTOR_OUT, datagrams);
+    const terminate = await shAsync(swanctl('client', '--terminate --ike tnc --timeout 30'));
+    assert.equal(terminate.status, 0, terminate.out);
+  },
+);
 
 /** Writes a passing run's RADIUS exchange as an interop vector (test/data/vectors/radius). */
 function writeVector(dir: string, datagrams: Buffer[]): void {
   mkdirSync(dir, { recursive: true });
   const bin = Buffer.concat(datagrams.map((d) => Buffer.concat([Buffer.from([d.length >> 8, d.length & 0xff]), d])));
   writeFileSync(join(dir, 'strongswan-eap-radius-exchange.bin'), bin);
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ secret: radiusSecret, sha256: createHash('sha256').update(bin).digest('hex'), datagrams: datagrams.length }, null, 2) + '\n');
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify(
+      { secret: radiusSecret, sha256: createHash('sha256').update(bin).digest('hex'), datagrams: datagrams.length },
+      null,
+      2,
+    ) + '\n',
+  );
 }
 
 test('one IMA entry tampered: EAP failure, no IKE_SA, and the PDP says why', { skip, timeout: 600_000 }, async () => {
   await shAsync(swanctl('client', '--terminate --ike tnc --timeout 30')); // none is up unless the test above failed midway
   const list = join(root, 'var', 'lib', 'lab-evidence', 'binary_runtime_measurements');
   writeFileSync(list, tamperFileDigest(readFileSync(list), '/usr/bin/env'));
-  const from = { client: procs.client!.lines.length, gateway: procs.gateway!.lines.length, server: procs.server!.lines.length };
+  const from = {
+    client: procs.client!.lines.length,
+    gateway: procs.gateway!.lines.length,
+    server: procs.server!.lines.length,
+  };
   const initiate = await shAsync(swanctl('client', '--initiate --child tnc --timeout 300'));
   assert.notEqual(initiate.status, 0, 'swanctl --initiate fails');
   const c = procs.client!;
@@ -329,7 +452,10 @@ test('one IMA entry tampered: EAP failure, no IKE_SA, and the PDP says why', { s
   const s = procs.server!;
   await s.line(/EAP_TTLS authentication of 'tnc-client' failed: recommendation 'isolate': /, from.server);
   const log = s.text(from.server);
-  assert.match(log, /^\[IMV\] IMV 3 handled TPMRA workitem \d+: isolate - the evidence does not replay to the quoted PCR values \(PCR composite digest differs\); 1 IMA file measurements differ from the reference hashes: \/usr\/bin\/env; /m);
+  assert.match(
+    log,
+    /^\[IMV\] IMV 3 handled TPMRA workitem \d+: isolate - the evidence does not replay to the quoted PCR values \(PCR composite digest differs\); 1 IMA file measurements differ from the reference hashes: \/usr\/bin\/env; /m,
+  );
   assert.match(log, /^\[TNC\] final recommendation is 'isolate'/m);
   assert.match(log, /^\[TNC\] policy enforced on peer 'tnc-client' is 'isolate'$/m);
   assert.doesNotMatch(c.text(from.client), /IKE_SA tnc\[\d+\] established/);

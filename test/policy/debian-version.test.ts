@@ -1,13 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareDebianVersionStrings as cmp, DebianVersionError, parseDebianVersion } from '../../src/policy/debian-version';
+import {
+  compareDebianVersionStrings as cmp,
+  DebianVersionError,
+  parseDebianVersion,
+} from '../../src/policy/debian-version';
 
 const sign = (n: number): number => Math.sign(n);
 
 test('Debian Policy 5.6.12 order: tilde before the end, the end before letters, letters before other characters', () => {
   const ordered = ['1.0~~', '1.0~~a', '1.0~', '1.0', '1.0a', '1.0+', '1.0.1', '1.1', '1.10', '2', '1:0.1'];
   for (let i = 0; i < ordered.length; i++) {
-    for (let j = 0; j < ordered.length; j++) assert.equal(sign(cmp(ordered[i], ordered[j])), sign(i - j), `${ordered[i]} vs ${ordered[j]}`);
+    for (let j = 0; j < ordered.length; j++)
+      assert.equal(sign(cmp(ordered[i], ordered[j])), sign(i - j), `${ordered[i]} vs ${ordered[j]}`);
   }
 });
 
@@ -29,7 +34,13 @@ test('Debian versions as the security archive has them', () => {
     assert.ok(cmp(older, newer) < 0, `${older} < ${newer}`);
     assert.ok(cmp(newer, older) > 0, `${newer} > ${older}`);
   }
-  for (const [a, b] of [['1.0', '1.0-0'], ['01.02', '1.2'], ['0:1.0-1', '1.0-1'], ['00:1', '1']]) assert.equal(cmp(a, b), 0, `${a} = ${b}`);
+  for (const [a, b] of [
+    ['1.0', '1.0-0'],
+    ['01.02', '1.2'],
+    ['0:1.0-1', '1.0-1'],
+    ['00:1', '1'],
+  ])
+    assert.equal(cmp(a, b), 0, `${a} = ${b}`);
 });
 
 test('parts: epoch, upstream version (hyphens allowed when a revision follows), revision', () => {
@@ -49,7 +60,12 @@ test('what is no Debian version is refused with the reason', () => {
     ['1:2:3', /upstream version '2:3'/],
     ['1.0-1_2', /revision '1_2'/],
     ['1'.repeat(257), /257 characters/],
-  ] as const) assert.throws(() => parseDebianVersion(bad), (e: unknown) => e instanceof DebianVersionError && why.test(e.message), bad);
+  ] as const)
+    assert.throws(
+      () => parseDebianVersion(bad),
+      (e: unknown) => e instanceof DebianVersionError && why.test(e.message),
+      bad,
+    );
 });
 
 test('the order is total: antisymmetric and transitive on generated versions', () => {
@@ -63,7 +79,8 @@ test('the order is total: antisymmetric and transitive on generated versions', (
   };
   const vs = Array.from({ length: 300 }, gen);
   const sorted = [...vs].sort(cmp);
-  for (let i = 1; i < sorted.length; i++) assert.ok(cmp(sorted[i - 1], sorted[i]) <= 0, `${sorted[i - 1]} <= ${sorted[i]}`);
+  for (let i = 1; i < sorted.length; i++)
+    assert.ok(cmp(sorted[i - 1], sorted[i]) <= 0, `${sorted[i - 1]} <= ${sorted[i]}`);
   for (let i = 0; i < 2000; i++) {
     const a = vs[rand(vs.length)];
     const b = vs[rand(vs.length)];

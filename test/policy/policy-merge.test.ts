@@ -14,12 +14,20 @@ const CASES: [RecommendationPolicy, ReturnType<typeof v>[], ReturnType<typeof v>
   ['any', [], v(R.NO_RECOMMENDATION, E.DONT_KNOW)],
   ['any', [v(R.NO_ACCESS, E.NONCOMPLIANT_MAJOR), v(R.ALLOW, E.COMPLIANT)], v(R.ALLOW, E.COMPLIANT)],
   ['any', [v(R.NO_ACCESS, E.ERROR), v(R.ISOLATE, E.NONCOMPLIANT_MINOR)], v(R.ISOLATE, E.NONCOMPLIANT_MINOR)],
-  ['any', [v(R.NO_RECOMMENDATION, E.DONT_KNOW), v(R.NO_ACCESS, E.NONCOMPLIANT_MAJOR)], v(R.NO_ACCESS, E.NONCOMPLIANT_MAJOR)],
+  [
+    'any',
+    [v(R.NO_RECOMMENDATION, E.DONT_KNOW), v(R.NO_ACCESS, E.NONCOMPLIANT_MAJOR)],
+    v(R.NO_ACCESS, E.NONCOMPLIANT_MAJOR),
+  ],
   ['all', [], v(R.NO_RECOMMENDATION, E.DONT_KNOW)],
   ['all', [v(R.ALLOW, E.COMPLIANT), v(R.ALLOW, E.COMPLIANT)], v(R.ALLOW, E.COMPLIANT)],
   ['all', [v(R.ALLOW, E.COMPLIANT), v(R.ISOLATE, E.NONCOMPLIANT_MINOR)], v(R.NO_RECOMMENDATION, E.DONT_KNOW)],
   ['all', [v(R.ALLOW, E.COMPLIANT), v(R.ALLOW, E.DONT_KNOW)], v(R.ALLOW, E.DONT_KNOW)],
-  ['all', [v(R.NO_ACCESS, E.NONCOMPLIANT_MAJOR), v(R.NO_ACCESS, E.NONCOMPLIANT_MAJOR)], v(R.NO_ACCESS, E.NONCOMPLIANT_MAJOR)],
+  [
+    'all',
+    [v(R.NO_ACCESS, E.NONCOMPLIANT_MAJOR), v(R.NO_ACCESS, E.NONCOMPLIANT_MAJOR)],
+    v(R.NO_ACCESS, E.NONCOMPLIANT_MAJOR),
+  ],
 ];
 
 for (const [policy, input, expected] of CASES) {
@@ -37,5 +45,6 @@ test('workitem final recommendation from its evaluation (protocols.md 9.4)', () 
     [E.ERROR, R.NO_RECOMMENDATION],
     [E.DONT_KNOW, R.NO_RECOMMENDATION],
   ];
-  for (const [evaluation, rec] of table) assert.equal(workitemRecommendation(evaluation, R.ISOLATE, R.NO_RECOMMENDATION), rec);
+  for (const [evaluation, rec] of table)
+    assert.equal(workitemRecommendation(evaluation, R.ISOLATE, R.NO_RECOMMENDATION), rec);
 });

@@ -35,8 +35,13 @@ test('a fresh database gets every migration, in WAL mode, with the indexed looku
     const db = new Database(path, { readonly: true });
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     const versions = db.prepare('SELECT version FROM schema_version ORDER BY version').pluck().all();
-    assert.deepEqual(versions, MIGRATIONS.map((m) => m.version));
-    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT hash FROM file_hashes WHERE product = 1 AND file = 2 AND algo = 16384").all() as { detail: string }[];
+    assert.deepEqual(
+      versions,
+      MIGRATIONS.map((m) => m.version),
+    );
+    const plan = db
+      .prepare('EXPLAIN QUERY PLAN SELECT hash FROM file_hashes WHERE product = 1 AND file = 2 AND algo = 16384')
+      .all() as { detail: string }[];
     assert.match(plan.map((p) => p.detail).join(';'), /SEARCH file_hashes USING (COVERING )?INDEX file_hashes_lookup/);
     db.close();
   });
@@ -63,7 +68,10 @@ test('a schema newer than the code is refused with a message saying so', () => {
     const db = new Database(path);
     db.prepare("INSERT INTO schema_version (version, description, applied) VALUES (999, 'future', 0)").run();
     db.close();
-    assert.throws(() => new PolicyStore(path), (e: unknown) => e instanceof PolicyStoreError && /newer than this tnc-agent knows/.test(e.message));
+    assert.throws(
+      () => new PolicyStore(path),
+      (e: unknown) => e instanceof PolicyStoreError && /newer than this tnc-agent knows/.test(e.message),
+    );
   });
 });
 
@@ -80,7 +88,10 @@ test('devices: created once, product follows the latest report, trust is settabl
   store.setTrusted(AIK, false);
   assert.equal(store.findDevice(AIK)?.trusted, false);
   assert.equal(store.findDevice('unknown'), undefined);
-  assert.deepEqual(store.listDevices().map((d) => d.value), [AIK]);
+  assert.deepEqual(
+    store.listDevices().map((d) => d.value),
+    [AIK],
+  );
 });
 
 test('workitems: one per enforced policy, with strongSwan type numbers and rec overrides', () => {
@@ -89,11 +100,20 @@ test('workitems: one per enforced policy, with strongSwan type numbers and rec o
   store.addEnforcement(WorkitemType.TPMRA, 'BI', { recFail: Recommendation.ISOLATE });
   const session = store.startSession(1, 'client.example', AIK, 'Debian 12 x86_64');
   const items = store.createWorkitems(session);
-  assert.deepEqual(items.map((w) => [w.type, w.argStr]), [[15, 'R'], [16, 'BI']]);
+  assert.deepEqual(
+    items.map((w) => [w.type, w.argStr]),
+    [
+      [15, 'R'],
+      [16, 'BI'],
+    ],
+  );
   assert.equal(items[1].recFail, Recommendation.ISOLATE);
   assert.equal(items[0].recFail, Recommendation.NO_ACCESS);
   assert.equal(items[0].recNoResult, Recommendation.NO_RECOMMENDATION);
-  assert.deepEqual(store.listWorkitems(session, WorkitemType.TPMRA).map((w) => w.id), [items[1].id]);
+  assert.deepEqual(
+    store.listWorkitems(session, WorkitemType.TPMRA).map((w) => w.id),
+    [items[1].id],
+  );
   assert.equal(items[0].recFinal, null);
 });
 
@@ -127,8 +147,13 @@ test('max_age: a recent ALLOW result skips the workitem (TPM attestation: reduce
   clock.t += 20;
   assert.deepEqual(run(Recommendation.NO_ACCESS), ['TPMRA:BI', 'SWIDT:'], 'expired');
   assert.deepEqual(run(Recommendation.ALLOW), ['TPMRA:BI', 'SWIDT:'], 'last result was a failure');
-  assert.deepEqual(store.createWorkitems(store.startSession(9, null, 'other-device')).map((w) => `${WorkitemType[w.type]}:${w.argStr}`),
-    ['TPMRA:BI', 'SWIDT:'], 'results of one device do not excuse another');
+  assert.deepEqual(
+    store
+      .createWorkitems(store.startSession(9, null, 'other-device'))
+      .map((w) => `${WorkitemType[w.type]}:${w.argStr}`),
+    ['TPMRA:BI', 'SWIDT:'],
+    'results of one device do not excuse another',
+  );
 });
 
 test('groups: product default groups and parents decide which policies apply', () => {
@@ -140,12 +165,21 @@ test('groups: product default groups and parents decide which policies apply', (
   store.addEnforcement(WorkitemType.TPMRA, 'BI', { group: 'Servers' });
   store.addEnforcement(WorkitemType.FWDEN, '', { group: 'Web' });
   const debian = store.createWorkitems(store.startSession(1, null, 'dev-debian', 'Debian 12 x86_64'));
-  assert.deepEqual(debian.map((w) => w.type).sort((a, b) => a - b), [WorkitemType.FWDEN, WorkitemType.TPMRA]);
+  assert.deepEqual(
+    debian.map((w) => w.type).sort((a, b) => a - b),
+    [WorkitemType.FWDEN, WorkitemType.TPMRA],
+  );
   const ubuntu = store.createWorkitems(store.startSession(2, null, 'dev-ubuntu', 'Ubuntu 24.04 x86_64'));
-  assert.deepEqual(ubuntu.map((w) => w.type), [WorkitemType.SWIDT]);
+  assert.deepEqual(
+    ubuntu.map((w) => w.type),
+    [WorkitemType.SWIDT],
+  );
   store.addDeviceToGroup('dev-pinned', 'Servers');
   const pinned = store.createWorkitems(store.startSession(3, null, 'dev-pinned', 'Debian 12 x86_64'));
-  assert.deepEqual(pinned.map((w) => w.type), [WorkitemType.TPMRA]);
+  assert.deepEqual(
+    pinned.map((w) => w.type),
+    [WorkitemType.TPMRA],
+  );
   assert.throws(() => store.addEnforcement(WorkitemType.PCKGS, '', { group: 'nope' }), PolicyStoreError);
 });
 
@@ -160,16 +194,21 @@ test('session lifecycle: start, results, stop archives and deletes workitems, st
   assert.equal(store.stopSession(s), Recommendation.ISOLATE, 'merged: most severe wins');
   assert.deepEqual(store.listWorkitems(s), []);
   const results = store.listResults(s);
-  assert.deepEqual(results.map((r) => [r.policy, r.type, r.rec, r.result, r.device]), [
-    ['SWIDT R', WorkitemType.SWIDT, Recommendation.ALLOW, 'received 26 SW ID events and 0 SWID tags', AIK],
-    ['TPMRA BI', WorkitemType.TPMRA, Recommendation.ISOLATE, 'quote failed', AIK],
-  ]);
+  assert.deepEqual(
+    results.map((r) => [r.policy, r.type, r.rec, r.result, r.device]),
+    [
+      ['SWIDT R', WorkitemType.SWIDT, Recommendation.ALLOW, 'received 26 SW ID events and 0 SWID tags', AIK],
+      ['TPMRA BI', WorkitemType.TPMRA, Recommendation.ISOLATE, 'quote failed', AIK],
+    ],
+  );
   const [info] = store.listSessions();
-  assert.deepEqual([info.id, info.connection, info.identity, info.device, info.product, info.rec],
-    [s, 1, 'carol@strongswan.org', AIK, 'Debian 12 x86_64', Recommendation.ISOLATE]);
+  assert.deepEqual(
+    [info.id, info.connection, info.identity, info.device, info.product, info.rec],
+    [s, 1, 'carol@strongswan.org', AIK, 'Debian 12 x86_64', Recommendation.ISOLATE],
+  );
 });
 
-test('stop: the caller\'s recommendation wins; pending workitems are not archived but count as no result', () => {
+test("stop: the caller's recommendation wins; pending workitems are not archived but count as no result", () => {
   const { store } = memStore();
   store.addEnforcement(WorkitemType.TPMRA, 'B', { recNoResult: Recommendation.NO_ACCESS });
   const a = store.startSession(1, null, AIK);

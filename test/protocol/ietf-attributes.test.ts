@@ -23,24 +23,57 @@ function roundTrip(attrs: PaAttribute[]): void {
 /** One attribute with a hand-written value, as a PA-TNC message. */
 function message(vendor: number, type: number, value: number[] | Buffer): Buffer {
   const w = new Writer();
-  w.u8(1).zeros(3).u32(7).u8(0).u24(vendor).u32(type).u32(12 + value.length).bytes(Buffer.from(value));
+  w.u8(1)
+    .zeros(3)
+    .u32(7)
+    .u8(0)
+    .u24(vendor)
+    .u32(type)
+    .u32(12 + value.length)
+    .bytes(Buffer.from(value));
   return w.finish();
 }
 
 const rejects = (b: Buffer, kind: DecodeError['kind'], offset: number) =>
-  assert.throws(() => decodePaMessage(b), (e: unknown) => e instanceof DecodeError && e.kind === kind && e.offset === offset, `expected ${kind} at ${offset}`);
+  assert.throws(
+    () => decodePaMessage(b),
+    (e: unknown) => e instanceof DecodeError && e.kind === kind && e.offset === offset,
+    `expected ${kind} at ${offset}`,
+  );
 
 test('every IETF attribute round-trips', () => {
   roundTrip([
     ietf.TestingAttr.make(Buffer.from([1, 2, 3])),
-    ietf.AttributeRequestAttr.make([{ vendor: 0, type: 2 }, { vendor: 0x902a, type: 8 }], true),
+    ietf.AttributeRequestAttr.make(
+      [
+        { vendor: 0, type: 2 },
+        { vendor: 0x902a, type: 8 },
+      ],
+      true,
+    ),
     ietf.ProductInformationAttr.make({ vendor: 0x2572, productId: 0, name: 'Debian' }),
-    ietf.NumericVersionAttr.make({ major: 20, minor: 4, build: 0xffffffff, servicePackMajor: 1, servicePackMinor: 0xffff }),
+    ietf.NumericVersionAttr.make({
+      major: 20,
+      minor: 4,
+      build: 0xffffffff,
+      servicePackMajor: 1,
+      servicePackMinor: 0xffff,
+    }),
     ietf.StringVersionAttr.make({ version: '20.04 x86_64', build: '', config: 'ünïcode' }),
     ietf.OperationalStatusAttr.make({ status: 'operational', result: 'successful', lastUse: '2022-05-31T08:26:24Z' }),
-    ietf.PortFilterAttr.make([{ blocked: true, protocol: 6, port: 22 }, { blocked: false, protocol: 17, port: 65535 }]),
-    ietf.InstalledPackagesAttr.make([{ name: 'libc6', version: '2.36-9' }, { name: '', version: '' }]),
-    ietf.PaTncErrorAttr.make({ vendor: 0, code: 4, info: { kind: 'swima', requestId: 659, description: 'subscriptions not enabled' } }),
+    ietf.PortFilterAttr.make([
+      { blocked: true, protocol: 6, port: 22 },
+      { blocked: false, protocol: 17, port: 65535 },
+    ]),
+    ietf.InstalledPackagesAttr.make([
+      { name: 'libc6', version: '2.36-9' },
+      { name: '', version: '' },
+    ]),
+    ietf.PaTncErrorAttr.make({
+      vendor: 0,
+      code: 4,
+      info: { kind: 'swima', requestId: 659, description: 'subscriptions not enabled' },
+    }),
     ietf.AssessmentResultAttr.make("don't know"),
     ietf.RemediationInstructionsAttr.make({ kind: 'string', text: 'update now', language: 'en' }),
     ietf.RemediationInstructionsAttr.make({ kind: 'uri', uri: 'https://example.org/fix' }),
@@ -51,13 +84,26 @@ test('every IETF attribute round-trips', () => {
 });
 
 test('describe() words attributes as strongSwan logs them', () => {
-  assert.deepEqual(ietf.OperationalStatusAttr.spec.describe?.({ status: 'operational', result: 'successful', lastUse: '2022-05-31T08:26:24Z' }), [
-    'operational status: operational, result: successful',
-    'last boot: May 31 08:26:24 UTC 2022',
-  ]);
+  assert.deepEqual(
+    ietf.OperationalStatusAttr.spec.describe?.({
+      status: 'operational',
+      result: 'successful',
+      lastUse: '2022-05-31T08:26:24Z',
+    }),
+    ['operational status: operational, result: successful', 'last boot: May 31 08:26:24 UTC 2022'],
+  );
   assert.deepEqual(ietf.ForwardingEnabledAttr.spec.describe?.('enabled'), ['IPv4 forwarding is enabled']);
   assert.deepEqual(ietf.FactoryDefaultPasswordAttr.spec.describe?.(false), ['factory default password is disabled']);
-  assert.deepEqual(ietf.NumericVersionAttr.spec.describe?.({ major: 20, minor: 4, build: 0, servicePackMajor: 0, servicePackMinor: 0 }), ['operating system numeric version is 20.4']);
+  assert.deepEqual(
+    ietf.NumericVersionAttr.spec.describe?.({
+      major: 20,
+      minor: 4,
+      build: 0,
+      servicePackMajor: 0,
+      servicePackMinor: 0,
+    }),
+    ['operating system numeric version is 20.4'],
+  );
 });
 
 test('enumerated values outside their set are rejected at the field', () => {
@@ -95,5 +141,12 @@ test('strings must be valid UTF-8', () => {
 
 test('Operational Status refuses to encode a malformed time', () => {
   const w = new Writer();
-  assert.throws(() => encodeAttribute(w, ietf.OperationalStatusAttr.make({ status: 'unknown', result: 'unknown', lastUse: 'yesterday' })), RangeError);
+  assert.throws(
+    () =>
+      encodeAttribute(
+        w,
+        ietf.OperationalStatusAttr.make({ status: 'unknown', result: 'unknown', lastUse: 'yesterday' }),
+      ),
+    RangeError,
+  );
 });

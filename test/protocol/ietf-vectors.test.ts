@@ -34,7 +34,13 @@ test('first CDATA: the OS attributes strongSwan imc-os sends', () => {
   const attrs = attributes('01-client_to_server-CDATA.bin');
   assert.deepEqual(find(attrs, ietf.ProductInformationAttr), { vendor: 0x2572, productId: 0, name: 'Debian' });
   assert.deepEqual(find(attrs, ietf.StringVersionAttr), { version: '12 x86_64', build: '', config: '' });
-  assert.deepEqual(find(attrs, ietf.NumericVersionAttr), { major: 12, minor: 0, build: 0, servicePackMajor: 0, servicePackMinor: 0 });
+  assert.deepEqual(find(attrs, ietf.NumericVersionAttr), {
+    major: 12,
+    minor: 0,
+    build: 0,
+    servicePackMajor: 0,
+    servicePackMinor: 0,
+  });
   const op = find(attrs, ietf.OperationalStatusAttr);
   assert.deepEqual([op.status, op.result], ['operational', 'successful']);
   assert.equal(find(attrs, ietf.ForwardingEnabledAttr), 'disabled');
@@ -44,7 +50,9 @@ test('first CDATA: the OS attributes strongSwan imc-os sends', () => {
 });
 
 test('server asks for Installed Packages; client answers with a SWIMA PA-TNC Error', () => {
-  assert.deepEqual(find(attributes('02-server_to_client-SDATA.bin'), ietf.AttributeRequestAttr), [{ vendor: 0, type: 7 }]);
+  assert.deepEqual(find(attributes('02-server_to_client-SDATA.bin'), ietf.AttributeRequestAttr), [
+    { vendor: 0, type: 7 },
+  ]);
   const attrs = attributes('03-client_to_server-CDATA.bin');
   const e = find(attrs, ietf.PaTncErrorAttr);
   assert.equal(e.code, ietf.IETF_ERROR.SWIMA_ERROR);

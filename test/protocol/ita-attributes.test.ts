@@ -20,19 +20,28 @@ const itaMessage = (type: number, value: number[]) =>
   Buffer.from([1, 0, 0, 0, 0, 0, 0, 1, 0, 0x00, 0x90, 0x2a, 0, 0, 0, type, 0, 0, 0, 12 + value.length, ...value]);
 
 const rejects = (b: Buffer, kind: DecodeError['kind'], offset: number) =>
-  assert.throws(() => decodePaMessage(b), (e: unknown) => e instanceof DecodeError && e.kind === kind && e.offset === offset);
+  assert.throws(
+    () => decodePaMessage(b),
+    (e: unknown) => e instanceof DecodeError && e.kind === kind && e.offset === offset,
+  );
 
 test('every ITA-HSR attribute round-trips', () => {
   roundTrip([
     ita.CommandAttr.make('reboot'),
     ita.DummyAttr.make({ size: 100 }),
     ita.GetSettingsAttr.make(['libimcv.plugins.imc-os.device_id', '']),
-    ita.SettingsAttr.make([{ name: 'a', value: 'b' }, { name: 'ü', value: '' }]),
+    ita.SettingsAttr.make([
+      { name: 'a', value: 'b' },
+      { name: 'ü', value: '' },
+    ]),
     ita.StartAngelAttr.make({}),
     ita.StopAngelAttr.make({}),
     ita.DeviceIdAttr.make('af61115643f343bb6d36373db32c73a70ddb277b'),
     ita.GetSymlinksAttr.make('/'),
-    ita.SymlinksAttr.make([{ symlink: '/bin', target: '/usr/bin' }, { symlink: '/lib', target: '/usr/lib' }]),
+    ita.SymlinksAttr.make([
+      { symlink: '/bin', target: '/usr/bin' },
+      { symlink: '/lib', target: '/usr/lib' },
+    ]),
   ]);
 });
 

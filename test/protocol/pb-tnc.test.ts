@@ -2,7 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../../src/protocol';
 import { DecodeError } from '../../src/bytes/errors';
-import { DecodeBatchOptions, decodeBatch, encodeBatch, PB_ERROR, PbErrorValue, pbErrorFor, PbRole } from '../../src/protocol/pb-tnc';
+import {
+  DecodeBatchOptions,
+  decodeBatch,
+  encodeBatch,
+  PB_ERROR,
+  PbErrorValue,
+  pbErrorFor,
+  PbRole,
+} from '../../src/protocol/pb-tnc';
 
 // Validation rules of RFC 5793 4.1-4.11 (and strongSwan's reading of them, docs protocols.md 2.1-2.4):
 // each malformed batch must be refused with the PB-Error the receiver has to send.
@@ -28,7 +36,10 @@ function batch(type: number, from: PbRole, msgs: Buffer[] = [], length?: number)
 
 function refused(bytes: Buffer, opts: DecodeBatchOptions, want: Partial<PbErrorValue>): void {
   let err: unknown;
-  assert.throws(() => decodeBatch(bytes, opts), (e: unknown) => (err = e) instanceof DecodeError);
+  assert.throws(
+    () => decodeBatch(bytes, opts),
+    (e: unknown) => (err = e) instanceof DecodeError,
+  );
   const answer = pbErrorFor(err);
   assert.equal(answer.noskip, true, 'PB-Error is sent with NOSKIP');
   assert.deepEqual(answer.value, { fatal: true, vendor: 0, ...want });
@@ -82,7 +93,10 @@ test('RFC 5793 4.2: message length below 12 or past the batch end is Invalid Par
 
 test('RFC 5793 4.2: unknown type with NOSKIP is Unsupported Mandatory Message at the message; without it is kept raw', () => {
   const lang = msg(0, 0, 6, '');
-  refused(batch(1, 'client', [lang, msg(0x80, 0x1234, 7, 'aa')]), client, { code: PB_ERROR.UNSUPPORTED_MANDATORY_MESSAGE, params: { offset: 20 } });
+  refused(batch(1, 'client', [lang, msg(0x80, 0x1234, 7, 'aa')]), client, {
+    code: PB_ERROR.UNSUPPORTED_MANDATORY_MESSAGE,
+    params: { offset: 20 },
+  });
   const skipped = batch(1, 'client', [msg(0, 0x1234, 7, 'aa')]);
   const b = decodeBatch(skipped, client);
   assert.deepEqual(b.messages[0].value, { raw: Buffer.from([0xaa]) });
@@ -90,7 +104,10 @@ test('RFC 5793 4.2: unknown type with NOSKIP is Unsupported Mandatory Message at
 });
 
 test('strongSwan: PB-Experimental with NOSKIP is Unsupported Mandatory Message', () => {
-  refused(batch(1, 'client', [msg(0x80, 0, 0, '')]), client, { code: PB_ERROR.UNSUPPORTED_MANDATORY_MESSAGE, params: { offset: 8 } });
+  refused(batch(1, 'client', [msg(0x80, 0, 0, '')]), client, {
+    code: PB_ERROR.UNSUPPORTED_MANDATORY_MESSAGE,
+    params: { offset: 8 },
+  });
 });
 
 test('RFC 5793 4.4-4.7: a wrong NOSKIP flag is Invalid Parameter at the message', () => {
@@ -128,11 +145,18 @@ test('RFC 5793 4.4: reserved PA message vendor and subtype', () => {
 
 test('RFC 5793 4.10: language preference needs the Accept-Language prefix and no NUL', () => {
   refused(batch(1, 'client', [msg(0, 0, 6, Buffer.from('en').toString('hex'))]), client, invalidAt(20));
-  refused(batch(1, 'client', [msg(0, 0, 6, Buffer.from('Accept-Language: en\0').toString('hex'))]), client, invalidAt(39));
+  refused(
+    batch(1, 'client', [msg(0, 0, 6, Buffer.from('Accept-Language: en\0').toString('hex'))]),
+    client,
+    invalidAt(39),
+  );
 });
 
 test('RFC 5793 4.11: reason string length past the end, bad UTF-8, trailing bytes', () => {
-  refused(batch(3, 'server', [msg(0, 0, 7, '000000ff41' + '00')]), server, { code: PB_ERROR.INVALID_PARAMETER, params: { offset: 20 } });
+  refused(batch(3, 'server', [msg(0, 0, 7, '000000ff41' + '00')]), server, {
+    code: PB_ERROR.INVALID_PARAMETER,
+    params: { offset: 20 },
+  });
   refused(batch(3, 'server', [msg(0, 0, 7, '00000001ff00')]), server, invalidAt(24));
   refused(batch(3, 'server', [msg(0, 0, 7, '000000014100' + '99')]), server, invalidAt(26));
 });
@@ -142,7 +166,11 @@ test('RFC 5793 4.9: a truncated PB-Error is Invalid Parameter', () => {
 });
 
 test('TCG PB-PDP-Referral: an IPv4 address must be 4 bytes', () => {
-  refused(batch(2, 'server', [msg(0, 0x5597, 1, '0000559700000001' + '0000010f' + 'c000020101')]), server, invalidAt(32));
+  refused(
+    batch(2, 'server', [msg(0, 0x5597, 1, '0000559700000001' + '0000010f' + 'c000020101')]),
+    server,
+    invalidAt(32),
+  );
 });
 
 test('ITA-HSR PB-Mutual-Capability: trailing bytes are Invalid Parameter', () => {
@@ -150,5 +178,10 @@ test('ITA-HSR PB-Mutual-Capability: trailing bytes are Invalid Parameter', () =>
 });
 
 test('a failure that is not a decode error is answered with a fatal Local Error', () => {
-  assert.deepEqual(pbErrorFor(new RangeError('boom')).value, { fatal: true, vendor: 0, code: PB_ERROR.LOCAL_ERROR, params: { offset: 0 } });
+  assert.deepEqual(pbErrorFor(new RangeError('boom')).value, {
+    fatal: true,
+    vendor: 0,
+    code: PB_ERROR.LOCAL_ERROR,
+    params: { offset: 0 },
+  });
 });

@@ -14,7 +14,8 @@ import {
   type PtTlsValue,
 } from '../../src/protocol/pt-tls';
 
-const isDecode = (kind: string, offset?: number) => (e: unknown) => e instanceof DecodeError && e.kind === kind && (offset === undefined || e.offset === offset);
+const isDecode = (kind: string, offset?: number) => (e: unknown) =>
+  e instanceof DecodeError && e.kind === kind && (offset === undefined || e.offset === offset);
 
 const samples: PtTlsValue[] = [
   { kind: 'experimental', data: Buffer.from('x') },
@@ -63,7 +64,8 @@ test('SASL Result: one byte by default (strongSwan), the RFC u16 form decoded to
 
 test('header checks: short length, reserved type, length mismatch, oversize', () => {
   const vr = encodePtTlsMessage({ id: 0, value: { kind: 'versionResponse', version: 1 } });
-  const withLen = (n: number) => Buffer.concat([vr.subarray(0, 8), Buffer.from(n.toString(16).padStart(8, '0'), 'hex'), vr.subarray(12)]);
+  const withLen = (n: number) =>
+    Buffer.concat([vr.subarray(0, 8), Buffer.from(n.toString(16).padStart(8, '0'), 'hex'), vr.subarray(12)]);
   assert.throws(() => decodePtTlsMessage(withLen(15)), isDecode('invalid', 8));
   assert.throws(() => decodePtTlsMessage(withLen(24)), isDecode('overrun', 16));
   assert.throws(() => decodePtTlsMessage(withLen(19)), isDecode('trailing', 19));
@@ -75,7 +77,8 @@ test('header checks: short length, reserved type, length mismatch, oversize', ()
 });
 
 /** A message with a hand-made value under a correct header. */
-const raw = (type: number, value: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, type, 0, 0, 0, 16 + value.length, 0, 0, 0, 0]), value]);
+const raw = (type: number, value: Buffer) =>
+  Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, type, 0, 0, 0, 16 + value.length, 0, 0, 0, 0]), value]);
 
 test('value layouts are checked: Version Request size, mechanism names', () => {
   assert.throws(() => decodePtTlsMessage(raw(1, Buffer.from([0, 1, 1]))), isDecode('truncated', 19));
@@ -84,7 +87,10 @@ test('value layouts are checked: Version Request size, mechanism names', () => {
   assert.throws(() => decodePtTlsMessage(raw(3, Buffer.from('\x00', 'latin1'))), isDecode('invalid', 16));
   assert.throws(() => decodePtTlsMessage(raw(4, Buffer.from('\x09PLAIN', 'latin1'))), isDecode('truncated', 17));
   // the 3 reserved bits before the name length are ignored
-  assert.deepEqual(decodePtTlsMessage(raw(3, Buffer.from('\xe5PLAIN', 'latin1'))).value, { kind: 'saslMechanisms', mechanisms: ['PLAIN'] });
+  assert.deepEqual(decodePtTlsMessage(raw(3, Buffer.from('\xe5PLAIN', 'latin1'))).value, {
+    kind: 'saslMechanisms',
+    mechanisms: ['PLAIN'],
+  });
 });
 
 test('a base offset moves error offsets into the stream', () => {
@@ -97,7 +103,9 @@ for (const profile of ['', 'profile-B']) {
   test(`strongSwan PT-TLS vectors ${profile || 'profile A'}: decode, re-encode identically, batches match`, () => {
     const files = readdirSync(join(dir, 'pt-tls')).filter((f) => f.endsWith('.bin'));
     assert.equal(files.length, 14);
-    const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { batches: { file: string; pt_tls: { file: string; message_id: number } }[] };
+    const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as {
+      batches: { file: string; pt_tls: { file: string; message_id: number } }[];
+    };
     const batchFor = new Map(index.batches.map((b) => [b.pt_tls.file, b]));
     const ids = { c2s: 0, s2c: 0 };
     for (const f of files.sort()) {
@@ -106,7 +114,13 @@ for (const profile of ['', 'profile-B']) {
       assert.deepEqual(encodePtTlsMessage(m), bytes, f);
       const dirn = f.includes('-c2s-') ? 'c2s' : 's2c';
       assert.equal(m.id, ids[dirn]++, `${f}: message ids count per sender from 0`);
-      assert.equal(f.replace(/^\d+-(c2s|s2c)-/, '').replace('.bin', '').replace(/_/g, ' '), ptTlsTypeName(0, bytes.readUInt32BE(4)));
+      assert.equal(
+        f
+          .replace(/^\d+-(c2s|s2c)-/, '')
+          .replace('.bin', '')
+          .replace(/_/g, ' '),
+        ptTlsTypeName(0, bytes.readUInt32BE(4)),
+      );
       const b = batchFor.get(`pt-tls/${f}`);
       if (m.value.kind === 'pbTncBatch') {
         assert.ok(b, `${f} has an index entry`);

@@ -10,7 +10,8 @@ export function roundTrip<V>(t: AttributeType<V>, value: V): { value: V; bytes: 
   const bytes = encodePaMessage({ messageId: 7, attributes: [t.make(value)] });
   const m = decodePaMessage(bytes);
   const a = m.attributes[0];
-  if (m.attributes.length !== 1 || !t.is(a)) throw new Error(`round trip of ${t.fullName} gave ${m.attributes.length} attributes`);
+  if (m.attributes.length !== 1 || !t.is(a))
+    throw new Error(`round trip of ${t.fullName} gave ${m.attributes.length} attributes`);
   return { value: a.value, bytes, reencoded: encodePaMessage(m) };
 }
 

@@ -39,18 +39,34 @@ function all<V>(attrs: PaAttribute[], t: AttributeType<V>): V[] {
 
 test('02 SDATA: SWIMA request for events and PTS negotiation requests', () => {
   const attrs = vectorAttributes('02-server_to_client-SDATA.bin');
-  assert.deepEqual(only(attrs, SwimaRequestAttr), { clearSubscriptions: false, subscribe: false, idsOnly: true, requestId: 3, earliestEid: 1, softwareIds: [] });
-  assert.deepEqual(RequestProtoCapsAttr.spec.describe?.(only(attrs, RequestProtoCapsAttr)), ['requested PTS protocol capabilities: .VDT.']);
+  assert.deepEqual(only(attrs, SwimaRequestAttr), {
+    clearSubscriptions: false,
+    subscribe: false,
+    idsOnly: true,
+    requestId: 3,
+    earliestEid: 1,
+    softwareIds: [],
+  });
+  assert.deepEqual(RequestProtoCapsAttr.spec.describe?.(only(attrs, RequestProtoCapsAttr)), [
+    'requested PTS protocol capabilities: .VDT.',
+  ]);
   assert.equal(only(attrs, MeasAlgoRequestAttr).algorithms, HASH_ALG.SHA1 | HASH_ALG.SHA256);
 });
 
 test('03 CDATA: SW ID inventory and PTS negotiation answers match the server log', () => {
   const attrs = vectorAttributes('03-client_to_server-CDATA.bin');
   const inv = only(attrs, SwIdInventoryAttr);
-  assert.equal(SwIdInventoryAttr.spec.describe?.(inv)[0], 'software ID inventory with 7 items for request 3 at last eid 1 of epoch 0x11223344');
+  assert.equal(
+    SwIdInventoryAttr.spec.describe?.(inv)[0],
+    'software ID inventory with 7 items for request 3 at last eid 1 of epoch 0x11223344',
+  );
   const logged = [...serverLog.matchAll(/\[IMV\]\s+\d+: (debian\.org__\S+)/g)].map((m) => m[1]);
   assert.ok(logged.length >= 6);
-  for (const id of logged) assert.ok(inv.records.some((r) => r.softwareId === id), id);
+  for (const id of logged)
+    assert.ok(
+      inv.records.some((r) => r.softwareId === id),
+      id,
+    );
   assert.ok(serverLog.includes(ProtoCapsAttr.spec.describe!(only(attrs, ProtoCapsAttr))[0]));
   assert.ok(serverLog.includes(MeasAlgoSelectionAttr.spec.describe!(only(attrs, MeasAlgoSelectionAttr))[0]));
 });
@@ -89,8 +105,15 @@ test('07 CDATA: TPM version info and AIK match the log and the evidence key', ()
 
 test('08 SDATA: evidence request names BIOS and IMA components as logged', () => {
   const req = only(vectorAttributes('08-server_to_client-SDATA.bin'), RequestComponentEvidenceAttr);
-  for (const line of RequestComponentEvidenceAttr.spec.describe!(req)) assert.ok(serverLog.includes(`[PTS] ${line}`) || serverLog.includes(`[IMV] ${line}`), line);
-  assert.deepEqual(req.components.map((c) => [c.flags, c.component.qualifier]), [[0x10, 0x21], [0x10, 0x22]]);
+  for (const line of RequestComponentEvidenceAttr.spec.describe!(req))
+    assert.ok(serverLog.includes(`[PTS] ${line}`) || serverLog.includes(`[IMV] ${line}`), line);
+  assert.deepEqual(
+    req.components.map((c) => [c.flags, c.component.qualifier]),
+    [
+      [0x10, 0x21],
+      [0x10, 0x22],
+    ],
+  );
 });
 
 test('09 CDATA: 14 BIOS + 5 IMA evidence entries in the logged order', () => {
@@ -99,9 +122,15 @@ test('09 CDATA: 14 BIOS + 5 IMA evidence entries in the logged order', () => {
   assert.equal(evidence.filter((e) => e.component.qualifier === 0x21).length, 14);
   assert.equal(evidence.filter((e) => e.component.qualifier === 0x22).length, 5);
   const logged = [...serverLog.matchAll(/\[PTS\] (PCR [ \d]\d extended with: \S+)/g)].map((m) => m[1]);
-  assert.deepEqual(evidence.map((e) => SimpleComponentEvidenceAttr.spec.describe!(e)[2]), logged);
+  assert.deepEqual(
+    evidence.map((e) => SimpleComponentEvidenceAttr.spec.describe!(e)[2]),
+    logged,
+  );
   const uris = [...serverLog.matchAll(/\[PTS\] '(sha256:[^']+)'/g)].map((m) => m[1]);
-  assert.deepEqual(evidence.filter((e) => e.policyUri !== undefined).map((e) => e.policyUri), uris);
+  assert.deepEqual(
+    evidence.filter((e) => e.policyUri !== undefined).map((e) => e.policyUri),
+    uris,
+  );
 });
 
 test('09 CDATA: Simple Evidence Final rebuilds the 145-byte TPM Quote Info strongSwan verified', () => {

@@ -58,8 +58,17 @@ test('negotiation attributes round-trip', () => {
   assertRoundTrip(MeasAlgoRequestAttr, { algorithms: HASH_ALG.SHA1 | HASH_ALG.SHA256 });
   assertRoundTrip(MeasAlgoSelectionAttr, { algorithm: HASH_ALG.SHA384 });
   assertRoundTrip(DhNonceParamsRequestAttr, { minNonceLength: 17, dhGroups: DH_GROUP.ECP_256 | DH_GROUP.MODP_2048 });
-  assertRoundTrip(DhNonceParamsResponseAttr, { dhGroup: DH_GROUP.ECP_384, hashAlgorithms: HASH_ALG.SHA384, responderNonce: bytes(20, 1), responderPublicValue: bytes(96, 2) });
-  assertRoundTrip(DhNonceFinishAttr, { hashAlgorithm: HASH_ALG.SHA256, initiatorPublicValue: bytes(64, 3), initiatorNonce: bytes(20, 4) });
+  assertRoundTrip(DhNonceParamsResponseAttr, {
+    dhGroup: DH_GROUP.ECP_384,
+    hashAlgorithms: HASH_ALG.SHA384,
+    responderNonce: bytes(20, 1),
+    responderPublicValue: bytes(96, 2),
+  });
+  assertRoundTrip(DhNonceFinishAttr, {
+    hashAlgorithm: HASH_ALG.SHA256,
+    initiatorPublicValue: bytes(64, 3),
+    initiatorNonce: bytes(20, 4),
+  });
   assertRoundTrip(GetTpmVersionInfoAttr, {});
   assertRoundTrip(GetAikAttr, {});
   assertRoundTrip(AikAttr, { bareKey: true, der: bytes(40, 0x30) });
@@ -70,15 +79,21 @@ test('TPM 2.0 version information parses and is described in the seed wording', 
   const raw = encodeTpm2VersionInfo({ locality: 3, revision: 138, year: 2018, manufacturer: Buffer.from('STM ') });
   const v = roundTrip(TpmVersionInfoAttr, { raw }).value;
   assert.equal(v.tpm2?.revision, 138);
-  assert.deepEqual(TpmVersionInfoAttr.spec.describe?.(v), ['Version Information: TPM 2.0 rev. 1.38 2018 STM  - startup locality: 3']);
+  assert.deepEqual(TpmVersionInfoAttr.spec.describe?.(v), [
+    'Version Information: TPM 2.0 rev. 1.38 2018 STM  - startup locality: 3',
+  ]);
   const tpm12 = roundTrip(TpmVersionInfoAttr, { raw: Buffer.from('0030010200000000', 'hex') }).value;
   assert.equal(tpm12.tpm2, undefined);
 });
 
 test('capability and algorithm descriptions use strongSwan wording', () => {
   assert.deepEqual(ProtoCapsAttr.spec.describe?.({ flags: 0x0e }), ['supported PTS protocol capabilities: .VDT.']);
-  assert.deepEqual(MeasAlgoSelectionAttr.spec.describe?.({ algorithm: HASH_ALG.SHA256 }), ['selected PTS measurement algorithm is HASH_SHA2_256']);
-  assert.deepEqual(MeasAlgoRequestAttr.spec.describe?.({ algorithms: 0xc000 }), ['requested PTS measurement algorithms: HASH_SHA2_256 HASH_SHA1']);
+  assert.deepEqual(MeasAlgoSelectionAttr.spec.describe?.({ algorithm: HASH_ALG.SHA256 }), [
+    'selected PTS measurement algorithm is HASH_SHA2_256',
+  ]);
+  assert.deepEqual(MeasAlgoRequestAttr.spec.describe?.({ algorithms: 0xc000 }), [
+    'requested PTS measurement algorithms: HASH_SHA2_256 HASH_SHA1',
+  ]);
 });
 
 const biosEvidence: UntrustedComponentEvidence = {
@@ -94,8 +109,17 @@ const biosEvidence: UntrustedComponentEvidence = {
 
 test('Simple Component Evidence round-trips with and without URI and PCR values', () => {
   assertRoundTrip(SimpleComponentEvidenceAttr, biosEvidence);
-  assertRoundTrip(SimpleComponentEvidenceAttr, { ...biosEvidence, component: ima, pcr: 10, validation: SCE_VALIDATION.PASSED, policyUri: 'sha256:/usr/bin/ls' });
-  assertRoundTrip(SimpleComponentEvidenceAttr, { ...biosEvidence, pcrChange: { before: bytes(32, 0), after: bytes(32, 1) } });
+  assertRoundTrip(SimpleComponentEvidenceAttr, {
+    ...biosEvidence,
+    component: ima,
+    pcr: 10,
+    validation: SCE_VALIDATION.PASSED,
+    policyUri: 'sha256:/usr/bin/ls',
+  });
+  assertRoundTrip(SimpleComponentEvidenceAttr, {
+    ...biosEvidence,
+    pcrChange: { before: bytes(32, 0), after: bytes(32, 1) },
+  });
 });
 
 test('Simple Component Evidence decode returns views into the message, not copies', () => {
@@ -127,7 +151,12 @@ const tpm2Final: UntrustedEvidenceFinal = {
   quoteMode: QUOTE_MODE.TPM2,
   compositeHashAlgorithm: HASH_ALG.SHA256,
   pcrCompositeDigest: bytes(32, 5),
-  tpm2: { qualifiedSigner: bytes(34, 6), clockInfo: bytes(17, 7), firmwareVersion: bytes(8, 8), pcrSelection: Buffer.from('00000001000b03ff0700', 'hex') },
+  tpm2: {
+    qualifiedSigner: bytes(34, 6),
+    clockInfo: bytes(17, 7),
+    firmwareVersion: bytes(8, 8),
+    pcrSelection: Buffer.from('00000001000b03ff0700', 'hex'),
+  },
   quoteSignature: bytes(256, 9),
 };
 
@@ -136,7 +165,12 @@ test('Simple Evidence Final round-trips in every quote mode', () => {
   assertRoundTrip(SimpleEvidenceFinalAttr, { ...tpm2Final, evidenceSignature: bytes(64, 1) });
   assertRoundTrip(SimpleEvidenceFinalAttr, { quoteMode: QUOTE_MODE.NONE, compositeHashAlgorithm: 0 });
   for (const quoteMode of [QUOTE_MODE.TPM_QUOTE_INFO, QUOTE_MODE.TPM_QUOTE_INFO2, QUOTE_MODE.TPM_QUOTE_INFO2_CAP_VER]) {
-    assertRoundTrip(SimpleEvidenceFinalAttr, { quoteMode, compositeHashAlgorithm: HASH_ALG.SHA1, pcrCompositeDigest: bytes(20, 1), quoteSignature: bytes(256, 2) });
+    assertRoundTrip(SimpleEvidenceFinalAttr, {
+      quoteMode,
+      compositeHashAlgorithm: HASH_ALG.SHA1,
+      pcrCompositeDigest: bytes(20, 1),
+      quoteSignature: bytes(256, 2),
+    });
   }
 });
 
@@ -153,34 +187,60 @@ test('Simple Evidence Final rejects undefined quote flags and a wrong clock info
 });
 
 test('evidence requests round-trip; an empty or ragged request is rejected', () => {
-  assertRoundTrip(RequestComponentEvidenceAttr, { components: [{ flags: 0x10, depth: 0, component: { ...ima, qualifier: 0x21 } }, { flags: 0x10, depth: 0, component: ima }] });
+  assertRoundTrip(RequestComponentEvidenceAttr, {
+    components: [
+      { flags: 0x10, depth: 0, component: { ...ima, qualifier: 0x21 } },
+      { flags: 0x10, depth: 0, component: ima },
+    ],
+  });
   assertRoundTrip(GenerateAttestationEvidenceAttr, {});
   assert.throws(() => decodeValue(RequestComponentEvidenceAttr, Buffer.alloc(0)), isDecodeError('invalid', 20));
   assert.throws(() => decodeValue(RequestComponentEvidenceAttr, Buffer.alloc(13)), isDecodeError('invalid', 20));
 });
 
 test('DH nonce attributes reject unknown groups and a nonce longer than the value', () => {
-  const resp = roundTrip(DhNonceParamsResponseAttr, { dhGroup: DH_GROUP.ECP_256, hashAlgorithms: HASH_ALG.SHA256, responderNonce: bytes(20, 1), responderPublicValue: bytes(64, 2) }).bytes.subarray(20);
+  const resp = roundTrip(DhNonceParamsResponseAttr, {
+    dhGroup: DH_GROUP.ECP_256,
+    hashAlgorithms: HASH_ALG.SHA256,
+    responderNonce: bytes(20, 1),
+    responderPublicValue: bytes(64, 2),
+  }).bytes.subarray(20);
   const badGroup = Buffer.from(resp);
   badGroup.writeUInt16BE(0x1800, 4);
   assert.throws(() => decodeValue(DhNonceParamsResponseAttr, badGroup), isDecodeError('invalid', 24));
   const finish = Buffer.from([0, 200, 0x40, 0, 1, 2, 3]);
   assert.throws(() => decodeValue(DhNonceFinishAttr, finish), isDecodeError('overrun', 21));
-  assert.deepEqual(DhNonceParamsResponseAttr.spec.describe?.(decodeValue(DhNonceParamsResponseAttr, resp)), ['selected PTS DH group is ECP_256', 'nonce length is 20']);
+  assert.deepEqual(DhNonceParamsResponseAttr.spec.describe?.(decodeValue(DhNonceParamsResponseAttr, resp)), [
+    'selected PTS DH group is ECP_256',
+    'nonce length is 20',
+  ]);
 });
 
 test('file measurement and metadata attributes round-trip', () => {
   assertRoundTrip(RequestFileMeasurementAttr, { directory: true, requestId: 4, delimiter: 0x2f, path: '/usr/bin' });
-  assertRoundTrip(FileMeasurementAttr, { requestId: 4, hashLength: 32, files: [{ hash: bytes(32, 1), filename: 'ls' }, { hash: bytes(32, 2), filename: 'cat' }] });
+  assertRoundTrip(FileMeasurementAttr, {
+    requestId: 4,
+    hashLength: 32,
+    files: [
+      { hash: bytes(32, 1), filename: 'ls' },
+      { hash: bytes(32, 2), filename: 'cat' },
+    ],
+  });
   assertRoundTrip(FileMeasurementAttr, { requestId: 4, hashLength: 0, files: [] });
   assertRoundTrip(RequestFileMetadataAttr, { directory: false, delimiter: 0x5c, path: 'C:\\x' });
   assertRoundTrip(UnixFileMetadataAttr, {
-    files: [{ type: 8, size: 1234n, created: 1n, modified: 2n, accessed: 3n, owner: 0n, group: 0n, filename: '/etc/passwd' }],
+    files: [
+      { type: 8, size: 1234n, created: 1n, modified: 2n, accessed: 3n, owner: 0n, group: 0n, filename: '/etc/passwd' },
+    ],
   });
 });
 
 test('file attributes check counts against the entries present and reject bad delimiters', () => {
-  const fm = roundTrip(FileMeasurementAttr, { requestId: 1, hashLength: 20, files: [{ hash: bytes(20, 1), filename: 'a' }] }).bytes.subarray(20);
+  const fm = roundTrip(FileMeasurementAttr, {
+    requestId: 1,
+    hashLength: 20,
+    files: [{ hash: bytes(20, 1), filename: 'a' }],
+  }).bytes.subarray(20);
   const lying = Buffer.from(fm);
   lying.writeBigUInt64BE(0xffffffffffffffffn, 0);
   assert.throws(() => decodeValue(FileMeasurementAttr, lying), isDecodeError('invalid', 20));
@@ -193,7 +253,12 @@ test('file attributes check counts against the entries present and reject bad de
 });
 
 test('PTS error information codecs', () => {
-  const infos: PtsErrorInfo[] = [{ code: 1, supportedHashes: 0xc000 }, { code: 6, supportedGroups: 0x1000 }, { code: 7, minNonceLength: 17, maxNonceLength: 255 }, { code: 11, raw: bytes(4, 0) }];
+  const infos: PtsErrorInfo[] = [
+    { code: 1, supportedHashes: 0xc000 },
+    { code: 6, supportedGroups: 0x1000 },
+    { code: 7, minNonceLength: 17, maxNonceLength: 255 },
+    { code: 11, raw: bytes(4, 0) },
+  ];
   for (const info of infos) {
     const w = new Writer();
     encodePtsErrorInfo(w, info);

@@ -5,7 +5,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Reader } from '../../src/bytes/cursor';
 import { decodeEap, decodeTlsMethodData, EapCode, EapType, FragmentAssembler } from '../../src/protocol/eap';
-import { checkAnswer, checkRequest, decodeVendorAttribute, decryptMppeKey, joinEapMessage, MS_MPPE_RECV_KEY, MS_MPPE_SEND_KEY, RadiusAttr, RadiusCode, VENDOR_MICROSOFT, type RadiusPacket } from '../../src/protocol/radius';
+import {
+  checkAnswer,
+  checkRequest,
+  decodeVendorAttribute,
+  decryptMppeKey,
+  joinEapMessage,
+  MS_MPPE_RECV_KEY,
+  MS_MPPE_SEND_KEY,
+  RadiusAttr,
+  RadiusCode,
+  VENDOR_MICROSOFT,
+  type RadiusPacket,
+} from '../../src/protocol/radius';
 import { MAX_TLS_MESSAGE } from '../../src/transport/radius/ttls-session';
 
 // Interop vector: the RADIUS exchange of one passing run of test/packaging/strongswan-vpn.test.ts
@@ -14,7 +26,11 @@ import { MAX_TLS_MESSAGE } from '../../src/transport/radius/ttls-session';
 // RADIUS and its authenticators, EAP, EAP-TTLS flags, lengths and fragments, TLS record framing.
 const DIR = join(__dirname, '..', 'data', 'vectors', 'radius');
 const bin = readFileSync(join(DIR, 'strongswan-eap-radius-exchange.bin'));
-const index = JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')) as { secret: string; sha256: string; datagrams: number };
+const index = JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')) as {
+  secret: string;
+  sha256: string;
+  datagrams: number;
+};
 const secret = Buffer.from(index.secret);
 
 function datagrams(): Buffer[] {
@@ -44,7 +60,7 @@ test('the vector is the one indexed', () => {
   assert.equal(datagrams().length, index.datagrams);
 });
 
-test('strongSwan\'s Access-Requests verify and carry its EAP-TTLS fragments; our answers verify against them', () => {
+test("strongSwan's Access-Requests verify and carry its EAP-TTLS fragments; our answers verify against them", () => {
   const pending = new Map<number, Buffer>();
   const assembler = new FragmentAssembler(MAX_TLS_MESSAGE);
   let requests = 0;
@@ -82,7 +98,10 @@ test('strongSwan\'s Access-Requests verify and carry its EAP-TTLS fragments; our
   }
   assert.ok(tlsMessages >= 4, `${tlsMessages} TLS messages from strongSwan's peer`);
   assert.ok(accept, 'the run ends with Access-Accept');
-  const keys = accept.packet.attributes.filter((a) => a.type === RadiusAttr.VENDOR_SPECIFIC).flatMap((a) => decodeVendorAttribute(a.value)).filter((v) => v.vendor === VENDOR_MICROSOFT);
+  const keys = accept.packet.attributes
+    .filter((a) => a.type === RadiusAttr.VENDOR_SPECIFIC)
+    .flatMap((a) => decodeVendorAttribute(a.value))
+    .filter((v) => v.vendor === VENDOR_MICROSOFT);
   assert.deepEqual(keys.map((k) => k.type).sort(), [MS_MPPE_SEND_KEY, MS_MPPE_RECV_KEY].sort());
   for (const k of keys) assert.equal(decryptMppeKey(k.value, secret, accept.authenticator).length, 32);
   assert.equal(decodeEap(joinEapMessage(accept.packet)).code, EapCode.SUCCESS);

@@ -6,7 +6,16 @@ import { attributeSize, decodePaMessage, encodePaMessage } from '../../src/proto
 import { PaAttribute } from '../../src/protocol/pa-tnc/registry';
 import { TestingAttr } from '../../src/protocol/pa-tnc/ietf';
 import {
-  ContractRequestAttr, describeContract, MIN_FIRST_ENVELOPE_SPACE, NO_LIMIT, Reassembler, ReassemblyStep, SegmentEnvelope, SegmentSender, sendPlan, splitAttribute,
+  ContractRequestAttr,
+  describeContract,
+  MIN_FIRST_ENVELOPE_SPACE,
+  NO_LIMIT,
+  Reassembler,
+  ReassemblyStep,
+  SegmentEnvelope,
+  SegmentSender,
+  sendPlan,
+  splitAttribute,
 } from '../../src/protocol/pa-tnc/tcg/seg';
 
 const MAX_SEG = 100;
@@ -28,7 +37,8 @@ function transfer(attr: PaAttribute, spaceLeft?: number): { attribute: PaAttribu
 }
 
 /** Envelopes go over the wire inside PA-TNC messages. */
-const wire = (env: PaAttribute<SegmentEnvelope>): SegmentEnvelope => decodePaMessage(encodePaMessage({ messageId: 1, attributes: [env] })).attributes[0].value as SegmentEnvelope;
+const wire = (env: PaAttribute<SegmentEnvelope>): SegmentEnvelope =>
+  decodePaMessage(encodePaMessage({ messageId: 1, attributes: [env] })).attributes[0].value as SegmentEnvelope;
 
 const testing = (n: number) => TestingAttr.make(Buffer.from(Array.from({ length: n }, (_, i) => i & 0xff)), true);
 
@@ -62,14 +72,20 @@ test('send plan: whole up to max segment + 4 value bytes, oversize past the max 
 
 test('base message IDs count from 1 per contract', () => {
   const sender = new SegmentSender(contract);
-  assert.deepEqual([1, 2, 3].map(() => sender.first(testing(300)).value.baseMessageId), [1, 2, 3]);
+  assert.deepEqual(
+    [1, 2, 3].map(() => sender.first(testing(300)).value.baseMessageId),
+    [1, 2, 3],
+  );
   assert.deepEqual(sender.inProgress, [1, 2, 3]);
 });
 
 test('an attribute declared larger than the contract allows is refused at the first segment', () => {
   const [first] = splitAttribute(encodePaMessage({ messageId: 0, attributes: [testing(600)] }).subarray(8), 1, MAX_SEG);
   const r = new Reassembler(500);
-  assert.throws(() => r.add(first), (e: unknown) => e instanceof DecodeError && e.kind === 'limit' && e.offset === 8);
+  assert.throws(
+    () => r.add(first),
+    (e: unknown) => e instanceof DecodeError && e.kind === 'limit' && e.offset === 8,
+  );
   assert.deepEqual(r.inProgress, []);
 });
 
@@ -77,10 +93,16 @@ test('segments beyond the declared length, or too few, are errors', () => {
   const envs = splitAttribute(encodePaMessage({ messageId: 0, attributes: [testing(300)] }).subarray(8), 7, MAX_SEG);
   const r = new Reassembler(NO_LIMIT);
   envs.slice(0, -1).forEach((e) => r.add(e));
-  assert.throws(() => r.add({ ...envs[envs.length - 1], data: Buffer.alloc(MAX_SEG) }), (e: unknown) => e instanceof DecodeError && e.kind === 'overrun');
+  assert.throws(
+    () => r.add({ ...envs[envs.length - 1], data: Buffer.alloc(MAX_SEG) }),
+    (e: unknown) => e instanceof DecodeError && e.kind === 'overrun',
+  );
   const short = new Reassembler(NO_LIMIT);
   short.add(envs[0]);
-  assert.throws(() => short.add({ ...envs[1], more: false }), (e: unknown) => e instanceof DecodeError && e.kind === 'truncated');
+  assert.throws(
+    () => short.add({ ...envs[1], more: false }),
+    (e: unknown) => e instanceof DecodeError && e.kind === 'truncated',
+  );
 });
 
 test('a duplicate start is ignored; a segment of an unknown exchange too', () => {
@@ -116,11 +138,17 @@ test('an unsupported NOSKIP attribute inside the segments surfaces after reassem
   const r = new Reassembler(NO_LIMIT);
   const envs = splitAttribute(inner, 3, MAX_SEG);
   envs.slice(0, -1).forEach((e) => r.add(e));
-  assert.throws(() => r.add(envs[envs.length - 1]), (e: unknown) => e instanceof DecodeError && e.kind === 'unsupported' && e.offset === 0);
+  assert.throws(
+    () => r.add(envs[envs.length - 1]),
+    (e: unknown) => e instanceof DecodeError && e.kind === 'unsupported' && e.offset === 0,
+  );
 });
 
 test('contract wording matches strongSwan', () => {
-  assert.equal(describeContract({ maxMessageSize: NO_LIMIT, maxSegmentSize: 32698 }), 'no message size limit, maximum segment size of 32698 bytes');
+  assert.equal(
+    describeContract({ maxMessageSize: NO_LIMIT, maxSegmentSize: 32698 }),
+    'no message size limit, maximum segment size of 32698 bytes',
+  );
   const a = ContractRequestAttr.make({ maxMessageSize: 65490, maxSegmentSize: NO_LIMIT });
   assert.deepEqual(a.spec?.describe?.(a.value), ['maximum message size of 65490 bytes, no segmentation']);
 });

@@ -12,10 +12,25 @@ import { decodeValue, roundTrip } from './pts-swima-util';
 
 // RFC 8412 5.11-5.14. decodeValue puts the value at absolute offset 20 of a PA-TNC message.
 const VALUE_AT = 20;
-const isDecodeError = (kind: string, offset: number) => (e: unknown) => e instanceof DecodeError && e.kind === kind && e.offset === offset;
+const isDecodeError = (kind: string, offset: number) => (e: unknown) =>
+  e instanceof DecodeError && e.kind === kind && e.offset === offset;
 
-const untargeted: SwimaRequest = { clearSubscriptions: false, subscribe: true, idsOnly: true, requestId: 659, earliestEid: 323, softwareIds: [] };
-const targeted: SwimaRequest = { clearSubscriptions: false, subscribe: true, idsOnly: false, requestId: 7, earliestEid: 0, softwareIds: ['a__b', 'strongswan.org__Debian_12-x86_64-bash-5.2.15-2~b8'] };
+const untargeted: SwimaRequest = {
+  clearSubscriptions: false,
+  subscribe: true,
+  idsOnly: true,
+  requestId: 659,
+  earliestEid: 323,
+  softwareIds: [],
+};
+const targeted: SwimaRequest = {
+  clearSubscriptions: false,
+  subscribe: true,
+  idsOnly: false,
+  requestId: 7,
+  earliestEid: 0,
+  softwareIds: ['a__b', 'strongswan.org__Debian_12-x86_64-bash-5.2.15-2~b8'],
+};
 
 test('the two requests have no fields: an empty value, and trailing bytes are rejected', () => {
   for (const t of [SubscriptionStatusRequestAttr, SourceMetadataRequestAttr]) {
@@ -36,7 +51,10 @@ test('Subscription Status Response: each record is an exact copy of the establis
   assert.deepEqual([...value.subarray(0, 16)], [0, 0, 0, 2, 0x60, 0, 0, 0, 0, 0, 0x02, 0x93, 0, 0, 0x01, 0x43]);
   // record 2 is targeted: its identifier count is 2 and the identifiers follow it
   assert.deepEqual([...value.subarray(16, 20)], [0x40, 0, 0, 2]);
-  assert.deepEqual(roundTrip(SubscriptionStatusResponseAttr, { subscriptions: [] }).bytes.subarray(VALUE_AT), Buffer.from([0, 0, 0, 0]));
+  assert.deepEqual(
+    roundTrip(SubscriptionStatusResponseAttr, { subscriptions: [] }).bytes.subarray(VALUE_AT),
+    Buffer.from([0, 0, 0, 0]),
+  );
 });
 
 test('Subscription Status Response: counts that disagree with the records are rejected at the count', () => {
@@ -47,9 +65,15 @@ test('Subscription Status Response: counts that disagree with the records are re
   // an identifier count larger than the identifiers present runs out of bytes: never sizes anything
   const moreIds = Buffer.from(good);
   moreIds.writeUIntBE(0xffffff, 5, 3);
-  assert.throws(() => decodeValue(SubscriptionStatusResponseAttr, moreIds), (e: unknown) => e instanceof DecodeError && e.kind !== 'trailing');
+  assert.throws(
+    () => decodeValue(SubscriptionStatusResponseAttr, moreIds),
+    (e: unknown) => e instanceof DecodeError && e.kind !== 'trailing',
+  );
   // a truncated record
-  assert.throws(() => decodeValue(SubscriptionStatusResponseAttr, good.subarray(0, 10)), (e: unknown) => e instanceof DecodeError && e.offset >= VALUE_AT + 4);
+  assert.throws(
+    () => decodeValue(SubscriptionStatusResponseAttr, good.subarray(0, 10)),
+    (e: unknown) => e instanceof DecodeError && e.offset >= VALUE_AT + 4,
+  );
 });
 
 test('Source Metadata Response round-trips with its 2-byte reserved field and 1-byte count', () => {
@@ -62,7 +86,14 @@ test('Source Metadata Response round-trips with its 2-byte reserved field and 1-
   assert.deepEqual(r.reencoded, r.bytes);
   const value = r.bytes.subarray(VALUE_AT);
   assert.deepEqual([...value.subarray(0, 6)], [0, 0, 2, 1, 0, v[0].metadata.length]);
-  assert.throws(() => roundTrip(SourceMetadataResponseAttr, Array.from({ length: 256 }, () => ({ sourceId: 1, metadata: '' }))), RangeError);
+  assert.throws(
+    () =>
+      roundTrip(
+        SourceMetadataResponseAttr,
+        Array.from({ length: 256 }, () => ({ sourceId: 1, metadata: '' })),
+      ),
+    RangeError,
+  );
 });
 
 test('Source Metadata Response: bad counts and lengths are rejected with the offset', () => {
@@ -73,5 +104,8 @@ test('Source Metadata Response: bad counts and lengths are rejected with the off
   const length = Buffer.from(value);
   length.writeUInt16BE(0xffff, 4);
   assert.throws(() => decodeValue(SourceMetadataResponseAttr, length), isDecodeError('overrun', VALUE_AT + 4));
-  assert.throws(() => decodeValue(SourceMetadataResponseAttr, value.subarray(0, 2)), (e: unknown) => e instanceof DecodeError && e.offset === VALUE_AT + 2);
+  assert.throws(
+    () => decodeValue(SourceMetadataResponseAttr, value.subarray(0, 2)),
+    (e: unknown) => e instanceof DecodeError && e.offset === VALUE_AT + 2,
+  );
 });

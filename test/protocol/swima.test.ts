@@ -33,7 +33,14 @@ const header = { subscriptionFulfillment: false, requestId: 3, eidEpoch: 0x11223
 
 test('SWIMA Request round-trips, targeted and untargeted', () => {
   for (const softwareIds of [[], ['strongswan.org__Debian_12-x86_64-bash-5.2', 'x__y']]) {
-    const v = { clearSubscriptions: true, subscribe: false, idsOnly: true, requestId: 659, earliestEid: 323, softwareIds };
+    const v = {
+      clearSubscriptions: true,
+      subscribe: false,
+      idsOnly: true,
+      requestId: 659,
+      earliestEid: 323,
+      softwareIds,
+    };
     const r = roundTrip(SwimaRequestAttr, v);
     assert.deepEqual(r.value, v);
     assert.deepEqual(r.reencoded, r.bytes);
@@ -41,11 +48,17 @@ test('SWIMA Request round-trips, targeted and untargeted', () => {
 });
 
 test('inventories round-trip, IDs only and full records', () => {
-  const ids = { ...header, records: [rec(0, 'debian.org__a'), { ...rec(1, 'debian.org__b'), softwareLocator: 'file:///usr/share' }] };
+  const ids = {
+    ...header,
+    records: [rec(0, 'debian.org__a'), { ...rec(1, 'debian.org__b'), softwareLocator: 'file:///usr/share' }],
+  };
   assert.deepEqual(roundTrip(SwIdInventoryAttr, ids).value, ids);
   const full = { ...header, subscriptionFulfillment: true, records: [rec(0, 'debian.org__a', '<SoftwareIdentity/>')] };
   assert.deepEqual(roundTrip(SwInventoryAttr, full).value, full);
-  assert.deepEqual(SwIdInventoryAttr.spec.describe?.(ids)[0], 'software ID inventory with 2 items for request 3 at last eid 1 of epoch 0x11223344');
+  assert.deepEqual(
+    SwIdInventoryAttr.spec.describe?.(ids)[0],
+    'software ID inventory with 2 items for request 3 at last eid 1 of epoch 0x11223344',
+  );
 });
 
 const events: SwEvents = {
@@ -60,7 +73,10 @@ const events: SwEvents = {
 
 test('events round-trip, IDs only and full records', () => {
   assert.deepEqual(roundTrip(SwIdEventsAttr, events).value, events);
-  const full = { ...events, events: events.events.map((e) => ({ ...e, record: { ...e.record, record: Buffer.from('<x/>') } })) };
+  const full = {
+    ...events,
+    events: events.events.map((e) => ({ ...e, record: { ...e.record, record: Buffer.from('<x/>') } })),
+  };
   const r = roundTrip(SwEventsAttr, full);
   assert.deepEqual(r.value, full);
   assert.deepEqual(r.reencoded, r.bytes);

@@ -9,21 +9,51 @@ import { hex24, hex32, paSubtypeName } from '../../src/protocol/vendors';
 import { decodePaMessage, encodePaMessage, UnsupportedAttributeError } from '../../src/protocol/pa-tnc/message';
 import { attributeName, lookupAttribute } from '../../src/protocol/pa-tnc/registry';
 import {
-  ACCESS_RECOMMENDATION_NAMES, ASSESSMENT_RESULT_NAMES, ACCEPT_LANGUAGE, batchTypeName, decodeBatch, encodeBatch, encodePbMessage,
-  PbAccessRecommendationMsg, PbAssessmentResultMsg, PbLanguagePreferenceMsg, PbMessage, PbPaMsg,
+  ACCESS_RECOMMENDATION_NAMES,
+  ASSESSMENT_RESULT_NAMES,
+  ACCEPT_LANGUAGE,
+  batchTypeName,
+  decodeBatch,
+  encodeBatch,
+  encodePbMessage,
+  PbAccessRecommendationMsg,
+  PbAssessmentResultMsg,
+  PbLanguagePreferenceMsg,
+  PbMessage,
+  PbPaMsg,
 } from '../../src/protocol/pb-tnc';
 
 // Golden vectors: strongSwan 5.9.14 captures, described by index.json (see test/data/vectors/README.md).
-interface IndexAttribute { vendor_id: string; type: string; name: string; noskip: boolean; length: number }
+interface IndexAttribute {
+  vendor_id: string;
+  type: string;
+  name: string;
+  noskip: boolean;
+  length: number;
+}
 interface IndexMessage {
-  vendor_id: string; type: number; name: string; noskip: boolean; length: number;
+  vendor_id: string;
+  type: number;
+  name: string;
+  noskip: boolean;
+  length: number;
   pa_message_type?: { vendor_id: string; subtype: string; name: string };
-  exclusive?: boolean; posture_collector_id?: number; posture_validator_id?: number;
-  pa_tnc_version?: number; pa_tnc_message_id?: string; attributes?: IndexAttribute[];
-  language_preference?: string; assessment_result?: string; access_recommendation?: string;
+  exclusive?: boolean;
+  posture_collector_id?: number;
+  posture_validator_id?: number;
+  pa_tnc_version?: number;
+  pa_tnc_message_id?: string;
+  attributes?: IndexAttribute[];
+  language_preference?: string;
+  assessment_result?: string;
+  access_recommendation?: string;
 }
 interface IndexBatch {
-  file: string; direction: string; length: number; pb_batch_type: string; sha256: string;
+  file: string;
+  direction: string;
+  length: number;
+  pb_batch_type: string;
+  sha256: string;
   decoded: { pb_tnc_version: number; director_flag_D: boolean; batch_type_code: number; messages: IndexMessage[] };
 }
 
@@ -60,7 +90,11 @@ function checkAttributes(body: Buffer, want: IndexAttribute[], where: string): v
   got.forEach((a, i) => {
     const w = want[i];
     const at = `${where} attribute #${i + 1} ${w.name}`;
-    assert.deepEqual([hex24(a.vendor), hex32(a.type), (a.flags & 0x80) !== 0, a.length], [w.vendor_id, w.type, w.noskip, w.length], at);
+    assert.deepEqual(
+      [hex24(a.vendor), hex32(a.type), (a.flags & 0x80) !== 0, a.length],
+      [w.vendor_id, w.type, w.noskip, w.length],
+      at,
+    );
     if (lookupAttribute(a.vendor, a.type)) assert.equal(attributeName(a.vendor, a.type), w.name, at);
     else rawTypes.add(w.name);
   });
@@ -73,19 +107,33 @@ function roundTripPa(body: Buffer, base: number, where: string): void {
     decoded = decodePaMessage(body, { base });
   } catch (e) {
     if (!(e instanceof UnsupportedAttributeError)) throw e;
-    console.log(`${where}: PA-TNC message not round-tripped: NOSKIP ${attributeName(e.attribute.vendor, e.attribute.type)} has no codec yet`);
+    console.log(
+      `${where}: PA-TNC message not round-tripped: NOSKIP ${attributeName(e.attribute.vendor, e.attribute.type)} has no codec yet`,
+    );
     return;
   }
   assert.deepEqual(encodePaMessage(decoded), body, `${where}: PA-TNC message re-encodes byte for byte`);
 }
 
 function checkMessage(m: PbMessage, want: IndexMessage, batchBytes: Buffer, where: string): void {
-  assert.deepEqual([m.spec?.name, hex24(m.vendor), m.type, m.noskip, messageLength(m)], [want.name, want.vendor_id, want.type, want.noskip, want.length], where);
+  assert.deepEqual(
+    [m.spec?.name, hex24(m.vendor), m.type, m.noskip, messageLength(m)],
+    [want.name, want.vendor_id, want.type, want.noskip, want.length],
+    where,
+  );
   if (PbPaMsg.is(m)) {
     const v = m.value;
     const t = want.pa_message_type!;
-    assert.deepEqual([hex24(v.paVendor), hex32(v.paSubtype), paSubtypeName(v.paVendor, v.paSubtype)], [t.vendor_id, t.subtype, t.name], where);
-    assert.deepEqual([v.exclusive, v.collectorId, v.validatorId], [want.exclusive, want.posture_collector_id, want.posture_validator_id], where);
+    assert.deepEqual(
+      [hex24(v.paVendor), hex32(v.paSubtype), paSubtypeName(v.paVendor, v.paSubtype)],
+      [t.vendor_id, t.subtype, t.name],
+      where,
+    );
+    assert.deepEqual(
+      [v.exclusive, v.collectorId, v.validatorId],
+      [want.exclusive, want.posture_collector_id, want.posture_validator_id],
+      where,
+    );
     assert.deepEqual([v.body[0], hex32(v.body.readUInt32BE(4))], [want.pa_tnc_version, want.pa_tnc_message_id], where);
     checkAttributes(v.body, want.attributes!, where);
     roundTripPa(v.body, v.body.byteOffset - batchBytes.byteOffset, where);
@@ -107,11 +155,18 @@ for (const dir of PROFILES) {
   for (const entry of index.batches) {
     test(`profile ${profile} ${entry.file}: decodes as index.json says and re-encodes byte for byte`, () => {
       const bytes = readFileSync(join(dir, entry.file));
-      assert.equal(createHash('sha256').update(bytes).digest('hex'), entry.sha256, 'the vector file is the one indexed');
+      assert.equal(
+        createHash('sha256').update(bytes).digest('hex'),
+        entry.sha256,
+        'the vector file is the one indexed',
+      );
       const sender = entry.direction === 'client->server' ? 'client' : 'server';
       const batch = decodeBatch(bytes, { sender });
       const d = entry.decoded;
-      assert.deepEqual([bytes[0], batchTypeName(batch.type), batch.type, batch.fromServer, bytes.length], [d.pb_tnc_version, entry.pb_batch_type, d.batch_type_code, d.director_flag_D, entry.length]);
+      assert.deepEqual(
+        [bytes[0], batchTypeName(batch.type), batch.type, batch.fromServer, bytes.length],
+        [d.pb_tnc_version, entry.pb_batch_type, d.batch_type_code, d.director_flag_D, entry.length],
+      );
       assert.equal(batch.ignored.length, 0);
       assert.equal(batch.messages.length, d.messages.length, 'message count');
       batch.messages.forEach((m, i) => checkMessage(m, d.messages[i], bytes, `${entry.file} message #${i + 1}`));
@@ -122,5 +177,9 @@ for (const dir of PROFILES) {
 
 after(() => {
   const list = [...rawTypes].sort();
-  console.log(list.length ? `PA-TNC attribute types in the vectors without a codec (${list.length}): ${list.join(', ')}` : 'every PA-TNC attribute type in the vectors has a codec');
+  console.log(
+    list.length
+      ? `PA-TNC attribute types in the vectors without a codec (${list.length}): ${list.join(', ')}`
+      : 'every PA-TNC attribute type in the vectors has a codec',
+  );
 });

@@ -5,7 +5,13 @@ import type { PaPort, ReceivedPa } from '../../src/imcv/pa-port';
 import { SwimaImc } from '../../src/imcs/swima/swima-imc';
 import { watchDpkg } from '../../src/imcs/swima/watch';
 import { Logger, MemorySink } from '../../src/log';
-import { SwEvents, SwIdEventsAttr, SwIdInventoryAttr, SwimaRequestAttr, SwInventory } from '../../src/protocol/pa-tnc/swima';
+import {
+  SwEvents,
+  SwIdEventsAttr,
+  SwIdInventoryAttr,
+  SwimaRequestAttr,
+  SwInventory,
+} from '../../src/protocol/pa-tnc/swima';
 import { PA_SUBTYPE } from '../../src/protocol/vendors';
 import { ConnectionInfo, Evaluation, ImvHost, Recommendation } from '../../src/tnccs/types';
 import { addPackage } from './fixture';
@@ -25,9 +31,17 @@ test('subscription status and source metadata: asked with Q and M, answered by t
     has(l.log.lines, /IMV \d+ requests SWIMA subscription status$/);
     has(l.log.lines, /IMV \d+ requests SWIMA source metadata$/);
     has(l.log.lines, /received subscription status with 1 subscriptions$/);
-    has(l.log.lines, /^\[IMV\] {3}subscription (\d+): sw request \1 with earliest eid 0, sw identifiers only, subscribe$/);
+    has(
+      l.log.lines,
+      /^\[IMV\] {3}subscription (\d+): sw request \1 with earliest eid 0, sw identifiers only, subscribe$/,
+    );
     has(l.log.lines, /received source metadata with 1 sources$/);
-    has(l.log.lines, new RegExp(`^\\[IMV\\] {3}source 1: dpkg status database ${granted.root}/var/lib/dpkg/status, identifiers of tag creator strongswan.org$`));
+    has(
+      l.log.lines,
+      new RegExp(
+        `^\\[IMV\\] {3}source 1: dpkg status database ${granted.root}/var/lib/dpkg/status, identifiers of tag creator strongswan.org$`,
+      ),
+    );
     // subscriptions refused: the status lists none
     l.log.lines.length = 0;
     const denied = agent('query-denied');
@@ -49,7 +63,10 @@ test('SWIMA Response Too Large: an answer over the maximum becomes PA-TNC error 
     has(r.lines, /SWIMA response of \d+ bytes for request \d+ exceeds the maximum of 4096 bytes$/);
     has(l.log.lines, /received PA-TNC error 'SWIMA Response Too Large' for request \d+$/);
     has(l.log.lines, /handled SWIDT workitem \d+: .+ - response larger than the 4096 bytes allowed$/);
-    assert.equal(l.log.lines.some((x) => x.includes('received software ID inventory')), false);
+    assert.equal(
+      l.log.lines.some((x) => x.includes('received software ID inventory')),
+      false,
+    );
     assert.equal(l.policy!.state(l.server.store.listDevices()[0].value), undefined, 'nothing stored for the device');
     a.store.close();
   } finally {
@@ -72,8 +89,16 @@ class TargetedImv extends Agent<AgentState & Answers, ImvHost> {
   }
   protected override batchEnded(s: AgentState & Answers): void {
     if (this.answers.length > 1 || s.decided || s.inventory) return;
-    const req = { clearSubscriptions: false, subscribe: false, idsOnly: true, softwareIds: [BASH, 'strongswan.org__Debian_12-x86_64-not-installed-1', LESS] };
-    s.port.send(PA_SUBTYPE.SWIMA, [SwimaRequestAttr.make({ ...req, requestId: 1, earliestEid: 0 }), SwimaRequestAttr.make({ ...req, requestId: 2, earliestEid: 1, softwareIds: [BASH] })]);
+    const req = {
+      clearSubscriptions: false,
+      subscribe: false,
+      idsOnly: true,
+      softwareIds: [BASH, 'strongswan.org__Debian_12-x86_64-not-installed-1', LESS],
+    };
+    s.port.send(PA_SUBTYPE.SWIMA, [
+      SwimaRequestAttr.make({ ...req, requestId: 1, earliestEid: 0 }),
+      SwimaRequestAttr.make({ ...req, requestId: 2, earliestEid: 1, softwareIds: [BASH] }),
+    ]);
     this.answers.push(s);
   }
   protected handle(s: AgentState & Answers, msg: ReceivedPa): void {
@@ -88,7 +113,8 @@ class TargetedImv extends Agent<AgentState & Answers, ImvHost> {
   }
   solicitRecommendation(id: number): void {
     const s = this.state(id);
-    if (s && !s.decided) this.host.provideRecommendation(id, this.id, Recommendation.NO_RECOMMENDATION, Evaluation.DONT_KNOW);
+    if (s && !s.decided)
+      this.host.provideRecommendation(id, this.id, Recommendation.NO_RECOMMENDATION, Evaluation.DONT_KNOW);
   }
 }
 
@@ -100,12 +126,22 @@ test('targeted requests: only the records of the given software identifiers', as
     const r = await handshake(l, a.imc);
     assert.equal(r.outcome.access, 'allow');
     const s = imv.answers[0];
-    assert.deepEqual(s.inventory!.records.map((x) => x.softwareId), [BASH, LESS], 'installed ones only, the unknown one left out');
+    assert.deepEqual(
+      s.inventory!.records.map((x) => x.softwareId),
+      [BASH, LESS],
+      'installed ones only, the unknown one left out',
+    );
     assert.equal(s.inventory!.requestId, 1);
     const bashEvents = a.store.eventsSince(1).filter((e) => e.identifier.swId === BASH);
     assert.ok(bashEvents.length > 0);
-    assert.deepEqual(s.events!.events.map((e) => e.eid), bashEvents.map((e) => e.eid));
-    assert.ok(a.store.eventsSince(1).length > bashEvents.length, 'the store has events of other packages that were left out');
+    assert.deepEqual(
+      s.events!.events.map((e) => e.eid),
+      bashEvents.map((e) => e.eid),
+    );
+    assert.ok(
+      a.store.eventsSince(1).length > bashEvents.length,
+      'the store has events of other packages that were left out',
+    );
     assert.equal(s.events!.lastEid, a.store.lastEid());
     a.store.close();
   } finally {
@@ -127,7 +163,11 @@ class HookedImc extends SwimaImc {
 test('subscriptions: new events collected live while connected go unsolicited to the subscriber', async () => {
   const l = await lab('live', 'RS');
   const a = agent('live');
-  const imc = new HookedImc({ store: a.store, os: { name: 'Debian', version: '12', arch: 'x86_64' }, subscriptions: true });
+  const imc = new HookedImc({
+    store: a.store,
+    os: { name: 'Debian', version: '12', arch: 'x86_64' },
+    subscriptions: true,
+  });
   let arrived: (() => void) | undefined;
   const live = watchDpkg(a.collector, a.root, new Logger(1, 'text', new MemorySink()), () => {
     imc.notifyNewEvents();
@@ -139,15 +179,22 @@ test('subscriptions: new events collected live while connected go unsolicited to
     const device = l.server.store.listDevices()[0].value;
     const lastEid = a.store.lastEid();
     // second handshake: events since lastEid + 1 with a subscription; telnet is installed mid-handshake
-    imc.hook = () => new Promise<void>((resolve) => {
-      arrived = resolve;
-      addPackage(a.root, 'telnet', '0.17+2.4-2');
-    });
+    imc.hook = () =>
+      new Promise<void>((resolve) => {
+        arrived = resolve;
+        addPackage(a.root, 'telnet', '0.17+2.4-2');
+      });
     l.log.lines.length = 0;
     const r = await handshake(l, imc);
     assert.equal(r.outcome.access, 'allow');
-    has(l.log.lines, new RegExp(`received software ID events with 0 items for request \\d+ at last eid ${lastEid} of epoch`));
-    has(l.log.lines, new RegExp(`received software ID events with 1 items for subscription \\d+ at last eid ${lastEid + 1} of epoch`));
+    has(
+      l.log.lines,
+      new RegExp(`received software ID events with 0 items for request \\d+ at last eid ${lastEid} of epoch`),
+    );
+    has(
+      l.log.lines,
+      new RegExp(`received software ID events with 1 items for subscription \\d+ at last eid ${lastEid + 1} of epoch`),
+    );
     assert.ok(l.policy!.inventory(device).includes('strongswan.org__Debian_12-x86_64-telnet-0.17~2.4-2'));
     assert.deepEqual(l.policy!.state(device), { epoch: a.store.epoch, lastEid: lastEid + 1 });
   } finally {

@@ -24,10 +24,18 @@ export function removePackage(root: string, pkg: string): void {
 
 export function setVersion(root: string, pkg: string, version: string): void {
   const stanzas = readFileSync(statusFile(root), 'utf8').split('\n\n');
-  writeFileSync(statusFile(root), stanzas.map((s) => (s.startsWith(`Package: ${pkg}\n`) ? s.replace(/^Version: .*$/m, `Version: ${version}`) : s)).join('\n\n'));
+  writeFileSync(
+    statusFile(root),
+    stanzas
+      .map((s) => (s.startsWith(`Package: ${pkg}\n`) ? s.replace(/^Version: .*$/m, `Version: ${version}`) : s))
+      .join('\n\n'),
+  );
 }
 
 export function addPackage(root: string, pkg: string, version: string): void {
   const text = readFileSync(statusFile(root), 'utf8').replace(/\n*$/, '\n');
-  writeFileSync(statusFile(root), `${text}\nPackage: ${pkg}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${version}\nDescription: test package\n`);
+  writeFileSync(
+    statusFile(root),
+    `${text}\nPackage: ${pkg}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${version}\nDescription: test package\n`,
+  );
 }

@@ -25,13 +25,25 @@ export function osTree(): ReturnType<typeof hostOsSources> {
   const root = join(dir, 'os');
   mkdirSync(join(root, 'proc'), { recursive: true });
   writeFileSync(join(root, 'os-release'), 'NAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n');
-  for (const [f, v] of [['ip_forward', '0'], ['forwarding6', '0'], ['stat', 'cpu 1\nbtime 1700000000']]) writeFileSync(join(root, 'proc', f), `${v}\n`);
+  for (const [f, v] of [
+    ['ip_forward', '0'],
+    ['forwarding6', '0'],
+    ['stat', 'cpu 1\nbtime 1700000000'],
+  ])
+    writeFileSync(join(root, 'proc', f), `${v}\n`);
   writeFileSync(join(root, 'machine-id'), 'fedcba9876543210fedcba9876543210\n');
   const p = (f: string) => join(root, 'proc', f);
   return hostOsSources({
     defaultPassword: false,
     machine: 'x86_64',
-    paths: { osRelease: join(root, 'os-release'), ipv4Forward: p('ip_forward'), ipv6Forward: p('forwarding6'), procStat: p('stat'), machineId: join(root, 'machine-id'), dpkgStatus: join(root, 'none') },
+    paths: {
+      osRelease: join(root, 'os-release'),
+      ipv4Forward: p('ip_forward'),
+      ipv6Forward: p('forwarding6'),
+      procStat: p('stat'),
+      machineId: join(root, 'machine-id'),
+      dpkgStatus: join(root, 'none'),
+    },
   });
 }
 
@@ -46,8 +58,15 @@ export async function lab(name: string, argument: string, imvs?: () => Imv[]): P
   const pki = await labPki();
   const l: Partial<Lab> = { log: new MemorySink() };
   l.server = await startLabServer({
-    host: '127.0.0.1', port: 0, db: join(dir, `${name}.db`), cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert, policy: 'default',
-    log: new Logger(2, 'text', l.log), idleTimeoutMs: 5000,
+    host: '127.0.0.1',
+    port: 0,
+    db: join(dir, `${name}.db`),
+    cert: pki.files.serverCert,
+    key: pki.files.serverKey,
+    ca: pki.files.caCert,
+    policy: 'default',
+    log: new Logger(2, 'text', l.log),
+    idleTimeoutMs: 5000,
     moreImvs: (sessions) => {
       if (imvs) return imvs();
       l.policy = SwimaPolicy.of(sessions.store);
@@ -61,7 +80,17 @@ export async function lab(name: string, argument: string, imvs?: () => Imv[]): P
 export async function handshake(l: Lab, imc: Imc) {
   const pki = await labPki();
   const sink = new MemorySink();
-  const outcome = await attest({ host: '127.0.0.1', port: l.server.port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en', log: new Logger(2, 'text', sink), os: osTree(), moreImcs: [imc] });
+  const outcome = await attest({
+    host: '127.0.0.1',
+    port: l.server.port,
+    cert: pki.files.clientCert,
+    key: pki.files.clientKey,
+    ca: pki.files.caCert,
+    language: 'en',
+    log: new Logger(2, 'text', sink),
+    os: osTree(),
+    moreImcs: [imc],
+  });
   return { outcome, lines: sink.lines };
 }
 
@@ -73,4 +102,8 @@ export function agent(name: string, more: Partial<SwimaImcOptions> = {}) {
   return { root, store, collector, imc: new SwimaImc({ store, collector, os: DEBIAN_12, ...more }) };
 }
 
-export const has = (lines: string[], re: RegExp) => assert.ok(lines.some((l) => re.test(l)), `log lacks ${re}: \n${lines.filter((l) => l.includes('[IMV]') || l.includes('[IMC]')).join('\n')}`);
+export const has = (lines: string[], re: RegExp) =>
+  assert.ok(
+    lines.some((l) => re.test(l)),
+    `log lacks ${re}: \n${lines.filter((l) => l.includes('[IMV]') || l.includes('[IMC]')).join('\n')}`,
+  );

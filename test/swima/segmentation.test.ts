@@ -29,7 +29,11 @@ const PACKAGES = 5000;
 function bigEndpoint(name: string, n = PACKAGES) {
   const root = join(dir, name);
   mkdirSync(join(root, 'var/lib/dpkg'), { recursive: true });
-  const stanzas = Array.from({ length: n }, (_, i) => `Package: synthetic-package-${i}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.${i}-1\nDescription: synthetic\n`);
+  const stanzas = Array.from(
+    { length: n },
+    (_, i) =>
+      `Package: synthetic-package-${i}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.${i}-1\nDescription: synthetic\n`,
+  );
   writeFileSync(statusFile(root), stanzas.join('\n'));
   const store = new SwimaStore(join(root, 'swima.db'));
   return { store, imc: new SwimaImc({ store, collector: new SwCollector({ root, store, os: OS }), os: OS }) };
@@ -67,11 +71,19 @@ test(`${PACKAGES} software identifiers under strongSwan's small contract (32698-
     // seed: max_batch_size 32754 gives "maximum segment size of 32698 bytes"
     const [c, s] = channelPair(32754);
     const server = new TnccsServer(imvs, { policy: 'default', log: log.with({ side: 'server' }) });
-    const [outcome] = await Promise.all([runClientHandshake(imcs, c, { connectionId: 1, language: 'en', log: log.with({ side: 'client' }) }), server.serve(s)]);
+    const [outcome] = await Promise.all([
+      runClientHandshake(imcs, c, { connectionId: 1, language: 'en', log: log.with({ side: 'client' }) }),
+      server.serve(s),
+    ]);
     assert.equal(outcome.access, 'allow');
     has(sink.lines, /^client \[IMC\] {3}no message size limit, maximum segment size of 32698 bytes$/);
-    has(sink.lines, new RegExp(`^server \\[IMV\\] received software ID inventory with ${PACKAGES} items for request \\d+`));
-    const segments = sink.lines.filter((x) => /^client .*creating PA-TNC attribute type 'TCG\/Segmentation Envelope'/.test(x)).length;
+    has(
+      sink.lines,
+      new RegExp(`^server \\[IMV\\] received software ID inventory with ${PACKAGES} items for request \\d+`),
+    );
+    const segments = sink.lines.filter((x) =>
+      /^client .*creating PA-TNC attribute type 'TCG\/Segmentation Envelope'/.test(x),
+    ).length;
     assert.ok(segments > 10, `the inventory went in ${segments} envelopes`);
     assert.equal(SwimaPolicy.of(store).inventory(store.listDevices()[0].value).length, PACKAGES);
   } finally {

@@ -33,11 +33,18 @@ export interface AttestationStep {
   checkSecondBoot(before: AttestOutcome, afterChange: AttestOutcome, probePath: string, serverLog: string): void;
 }
 
-interface Device { value: string; product: string | null }
+interface Device {
+  value: string;
+  product: string | null;
+}
 
 /** The AK key ID `tnc-agent tpm provision --json` printed in the guest on boot 1. */
 function provisionedKeyId(first: GuestRun): string {
-  assert.equal(guestText(first, 'provision.rc').trim(), '0', `tpm provision failed: ${guestText(first, 'provision.err')}`);
+  assert.equal(
+    guestText(first, 'provision.rc').trim(),
+    '0',
+    `tpm provision failed: ${guestText(first, 'provision.err')}`,
+  );
   return (JSON.parse(guestText(first, 'provision.json')) as { keyId: string }).keyId;
 }
 
@@ -60,10 +67,19 @@ const count = (log: string, re: RegExp) => (log.match(new RegExp(re.source, 'gm'
  * (first contact with the now trusted AK) and were the same in the second.
  */
 function checkBootEvidence(serverLog: string): void {
-  assert.equal(count(serverLog, /\[PTS\] boot aggregate computed over PCR0\.\.PCR9 is correct$/), 2, 'the boot aggregate did not verify in both attestations');
+  assert.equal(
+    count(serverLog, /\[PTS\] boot aggregate computed over PCR0\.\.PCR9 is correct$/),
+    2,
+    'the boot aggregate did not verify in both attestations',
+  );
   const bios = /\[PTS\] registering (\d+) BIOS evidence measurements$/m.exec(serverLog);
   assert.ok(bios, 'boot 2 registered no BIOS evidence measurements');
-  for (const line of [`checking ${bios[1]} BIOS evidence measurements`, `${bios[1]} BIOS evidence measurements are ok`, 'registering boot aggregate evidence measurement', 'checking boot aggregate evidence measurement']) {
+  for (const line of [
+    `checking ${bios[1]} BIOS evidence measurements`,
+    `${bios[1]} BIOS evidence measurements are ok`,
+    'registering boot aggregate evidence measurement',
+    'checking boot aggregate evidence measurement',
+  ]) {
     assert.equal(count(serverLog, new RegExp(`\\[PTS\\] ${line}$`)), 1, `the server logged '${line}' not once`);
   }
 }
@@ -76,13 +92,22 @@ export function attestationStep(onFail: AttestOutcome['access']): AttestationSte
     learn,
     checkFirstRun: (o) => {
       assert.equal(o.access, onFail, JSON.stringify(o));
-      assert.ok(o.reasons.some((r) => r.includes('is not marked trusted')), `the unknown AK is not the reason: ${JSON.stringify(o.reasons)}`);
+      assert.ok(
+        o.reasons.some((r) => r.includes('is not marked trusted')),
+        `the unknown AK is not the reason: ${JSON.stringify(o.reasons)}`,
+      );
     },
     checkSecondBoot: (before, changed, probePath, serverLog) => {
       assert.deepEqual([before.access, before.evaluation], ['allow', 'compliant'], JSON.stringify(before));
       assert.equal(changed.access, onFail, JSON.stringify(changed));
-      assert.ok(changed.reasons.some((r) => r.includes('differ from the reference hashes') && r.includes(probePath)), `no reason names ${probePath}: ${JSON.stringify(changed.reasons)}`);
-      assert.ok(serverLog.includes(`for '${probePath}' differs from the reference hashes`), 'the server did not log the differing probe');
+      assert.ok(
+        changed.reasons.some((r) => r.includes('differ from the reference hashes') && r.includes(probePath)),
+        `no reason names ${probePath}: ${JSON.stringify(changed.reasons)}`,
+      );
+      assert.ok(
+        serverLog.includes(`for '${probePath}' differs from the reference hashes`),
+        'the server did not log the differing probe',
+      );
       checkBootEvidence(serverLog);
     },
   };

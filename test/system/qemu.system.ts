@@ -8,7 +8,16 @@ import { decodeImaBinary, decodeImaFields, replayImaEntries, checkBootAggregate 
 import { decodeEventLog, replayEventLog } from '../../src/measurements/eventlog';
 import { comparePcrs, parsePcrRead, type PcrValues } from '../../src/measurements/pcrs';
 import {
-  bootGuest, buildAgent, dbCommand, guestText, qemuUnavailable, saveArtifacts, startServer, type DbCommand, type Firmware, type GuestRun,
+  bootGuest,
+  buildAgent,
+  dbCommand,
+  guestText,
+  qemuUnavailable,
+  saveArtifacts,
+  startServer,
+  type DbCommand,
+  type Firmware,
+  type GuestRun,
   type ServerProcess,
 } from './vm';
 import { ATTESTATION, type AttestOutcome } from './attestation-step';
@@ -29,7 +38,7 @@ const unavailable = skipUnlessRequired('system', qemuUnavailable());
 if (unavailable) console.log(`SKIP system test: QEMU cannot run here: ${unavailable}`);
 
 const PROBE_V1 = '#!/bin/sh\necho probe v1\n';
-const dir = mkdtempSync('/tmp/tnc-system-');   // under /tmp: the guest sees it (read-only)
+const dir = mkdtempSync('/tmp/tnc-system-'); // under /tmp: the guest sees it (read-only)
 let agent: string;
 let db: DbCommand;
 let pki: LabPki;
@@ -52,13 +61,19 @@ const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('he
 const json = <T>(run: GuestRun, step: string): T => JSON.parse(guestText(run, `${step}.json`)) as T;
 
 async function boot(firmware: Firmware, n: 1 | 2): Promise<GuestRun> {
-  const xfer = join(dir, firmware);   // the same exchange dir for both boots: same paths in IMA
+  const xfer = join(dir, firmware); // the same exchange dir for both boots: same paths in IMA
   rmSync(join(xfer, 'out'), { recursive: true, force: true });
   rmSync(join(xfer, 'second-boot'), { force: true });
   const run = await bootGuest({
-    firmware, xfer, tpmState: join(dir, `tpm-${firmware}`), bootTag: n === 2 ? BOOT2_TAG : undefined,
+    firmware,
+    xfer,
+    tpmState: join(dir, `tpm-${firmware}`),
+    bootTag: n === 2 ? BOOT2_TAG : undefined,
     env: {
-      AGENT: agent, SERVER: `10.0.2.2:${server.port}`, PKI: pki.dir, SERVERNAME: pki.serverCn,
+      AGENT: agent,
+      SERVER: `10.0.2.2:${server.port}`,
+      PKI: pki.dir,
+      SERVERNAME: pki.serverCn,
       ATTEST_ARGS: (ATTESTATION?.agentArgs ?? []).join(' '),
     },
     setup: (x) => {
@@ -97,33 +112,57 @@ function checkEventLog(run: GuestRun, firmware: Firmware, pcrs: PcrValues, first
   const replayed = replayEventLog(log).pcrs;
   const { mismatches, banksCompared } = comparePcrs(replayed, pcrs, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.deepEqual(banksCompared.sort(), ['sha1', 'sha256']);
-  assert.deepEqual(mismatches.map((m) => m.reason), []);
+  assert.deepEqual(
+    mismatches.map((m) => m.reason),
+    [],
+  );
   return replayed;
 }
 
 /** The IMA list replays to PCR 10, its boot_aggregate verifies (for `tnc-agent ima` too, on boot 1), the probe is listed with its digest(s). */
-async function checkIma(run: GuestRun, pcrs: PcrValues, firmwarePcrs: PcrValues, probes: string[], firstBoot: boolean): Promise<string> {
+async function checkIma(
+  run: GuestRun,
+  pcrs: PcrValues,
+  firmwarePcrs: PcrValues,
+  probes: string[],
+  firstBoot: boolean,
+): Promise<string> {
   const entries = decodeImaBinary(readFileSync(join(run.xfer, 'out', 'binary_runtime_measurements')));
   const replay = await replayImaEntries(entries, { banks: ['sha1', 'sha256'] });
   assert.equal(replay.templateHashMismatches, 0);
-  assert.deepEqual(comparePcrs(replay.pcrs, pcrs, [10]).mismatches.map((m) => m.reason), []);
+  assert.deepEqual(
+    comparePcrs(replay.pcrs, pcrs, [10]).mismatches.map((m) => m.reason),
+    [],
+  );
   const aggregate = checkBootAggregate(entries[0], firmwarePcrs);
   assert.ok(aggregate.ok, aggregate.reason);
-  if (firstBoot) {   // `tnc-agent ima` runs on the first boot only; on boot 2 the server checks the boot_aggregate
+  if (firstBoot) {
+    // `tnc-agent ima` runs on the first boot only; on boot 2 the server checks the boot_aggregate
     assert.equal(guestText(run, 'ima.rc').trim(), '0', guestText(run, 'ima.err'));
     const fromAgent = json<{ bootAggregateCheck: { ok: boolean; listed: string } }>(run, 'ima');
     assert.deepEqual([fromAgent.bootAggregateCheck.ok, fromAgent.bootAggregateCheck.listed], [true, aggregate.listed]);
   }
   const probePath = join(run.xfer, 'probe.sh');
-  const listed = entries.map(decodeImaFields).filter((f) => f.path === probePath).map((f) => f.fileDigest.digest.toString('hex'));
+  const listed = entries
+    .map(decodeImaFields)
+    .filter((f) => f.path === probePath)
+    .map((f) => f.fileDigest.digest.toString('hex'));
   assert.deepEqual(listed, probes, `IMA entries for ${probePath}`);
   return aggregate.listed;
 }
 
 /** A boot whose evidence verified: PCR 0-9 replayed from its event log, and its listed boot_aggregate. */
-interface VerifiedBoot { firmwarePcrs: PcrValues; aggregate: string }
+interface VerifiedBoot {
+  firmwarePcrs: PcrValues;
+  aggregate: string;
+}
 
-async function checkBoot(run: GuestRun, firmware: Firmware, probes: string[], firstBoot: boolean): Promise<VerifiedBoot> {
+async function checkBoot(
+  run: GuestRun,
+  firmware: Firmware,
+  probes: string[],
+  firstBoot: boolean,
+): Promise<VerifiedBoot> {
   const pcrs = parsePcrRead(guestText(run, 'pcrs.txt'));
   const firmwarePcrs = checkEventLog(run, firmware, pcrs, firstBoot);
   return { firmwarePcrs, aggregate: await checkIma(run, pcrs, firmwarePcrs, probes, firstBoot) };
@@ -132,9 +171,14 @@ async function checkBoot(run: GuestRun, firmware: Firmware, probes: string[], fi
 /** Boot 2 differs from boot 1 in the tagged PCR only (both banks), hence in its boot_aggregate. */
 function checkChangedBoot(firmware: Firmware, first: VerifiedBoot, second: VerifiedBoot): void {
   const changed = comparePcrs(second.firmwarePcrs, first.firmwarePcrs, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).mismatches;
-  assert.deepEqual(changed.map((m) => `${m.bank}:${m.pcr}`).sort(), [`sha1:${TAGGED_PCR[firmware]}`, `sha256:${TAGGED_PCR[firmware]}`]);
+  assert.deepEqual(changed.map((m) => `${m.bank}:${m.pcr}`).sort(), [
+    `sha1:${TAGGED_PCR[firmware]}`,
+    `sha256:${TAGGED_PCR[firmware]}`,
+  ]);
   assert.notEqual(second.aggregate, first.aggregate, 'boot 2 listed the same boot_aggregate as boot 1');
-  console.log(`# ${firmware}: PCR ${TAGGED_PCR[firmware]} changed; boot_aggregate ${first.aggregate} -> ${second.aggregate}`);
+  console.log(
+    `# ${firmware}: PCR ${TAGGED_PCR[firmware]} changed; boot_aggregate ${first.aggregate} -> ${second.aggregate}`,
+  );
 }
 
 function outcome(run: GuestRun, step: string): AttestOutcome {
@@ -163,9 +207,14 @@ for (const firmware of FIRMWARES) {
       const run = await boot(firmware, 2);
       await checked(run, `${firmware}-boot2`, async () => {
         const changed = readFileSync(join(run.xfer, 'probe.sh'));
-        checkChangedBoot(firmware, firstBoot, await checkBoot(run, firmware, [sha256(PROBE_V1), sha256(changed)], false));
+        checkChangedBoot(
+          firmware,
+          firstBoot,
+          await checkBoot(run, firmware, [sha256(PROBE_V1), sha256(changed)], false),
+        );
         const [before, afterChange] = [outcome(run, 'attest'), outcome(run, 'attest-changed')];
-        if (ATTESTATION) ATTESTATION.checkSecondBoot(before, afterChange, join(run.xfer, 'probe.sh'), server.log().slice(logStart));
+        if (ATTESTATION)
+          ATTESTATION.checkSecondBoot(before, afterChange, join(run.xfer, 'probe.sh'), server.log().slice(logStart));
         else assert.deepEqual([before.access, afterChange.access], ['allow', 'allow']);
       });
     });

@@ -13,14 +13,20 @@ export type Firmware = 'seabios' | 'ovmf';
 /** Why QEMU cannot run on this host at all, or undefined when it can. */
 export function qemuUnavailable(): string | undefined {
   const r = spawnSync('qemu-system-x86_64', ['-machine', 'help'], { encoding: 'utf8' });
-  if (r.error) return `qemu-system-x86_64 cannot be started (${(r.error as NodeJS.ErrnoException).code}); scripts/setup.sh installs it`;
+  if (r.error)
+    return `qemu-system-x86_64 cannot be started (${(r.error as NodeJS.ErrnoException).code}); scripts/setup.sh installs it`;
   if (r.status !== 0) return `qemu-system-x86_64 -machine help failed: ${r.stderr.trim()}`;
   return /^q35\b/m.test(r.stdout) ? undefined : 'this QEMU has no q35 machine';
 }
 
 /** Shell assignments, single-quoted, for the guest to source. */
 function envFile(path: string, env: Record<string, string>): void {
-  writeFileSync(path, Object.entries(env).map(([k, v]) => `${k}='${v.replace(/'/g, `'\\''`)}'\n`).join(''));
+  writeFileSync(
+    path,
+    Object.entries(env)
+      .map(([k, v]) => `${k}='${v.replace(/'/g, `'\\''`)}'\n`)
+      .join(''),
+  );
 }
 
 export interface GuestRun {
@@ -48,8 +54,19 @@ export function bootGuest(o: BootOptions): Promise<GuestRun> {
   o.setup(o.xfer);
   const env = join(o.xfer, 'env.in');
   envFile(env, o.env);
-  const args = [RUN_VM, '--xfer', o.xfer, '--firmware', o.firmware, '--tpm-state', o.tpmState, '--env', env,
-    ...(o.bootTag ? ['--boot-tag', o.bootTag] : []), GUEST_SCRIPT];
+  const args = [
+    RUN_VM,
+    '--xfer',
+    o.xfer,
+    '--firmware',
+    o.firmware,
+    '--tpm-state',
+    o.tpmState,
+    '--env',
+    env,
+    ...(o.bootTag ? ['--boot-tag', o.bootTag] : []),
+    GUEST_SCRIPT,
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn('bash', args, { cwd: PROJECT, stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
@@ -84,9 +101,14 @@ export function saveArtifacts(run: GuestRun, name: string, serverLog: string): s
  */
 export function buildAgent(dest: string): string {
   const tsc = join(PROJECT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', join(PROJECT, 'tsconfig.build.json'), '--outDir', join(dest, 'dist'), '--sourceMap', 'false'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [tsc, '-p', join(PROJECT, 'tsconfig.build.json'), '--outDir', join(dest, 'dist'), '--sourceMap', 'false'],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`tsc failed (${r.status}): ${r.stdout}${r.stderr}`);
-  for (const p of ['bin', 'package.json', join('build', 'Release', 'tnc_tpm.node')]) cpSync(join(PROJECT, p), join(dest, p), { recursive: true });
+  for (const p of ['bin', 'package.json', join('build', 'Release', 'tnc_tpm.node')])
+    cpSync(join(PROJECT, p), join(dest, p), { recursive: true });
   symlinkSync(join(PROJECT, 'node_modules'), join(dest, 'node_modules'));
   return join(dest, 'bin', 'tnc-agent.js');
 }
@@ -130,8 +152,22 @@ function waitListening(child: ChildProcess, out: () => string): Promise<number> 
 }
 
 export async function startServer(o: ServerOptions): Promise<ServerProcess> {
-  const args = [o.agent, '--server-mode', '--listen', '127.0.0.1:0', '--db', o.db, '--cert', o.pki.serverCert,
-    '--key', o.pki.serverKey, '--ca', o.pki.caCert, '--log-level', '2'];
+  const args = [
+    o.agent,
+    '--server-mode',
+    '--listen',
+    '127.0.0.1:0',
+    '--db',
+    o.db,
+    '--cert',
+    o.pki.serverCert,
+    '--key',
+    o.pki.serverKey,
+    '--ca',
+    o.pki.caCert,
+    '--log-level',
+    '2',
+  ];
   const child = spawn(process.execPath, args, { cwd: PROJECT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const collect = (d: Buffer) => (out += d.toString());

@@ -48,7 +48,8 @@ class AskTwiceImv extends Agent<AgentState & { seen: number }, ImvHost> {
   }
   protected handle(state: AgentState & { seen: number }, msg: ReceivedPa): void {
     assert.ok(msg.attributes.some((a) => ProductInformationAttr.is(a)));
-    if (++state.seen === 1) state.port.send(PA_SUBTYPE.OS, [AttributeRequestAttr.make([{ vendor: VENDOR.IETF, type: 2 }])]);
+    if (++state.seen === 1)
+      state.port.send(PA_SUBTYPE.OS, [AttributeRequestAttr.make([{ vendor: VENDOR.IETF, type: 2 }])]);
     else this.host.provideRecommendation(state.conn.id, this.id, ...this.verdict);
   }
   solicitRecommendation(): void {}
@@ -63,8 +64,12 @@ async function handshake(policy: RecommendationPolicy, verdicts: [Recommendation
   verdicts.forEach((v, i) => imvs.add(new AskTwiceImv(`V${i}`, v)));
   const [c, s] = channelPair();
   const server = new TnccsServer(imvs, { policy, log: log.with({ side: 'server' }) });
-  const [outcome, verdict] = await Promise.all([runClientHandshake(imcs, c, { connectionId: 1, language: 'en', log }), server.serve(s)]);
-  const sent = (ch: typeof c) => (ch as unknown as { sent: Buffer[] }).sent.map((b) => batchTypeName(decodeBatch(b).type));
+  const [outcome, verdict] = await Promise.all([
+    runClientHandshake(imcs, c, { connectionId: 1, language: 'en', log }),
+    server.serve(s),
+  ]);
+  const sent = (ch: typeof c) =>
+    (ch as unknown as { sent: Buffer[] }).sent.map((b) => batchTypeName(decodeBatch(b).type));
   return { outcome, verdict, lines: sink.lines, clientBatches: sent(c), serverBatches: sent(s) };
 }
 
@@ -103,7 +108,10 @@ test('a malformed PA-TNC message is answered with a PA-TNC Error, not a crash', 
   const port = new PaPort(conn, { send: (_id, env) => sent.push(env.body) }, 1, 'IMV');
   // a Product Information attribute whose length overruns the message
   const bad = Buffer.from('0100000000000007' + '000000000000000200000040' + '0000', 'hex');
-  assert.equal(port.receive({ type: PA_SUBTYPE.OS, collectorId: 1, validatorId: 1, exclusive: false, body: bad }), undefined);
+  assert.equal(
+    port.receive({ type: PA_SUBTYPE.OS, collectorId: 1, validatorId: 1, exclusive: false, body: bad }),
+    undefined,
+  );
   assert.equal(sent.length, 1);
   const reply = decodePaMessage(sent[0]).attributes[0];
   assert.ok(PaTncErrorAttr.is(reply));
@@ -113,7 +121,13 @@ test('a malformed PA-TNC message is answered with a PA-TNC Error, not a crash', 
 test('PA messages that do not fit one batch wait for the next one', async () => {
   const { Outbox } = await import('../../src/tnccs/outbox');
   const out = new Outbox();
-  const env = (n: number) => ({ type: PA_SUBTYPE.OS, collectorId: 1, validatorId: 1, exclusive: false, body: Buffer.alloc(n) });
+  const env = (n: number) => ({
+    type: PA_SUBTYPE.OS,
+    collectorId: 1,
+    validatorId: 1,
+    exclusive: false,
+    body: Buffer.alloc(n),
+  });
   for (const n of [100, 100, 100]) out.push(7, env(n));
   assert.equal(out.take(7, 250).length, 2); // 2 × (24 + 100) = 248
   assert.equal(out.pending(7), 1);
@@ -124,7 +138,10 @@ test('PA messages that do not fit one batch wait for the next one', async () => 
 /** Test IMC that asks for one handshake retry when it first learns the result. */
 class RetryOnceImc extends EchoImc {
   private asked = false;
-  override notifyConnectionChange(conn: ConnectionInfo, change: Parameters<EchoImc['notifyConnectionChange']>[1]): void {
+  override notifyConnectionChange(
+    conn: ConnectionInfo,
+    change: Parameters<EchoImc['notifyConnectionChange']>[1],
+  ): void {
     super.notifyConnectionChange(conn, change);
     if (change === 'Allowed' && !this.asked) {
       this.asked = true;
@@ -142,8 +159,12 @@ test('an IMC asking for a retry gets CRETRY and a second assessment on the same 
   imvs.add(new AskTwiceImv('V', [Recommendation.ALLOW, Evaluation.COMPLIANT]));
   const [c, s] = channelPair();
   const server = new TnccsServer(imvs, { policy: 'default', log: log.with({ side: 'server' }) });
-  const [outcome] = await Promise.all([runClientHandshake(imcs, c, { connectionId: 1, language: 'en', log }), server.serve(s)]);
-  const sent = (ch: typeof c) => (ch as unknown as { sent: Buffer[] }).sent.map((b) => batchTypeName(decodeBatch(b).type));
+  const [outcome] = await Promise.all([
+    runClientHandshake(imcs, c, { connectionId: 1, language: 'en', log }),
+    server.serve(s),
+  ]);
+  const sent = (ch: typeof c) =>
+    (ch as unknown as { sent: Buffer[] }).sent.map((b) => batchTypeName(decodeBatch(b).type));
   assert.deepEqual(sent(c), ['CDATA', 'CDATA', 'CRETRY', 'CLOSE']);
   assert.deepEqual(sent(s), ['SDATA', 'RESULT', 'RESULT']);
   assert.equal(outcome.access, 'allow');

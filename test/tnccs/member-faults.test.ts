@@ -10,7 +10,15 @@ import { ImcManager } from '../../src/tnccs-client/imc-manager';
 import { runClientHandshake } from '../../src/tnccs-client/client';
 import { ImvManager } from '../../src/server-emu/imv-manager';
 import { TnccsServer } from '../../src/server-emu/server';
-import { BatchChannel, ConnectionInfo, Evaluation, Imc, ImvHost, Recommendation, TnccsHost } from '../../src/tnccs/types';
+import {
+  BatchChannel,
+  ConnectionInfo,
+  Evaluation,
+  Imc,
+  ImvHost,
+  Recommendation,
+  TnccsHost,
+} from '../../src/tnccs/types';
 import { channelPair } from '../helpers/channel-pair';
 
 type Call = 'beginHandshake' | 'receiveMessage' | 'batchEnding' | 'solicitRecommendation' | 'Create';
@@ -29,7 +37,9 @@ class ProductImc extends Agent<AgentState, TnccsHost> {
   }
   beginHandshake(id: number): void {
     if (this.throwIn === 'beginHandshake') throw new Error('cannot read /etc/os-release');
-    this.state(id)!.port.send(PA_SUBTYPE.OS, [ProductInformationAttr.make({ vendor: 0, productId: 0, name: this.name })]);
+    this.state(id)!.port.send(PA_SUBTYPE.OS, [
+      ProductInformationAttr.make({ vendor: 0, productId: 0, name: this.name }),
+    ]);
   }
   protected handle(): void {}
 }
@@ -70,16 +80,28 @@ async function run(imcList: Imc[], imvList: FixedImv[]) {
   for (const v of imvList) imvs.add(v);
   const [c, s] = channelPair();
   const server = new TnccsServer(imvs, { policy: 'default', log: log.with({ side: 'server' }) });
-  const [outcome, verdict] = await Promise.all([runClientHandshake(imcs, c, { connectionId: 1, language: 'en', log }), server.serve(s)]);
+  const [outcome, verdict] = await Promise.all([
+    runClientHandshake(imcs, c, { connectionId: 1, language: 'en', log }),
+    server.serve(s),
+  ]);
   return { outcome, verdict, lines: sink.lines };
 }
 
 for (const call of ['receiveMessage', 'batchEnding', 'Create'] as const) {
   test(`an IMV throwing in ${call} counts as an error verdict (no access, never allow); the RESULT still goes out`, async () => {
-    const r = await run([new ProductImc('OS')], [new FixedImv('Good', [Recommendation.ALLOW, Evaluation.COMPLIANT]), new FixedImv('Bad', [Recommendation.ALLOW, Evaluation.COMPLIANT], call)]);
+    const r = await run(
+      [new ProductImc('OS')],
+      [
+        new FixedImv('Good', [Recommendation.ALLOW, Evaluation.COMPLIANT]),
+        new FixedImv('Bad', [Recommendation.ALLOW, Evaluation.COMPLIANT], call),
+      ],
+    );
     assert.equal(r.outcome.access, 'no access', 'a failed verifier fails closed, whatever the good IMV says');
     assert.equal(r.outcome.assessment, Evaluation.ERROR, 'the failed IMV counts as evaluation error');
-    assert.ok(r.lines.some((l) => /\[TNC\] IMV 2 "Bad" failed in \w+/.test(l)), r.lines.join('\n'));
+    assert.ok(
+      r.lines.some((l) => /\[TNC\] IMV 2 "Bad" failed in \w+/.test(l)),
+      r.lines.join('\n'),
+    );
     assert.ok(r.outcome.reasons.some((x) => x.startsWith('IMV "Bad" failed')));
   });
 }
@@ -93,9 +115,16 @@ test('an IMV throwing in SolicitRecommendation counts as an error verdict', asyn
 });
 
 test('an IMC throwing in BeginHandshake does not stop the other IMCs', async () => {
-  const r = await run([new ProductImc('Broken', 'beginHandshake'), new ProductImc('OS')], [new FixedImv('V', [Recommendation.ALLOW, Evaluation.COMPLIANT])]);
+  const r = await run(
+    [new ProductImc('Broken', 'beginHandshake'), new ProductImc('OS')],
+    [new FixedImv('V', [Recommendation.ALLOW, Evaluation.COMPLIANT])],
+  );
   assert.equal(r.outcome.access, 'allow');
-  assert.ok(r.lines.some((l) => l.includes('[TNC] IMC 1 "Broken" failed in BeginHandshake on Connection ID 1: cannot read /etc/os-release')));
+  assert.ok(
+    r.lines.some((l) =>
+      l.includes('[TNC] IMC 1 "Broken" failed in BeginHandshake on Connection ID 1: cannot read /etc/os-release'),
+    ),
+  );
 });
 
 test('the channel is closed when the first CDATA cannot be sent', async () => {
@@ -108,6 +137,9 @@ test('the channel is closed when the first CDATA cannot be sent', async () => {
   };
   const imcs = new ImcManager();
   imcs.add(new ProductImc('OS'));
-  await assert.rejects(runClientHandshake(imcs, channel, { connectionId: 1, language: 'en', log: new Logger(-1) }), /socket hang up/);
+  await assert.rejects(
+    runClientHandshake(imcs, channel, { connectionId: 1, language: 'en', log: new Logger(-1) }),
+    /socket hang up/,
+  );
   assert.ok(closed);
 });

@@ -8,7 +8,15 @@ import { DecodeError } from '../../src/bytes/errors';
 import { decodeAttest, encodeAttest } from '../../src/tpm/attest';
 import { ALG, ST_ATTEST, TPM_GENERATED_VALUE } from '../../src/tpm/constants';
 import { decodePcrSelectionList, encodePcrSelectionList, type PcrValues } from '../../src/tpm/pcr';
-import { decodePublic, encodePublic, keyId, publicFromKey, publicKeyObject, spkiDer, type TpmPublic } from '../../src/tpm/public';
+import {
+  decodePublic,
+  encodePublic,
+  keyId,
+  publicFromKey,
+  publicKeyObject,
+  spkiDer,
+  type TpmPublic,
+} from '../../src/tpm/public';
 import { decodeSignature, encodeSignature } from '../../src/tpm/signature';
 import { akTemplate } from '../../src/tpm/templates';
 import { verifyQuote } from '../../src/tpm/verify';
@@ -36,11 +44,17 @@ function tpmPublicFor(key: KeyObject, scheme: { scheme: number; hash: number }):
 }
 
 test('AK key id of the vector AK is the strongSwan Device ID', () => {
-  assert.equal(keyId(createPublicKey({ key: akDer, format: 'der', type: 'spki' })), 'af61115643f343bb6d36373db32c73a70ddb277b');
+  assert.equal(
+    keyId(createPublicKey({ key: akDer, format: 'der', type: 'spki' })),
+    'af61115643f343bb6d36373db32c73a70ddb277b',
+  );
 });
 
 test('TPMT_PUBLIC from the vector AK round-trips to the same DER SubjectPublicKeyInfo', () => {
-  const pub = tpmPublicFor(createPublicKey({ key: akDer, format: 'der', type: 'spki' }), { scheme: ALG.RSASSA, hash: ALG.SHA256 });
+  const pub = tpmPublicFor(createPublicKey({ key: akDer, format: 'der', type: 'spki' }), {
+    scheme: ALG.RSASSA,
+    hash: ALG.SHA256,
+  });
   const wire = encodePublic(pub);
   assert.deepEqual(encodePublic(decodePublic(wire)), wire);
   assert.deepEqual(spkiDer(publicKeyObject(decodePublic(wire))), akDer);
@@ -76,16 +90,32 @@ test("strongSwan's swtpm quote from the golden vectors verifies offline", () => 
 
 function signedAttest(type: number, magic: number, nonce: Buffer, pcrs: PcrValues): Buffer {
   const sel = [{ hash: ALG.SHA256, pcrs: [...pcrs.get(ALG.SHA256)!.keys()] }];
-  const digest = createHash('sha384').update(Buffer.concat([...pcrs.get(ALG.SHA256)!.values()])).digest();
+  const digest = createHash('sha384')
+    .update(Buffer.concat([...pcrs.get(ALG.SHA256)!.values()]))
+    .digest();
   return encodeAttest({
-    magic, type, qualifiedSigner: Buffer.alloc(34), extraData: nonce, clockInfo: { clock: 1n, resetCount: 0, restartCount: 0, safe: true },
-    firmwareVersion: 7n, quote: type === ST_ATTEST.QUOTE ? { pcrSelect: sel, pcrDigest: digest } : undefined, attested: Buffer.from('000400', 'hex'),
+    magic,
+    type,
+    qualifiedSigner: Buffer.alloc(34),
+    extraData: nonce,
+    clockInfo: { clock: 1n, resetCount: 0, restartCount: 0, safe: true },
+    firmwareVersion: 7n,
+    quote: type === ST_ATTEST.QUOTE ? { pcrSelect: sel, pcrDigest: digest } : undefined,
+    attested: Buffer.from('000400', 'hex'),
   });
 }
 
 test('ECDSA P-384/SHA-384 and RSA-PSS quotes verify; non-quote and bad magic are rejected though signed', () => {
   const nonce = Buffer.alloc(20, 9);
-  const pcrs: PcrValues = new Map([[ALG.SHA256, new Map([[0, Buffer.alloc(32, 1)], [7, Buffer.alloc(32, 2)]])]]);
+  const pcrs: PcrValues = new Map([
+    [
+      ALG.SHA256,
+      new Map([
+        [0, Buffer.alloc(32, 1)],
+        [7, Buffer.alloc(32, 2)],
+      ]),
+    ],
+  ]);
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-384' });
   const ecPub = tpmPublicFor(ec.publicKey, { scheme: ALG.ECDSA, hash: ALG.SHA384 });
   const ecSign = (attest: Buffer) => {
@@ -114,13 +144,33 @@ test('ECDSA P-384/SHA-384 and RSA-PSS quotes verify; non-quote and bad magic are
 });
 
 test('decoders reject truncation and bad fields with DecodeError at the absolute offset', () => {
-  const attest = signedAttest(ST_ATTEST.QUOTE, TPM_GENERATED_VALUE, Buffer.alloc(4), new Map([[ALG.SHA256, new Map([[1, Buffer.alloc(32)]])]]));
+  const attest = signedAttest(
+    ST_ATTEST.QUOTE,
+    TPM_GENERATED_VALUE,
+    Buffer.alloc(4),
+    new Map([[ALG.SHA256, new Map([[1, Buffer.alloc(32)]])]]),
+  );
   assert.deepEqual(encodeAttest(decodeAttest(attest)), attest);
-  assert.throws(() => decodeAttest(attest.subarray(0, attest.length - 1)), (e) => e instanceof DecodeError && e.kind === 'overrun');
+  assert.throws(
+    () => decodeAttest(attest.subarray(0, attest.length - 1)),
+    (e) => e instanceof DecodeError && e.kind === 'overrun',
+  );
   const badSafe = Buffer.from(attest);
   badSafe[6 + 36 + 6 + 16] = 2; // TPMS_CLOCK_INFO.safe
-  assert.throws(() => decodeAttest(badSafe), (e) => e instanceof DecodeError && e.offset === 64 && e.what === 'TPMS_CLOCK_INFO safe');
-  assert.throws(() => decodeSignature(Buffer.from('0099', 'hex')), (e) => e instanceof DecodeError && e.kind === 'unsupported' && e.offset === 0);
-  assert.throws(() => decodePcrSelectionList(Buffer.from('000000ff', 'hex')), (e) => e instanceof DecodeError && e.kind === 'limit');
-  assert.throws(() => decodePublic(Buffer.from('0008000b', 'hex')), (e) => e instanceof DecodeError);
+  assert.throws(
+    () => decodeAttest(badSafe),
+    (e) => e instanceof DecodeError && e.offset === 64 && e.what === 'TPMS_CLOCK_INFO safe',
+  );
+  assert.throws(
+    () => decodeSignature(Buffer.from('0099', 'hex')),
+    (e) => e instanceof DecodeError && e.kind === 'unsupported' && e.offset === 0,
+  );
+  assert.throws(
+    () => decodePcrSelectionList(Buffer.from('000000ff', 'hex')),
+    (e) => e instanceof DecodeError && e.kind === 'limit',
+  );
+  assert.throws(
+    () => decodePublic(Buffer.from('0008000b', 'hex')),
+    (e) => e instanceof DecodeError,
+  );
 });

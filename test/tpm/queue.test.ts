@@ -35,12 +35,17 @@ test('calls on one context run one at a time, in order, and a failure does not s
   const results = await Promise.allSettled([1, 2, 3, 4, 5].map((n) => ctx.job(n)));
   assert.equal(most, 1);
   assert.deepEqual(order, [1, 2, 3, 4, 5]);
-  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+  );
 });
 
 test('many queued TPM jobs do not hold the libuv pool: an fs read finishes long before the queue does', async () => {
   const done: string[] = [];
-  const jobs = Array.from({ length: 24 }, (_, i) => tpm.pcrRead(ALG.SHA256, [i % 24]).then(() => void done.push(`tpm ${i}`)));
+  const jobs = Array.from({ length: 24 }, (_, i) =>
+    tpm.pcrRead(ALG.SHA256, [i % 24]).then(() => void done.push(`tpm ${i}`)),
+  );
   const file = readFile(__filename).then(() => void done.push('fs'));
   await Promise.all([...jobs, file]);
   // a pool thread per queued job (the old mutex in the worker) puts the fs read behind ~21 of them

@@ -121,7 +121,13 @@ test('swtpm has no EK certificate; random bytes come in the asked length', async
 });
 
 test('concurrent calls on one context are serialized by the binding and all succeed', async () => {
-  const results = await Promise.all([tpm.quote({ nonce, pcrs: SEL }), tpm.getRandom(16), tpm.pcrValues(SEL), tpm.quote({ nonce, pcrs: SEL }), tpm.info()]);
+  const results = await Promise.all([
+    tpm.quote({ nonce, pcrs: SEL }),
+    tpm.getRandom(16),
+    tpm.pcrValues(SEL),
+    tpm.quote({ nonce, pcrs: SEL }),
+    tpm.info(),
+  ]);
   const pcrs = results[2];
   for (const q of [results[0], results[3]]) assert.ok(verifyQuote(q, { ak: akPublic, nonce, pcrs }).ok);
 });

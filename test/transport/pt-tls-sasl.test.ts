@@ -16,7 +16,15 @@ before(async () => {
   pki = await labPki();
   // TLS_OR_SASL as strongSwan's PDP: SASL only for clients without a certificate
   server = await startPtTlsServer(
-    { port: 0, cert: pki.pem.serverCert, key: pki.pem.serverKey, ca: pki.pem.ca, requireClientCert: false, sasl: { users: { alice: 'correct horse' } }, log: new Logger(1, 'text', sink) },
+    {
+      port: 0,
+      cert: pki.pem.serverCert,
+      key: pki.pem.serverKey,
+      ca: pki.pem.ca,
+      requireClientCert: false,
+      sasl: { users: { alice: 'correct horse' } },
+      log: new Logger(1, 'text', sink),
+    },
     async (t) => {
       identities.push(t.peerIdentity);
       arIdentities.push(t.arIdentities);
@@ -38,13 +46,22 @@ test('SASL PLAIN with the right password: the authcid is the peer identity', asy
 
 test('SASL PLAIN with a wrong password is aborted', async () => {
   const before = identities.length;
-  await assert.rejects(connectPtTls({ ...base(), sasl: { user: 'alice', password: 'wrong' } }), (e: unknown) => isTransportError(e) && e.code === 'auth' && /ABORT/.test(e.message));
-  await assert.rejects(connectPtTls({ ...base(), sasl: { user: 'mallory', password: 'correct horse' } }), (e: unknown) => isTransportError(e) && e.code === 'auth');
+  await assert.rejects(
+    connectPtTls({ ...base(), sasl: { user: 'alice', password: 'wrong' } }),
+    (e: unknown) => isTransportError(e) && e.code === 'auth' && /ABORT/.test(e.message),
+  );
+  await assert.rejects(
+    connectPtTls({ ...base(), sasl: { user: 'mallory', password: 'correct horse' } }),
+    (e: unknown) => isTransportError(e) && e.code === 'auth',
+  );
   assert.equal(identities.length, before);
 });
 
 test('a client without credentials cannot pass the SASL phase', async () => {
-  await assert.rejects(connectPtTls(base()), (e: unknown) => isTransportError(e) && e.code === 'protocol' && /SASL Mechanism Error/.test(e.message));
+  await assert.rejects(
+    connectPtTls(base()),
+    (e: unknown) => isTransportError(e) && e.code === 'protocol' && /SASL Mechanism Error/.test(e.message),
+  );
 });
 
 test('a client with a certificate skips SASL', async () => {

@@ -4,7 +4,13 @@ import { connect as tcpConnect } from 'node:net';
 import { once } from 'node:events';
 import { labPki } from '../helpers/pki';
 import type { LabPki } from '../../src/cli/commands/pki';
-import { connectPtTls, isTransportError, startPtTlsServer, type BatchTransport, type PtTlsServer } from '../../src/transport/pt-tls';
+import {
+  connectPtTls,
+  isTransportError,
+  startPtTlsServer,
+  type BatchTransport,
+  type PtTlsServer,
+} from '../../src/transport/pt-tls';
 import { encodePtTlsMessage, PtTlsErrorCode, PT_TLS_MAX_MESSAGE_LEN } from '../../src/protocol/pt-tls';
 import { Logger, MemorySink } from '../../src/log';
 import { RawPeer } from './raw-client';
@@ -47,7 +53,10 @@ after(() => server.close());
 
 const clientOpts = () => ({ port: server.port, ca: pki.pem.ca, cert: pki.pem.clientCert, key: pki.pem.clientKey });
 const versionRequest = (min: number, max: number) =>
-  encodePtTlsMessage({ id: 0, value: { kind: 'versionRequest', minVersion: min, maxVersion: max, preferredVersion: max } });
+  encodePtTlsMessage({
+    id: 0,
+    value: { kind: 'versionRequest', minVersion: min, maxVersion: max, preferredVersion: max },
+  });
 
 test('certificate client: version 1, empty SASL list, batches both ways, CN as identity', async () => {
   const clientSink = new MemorySink();
@@ -92,7 +101,10 @@ test('an oversize message length is refused at its header', async () => {
   big.writeUInt32BE(PT_TLS_MAX_MESSAGE_LEN + 1, 8);
   p.write(big);
   await p.ended;
-  assert.deepEqual(p.received.map((m) => m.value.kind), ['versionResponse', 'saslMechanisms', 'error']);
+  assert.deepEqual(
+    p.received.map((m) => m.value.kind),
+    ['versionResponse', 'saslMechanisms', 'error'],
+  );
   const v = p.received[2].value;
   assert.ok(v.kind === 'error' && v.errorCode === PtTlsErrorCode.MALFORMED_MESSAGE);
 });
@@ -112,7 +124,10 @@ test('garbage on one socket: PT-TLS Error and close, while another client still 
 
 test('TLS without a client certificate is refused when one is required', async () => {
   const before = sessions.length;
-  await assert.rejects(connectPtTls({ port: server.port, ca: pki.pem.ca }), (e: unknown) => isTransportError(e) && ['tls', 'closed', 'io'].includes(e.code));
+  await assert.rejects(
+    connectPtTls({ port: server.port, ca: pki.pem.ca }),
+    (e: unknown) => isTransportError(e) && ['tls', 'closed', 'io'].includes(e.code),
+  );
   assert.equal(sessions.length, before, 'no session was started');
 });
 
@@ -122,32 +137,44 @@ test('a silent TCP peer is dropped after the handshake timeout', { timeout: 10_0
   await once(s, 'close');
 });
 
-test('a TLS peer that never sends a Version Request is dropped after the handshake timeout', { timeout: 10_000 }, async () => {
-  const p = await RawPeer.connect(server.port, pki);
-  await p.ended;
-  assert.equal(p.received.length, 0);
-});
+test(
+  'a TLS peer that never sends a Version Request is dropped after the handshake timeout',
+  { timeout: 10_000 },
+  async () => {
+    const p = await RawPeer.connect(server.port, pki);
+    await p.ended;
+    assert.equal(p.received.length, 0);
+  },
+);
 
 test('the client gives up on a server that never answers the TLS handshake', { timeout: 10_000 }, async () => {
   const { createServer } = await import('node:net');
   const mute = createServer(() => undefined);
   await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
   const port = (mute.address() as { port: number }).port;
-  await assert.rejects(connectPtTls({ port, ca: pki.pem.ca, handshakeTimeoutMs: 300 }), (e: unknown) => isTransportError(e) && e.code === 'timeout');
+  await assert.rejects(
+    connectPtTls({ port, ca: pki.pem.ca, handshakeTimeoutMs: 300 }),
+    (e: unknown) => isTransportError(e) && e.code === 'timeout',
+  );
   mute.close();
 });
 
-test('a TLS failure is logged with the peer address and the reason, also when the peer hung up', { timeout: 10_000 }, async () => {
-  const from = sink.lines.length;
-  // a ClientHello cut short, then gone: the server's socket no longer knows its peer when it reports
-  const s = tcpConnect(server.port, '127.0.0.1');
-  s.on('error', () => undefined);
-  await once(s, 'connect');
-  const port = s.localPort;
-  s.end(Buffer.from('16030100', 'hex'));
-  for (let i = 0; i < 200 && !sink.lines.slice(from).some((l) => l.includes('TLS handshake with')); i++) await new Promise((r) => setTimeout(r, 10));
-  const line = sink.lines.slice(from).find((l) => l.includes('TLS handshake with'));
-  assert.ok(line, sink.lines.slice(from).join('\n'));
-  assert.match(line, new RegExp(`TLS handshake with 127\\.0\\.0\\.1:${port} failed: \\S`));
-  assert.doesNotMatch(line, /undefined/);
-});
+test(
+  'a TLS failure is logged with the peer address and the reason, also when the peer hung up',
+  { timeout: 10_000 },
+  async () => {
+    const from = sink.lines.length;
+    // a ClientHello cut short, then gone: the server's socket no longer knows its peer when it reports
+    const s = tcpConnect(server.port, '127.0.0.1');
+    s.on('error', () => undefined);
+    await once(s, 'connect');
+    const port = s.localPort;
+    s.end(Buffer.from('16030100', 'hex'));
+    for (let i = 0; i < 200 && !sink.lines.slice(from).some((l) => l.includes('TLS handshake with')); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    const line = sink.lines.slice(from).find((l) => l.includes('TLS handshake with'));
+    assert.ok(line, sink.lines.slice(from).join('\n'));
+    assert.match(line, new RegExp(`TLS handshake with 127\\.0\\.0\\.1:${port} failed: \\S`));
+    assert.doesNotMatch(line, /undefined/);
+  },
+);

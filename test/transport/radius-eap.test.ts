@@ -75,7 +75,8 @@ test('allow: Access-Accept with the TTLS MSK as MS-MPPE keys, PB-TNC over PT-EAP
     "[TNC] policy enforced on peer 'client.lab' is 'allow'",
     "[IKE] EAP_TTLS phase2 authentication of 'client.lab' with EAP_PT_EAP successful",
     '[IKE] EAP method EAP_TTLS succeeded, MSK established',
-  ]) assert.ok(serverLog.lines.includes(line), `server log lacks ${line}`);
+  ])
+    assert.ok(serverLog.lines.includes(line), `server log lacks ${line}`);
 });
 
 test('without a client certificate the phase-2 EAP identity names the peer', async () => {
@@ -90,7 +91,7 @@ test('small fragments: a TLS flight in many EAP-TTLS fragments each way', async 
   assert.ok(r.roundTrips > 20, `${r.roundTrips} round trips`);
 });
 
-test('isolate and no access: Access-Reject with EAP-Failure and the IMV\'s reason', async () => {
+test("isolate and no access: Access-Reject with EAP-Failure and the IMV's reason", async () => {
   server.store.addEnforcement(WorkitemType.FWDEN, '', { recFail: Recommendation.ISOLATE });
   const r = await client('router', { forwarding: '1' });
   assert.equal(r.code, RadiusCode.ACCESS_REJECT);
@@ -127,19 +128,43 @@ test('--radius-isolate accept: isolate becomes Access-Accept with Filter-Id isol
 test('the CLI takes the RADIUS secret only from a file, and refuses an empty one', async () => {
   const pki = await labPki();
   const bin = join(__dirname, '..', '..', 'bin', 'tnc-agent.js');
-  const base = ['--server-mode', '--listen', '127.0.0.1:0', '--db', join(dir, 'cli.db'), '--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert, '--radius', '127.0.0.1:0'];
-  const run = (extra: string[]) => spawnSync(process.execPath, [bin, ...base, ...extra], { encoding: 'utf8', timeout: 60_000 });
-  assert.match(run([]).stderr, /--radius needs --radius-secret-file: the shared secret is read from a file, never from the command line/);
+  const base = [
+    '--server-mode',
+    '--listen',
+    '127.0.0.1:0',
+    '--db',
+    join(dir, 'cli.db'),
+    '--cert',
+    pki.files.serverCert,
+    '--key',
+    pki.files.serverKey,
+    '--ca',
+    pki.files.caCert,
+    '--radius',
+    '127.0.0.1:0',
+  ];
+  const run = (extra: string[]) =>
+    spawnSync(process.execPath, [bin, ...base, ...extra], { encoding: 'utf8', timeout: 60_000 });
+  assert.match(
+    run([]).stderr,
+    /--radius needs --radius-secret-file: the shared secret is read from a file, never from the command line/,
+  );
   const empty = join(dir, 'empty.secret');
   writeFileSync(empty, '\n');
   assert.match(run(['--radius-secret-file', empty]).stderr, /the RADIUS shared secret is empty/);
-  assert.match(run(['--radius-secret-file', empty, '--radius-isolate', 'maybe']).stderr, /--radius-isolate takes reject or accept/);
+  assert.match(
+    run(['--radius-secret-file', empty, '--radius-isolate', 'maybe']).stderr,
+    /--radius-isolate takes reject or accept/,
+  );
 });
 
 test('a client certificate from another CA ends EAP-TTLS with Access-Reject, naming the certificate', async () => {
   const foreign = await makeLabPki({ out: join(dir, 'foreign-pki'), serverCn: 'x', clientCn: 'intruder', days: 2 });
   const r = await client('foreign', { cert: foreign.pem.clientCert, key: foreign.pem.clientKey });
   assert.equal(r.code, RadiusCode.ACCESS_REJECT);
-  assert.match(r.reply ?? '', /TLS client authentication failed: certificate 'CN=intruder' is not signed by a configured CA/);
+  assert.match(
+    r.reply ?? '',
+    /TLS client authentication failed: certificate 'CN=intruder' is not signed by a configured CA/,
+  );
   assert.equal(r.pbTnc, undefined, 'PB-TNC never started');
 });

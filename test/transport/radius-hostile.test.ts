@@ -4,7 +4,16 @@ import { createSocket, type Socket } from 'node:dgram';
 import { Logger, MemorySink } from '../../src/log';
 import { startRadiusServer, type RadiusServer } from '../../src/transport/radius';
 import { decodeEap, EapCode, EapType, encodeEap, encodeTlsMethodData } from '../../src/protocol/eap';
-import { checkAnswer, joinEapMessage, RadiusAttr, RadiusCode, signRequest, splitEapMessage, type RadiusAttribute, type RadiusPacket } from '../../src/protocol/radius';
+import {
+  checkAnswer,
+  joinEapMessage,
+  RadiusAttr,
+  RadiusCode,
+  signRequest,
+  splitEapMessage,
+  type RadiusAttribute,
+  type RadiusPacket,
+} from '../../src/protocol/radius';
 import { labPki } from '../helpers/pki';
 
 // Hostile RADIUS input against the PDP: each gets a drop (counted) or an Access-Reject with an
@@ -20,7 +29,15 @@ let nextId = 0;
 before(async () => {
   const pki = await labPki();
   server = await startRadiusServer(
-    { host: '127.0.0.1', port: 0, secret, cert: pki.pem.serverCert, key: pki.pem.serverKey, ca: pki.pem.ca, log: new Logger(2, 'text', log) },
+    {
+      host: '127.0.0.1',
+      port: 0,
+      secret,
+      cert: pki.pem.serverCert,
+      key: pki.pem.serverKey,
+      ca: pki.pem.ca,
+      log: new Logger(2, 'text', log),
+    },
     async () => undefined,
   );
   udp = createSocket('udp4');
@@ -40,11 +57,20 @@ const send = (b: Buffer) => udp.send(b, server.port, '127.0.0.1');
 
 async function exchange(eap: Buffer | RadiusAttribute[], state?: Buffer, key = secret): Promise<RadiusPacket> {
   const attrs = Array.isArray(eap) ? eap : splitEapMessage(eap);
-  const req = signRequest(nextId++ & 0xff, [...attrs, ...(state ? [{ type: RadiusAttr.STATE, value: state }] : [])], key);
+  const req = signRequest(
+    nextId++ & 0xff,
+    [...attrs, ...(state ? [{ type: RadiusAttr.STATE, value: state }] : [])],
+    key,
+  );
   send(req);
   return checkAnswer(await nextAnswer(), req.subarray(4, 20), secret);
 }
-const identity = encodeEap({ code: EapCode.RESPONSE, identifier: 1, type: EapType.IDENTITY, data: Buffer.from('mallory') });
+const identity = encodeEap({
+  code: EapCode.RESPONSE,
+  identifier: 1,
+  type: EapType.IDENTITY,
+  data: Buffer.from('mallory'),
+});
 const stateOf = (p: RadiusPacket) => p.attributes.find((a) => a.type === RadiusAttr.STATE)!.value;
 const eapOf = (p: RadiusPacket) => decodeEap(joinEapMessage(p));
 
@@ -103,7 +129,15 @@ test('an EAP-Message whose EAP length disagrees with its bytes (oversize claim) 
 test('a TLS message declared larger than the limit is refused at its first fragment', async () => {
   const start = await exchange(identity);
   const id = eapOf(start).identifier;
-  const frag = encodeEap({ code: EapCode.RESPONSE, identifier: id, type: EapType.TTLS, data: encodeTlsMethodData({ start: false, more: true, version: 0, messageLength: 0x7fffffff, data: Buffer.alloc(100) }, 'ttls') });
+  const frag = encodeEap({
+    code: EapCode.RESPONSE,
+    identifier: id,
+    type: EapType.TTLS,
+    data: encodeTlsMethodData(
+      { start: false, more: true, version: 0, messageLength: 0x7fffffff, data: Buffer.alloc(100) },
+      'ttls',
+    ),
+  });
   assertRejected(await exchange(frag, stateOf(start)), /TLS Message Length: 2147483647 exceeds 73728/);
 });
 
@@ -112,7 +146,12 @@ test('endless EAP-TTLS fragments end in an EAP-Failure once the TLS message limi
   let n = 0;
   while (p.code === RadiusCode.ACCESS_CHALLENGE) {
     const id = eapOf(p).identifier;
-    const frag = encodeEap({ code: EapCode.RESPONSE, identifier: id, type: EapType.TTLS, data: encodeTlsMethodData({ start: false, more: true, version: 0, data: Buffer.alloc(1000, 0x16) }, 'ttls') });
+    const frag = encodeEap({
+      code: EapCode.RESPONSE,
+      identifier: id,
+      type: EapType.TTLS,
+      data: encodeTlsMethodData({ start: false, more: true, version: 0, data: Buffer.alloc(1000, 0x16) }, 'ttls'),
+    });
     p = await exchange(frag, stateOf(p));
     n++;
     assert.ok(n < 100, 'the server keeps acknowledging fragments');
@@ -123,15 +162,32 @@ test('endless EAP-TTLS fragments end in an EAP-Failure once the TLS message limi
 
 test('garbage in place of a TLS ClientHello ends the session with an EAP-Failure naming TLS', async () => {
   const start = await exchange(identity);
-  const frag = encodeEap({ code: EapCode.RESPONSE, identifier: eapOf(start).identifier, type: EapType.TTLS, data: encodeTlsMethodData({ start: false, more: false, version: 0, data: Buffer.from('GET / HTTP/1.1\r\n\r\n') }, 'ttls') });
+  const frag = encodeEap({
+    code: EapCode.RESPONSE,
+    identifier: eapOf(start).identifier,
+    type: EapType.TTLS,
+    data: encodeTlsMethodData(
+      { start: false, more: false, version: 0, data: Buffer.from('GET / HTTP/1.1\r\n\r\n') },
+      'ttls',
+    ),
+  });
   assertRejected(await exchange(frag, stateOf(start)), /^TLS: /);
 });
 
 test('a response with a stale EAP identifier is dropped, and the session still answers the right one', async () => {
   const start = await exchange(identity);
   const id = eapOf(start).identifier;
-  const stale = encodeEap({ code: EapCode.RESPONSE, identifier: (id + 5) & 0xff, type: EapType.TTLS, data: Buffer.from([0]) });
-  const req = signRequest(nextId++ & 0xff, [...splitEapMessage(stale), { type: RadiusAttr.STATE, value: stateOf(start) }], secret);
+  const stale = encodeEap({
+    code: EapCode.RESPONSE,
+    identifier: (id + 5) & 0xff,
+    type: EapType.TTLS,
+    data: Buffer.from([0]),
+  });
+  const req = signRequest(
+    nextId++ & 0xff,
+    [...splitEapMessage(stale), { type: RadiusAttr.STATE, value: stateOf(start) }],
+    secret,
+  );
   send(req);
   const nak = encodeEap({ code: EapCode.RESPONSE, identifier: id, type: EapType.NAK, data: Buffer.from([4]) });
   assertRejected(await exchange(nak, stateOf(start)), /peer does not support EAP_TTLS/);

@@ -10,7 +10,9 @@ export class RawPeer {
   readonly ended: Promise<void>;
 
   private constructor(readonly socket: TLSSocket) {
-    socket.on('data', (c: Buffer) => this.received.push(...this.framer.push(c).map((m) => decodePtTlsMessage(m.bytes))));
+    socket.on('data', (c: Buffer) =>
+      this.received.push(...this.framer.push(c).map((m) => decodePtTlsMessage(m.bytes))),
+    );
     socket.on('error', () => undefined); // a reset after the server's close is expected here
     this.ended = once(socket, 'close').then(() => undefined);
   }

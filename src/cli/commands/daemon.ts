@@ -18,14 +18,18 @@ interface DaemonFlags {
 export function register(program: Command): void {
   program
     .command('daemon')
-    .description('run the endpoint agent as a service: attest on start, on a schedule, on package change and on request; serve the IF-IMC bridge for strongSwan')
+    .description(
+      'run the endpoint agent as a service: attest on start, on a schedule, on package change and on request; serve the IF-IMC bridge for strongSwan',
+    )
     .option('--config <file>', 'configuration file (INI); conf.d/*.conf beside it are read after it', DEFAULT_CONFIG)
     .option('--conf-dir <dir>', 'fragment directory (default: conf.d beside --config)')
     .option('--check-config', 'load the configuration, print it as JSON and exit (2 if it is invalid)')
     .option('--attest-now', 'ask the running daemon to attest now; prints its status when done')
-    .option('--status', 'print the running daemon\'s status (last and next attestation)')
+    .option('--status', "print the running daemon's status (last and next attestation)")
     .option('--reload', 'ask the running daemon to re-read its configuration (same as SIGHUP)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Signals: SIGHUP reloads the configuration (a bad one is logged and the old one kept), SIGUSR1 attests now,
 SIGTERM/SIGINT stop after the attestation in progress. Logs go to stdout ([log] format text or json).
 Exit codes: 0 clean stop or request done, 1 runtime error, 2 invalid configuration.
@@ -33,10 +37,17 @@ Exit codes: 0 clean stop or request done, 1 runtime error, 2 invalid configurati
 Configuration options (INI; # comments; later files override earlier ones):
 ${optionsHelp()}
 
-Every option is explained in docs/configuration.md.`)
+Every option is explained in docs/configuration.md.`,
+    )
     .action(async (f: DaemonFlags) => {
       if (f.checkConfig) return checkConfig(f);
-      const request: ControlCommand | undefined = f.attestNow ? 'attest' : f.status ? 'status' : f.reload ? 'reload' : undefined;
+      const request: ControlCommand | undefined = f.attestNow
+        ? 'attest'
+        : f.status
+          ? 'status'
+          : f.reload
+            ? 'reload'
+            : undefined;
       if (request) return controlRequest(f, request);
       await runDaemon(f);
     });
@@ -55,10 +66,12 @@ async function checkConfig(f: DaemonFlags): Promise<void> {
 
 async function controlRequest(f: DaemonFlags, cmd: ControlCommand): Promise<void> {
   const socket = (await loadConfig(f.config, f.confDir)).control.socket;
-  if (!socket) throw new Error('no [control] socket configured: signal the daemon instead (SIGUSR1 attests, SIGHUP reloads)');
+  if (!socket)
+    throw new Error('no [control] socket configured: signal the daemon instead (SIGUSR1 attests, SIGHUP reloads)');
   const answer = await requestDaemon(socket, cmd);
   console.log(JSON.stringify(answer, null, 1));
-  if (answer.error || (cmd === 'attest' && (answer.last as { ok?: boolean } | null)?.ok === false)) process.exitCode = 1;
+  if (answer.error || (cmd === 'attest' && (answer.last as { ok?: boolean } | null)?.ok === false))
+    process.exitCode = 1;
 }
 
 async function runDaemon(f: DaemonFlags): Promise<void> {
@@ -73,7 +86,10 @@ async function runDaemon(f: DaemonFlags): Promise<void> {
   const keepAlive = setInterval(() => undefined, 1 << 30);
   const stop = () => {
     clearInterval(keepAlive);
-    daemon.stop().then(() => process.exit(0), () => process.exit(1));
+    daemon.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

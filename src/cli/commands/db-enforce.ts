@@ -3,16 +3,31 @@ import { PolicyStore } from '../../policy/store';
 import { DIR_TYPES, FILE_TYPES, WorkitemType, workitemTypeName } from '../../policy/workitem-types';
 import { Recommendation, recommendationName } from '../../tnccs/types';
 
-interface EnforceFlags { db: string; group: string; recFail?: Recommendation; recNoresult?: Recommendation; maxAge: number; name?: string }
+interface EnforceFlags {
+  db: string;
+  group: string;
+  recFail?: Recommendation;
+  recNoresult?: Recommendation;
+  maxAge: number;
+  name?: string;
+}
 
 /** strongSwan's policies (strongTNC's default) isolate an endpoint that fails a check. */
 const DEFAULT_REC_FAIL = Recommendation.ISOLATE;
-const RECOMMENDATIONS = [Recommendation.ALLOW, Recommendation.NO_ACCESS, Recommendation.ISOLATE, Recommendation.NO_RECOMMENDATION];
+const RECOMMENDATIONS = [
+  Recommendation.ALLOW,
+  Recommendation.NO_ACCESS,
+  Recommendation.ISOLATE,
+  Recommendation.NO_RECOMMENDATION,
+];
 
 /** 'isolate', 'no access' or 'no-access' → the IF-IMV recommendation. */
 function parseRecommendation(v: string): Recommendation {
   const r = RECOMMENDATIONS.find((x) => recommendationName(x) === v.replace(/-/g, ' '));
-  if (r === undefined) throw new InvalidArgumentError(`one of ${RECOMMENDATIONS.map((x) => recommendationName(x).replace(' ', '-')).join(', ')}`);
+  if (r === undefined)
+    throw new InvalidArgumentError(
+      `one of ${RECOMMENDATIONS.map((x) => recommendationName(x).replace(' ', '-')).join(', ')}`,
+    );
   return r;
 }
 
@@ -25,7 +40,9 @@ function parseSeconds(v: string): number {
 function parseType(v: string): WorkitemType {
   const t = WorkitemType[v.toUpperCase() as keyof typeof WorkitemType];
   if (t === undefined || FILE_TYPES.has(t) || DIR_TYPES.has(t)) {
-    const usable = Object.values(WorkitemType).filter((x): x is WorkitemType => typeof x === 'number' && !FILE_TYPES.has(x) && !DIR_TYPES.has(x));
+    const usable = Object.values(WorkitemType).filter(
+      (x): x is WorkitemType => typeof x === 'number' && !FILE_TYPES.has(x) && !DIR_TYPES.has(x),
+    );
     throw new InvalidArgumentError(`one of ${usable.map(workitemTypeName).join(', ')}`);
   }
   return t;
@@ -34,23 +51,47 @@ function parseType(v: string): WorkitemType {
 /** `tnc-agent db enforce TYPE [ARG]`: a policy enforced on a group (protocols.md 9.2: TPMRA 'BI' = BIOS log and IMA list). */
 export function registerEnforce(db: Command): void {
   db.command('enforce')
-    .description("enforce a policy on a group of devices, e.g. `enforce TPMRA BI` (attest the boot event log 'B' and the IMA list 'I')")
+    .description(
+      "enforce a policy on a group of devices, e.g. `enforce TPMRA BI` (attest the boot event log 'B' and the IMA list 'I')",
+    )
     .argument('<type>', 'workitem type, e.g. TPMRA, SWIDT, PCKGS', parseType)
-    .argument('[argument]', 'the policy\'s argument (TPMRA: B, I or BI)', '')
+    .argument('[argument]', "the policy's argument (TPMRA: B, I or BI)", '')
     .requiredOption('--db <path>', 'policy database (created if missing)')
     .option('--group <name>', 'group the policy is enforced on', 'Default')
-    .option('--rec-fail <rec>', 'recommendation when the check fails: allow, no-access, isolate, no-recommendation (default isolate, as strongSwan\'s policies)', parseRecommendation)
-    .option('--rec-noresult <rec>', 'recommendation when the check gives no result (default no-recommendation)', parseRecommendation)
-    .option('--max-age <seconds>', 'skip the check while the device passed it this recently (0: always check)', parseSeconds, 0)
+    .option(
+      '--rec-fail <rec>',
+      "recommendation when the check fails: allow, no-access, isolate, no-recommendation (default isolate, as strongSwan's policies)",
+      parseRecommendation,
+    )
+    .option(
+      '--rec-noresult <rec>',
+      'recommendation when the check gives no result (default no-recommendation)',
+      parseRecommendation,
+    )
+    .option(
+      '--max-age <seconds>',
+      'skip the check while the device passed it this recently (0: always check)',
+      parseSeconds,
+      0,
+    )
     .option('--name <name>', 'policy name (default "TYPE ARGUMENT")')
     .action((type: WorkitemType, argument: string, o: EnforceFlags) => {
       const store = new PolicyStore(o.db);
       try {
-        const id = store.addEnforcement(type, argument, { group: o.group, recFail: o.recFail ?? DEFAULT_REC_FAIL, recNoResult: o.recNoresult, maxAge: o.maxAge, name: o.name });
+        const id = store.addEnforcement(type, argument, {
+          group: o.group,
+          recFail: o.recFail ?? DEFAULT_REC_FAIL,
+          recNoResult: o.recNoresult,
+          maxAge: o.maxAge,
+          name: o.name,
+        });
         console.log(`enforcement ${id}: ${workitemTypeName(type)} '${argument}' on group '${o.group}'`);
       } catch (e) {
         if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
-        throw new Error(`${o.name ?? `${workitemTypeName(type)} ${argument}`.trim()} is already enforced on group '${o.group}'`, { cause: e });
+        throw new Error(
+          `${o.name ?? `${workitemTypeName(type)} ${argument}`.trim()} is already enforced on group '${o.group}'`,
+          { cause: e },
+        );
       } finally {
         store.close();
       }

@@ -7,7 +7,12 @@ import { PackageSourceError, parseAptPackagesIndex, parsePackageList } from '../
 import { PackageStore, type SecurityVersion } from '../../policy/packages';
 import { PolicyStore } from '../../policy/store';
 
-interface PackagesFlags { db: string; product: string; index?: string; list?: string }
+interface PackagesFlags {
+  db: string;
+  product: string;
+  index?: string;
+  list?: string;
+}
 
 const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
@@ -26,7 +31,9 @@ async function indexText(path: string): Promise<string> {
 async function read(cmd: Command, o: PackagesFlags): Promise<SecurityVersion[]> {
   const path = (o.index ?? o.list)!;
   try {
-    return o.index !== undefined ? parseAptPackagesIndex(await indexText(o.index)) : parsePackageList(await readFile(path, 'utf8'));
+    return o.index !== undefined
+      ? parseAptPackagesIndex(await indexText(o.index))
+      : parsePackageList(await readFile(path, 'utf8'));
   } catch (e) {
     if (e instanceof PackageSourceError) cmd.error(`${path}: ${e.message}`, { exitCode: 2 });
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') cmd.error(`${path}: no such file`, { exitCode: 2 });
@@ -37,21 +44,26 @@ async function read(cmd: Command, o: PackagesFlags): Promise<SecurityVersion[]> 
 /** `tnc-agent db import-packages`: the package database the OS IMV's PCKGS workitem judges against. */
 export function registerImportPackages(db: Command): void {
   db.command('import-packages')
-    .description('store the newest security version of each package for a product, from the security suite\'s apt Packages index '
-      + '(e.g. dists/bookworm-security/main/binary-amd64/Packages.xz) or a plain list; an endpoint with an older version of a '
-      + 'package is vulnerable (PCKGS workitem: `db enforce PCKGS`)')
+    .description(
+      "store the newest security version of each package for a product, from the security suite's apt Packages index " +
+        '(e.g. dists/bookworm-security/main/binary-amd64/Packages.xz) or a plain list; an endpoint with an older version of a ' +
+        'package is vulnerable (PCKGS workitem: `db enforce PCKGS`)',
+    )
     .requiredOption('--db <path>', 'policy database (created if missing)')
     .requiredOption('--product <name>', "product as the OS IMV names it, e.g. 'Debian 12 x86_64'")
     .option('--index <file>', 'apt Packages index of a security suite (plain, .gz or .xz)')
     .option('--list <file>', "plain list, one 'NAME VERSION' a line (# comments)")
     .action(async function (this: Command, o: PackagesFlags) {
-      if ((o.index === undefined) === (o.list === undefined)) this.error('give exactly one of --index FILE and --list FILE', { exitCode: 2 });
+      if ((o.index === undefined) === (o.list === undefined))
+        this.error('give exactly one of --index FILE and --list FILE', { exitCode: 2 });
       const versions = await read(this, o);
       process.stderr.write(`[CFG] ${versions.length} package versions read\n`);
       const store = new PolicyStore(o.db);
       try {
         const r = new PackageStore(store).importSecurityVersions(o.product, versions);
-        console.log(`security versions for product '${o.product}': ${r.added} new, ${r.updated} newer, ${r.unchanged} unchanged (${versions.length} entries read)`);
+        console.log(
+          `security versions for product '${o.product}': ${r.added} new, ${r.updated} newer, ${r.unchanged} unchanged (${versions.length} entries read)`,
+        );
       } finally {
         store.close();
       }

@@ -48,7 +48,11 @@ async function fromRoot(root: string, algos: string[]): Promise<FileHashEntry[]>
   return out;
 }
 
-interface ImaListHashes { entries: FileHashEntry[]; bootAggregates: number; skipped: number }
+interface ImaListHashes {
+  entries: FileHashEntry[];
+  bootAggregates: number;
+  skipped: number;
+}
 
 /**
  * The file digests of a known-good IMA list (binary or ascii). boot_aggregate entries are left out by
@@ -80,7 +84,13 @@ function readSummary(read: number, list?: ImaListHashes): string {
   return `(${parts.join(', ')})`;
 }
 
-interface ImportOptions { db: string; product: string; root?: string; imaList?: string; algo: string }
+interface ImportOptions {
+  db: string;
+  product: string;
+  root?: string;
+  imaList?: string;
+  algo: string;
+}
 
 async function importHashes(cmd: Command, o: ImportOptions): Promise<void> {
   if (!o.root === !o.imaList) cmd.error('give exactly one of --root DIR and --ima-list FILE', { exitCode: 2 });
@@ -88,12 +98,14 @@ async function importHashes(cmd: Command, o: ImportOptions): Promise<void> {
   const bad = algos.find((a) => ptsBitOf(a) === undefined);
   if (bad) cmd.error(`--algo takes sha1, sha256, sha384, sha512, not '${bad}'`, { exitCode: 2 });
   const list = o.imaList === undefined ? undefined : fromImaList(cmd, o.imaList, await readFile(o.imaList));
-  const entries = list?.entries ?? await fromRoot(o.root!, algos);
+  const entries = list?.entries ?? (await fromRoot(o.root!, algos));
   const store = new PolicyStore(o.db);
   try {
     const added = new AttestationStore(store).importFileHashes(o.product, entries, (n) => progress(n));
     progress(entries.length, true);
-    console.log(`imported ${added} new reference hashes ${readSummary(entries.length, list)} for product '${o.product}'`);
+    console.log(
+      `imported ${added} new reference hashes ${readSummary(entries.length, list)} for product '${o.product}'`,
+    );
   } finally {
     store.close();
   }
@@ -104,12 +116,19 @@ const time = (t: number): string => new Date(t * 1000).toISOString();
 
 function rows(store: PolicyStore, what: Table): Record<string, unknown>[] {
   if (what === 'devices') return store.listDevices().map((d) => ({ ...d, created: time(d.created) }));
-  if (what === 'sessions') return store.listSessions().map((s) => ({ ...s, time: time(s.time), rec: recommendationName(s.rec) }));
-  return store.listResults().map((r) => ({ ...r, time: time(r.time), type: workitemTypeName(r.type), rec: recommendationName(r.rec) }));
+  if (what === 'sessions')
+    return store.listSessions().map((s) => ({ ...s, time: time(s.time), rec: recommendationName(s.rec) }));
+  return store
+    .listResults()
+    .map((r) => ({ ...r, time: time(r.time), type: workitemTypeName(r.type), rec: recommendationName(r.rec) }));
 }
 
 export function register(program: Command): void {
-  const db = program.command('db').description('the lab server\'s policy database: reference hashes, package security versions, devices, sessions, results');
+  const db = program
+    .command('db')
+    .description(
+      "the lab server's policy database: reference hashes, package security versions, devices, sessions, results",
+    );
   db.command('import-hashes')
     .description('import reference file hashes for a product, from a file tree or a known-good IMA list')
     .requiredOption('--db <path>', 'policy database (created if missing)')
@@ -123,9 +142,15 @@ export function register(program: Command): void {
   registerImportPackages(db);
   registerEnforce(db);
   const device = db.command('device').description('devices (Device ID = AK key ID)');
-  for (const [verb, trusted] of [['trust', true], ['untrust', false]] as const) {
-    device.command(`${verb} <deviceId>`)
-      .description(`mark a device ${trusted ? '' : 'not '}trusted: its AIK is ${trusted ? '' : 'not '}accepted when its key ID equals the Device ID`)
+  for (const [verb, trusted] of [
+    ['trust', true],
+    ['untrust', false],
+  ] as const) {
+    device
+      .command(`${verb} <deviceId>`)
+      .description(
+        `mark a device ${trusted ? '' : 'not '}trusted: its AIK is ${trusted ? '' : 'not '}accepted when its key ID equals the Device ID`,
+      )
       .requiredOption('--db <path>', 'policy database')
       .action(function (this: Command, id: string, o: { db: string }) {
         const store = new PolicyStore(o.db);
@@ -139,11 +164,18 @@ export function register(program: Command): void {
     .requiredOption('--db <path>', 'policy database')
     .option('--json', 'print JSON')
     .action(function (this: Command, what: string, o: { db: string; json?: boolean }) {
-      if (!['sessions', 'devices', 'results'].includes(what)) this.error(`show takes sessions, devices or results, not '${what}'`, { exitCode: 2 });
+      if (!['sessions', 'devices', 'results'].includes(what))
+        this.error(`show takes sessions, devices or results, not '${what}'`, { exitCode: 2 });
       const store = new PolicyStore(o.db);
       const list = rows(store, what as Table);
       store.close();
       if (o.json) console.log(JSON.stringify(list, null, 1));
-      else for (const r of list) console.log(Object.values(r).map((v) => (v === null ? '-' : String(v))).join('\t'));
+      else
+        for (const r of list)
+          console.log(
+            Object.values(r)
+              .map((v) => (v === null ? '-' : String(v)))
+              .join('\t'),
+          );
     });
 }

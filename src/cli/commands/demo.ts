@@ -31,7 +31,11 @@ export function register(program: Command): void {
   program
     .command('demo')
     .description('run the full lab handshake (OS, SWIMA, TPM attestation on swtpm) on loopback, then clean up')
-    .option('--evidence <dir>', 'recorded boot (binary_bios_measurements + binary_runtime_measurements) to attest', SAMPLE)
+    .option(
+      '--evidence <dir>',
+      'recorded boot (binary_bios_measurements + binary_runtime_measurements) to attest',
+      SAMPLE,
+    )
     .option('--log-level <n>', '0 outcomes only, 1 events, 2 messages, 3 wire detail', '1')
     .option('--json', 'log JSON lines')
     .option('--keep <dir>', 'keep the lab files (PKI, policy DB, SWIMA store) in this directory')
@@ -73,21 +77,38 @@ async function withServer(dir: string, log: Logger, deviceId: string, evidence: 
   const pki = await makeLabPki({ out: join(dir, 'pki') });
   let verdict: FinalVerdict | undefined;
   const server = await startLabServer({
-    host: '127.0.0.1', port: 0, db: join(dir, 'policy.db'),
-    cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert,
-    policy: 'default', log: log.with({ side: 'server' }),
+    host: '127.0.0.1',
+    port: 0,
+    db: join(dir, 'policy.db'),
+    cert: pki.files.serverCert,
+    key: pki.files.serverKey,
+    ca: pki.files.caCert,
+    policy: 'default',
+    log: log.with({ side: 'server' }),
     verifiers: { swima: true, attestation: {} },
     onVerdict: (v) => (verdict = v),
   });
   try {
     const os = hostOsSources({ defaultPassword: false, deviceId });
     await seedPolicy(server, deviceId, await productOf(os), evidence);
-    say(`lab: server on 127.0.0.1:${server.port} (OS, SWIMA, Attestation IMVs); the agent attests as '${pki.clientCn}'\n`);
-    const collectors = await openCollectors({ swima: true, swimaStore: join(dir, 'swima.db'), tcti, labEvidence: evidence }, log.with({ side: 'agent' }));
+    say(
+      `lab: server on 127.0.0.1:${server.port} (OS, SWIMA, Attestation IMVs); the agent attests as '${pki.clientCn}'\n`,
+    );
+    const collectors = await openCollectors(
+      { swima: true, swimaStore: join(dir, 'swima.db'), tcti, labEvidence: evidence },
+      log.with({ side: 'agent' }),
+    );
     try {
       const outcome = await attest({
-        host: '127.0.0.1', port: server.port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert,
-        language: 'en', log: log.with({ side: 'agent' }), os, collectors,
+        host: '127.0.0.1',
+        port: server.port,
+        cert: pki.files.clientCert,
+        key: pki.files.clientKey,
+        ca: pki.files.caCert,
+        language: 'en',
+        log: log.with({ side: 'agent' }),
+        os,
+        collectors,
       });
       summary(verdict, outcome);
       return exitCodeFor(outcome);
@@ -110,19 +131,29 @@ async function seedPolicy(server: LabServer, deviceId: string, product: string, 
   server.store.addEnforcement(WorkitemType.SWIDT, 'R');
   server.store.addEnforcement(WorkitemType.TPMRA, 'BI');
   server.store.setTrusted(deviceId, true);
-  const list = decodeImaBinary(await readFile(join(evidence, 'binary_runtime_measurements'))).map((e) => decodeImaFields(e));
+  const list = decodeImaBinary(await readFile(join(evidence, 'binary_runtime_measurements'))).map((e) =>
+    decodeImaFields(e),
+  );
   // files only (not boot_aggregate); configuration under /etc is left out: it shows as "unknown", which policy allows
-  const refs = list.filter((f) => f.path.startsWith('/') && !f.path.startsWith('/etc/')).map((f) => ({ path: f.path, algo: 0x4000, hash: f.fileDigest.digest }));
+  const refs = list
+    .filter((f) => f.path.startsWith('/') && !f.path.startsWith('/etc/'))
+    .map((f) => ({ path: f.path, algo: 0x4000, hash: f.fileDigest.digest }));
   const n = new AttestationStore(server.store).importFileHashes(product, refs);
   say(`lab: ${n} reference hashes for '${product}' imported from the sample's IMA list`);
 }
 
 function summary(verdict: FinalVerdict | undefined, outcome: Awaited<ReturnType<typeof attest>>): void {
   say('\n  side    recommendation   evaluation');
-  say(`  server  ${pad(verdict ? recommendationName(verdict.recommendation) : '-')} ${verdict ? evaluationName(verdict.evaluation) : '-'}`);
-  say(`  agent   ${pad(outcome.access ?? '-')} ${outcome.assessment === undefined ? '-' : evaluationName(outcome.assessment)}`);
+  say(
+    `  server  ${pad(verdict ? recommendationName(verdict.recommendation) : '-')} ${verdict ? evaluationName(verdict.evaluation) : '-'}`,
+  );
+  say(
+    `  agent   ${pad(outcome.access ?? '-')} ${outcome.assessment === undefined ? '-' : evaluationName(outcome.assessment)}`,
+  );
   for (const r of outcome.reasons) say(`  reason  ${r}`);
-  say(`  PB-TNC: ${outcome.stats.sent} batches sent, ${outcome.stats.received} received; ${outcome.stats.bytesOut} bytes out, ${outcome.stats.bytesIn} bytes in\n`);
+  say(
+    `  PB-TNC: ${outcome.stats.sent} batches sent, ${outcome.stats.received} received; ${outcome.stats.bytesOut} bytes out, ${outcome.stats.bytesIn} bytes in\n`,
+  );
 }
 
 const pad = (s: string): string => s.padEnd(16);

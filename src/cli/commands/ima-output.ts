@@ -48,12 +48,17 @@ export interface EntryRow {
 export function entryRow(e: ImaEntry): EntryRow {
   const f = decodeImaFields(e);
   return {
-    offset: e.offset, pcr: e.pcr, template: e.template, templateHash: e.templateHash.toString('hex'),
-    fileDigest: `${f.fileDigest.algorithm}:${f.fileDigest.digest.toString('hex')}`, path: f.path,
+    offset: e.offset,
+    pcr: e.pcr,
+    template: e.template,
+    templateHash: e.templateHash.toString('hex'),
+    fileDigest: `${f.fileDigest.algorithm}:${f.fileDigest.digest.toString('hex')}`,
+    path: f.path,
     ...(f.signature?.length ? { signature: f.signature.toString('hex') } : {}),
     ...(f.buffer ? { buffer: f.buffer.toString('hex') } : {}),
   };
 }
 
 /** The ascii list's line for a row; names are untrusted, so control bytes are escaped. */
-export const textRow = (r: EntryRow): string => `${r.pcr} ${r.templateHash} ${escapeText(r.template)} ${r.fileDigest} ${escapeText(r.path)}\n`;
+export const textRow = (r: EntryRow): string =>
+  `${r.pcr} ${r.templateHash} ${escapeText(r.template)} ${r.fileDigest} ${escapeText(r.path)}\n`;

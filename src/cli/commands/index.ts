@@ -14,4 +14,18 @@ import { register as db } from './db';
 import { register as dashboard } from './dashboard';
 
 /** Each command module exports `register(program)`; add one line per module. */
-export const commands: ((program: Command) => void)[] = [server, attest, demo, decode, pki, ima, eventlog, tpm, daemon, doctor, swima, db, dashboard];
+export const commands: ((program: Command) => void)[] = [
+  server,
+  attest,
+  demo,
+  decode,
+  pki,
+  ima,
+  eventlog,
+  tpm,
+  daemon,
+  doctor,
+  swima,
+  db,
+  dashboard,
+];

@@ -23,12 +23,26 @@ export function fail(cmd: Command, message: string, exitCode: number, json?: boo
 }
 
 /** The message and exit code for the usual failures of opening, reading or parsing a measurement file; undefined for others. */
-export function describeFileError(path: string, e: unknown, ctx: FileContext): { message: string; exitCode: number } | undefined {
+export function describeFileError(
+  path: string,
+  e: unknown,
+  ctx: FileContext,
+): { message: string; exitCode: number } | undefined {
   if (e instanceof ReadLimitError) return { message: `${e.message}; give --max-bytes to read more`, exitCode: 2 };
   if (isDecodeError(e)) return { message: `${path}: ${e.message}`, exitCode: 2 };
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return { message: ctx.isDefault ? `${ctx.what} not found at ${path}: ${ctx.hint}, or give --file` : `${path}: no such file`, exitCode: 1 };
-  if (code === 'EACCES' || code === 'EPERM') return { message: `cannot read ${path}: permission denied${ctx.isDefault ? ' (securityfs needs root), or give --file' : ''}`, exitCode: 1 };
+  if (code === 'ENOENT')
+    return {
+      message: ctx.isDefault
+        ? `${ctx.what} not found at ${path}: ${ctx.hint}, or give --file`
+        : `${path}: no such file`,
+      exitCode: 1,
+    };
+  if (code === 'EACCES' || code === 'EPERM')
+    return {
+      message: `cannot read ${path}: permission denied${ctx.isDefault ? ' (securityfs needs root), or give --file' : ''}`,
+      exitCode: 1,
+    };
   if (code === 'EISDIR') return { message: `${path} is a directory, not a ${ctx.what}`, exitCode: 1 };
   return undefined;
 }

@@ -17,7 +17,14 @@ export interface LabPkiOptions {
 /** File paths and PEM contents of a lab CA plus one server and one client certificate. */
 export interface LabPki {
   dir: string;
-  files: { caCert: string; caKey: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string };
+  files: {
+    caCert: string;
+    caKey: string;
+    serverCert: string;
+    serverKey: string;
+    clientCert: string;
+    clientKey: string;
+  };
   pem: { ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string };
   serverCn: string;
   clientCn: string;
@@ -40,23 +47,68 @@ export async function makeLabPki(opts: LabPkiOptions): Promise<LabPki> {
   if (!/^[1-9][0-9]{0,4}$/.test(days)) throw new Error(`bad --days '${days}'`);
   await mkdir(opts.out, { recursive: true });
   const f = (n: string) => join(opts.out, n);
-  const files = { caCert: f('ca.pem'), caKey: f('ca.key'), serverCert: f('server.pem'), serverKey: f('server.key'), clientCert: f('client.pem'), clientKey: f('client.key') };
-  await openssl([...EC_KEY, '-x509', '-keyout', files.caKey, '-out', files.caCert, '-days', days, '-subj', '/CN=tnc-agent lab CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  const files = {
+    caCert: f('ca.pem'),
+    caKey: f('ca.key'),
+    serverCert: f('server.pem'),
+    serverKey: f('server.key'),
+    clientCert: f('client.pem'),
+    clientKey: f('client.key'),
+  };
+  await openssl([
+    ...EC_KEY,
+    '-x509',
+    '-keyout',
+    files.caKey,
+    '-out',
+    files.caCert,
+    '-days',
+    days,
+    '-subj',
+    '/CN=tnc-agent lab CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   const leaf = (cert: string, key: string, cn: string, ext: string[]) =>
-    openssl([...EC_KEY, '-x509', '-CA', files.caCert, '-CAkey', files.caKey, '-set_serial', '0x' + randomBytes(12).toString('hex'),
-      '-keyout', key, '-out', cert, '-days', days, '-subj', `/CN=${cn}`, '-addext', 'basicConstraints=critical,CA:FALSE',
-      ...ext.flatMap((e) => ['-addext', e])]);
-  await leaf(files.serverCert, files.serverKey, serverCn, [`subjectAltName=DNS:${serverCn.replace(/ /g, '-')},DNS:localhost,IP:127.0.0.1,IP:::1`, 'extendedKeyUsage=serverAuth']);
+    openssl([
+      ...EC_KEY,
+      '-x509',
+      '-CA',
+      files.caCert,
+      '-CAkey',
+      files.caKey,
+      '-set_serial',
+      '0x' + randomBytes(12).toString('hex'),
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      days,
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      'basicConstraints=critical,CA:FALSE',
+      ...ext.flatMap((e) => ['-addext', e]),
+    ]);
+  await leaf(files.serverCert, files.serverKey, serverCn, [
+    `subjectAltName=DNS:${serverCn.replace(/ /g, '-')},DNS:localhost,IP:127.0.0.1,IP:::1`,
+    'extendedKeyUsage=serverAuth',
+  ]);
   await leaf(files.clientCert, files.clientKey, clientCn, [...identitySan(clientCn), 'extendedKeyUsage=clientAuth']);
   for (const k of [files.caKey, files.serverKey, files.clientKey]) await chmod(k, 0o600);
   const [ca, serverCert, serverKey, clientCert, clientKey] = await Promise.all(
-    [files.caCert, files.serverCert, files.serverKey, files.clientCert, files.clientKey].map((p) => readFile(p, 'utf8')),
+    [files.caCert, files.serverCert, files.serverKey, files.clientCert, files.clientKey].map((p) =>
+      readFile(p, 'utf8'),
+    ),
   );
   return { dir: opts.out, files, pem: { ca, serverCert, serverKey, clientCert, clientKey }, serverCn, clientCn };
 }
 
-const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const DNS_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /**
  * The client identity as a subjectAltName too (RFC 5280 4.2.1.6): strongSwan's pt-tls-client picks
@@ -83,7 +135,11 @@ export function register(program: Command): void {
     .description('make a throwaway lab PKI (CA, server and client certificates and keys, PEM) with openssl')
     .requiredOption('--out <dir>', 'directory to write into')
     .option('--cn-server <name>', 'server certificate CN (also a DNS SAN)', 'tnc-server')
-    .option('--cn-client <name>', 'client certificate CN and subjectAltName (email if it has an @, else DNS): the access requestor identity, e.g. client@tnc.test', 'tnc-client')
+    .option(
+      '--cn-client <name>',
+      'client certificate CN and subjectAltName (email if it has an @, else DNS): the access requestor identity, e.g. client@tnc.test',
+      'tnc-client',
+    )
     .option('--days <n>', 'validity in days', '365')
     .action(async (o: { out: string; cnServer: string; cnClient: string; days: string }) => {
       const pki = await makeLabPki({ out: o.out, serverCn: o.cnServer, clientCn: o.cnClient, days: Number(o.days) });

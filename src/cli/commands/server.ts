@@ -58,8 +58,10 @@ async function readCertificates(file: string): Promise<X509Certificate[]> {
 }
 
 async function attestationOptions(o: ServerFlags): Promise<AttestationImvOptions> {
-  if (o.unboundUnknown !== 'fail' && o.unboundUnknown !== 'accept') throw new Error(`--unbound-unknown takes fail or accept, not '${o.unboundUnknown}'`);
-  if (o.imaSignatures !== 'bad' && o.imaSignatures !== 'not-ok') throw new Error(`--ima-signatures takes bad or not-ok, not '${o.imaSignatures}'`);
+  if (o.unboundUnknown !== 'fail' && o.unboundUnknown !== 'accept')
+    throw new Error(`--unbound-unknown takes fail or accept, not '${o.unboundUnknown}'`);
+  if (o.imaSignatures !== 'bad' && o.imaSignatures !== 'not-ok')
+    throw new Error(`--ima-signatures takes bad or not-ok, not '${o.imaSignatures}'`);
   return {
     imaKeys: o.imaKeys ? await readImaKeys(o.imaKeys) : undefined,
     imaSignaturePolicy: o.imaSignatures,
@@ -88,9 +90,15 @@ function pcrList(s: string): number[] {
 }
 
 /** `--radius` with its secret from `--radius-secret-file` (first line, surrounding whitespace trimmed). */
-async function radiusOptions(o: ServerFlags): Promise<{ host: string; port: number; secret: Buffer; isolate: 'reject' | 'accept' }> {
-  if (!o.radiusSecretFile) throw new Error('--radius needs --radius-secret-file: the shared secret is read from a file, never from the command line');
-  if (o.radiusIsolate !== 'reject' && o.radiusIsolate !== 'accept') throw new Error(`--radius-isolate takes reject or accept, not '${o.radiusIsolate}'`);
+async function radiusOptions(
+  o: ServerFlags,
+): Promise<{ host: string; port: number; secret: Buffer; isolate: 'reject' | 'accept' }> {
+  if (!o.radiusSecretFile)
+    throw new Error(
+      '--radius needs --radius-secret-file: the shared secret is read from a file, never from the command line',
+    );
+  if (o.radiusIsolate !== 'reject' && o.radiusIsolate !== 'accept')
+    throw new Error(`--radius-isolate takes reject or accept, not '${o.radiusIsolate}'`);
   const secret = (await readFile(o.radiusSecretFile, 'utf8')).split('\n')[0].trim();
   if (secret.length === 0) throw new Error(`${o.radiusSecretFile}: the RADIUS shared secret is empty`);
   const { host, port } = parseHostPort(o.radius!, 1812);
@@ -114,29 +122,73 @@ export function register(program: Command): void {
     .option('--policy <name>', `server: recommendation policy: ${POLICIES.join(', ')}`, 'default')
     .option('--no-swima', 'server: do not load the SWIMA IMV')
     .option('--no-attestation', 'server: do not load the Attestation IMV')
-    .option('--aik-ca <file>', 'server: trust attestation keys whose certificate chains to this CA (PEM), besides devices marked trusted')
-    .option('--unbound-unknown <fail|accept>', 'server: an IMA file without reference hashes whose name no IMA template data binds (strongSwan\'s IMC sends none): fail the attestation, or accept it as unknown as strongSwan does', 'fail')
-    .option('--ima-keys <file>', 'server: IMA signing certificates (PEM, several allowed): every ima-sig file signature is checked and reported ok / bad / missing / unknown key')
-    .option('--ima-signatures <bad|not-ok>', 'server: with --ima-keys, which signatures fail the attestation: only bad ones, or every one that is not ok', 'bad')
-    .option('--platform-pcrs <list>', 'server: PCRs firmware (BIOS) evidence may extend, e.g. 0-7 or 0-9 with a measuring boot loader', '0-9')
-    .option('--sasl-users <file>', 'server: also accept clients without a certificate by SASL PLAIN; file of user:password lines')
-    .option('--pdp-referral <fqdn:port>', 'server: send a TCG PB-PDP-Referral naming this PT-TLS PDP in the first SDATA')
-    .option('--remediation-uri <uri>', 'server: tell endpoints that are not allowed where to find remediation (PB-Remediation-Parameters)')
+    .option(
+      '--aik-ca <file>',
+      'server: trust attestation keys whose certificate chains to this CA (PEM), besides devices marked trusted',
+    )
+    .option(
+      '--unbound-unknown <fail|accept>',
+      "server: an IMA file without reference hashes whose name no IMA template data binds (strongSwan's IMC sends none): fail the attestation, or accept it as unknown as strongSwan does",
+      'fail',
+    )
+    .option(
+      '--ima-keys <file>',
+      'server: IMA signing certificates (PEM, several allowed): every ima-sig file signature is checked and reported ok / bad / missing / unknown key',
+    )
+    .option(
+      '--ima-signatures <bad|not-ok>',
+      'server: with --ima-keys, which signatures fail the attestation: only bad ones, or every one that is not ok',
+      'bad',
+    )
+    .option(
+      '--platform-pcrs <list>',
+      'server: PCRs firmware (BIOS) evidence may extend, e.g. 0-7 or 0-9 with a measuring boot loader',
+      '0-9',
+    )
+    .option(
+      '--sasl-users <file>',
+      'server: also accept clients without a certificate by SASL PLAIN; file of user:password lines',
+    )
+    .option(
+      '--pdp-referral <fqdn:port>',
+      'server: send a TCG PB-PDP-Referral naming this PT-TLS PDP in the first SDATA',
+    )
+    .option(
+      '--remediation-uri <uri>',
+      'server: tell endpoints that are not allowed where to find remediation (PB-Remediation-Parameters)',
+    )
     .option('--idle-timeout <seconds>', 'server: end a session whose client sends nothing for this long', '120')
-    .option('--radius <host:port>', 'server: also be a RADIUS PDP (EAP-TTLS with PT-EAP inside) for a gateway\'s eap-radius, e.g. 127.0.0.1:1812')
-    .option('--radius-secret-file <file>', 'server: file holding the RADIUS shared secret (first line; never given on the command line)')
-    .option('--radius-isolate <reject|accept>', 'server: an isolate verdict over RADIUS: Access-Reject, or Access-Accept with Filter-Id and Class \'isolate\' for the gateway to restrict', 'reject')
+    .option(
+      '--radius <host:port>',
+      "server: also be a RADIUS PDP (EAP-TTLS with PT-EAP inside) for a gateway's eap-radius, e.g. 127.0.0.1:1812",
+    )
+    .option(
+      '--radius-secret-file <file>',
+      'server: file holding the RADIUS shared secret (first line; never given on the command line)',
+    )
+    .option(
+      '--radius-isolate <reject|accept>',
+      "server: an isolate verdict over RADIUS: Access-Reject, or Access-Accept with Filter-Id and Class 'isolate' for the gateway to restrict",
+      'reject',
+    )
     .option('--log-level <n>', 'server: 0 outcomes only, 1 events, 2 messages, 3 wire detail', '1')
     .option('--json', 'server: log JSON lines')
-    .option('--http <host:port>', `server: also serve the lab dashboard here (loopback unless a token is given; port ${DASHBOARD_PORT} if omitted)`);
+    .option(
+      '--http <host:port>',
+      `server: also serve the lab dashboard here (loopback unless a token is given; port ${DASHBOARD_PORT} if omitted)`,
+    );
   httpOptions(program, 'server: ')
-    .addHelpText('after', '\nServer mode example:\n  tnc-agent pki --out lab && tnc-agent --server-mode --listen 127.0.0.1:2710 --cert lab/server.pem --key lab/server.key --ca lab/ca.pem')
+    .addHelpText(
+      'after',
+      '\nServer mode example:\n  tnc-agent pki --out lab && tnc-agent --server-mode --listen 127.0.0.1:2710 --cert lab/server.pem --key lab/server.key --ca lab/ca.pem',
+    )
     .action(async (o: ServerFlags) => {
       if (!o.serverMode) {
         program.help();
         return;
       }
-      if (!POLICIES.includes(o.policy as RecommendationPolicy)) throw new Error(`--policy must be one of ${POLICIES.join(', ')}`);
+      if (!POLICIES.includes(o.policy as RecommendationPolicy))
+        throw new Error(`--policy must be one of ${POLICIES.join(', ')}`);
       if (!o.ca) throw new Error('--ca is required: the CA that signs client certificates');
       const log = makeLogger(o);
       const { host, port } = parseHostPort(o.listen);
@@ -155,15 +207,25 @@ export function register(program: Command): void {
         saslUsers: o.saslUsers ? await readSaslUsers(o.saslUsers) : undefined,
         pdpReferral: o.pdpReferral ? referral(o.pdpReferral) : undefined,
         remediationUri: o.remediationUri,
-        verifiers: { swima: o.swima, attestation: o.attestation ? { ...(await attestationOptions(o)), aikCaFile: o.aikCa } : undefined },
+        verifiers: {
+          swima: o.swima,
+          attestation: o.attestation ? { ...(await attestationOptions(o)), aikCaFile: o.aikCa } : undefined,
+        },
         radius: o.radius ? await radiusOptions(o) : undefined,
       });
       log.log(0, 'TNC', `PT-TLS server listening on ${host}:${server.port}, policy database '${o.db}'`);
-      if (server.radius) log.log(0, 'CFG', `RADIUS server listening on ${o.radius} (port ${server.radius.port}), isolate → ${o.radiusIsolate === 'accept' ? 'Access-Accept with Filter-Id/Class isolate' : 'Access-Reject'}`);
-      const dashboard = o.http ? await openDashboard({ ...o, http: o.http }, o.db, log).catch(async (e) => {
-        await server.close();
-        throw e;
-      }) : undefined;
+      if (server.radius)
+        log.log(
+          0,
+          'CFG',
+          `RADIUS server listening on ${o.radius} (port ${server.radius.port}), isolate → ${o.radiusIsolate === 'accept' ? 'Access-Accept with Filter-Id/Class isolate' : 'Access-Reject'}`,
+        );
+      const dashboard = o.http
+        ? await openDashboard({ ...o, http: o.http }, o.db, log).catch(async (e) => {
+            await server.close();
+            throw e;
+          })
+        : undefined;
       const stop = () => {
         log.info('TNC', 'stopping');
         Promise.all([server.close(), dashboard?.close()]).then(() => process.exit(0));

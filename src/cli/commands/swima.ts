@@ -18,7 +18,12 @@ const actionNames = ['', 'CREATION', 'DELETION', 'ALTERATION'];
 
 async function collector(o: SwimaOpts): Promise<SwCollector> {
   const store = new SwimaStore(o.store);
-  return new SwCollector({ root: o.dpkgRoot, store, os: await hostSwOs(o.osRelease), creator: { ...DEFAULT_TAG_CREATOR, regid: o.regid } });
+  return new SwCollector({
+    root: o.dpkgRoot,
+    store,
+    os: await hostSwOs(o.osRelease),
+    creator: { ...DEFAULT_TAG_CREATOR, regid: o.regid },
+  });
 }
 
 function withStore(o: SwimaOpts, fn: (s: SwimaStore) => void): void {
@@ -40,7 +45,10 @@ export function register(program: Command): void {
     .option('--regid <regid>', 'tagCreator regid of the software identifiers', DEFAULT_TAG_CREATOR.regid);
   const opts = (cmd: Command): SwimaOpts => ({ ...swima.opts<SwimaOpts>(), ...cmd.opts<Partial<SwimaOpts>>() });
 
-  swima.command('inventory').description('installed software identifiers, as of the last EID').option('--json', 'print JSON')
+  swima
+    .command('inventory')
+    .description('installed software identifiers, as of the last EID')
+    .option('--json', 'print JSON')
     .action(function (this: Command) {
       const o = opts(this);
       withStore(o, (s) => {
@@ -50,27 +58,39 @@ export function register(program: Command): void {
       });
     });
 
-  swima.command('events').description('recorded software events').option('--since <eid>', 'earliest EID', '1').option('--json', 'print JSON')
+  swima
+    .command('events')
+    .description('recorded software events')
+    .option('--since <eid>', 'earliest EID', '1')
+    .option('--json', 'print JSON')
     .action(function (this: Command) {
       const o = opts(this);
       const since = Number(o.since);
-      if (!Number.isInteger(since) || since < 0 || since > 0xffffffff) this.error(`--since takes an EID (0..4294967295), not '${o.since}'`);
+      if (!Number.isInteger(since) || since < 0 || since > 0xffffffff)
+        this.error(`--since takes an EID (0..4294967295), not '${o.since}'`);
       withStore(o, (s) => {
         const events = s.eventsSince(since);
         if (o.json) console.log(JSON.stringify({ epoch: s.epoch, lastEid: s.lastEid(), events }, null, 1));
-        else for (const e of events) console.log(`${e.eid} ${e.timestamp} ${actionNames[e.action]} ${e.identifier.swId}`);
+        else
+          for (const e of events) console.log(`${e.eid} ${e.timestamp} ${actionNames[e.action]} ${e.identifier.swId}`);
       });
     });
 
-  swima.command('collect').description('one collection pass over dpkg (the first imports dpkg/apt history)')
+  swima
+    .command('collect')
+    .description('one collection pass over dpkg (the first imports dpkg/apt history)')
     .action(async function (this: Command) {
       const c = await collector(opts(this));
       const n = await c.collect();
-      console.log(`collected ${n} SW ID events, last eid ${c.store.lastEid()} of epoch 0x${c.store.epoch.toString(16).padStart(8, '0')}`);
+      console.log(
+        `collected ${n} SW ID events, last eid ${c.store.lastEid()} of epoch 0x${c.store.epoch.toString(16).padStart(8, '0')}`,
+      );
       c.store.close();
     });
 
-  swima.command('watch').description('collect live: record each change of dpkg\'s status until interrupted')
+  swima
+    .command('watch')
+    .description("collect live: record each change of dpkg's status until interrupted")
     .action(async function (this: Command) {
       const o = opts(this);
       const c = await collector(o);

@@ -6,9 +6,22 @@ import { ptsError } from '../../protocol/pa-tnc/errors';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
 import { GetSymlinksAttr, SymlinksAttr } from '../../protocol/pa-tnc/ita';
 import {
-  AikAttr, DhNonceFinishAttr, DhNonceParamsRequestAttr, DhNonceParamsResponseAttr, GenerateAttestationEvidenceAttr, GetAikAttr,
-  GetTpmVersionInfoAttr, MeasAlgoRequestAttr, ProtoCapsAttr, PTS_ERROR, RequestComponentEvidenceAttr,
-  RequestProtoCapsAttr, SimpleEvidenceFinalAttr, TpmVersionInfoAttr, type DhNonceFinish, type DhNonceParamsRequest,
+  AikAttr,
+  DhNonceFinishAttr,
+  DhNonceParamsRequestAttr,
+  DhNonceParamsResponseAttr,
+  GenerateAttestationEvidenceAttr,
+  GetAikAttr,
+  GetTpmVersionInfoAttr,
+  MeasAlgoRequestAttr,
+  ProtoCapsAttr,
+  PTS_ERROR,
+  RequestComponentEvidenceAttr,
+  RequestProtoCapsAttr,
+  SimpleEvidenceFinalAttr,
+  TpmVersionInfoAttr,
+  type DhNonceFinish,
+  type DhNonceParamsRequest,
 } from '../../protocol/pa-tnc/tcg/pts';
 import { RequestImaTemplateDataAttr } from '../../protocol/pa-tnc/tnc-agent';
 import { PA_SUBTYPE } from '../../protocol/vendors';
@@ -86,12 +99,18 @@ export class AttestationImc extends Agent<PtsState, TnccsHost> {
   }
 
   private async answer(state: PtsState, a: PaAttribute): Promise<PaAttribute[]> {
-    if (RequestProtoCapsAttr.is(a)) return [ProtoCapsAttr.make({ flags: await negotiateCaps(state, this.tpm(), a.value.flags) })];
-    if (MeasAlgoRequestAttr.is(a)) return [await selectAlgorithm(state, this.tpm(), a.value.algorithms, this.options.hashPreference)];
+    if (RequestProtoCapsAttr.is(a))
+      return [ProtoCapsAttr.make({ flags: await negotiateCaps(state, this.tpm(), a.value.flags) })];
+    if (MeasAlgoRequestAttr.is(a))
+      return [await selectAlgorithm(state, this.tpm(), a.value.algorithms, this.options.hashPreference)];
     if (DhNonceParamsRequestAttr.is(a)) return [this.dhParams(state, a.value)];
     if (DhNonceFinishAttr.is(a)) return this.dhFinish(state, a.value, a);
-    if (GetTpmVersionInfoAttr.is(a)) return [TpmVersionInfoAttr.make({ raw: await tpmVersionInfo(await this.tpm(), await this.evidence.startupLocality()) })];
-    if (GetAikAttr.is(a)) return [AikAttr.make(await aikOf(await this.tpm(), this.akHandle, this.options.akCertificate))];
+    if (GetTpmVersionInfoAttr.is(a))
+      return [
+        TpmVersionInfoAttr.make({ raw: await tpmVersionInfo(await this.tpm(), await this.evidence.startupLocality()) }),
+      ];
+    if (GetAikAttr.is(a))
+      return [AikAttr.make(await aikOf(await this.tpm(), this.akHandle, this.options.akCertificate))];
     if (GetSymlinksAttr.is(a)) return [SymlinksAttr.make(await directorySymlinks(this.paths.symlinkRoot, a.value))];
     if (RequestImaTemplateDataAttr.is(a)) return this.templateDataRequested(state);
     if (RequestComponentEvidenceAttr.is(a)) return this.evidence.answer(state, a.value, valueOf(a));
@@ -108,12 +127,18 @@ export class AttestationImc extends Agent<PtsState, TnccsHost> {
   private dhParams(state: PtsState, req: DhNonceParamsRequest): PaAttribute {
     const group = selectDhGroup(req.dhGroups);
     // PTS 4.2: DH groups not supported, with the groups we do support
-    if (group === undefined) return ptsError(PTS_ERROR.DH_GROUPS_NOT_SUPPORTED, new Writer(4).u16(0).u16(SUPPORTED_DH_GROUPS).finish());
+    if (group === undefined)
+      return ptsError(PTS_ERROR.DH_GROUPS_NOT_SUPPORTED, new Writer(4).u16(0).u16(SUPPORTED_DH_GROUPS).finish());
     const nonce = randomBytes(Math.max(this.nonceLength, req.minNonceLength));
     const responder = new DhKeyPair(group);
     state.dh = { responder, nonce };
     state.secret = undefined;
-    return DhNonceParamsResponseAttr.make({ dhGroup: group, hashAlgorithms: state.algorithm ?? 0, responderNonce: nonce, responderPublicValue: responder.publicValue() });
+    return DhNonceParamsResponseAttr.make({
+      dhGroup: group,
+      hashAlgorithms: state.algorithm ?? 0,
+      responderNonce: nonce,
+      responderPublicValue: responder.publicValue(),
+    });
   }
 
   private dhFinish(state: PtsState, f: DhNonceFinish, a: PaAttribute): PaAttribute[] {
@@ -121,9 +146,19 @@ export class AttestationImc extends Agent<PtsState, TnccsHost> {
     if (!state.dh) return [ptsError(PTS_ERROR.OPERATION_NOT_SUPPORTED, valueOf(a))];
     const len = state.dh.nonce.length;
     // protocols.md 6.3: the initiator nonce must be as long as ours
-    if (f.initiatorNonce.length !== len) return [ptsError(PTS_ERROR.BAD_NONCE_LENGTH, new Writer(4).u16(len).u16(len).finish())];
+    if (f.initiatorNonce.length !== len)
+      return [ptsError(PTS_ERROR.BAD_NONCE_LENGTH, new Writer(4).u16(len).u16(len).finish())];
     // the hash must be the one we offered in the Parameters Response (our measurement algorithm)
-    if (f.hashAlgorithm !== state.algorithm) return [ptsError(PTS_ERROR.HASH_ALG_NOT_SUPPORTED, new Writer(4).u16(0).u16(state.algorithm ?? 0).finish())];
+    if (f.hashAlgorithm !== state.algorithm)
+      return [
+        ptsError(
+          PTS_ERROR.HASH_ALG_NOT_SUPPORTED,
+          new Writer(4)
+            .u16(0)
+            .u16(state.algorithm ?? 0)
+            .finish(),
+        ),
+      ];
     try {
       const z = state.dh.responder.sharedSecret(f.initiatorPublicValue);
       state.secret = ptsSecret(f.hashAlgorithm, f.initiatorNonce, state.dh.nonce, z);
@@ -139,7 +174,10 @@ export class AttestationImc extends Agent<PtsState, TnccsHost> {
     const bank = state.algorithm === undefined ? undefined : tpmAlgOf(state.algorithm);
     const pcrs = state.pcrs?.touched() ?? [];
     if (!state.secret || bank === undefined || pcrs.length === 0) {
-      state.conn.log.error('PTS', `cannot generate attestation evidence: ${!state.secret ? 'no DH nonce exchanged' : 'no evidence measured'}`);
+      state.conn.log.error(
+        'PTS',
+        `cannot generate attestation evidence: ${!state.secret ? 'no DH nonce exchanged' : 'no evidence measured'}`,
+      );
       return ptsError(PTS_ERROR.UNABLE_CUR_EVID, valueOf(a));
     }
     return SimpleEvidenceFinalAttr.make(await quoteEvidence(await this.tpm(), this.akHandle, bank, pcrs, state.secret));

@@ -8,11 +8,26 @@ import { isDecodeError } from '../../bytes/errors';
 import { ptsError } from '../../protocol/pa-tnc/errors';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
 import {
-  COMP_EVID_FLAG, describeComponentName, hashAlgInfo, PTS_CAP, PTS_ERROR, SimpleComponentEvidenceAttr,
-  type ComponentEvidenceRequest, type ComponentName, type ComponentRequest,
+  COMP_EVID_FLAG,
+  describeComponentName,
+  hashAlgInfo,
+  PTS_CAP,
+  PTS_ERROR,
+  SimpleComponentEvidenceAttr,
+  type ComponentEvidenceRequest,
+  type ComponentName,
+  type ComponentRequest,
 } from '../../protocol/pa-tnc/tcg/pts';
 import { ImaTemplateDataAttr } from '../../protocol/pa-tnc/tnc-agent';
-import { BIOS_COMPONENT, biosEvidence, EvidencePcrs, IMA_COMPONENT, imaEvidence, type EvidenceContext, type ImaEvidence } from './evidence';
+import {
+  BIOS_COMPONENT,
+  biosEvidence,
+  EvidencePcrs,
+  IMA_COMPONENT,
+  imaEvidence,
+  type EvidenceContext,
+  type ImaEvidence,
+} from './evidence';
 import type { EvidencePaths } from './options';
 
 /** What evidence answers need from the connection's negotiation. */
@@ -30,7 +45,8 @@ export interface EvidenceState extends AgentState {
 /** A local evidence file that could not be read or parsed. */
 class EvidenceUnavailable extends Error {}
 
-const sameComponent = (a: ComponentName, b: ComponentName) => a.vendor === b.vendor && a.qualifier === b.qualifier && a.name === b.name;
+const sameComponent = (a: ComponentName, b: ComponentName) =>
+  a.vendor === b.vendor && a.qualifier === b.qualifier && a.name === b.name;
 
 /** RFC 3339 UTC with seconds and Z, 20 characters (PTS 3.15.1 measurement time). */
 const rfc3339 = (d: Date) => d.toISOString().slice(0, 19) + 'Z';
@@ -87,7 +103,11 @@ export class ComponentEvidence {
     return out;
   }
 
-  private async measure(component: ComponentName, ctx: Omit<EvidenceContext, 'time'>, state: EvidenceState): Promise<ImaEvidence[]> {
+  private async measure(
+    component: ComponentName,
+    ctx: Omit<EvidenceContext, 'time'>,
+    state: EvidenceState,
+  ): Promise<ImaEvidence[]> {
     const log = state.conn.log;
     if (sameComponent(component, BIOS_COMPONENT)) {
       const { log: eventLog, time } = await this.eventLog();
@@ -98,9 +118,18 @@ export class ComponentEvidence {
     }
     if (sameComponent(component, IMA_COMPONENT)) {
       const { path, listBank, data, time } = await this.imaList(ctx.pcrs.bank);
-      const { evidence, tail } = this.parse(path, () => imaEvidence(data, { ...ctx, time }, state.templateData, listBank));
-      if (tail) log.info('PTS', `'${path}' ends with ${tail.length} bytes of an unfinished entry at offset ${tail.offset}: not sent`);
-      log.info('PTS', `${evidence.length} IMA evidence measurements${listBank.name === 'sha1' ? '' : ` from the ${listBank.name} list`}`);
+      const { evidence, tail } = this.parse(path, () =>
+        imaEvidence(data, { ...ctx, time }, state.templateData, listBank),
+      );
+      if (tail)
+        log.info(
+          'PTS',
+          `'${path}' ends with ${tail.length} bytes of an unfinished entry at offset ${tail.offset}: not sent`,
+        );
+      log.info(
+        'PTS',
+        `${evidence.length} IMA evidence measurements${listBank.name === 'sha1' ? '' : ` from the ${listBank.name} list`}`,
+      );
       return evidence;
     }
     log.error('PTS', 'unsupported functional component, no evidence sent');
@@ -111,7 +140,9 @@ export class ComponentEvidence {
    * The IMA list whose template hashes are in the quote's bank when the kernel exports one
    * (Linux 6.10+: binary_runtime_measurements_<bank>), else the SHA-1 list.
    */
-  private async imaList(bank: BankAlgorithm): Promise<{ path: string; listBank: BankAlgorithm; data: Buffer; time: string }> {
+  private async imaList(
+    bank: BankAlgorithm,
+  ): Promise<{ path: string; listBank: BankAlgorithm; data: Buffer; time: string }> {
     const perBank = `${this.paths.imaList}_${bank.name}`;
     if (bank.name !== 'sha1' && basename(this.paths.imaList) === 'binary_runtime_measurements' && existsSync(perBank)) {
       return { path: perBank, listBank: bank, ...(await this.read(perBank)) };

@@ -4,17 +4,34 @@ import { EV_NO_ACTION, type UntrustedEventLog } from '../../measurements/eventlo
 import { decodeImaBinaryPrefix, type ImaEntry, type ImaTail } from '../../measurements/ima/binary';
 import { imaBankDigest } from '../../measurements/ima/bank-digest';
 import { decodeImaFields, IMA_NAME_PADDED } from '../../measurements/ima/template';
-import { COMP_QUALIFIER, ITA_COMP, PCR_TRANSFORM, SCE_VALIDATION, type ComponentName, type PcrChange, type UntrustedComponentEvidence } from '../../protocol/pa-tnc/tcg/pts';
+import {
+  COMP_QUALIFIER,
+  ITA_COMP,
+  PCR_TRANSFORM,
+  SCE_VALIDATION,
+  type ComponentName,
+  type PcrChange,
+  type UntrustedComponentEvidence,
+} from '../../protocol/pa-tnc/tcg/pts';
 import type { ImaTemplateData } from '../../protocol/pa-tnc/tnc-agent';
 import { VENDOR } from '../../protocol/vendors';
 
 const SHA1 = bankByName('sha1')!;
 
 /** protocols.md 6.5: strongSwan's ITA "Linux IMA" component, K + trusted platform = the firmware event log. */
-export const BIOS_COMPONENT: ComponentName = { vendor: VENDOR.ITA, family: 0, qualifier: COMP_QUALIFIER.KERNEL | 0x01, name: ITA_COMP.IMA };
+export const BIOS_COMPONENT: ComponentName = {
+  vendor: VENDOR.ITA,
+  family: 0,
+  qualifier: COMP_QUALIFIER.KERNEL | 0x01,
+  name: ITA_COMP.IMA,
+};
 /** K + operating system = the IMA runtime measurement list. */
-export const IMA_COMPONENT: ComponentName = { vendor: VENDOR.ITA, family: 0, qualifier: COMP_QUALIFIER.KERNEL | 0x02, name: ITA_COMP.IMA };
-
+export const IMA_COMPONENT: ComponentName = {
+  vendor: VENDOR.ITA,
+  family: 0,
+  qualifier: COMP_QUALIFIER.KERNEL | 0x02,
+  name: ITA_COMP.IMA,
+};
 
 /**
  * The PCRs of one bank as this IMC's evidence extends them, so each Simple Component Evidence can
@@ -53,7 +70,13 @@ export interface EvidenceContext {
   readonly time: string;
 }
 
-function makeEvidence(ctx: EvidenceContext, component: ComponentName, pcr: number, measurement: Buffer, policyUri?: string): UntrustedComponentEvidence {
+function makeEvidence(
+  ctx: EvidenceContext,
+  component: ComponentName,
+  pcr: number,
+  measurement: Buffer,
+  policyUri?: string,
+): UntrustedComponentEvidence {
   const change = ctx.pcrs.extend(pcr, measurement);
   return {
     validation: policyUri === undefined ? SCE_VALIDATION.NONE : SCE_VALIDATION.PASSED,
@@ -71,7 +94,10 @@ function makeEvidence(ctx: EvidenceContext, component: ComponentName, pcr: numbe
 }
 
 /** One evidence per extended event of the firmware log, with its digest in the bank (protocols.md 6.7). */
-export function biosEvidence(log: UntrustedEventLog, ctx: EvidenceContext): { evidence: UntrustedComponentEvidence[]; missing: number } {
+export function biosEvidence(
+  log: UntrustedEventLog,
+  ctx: EvidenceContext,
+): { evidence: UntrustedComponentEvidence[]; missing: number } {
   const out: UntrustedComponentEvidence[] = [];
   let missing = 0;
   for (const e of log.events) {
@@ -102,12 +128,23 @@ export interface ImaEvidence {
  * the quote makes of it. `listBank`: the bank of the listed template hashes (sha1, or a per-bank
  * list's). Throws DecodeError on a malformed entry.
  */
-export function imaEvidence(list: Buffer, ctx: EvidenceContext, withTemplates = false, listBank: BankAlgorithm = SHA1): { evidence: ImaEvidence[]; tail?: ImaTail } {
+export function imaEvidence(
+  list: Buffer,
+  ctx: EvidenceContext,
+  withTemplates = false,
+  listBank: BankAlgorithm = SHA1,
+): { evidence: ImaEvidence[]; tail?: ImaTail } {
   const out: ImaEvidence[] = [];
   const scratch = Buffer.alloc(20 + IMA_NAME_PADDED);
   const { entries, tail } = decodeImaBinaryPrefix(list, listBank.size);
   for (const e of entries) {
-    const evidence = makeEvidence(ctx, IMA_COMPONENT, e.pcr, imaBankDigest(e, ctx.pcrs.bank, scratch, listBank.name), policyUri(e));
+    const evidence = makeEvidence(
+      ctx,
+      IMA_COMPONENT,
+      e.pcr,
+      imaBankDigest(e, ctx.pcrs.bank, scratch, listBank.name),
+      policyUri(e),
+    );
     out.push(withTemplates ? { evidence, template: { template: e.template, data: e.templateData } } : { evidence });
   }
   return { evidence: out, tail };

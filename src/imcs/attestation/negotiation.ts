@@ -1,6 +1,13 @@
 import { ptsError } from '../../protocol/pa-tnc/errors';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
-import { capabilityString, HASH_ALG, hashAlgName, MeasAlgoSelectionAttr, PTS_CAP, PTS_ERROR } from '../../protocol/pa-tnc/tcg/pts';
+import {
+  capabilityString,
+  HASH_ALG,
+  hashAlgName,
+  MeasAlgoSelectionAttr,
+  PTS_CAP,
+  PTS_ERROR,
+} from '../../protocol/pa-tnc/tcg/pts';
 import { Writer } from '../../bytes/cursor';
 import type { Tpm } from '../../tpm/tpm';
 import type { EvidenceState } from './component-evidence';
@@ -31,7 +38,12 @@ export async function negotiateCaps(state: EvidenceState, tpm: Promise<Tpm>, req
 }
 
 /** PTS 3.9.2: the first preferred algorithm the verifier offers and the TPM has a PCR bank for. */
-export async function selectAlgorithm(state: EvidenceState, tpm: Promise<Tpm>, offered: number, preference = DEFAULT_HASH_PREFERENCE): Promise<PaAttribute> {
+export async function selectAlgorithm(
+  state: EvidenceState,
+  tpm: Promise<Tpm>,
+  offered: number,
+  preference = DEFAULT_HASH_PREFERENCE,
+): Promise<PaAttribute> {
   const t = await usable(tpm, state.conn.log);
   const banks = t ? await ptsBanksOf(t) : 0;
   const supported = preference.reduce((set, name) => set | (BITS[name] & banks), 0);

@@ -14,7 +14,10 @@ export async function directorySymlinks(root: string, dir: string): Promise<Syml
   for (const entry of await readdir(local, { withFileTypes: true })) {
     if (!entry.isSymbolicLink()) continue;
     const path = join(local, entry.name);
-    const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
+    const isDir = await stat(path).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     if (!isDir) continue;
     // a relative link is relative to the directory holding it; absolute links stay as they are
     out.push({ symlink: posix.join(asked, entry.name), target: posix.resolve(asked, await readlink(path)) });

@@ -1,5 +1,11 @@
 import { Reader } from '../../bytes/cursor';
-import { encodeTpm2VersionInfo, HASH_ALG, QUOTE_MODE, type Aik, type UntrustedEvidenceFinal } from '../../protocol/pa-tnc/tcg/pts';
+import {
+  encodeTpm2VersionInfo,
+  HASH_ALG,
+  QUOTE_MODE,
+  type Aik,
+  type UntrustedEvidenceFinal,
+} from '../../protocol/pa-tnc/tcg/pts';
 import { decodeAttest } from '../../tpm/attest';
 import { ALG, CURVES, DEFAULT_AK_HANDLE, PT } from '../../tpm/constants';
 import { keyId, publicKeyObject, spkiDer, type TpmPublic } from '../../tpm/public';
@@ -51,11 +57,19 @@ export async function tpmVersionInfo(tpm: Tpm, locality: number): Promise<Buffer
   const p = await tpm.properties(PT.REVISION, PT.MANUFACTURER - PT.REVISION + 1);
   const manufacturer = Buffer.alloc(4);
   manufacturer.writeUInt32BE((p.get(PT.MANUFACTURER) ?? 0) >>> 0);
-  return encodeTpm2VersionInfo({ locality, revision: p.get(PT.REVISION) ?? 0, year: p.get(PT.YEAR) ?? 0, manufacturer });
+  return encodeTpm2VersionInfo({
+    locality,
+    revision: p.get(PT.REVISION) ?? 0,
+    year: p.get(PT.YEAR) ?? 0,
+    manufacturer,
+  });
 }
 
 /** clockInfo, firmwareVersion and the TPML_PCR_SELECTION exactly as the TPM marshalled them. */
-function rawQuoteParts(attest: Buffer, digestLen: number): { clockInfo: Buffer; firmwareVersion: Buffer; pcrSelection: Buffer } {
+function rawQuoteParts(
+  attest: Buffer,
+  digestLen: number,
+): { clockInfo: Buffer; firmwareVersion: Buffer; pcrSelection: Buffer } {
   const r = Reader.of(attest);
   r.skip(6, 'TPMS_ATTEST magic and type');
   r.lengthPrefixed(2, 'TPMS_ATTEST qualifiedSigner');
@@ -82,13 +96,20 @@ function rawSignature(sigBytes: Buffer, ak: TpmPublic): { hash: number; sig: Buf
  * PTS 3.15.2 Simple Evidence Final, TPM 2.0 form (protocols.md 6.8, 7.2): TPM2_Quote with the
  * secret as qualifying data over `pcrs` of `bank`; the parts the verifier cannot rebuild are copied.
  */
-export async function quoteEvidence(tpm: Tpm, akHandle: number, bank: number, pcrs: number[], secret: Buffer): Promise<UntrustedEvidenceFinal> {
+export async function quoteEvidence(
+  tpm: Tpm,
+  akHandle: number,
+  bank: number,
+  pcrs: number[],
+  secret: Buffer,
+): Promise<UntrustedEvidenceFinal> {
   const q = await tpm.quote({ nonce: secret, pcrs: [{ hash: bank, pcrs }], akHandle });
   const attest = decodeAttest(q.attest);
   if (!attest.quote) throw new RangeError('TPM2_Quote returned no TPMS_QUOTE_INFO');
   const { hash, sig } = rawSignature(q.signature, await akPublic(tpm, akHandle));
   const compositeHash = ptsBitOf(hash);
-  if (compositeHash === undefined) throw new RangeError(`quote signature hash 0x${hash.toString(16)} has no PTS algorithm bit`);
+  if (compositeHash === undefined)
+    throw new RangeError(`quote signature hash 0x${hash.toString(16)} has no PTS algorithm bit`);
   return {
     quoteMode: QUOTE_MODE.TPM2,
     compositeHashAlgorithm: compositeHash,

@@ -3,7 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { machine } from 'node:os';
 import { parseDpkgStatus, type InstalledPackage } from './dpkg-status';
 import { OsFactsError } from './errors';
-import { fallbackBootTime, fallbackOs, hardwareIdentity, networkIdentity, type HardwareIdentity, type NetworkIdentity } from './host-identity';
+import {
+  fallbackBootTime,
+  fallbackOs,
+  hardwareIdentity,
+  networkIdentity,
+  type HardwareIdentity,
+  type NetworkIdentity,
+} from './host-identity';
 import { numericVersion, osIdentity, parseOsRelease } from './os-release';
 import type { ForwardingStatus } from '../../protocol/pa-tnc/ietf/assessment';
 import type { OperationalResultName, OperationalStatusName } from '../../protocol/pa-tnc/ietf/operational-status';
@@ -20,7 +27,11 @@ export interface OsFactPaths {
 
 /** The /proc files the facts come from, under a proc mount point (tests use a tree of their own). */
 export function procPaths(root: string): Pick<OsFactPaths, 'ipv4Forward' | 'ipv6Forward' | 'procStat'> {
-  return { ipv4Forward: `${root}/sys/net/ipv4/ip_forward`, ipv6Forward: `${root}/sys/net/ipv6/conf/all/forwarding`, procStat: `${root}/stat` };
+  return {
+    ipv4Forward: `${root}/sys/net/ipv4/ip_forward`,
+    ipv6Forward: `${root}/sys/net/ipv6/conf/all/forwarding`,
+    procStat: `${root}/stat`,
+  };
 }
 
 export const DEFAULT_OS_FACT_PATHS: OsFactPaths = {
@@ -168,7 +179,13 @@ export async function collectOsFacts(opts: CollectOptions = {}): Promise<OsFacts
   const ipv6 = await soft(paths.ipv6Forward, problems, 'unknown', (t) => parseForwarding(paths.ipv6Forward, t));
   const dpkg = await soft(paths.dpkgStatus, problems, { packages: [], incomplete: 0 }, parseDpkgStatus);
   if (dpkg.incomplete > 0) {
-    problems.push(new OsFactsError('malformed', paths.dpkgStatus, `${dpkg.incomplete} installed stanzas without Package or Version skipped`));
+    problems.push(
+      new OsFactsError(
+        'malformed',
+        paths.dpkgStatus,
+        `${dpkg.incomplete} installed stanzas without Package or Version skipped`,
+      ),
+    );
   }
   return {
     osName,

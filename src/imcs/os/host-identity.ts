@@ -41,8 +41,19 @@ export interface FallbackOs {
 }
 
 // systeminformation's words for "not known"
-const PLACEHOLDERS = new Set(['', '-', 'unknown', 'Computer', 'Virtual machine', 'To be filled by O.E.M.', 'Default string', 'System Product Name', 'None']);
-const known = (v: string | undefined): string | null => (v === undefined || PLACEHOLDERS.has(v.trim()) ? null : v.trim());
+const PLACEHOLDERS = new Set([
+  '',
+  '-',
+  'unknown',
+  'Computer',
+  'Virtual machine',
+  'To be filled by O.E.M.',
+  'Default string',
+  'System Product Name',
+  'None',
+]);
+const known = (v: string | undefined): string | null =>
+  v === undefined || PLACEHOLDERS.has(v.trim()) ? null : v.trim();
 
 // SMBIOS 2.6+ 7.2.1: 16 bytes; all zeros = not present, all ones = present but not set
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -51,7 +62,13 @@ function systemUuid(v: string): string | null {
   return UUID.test(id) && !/^[0-]+$/.test(id) && !/^[f-]+$/.test(id) ? id : null;
 }
 
-const NO_HARDWARE: HardwareIdentity = { manufacturer: null, model: null, serial: null, systemUuid: null, virtualHost: null };
+const NO_HARDWARE: HardwareIdentity = {
+  manufacturer: null,
+  model: null,
+  serial: null,
+  systemUuid: null,
+  virtualHost: null,
+};
 let hardware: Promise<HardwareIdentity> | undefined;
 
 /** si.system(): DMI (dmidecode, /sys/class/dmi/id), the device tree, and its virtualisation checks. Once per process. */
@@ -107,7 +124,12 @@ export function fallbackBootTime(): number {
 /** "QEMU Standard PC (Q35 + ICH9, 2009), serial -, system UUID 5d3a…, virtual (KVM)"; unknown parts left out. */
 export function describeHardware(h: HardwareIdentity): string {
   const name = [h.manufacturer, h.model].filter(Boolean).join(' ') || 'unknown hardware (no DMI data)';
-  const parts = [name, h.serial && `serial ${h.serial}`, `system UUID ${h.systemUuid ?? 'unknown'}`, h.virtualHost && `virtual (${h.virtualHost})`];
+  const parts = [
+    name,
+    h.serial && `serial ${h.serial}`,
+    `system UUID ${h.systemUuid ?? 'unknown'}`,
+    h.virtualHost && `virtual (${h.virtualHost})`,
+  ];
   return parts.filter(Boolean).join(', ');
 }
 

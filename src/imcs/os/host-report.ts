@@ -24,7 +24,13 @@ function toReport(f: OsFacts, opts: HostReportOptions): OsReport {
   return {
     product: { vendor: f.vendorId, productId: f.productId, name: f.productName },
     version: { version: f.version, build: '', config: '' },
-    numeric: { major: f.numericVersion.major, minor: f.numericVersion.minor, build: 0, servicePackMajor: 0, servicePackMinor: 0 },
+    numeric: {
+      major: f.numericVersion.major,
+      minor: f.numericVersion.minor,
+      build: 0,
+      servicePackMajor: 0,
+      servicePackMinor: 0,
+    },
     operational: { status: f.operationalStatus, result: f.operationalResult, lastUse: f.lastBoot },
     forwarding: f.forwarding,
     defaultPassword: opts.defaultPassword,
@@ -34,6 +40,9 @@ function toReport(f: OsFacts, opts: HostReportOptions): OsReport {
 }
 
 function requireDeviceId(id: string | null | undefined): string {
-  if (!id) throw new Error('no device ID: /etc/machine-id is unreadable, the system UUID unknown, and none is configured (--device-id)');
+  if (!id)
+    throw new Error(
+      'no device ID: /etc/machine-id is unreadable, the system UUID unknown, and none is configured (--device-id)',
+    );
   return id;
 }

@@ -2,9 +2,20 @@ import { Agent, AgentState } from '../../imcv/agent';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
 import { ProductInformation, ProductInformationAttr } from '../../protocol/pa-tnc/ietf/product-information';
-import { NumericVersion, NumericVersionAttr, StringVersion, StringVersionAttr } from '../../protocol/pa-tnc/ietf/versions';
+import {
+  NumericVersion,
+  NumericVersionAttr,
+  StringVersion,
+  StringVersionAttr,
+} from '../../protocol/pa-tnc/ietf/versions';
 import { OperationalStatus, OperationalStatusAttr } from '../../protocol/pa-tnc/ietf/operational-status';
-import { AssessmentResultAttr, FactoryDefaultPasswordAttr, ForwardingEnabledAttr, ForwardingStatus, RemediationInstructionsAttr } from '../../protocol/pa-tnc/ietf/assessment';
+import {
+  AssessmentResultAttr,
+  FactoryDefaultPasswordAttr,
+  ForwardingEnabledAttr,
+  ForwardingStatus,
+  RemediationInstructionsAttr,
+} from '../../protocol/pa-tnc/ietf/assessment';
 import { InstalledPackage, InstalledPackagesAttr } from '../../protocol/pa-tnc/ietf/ports-packages';
 import { AttributeRequestAttr, RequestedAttribute } from '../../protocol/pa-tnc/ietf/testing';
 import { DeviceIdAttr } from '../../protocol/pa-tnc/ita';
@@ -90,7 +101,12 @@ export class OsImc extends Agent<AgentState, TnccsHost> {
     const r = await this.sources.report();
     const out: PaAttribute[] = [];
     for (const { vendor, type } of requested) {
-      const attr = vendor === VENDOR.IETF ? await this.ietfAttribute(type, r) : vendor === VENDOR.ITA && type === DeviceIdAttr.spec.type ? DeviceIdAttr.make(r.deviceId) : undefined;
+      const attr =
+        vendor === VENDOR.IETF
+          ? await this.ietfAttribute(type, r)
+          : vendor === VENDOR.ITA && type === DeviceIdAttr.spec.type
+            ? DeviceIdAttr.make(r.deviceId)
+            : undefined;
       if (attr) out.push(attr);
     }
     return out;

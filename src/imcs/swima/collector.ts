@@ -61,7 +61,9 @@ export class SwCollector {
 
   private async pass(): Promise<number> {
     const current = await this.installed();
-    const events = this.o.store.isEmpty() ? await this.firstRun(current) : this.changes(current, this.o.store.installedFingerprints(), this.now());
+    const events = this.o.store.isEmpty()
+      ? await this.firstRun(current)
+      : this.changes(current, this.o.store.installedFingerprints(), this.now());
     return this.o.store.append(events).length;
   }
 
@@ -75,7 +77,12 @@ export class SwCollector {
       const version = field('Version');
       if (field('Status') !== 'install ok installed' || !pkg || !version) continue;
       const swId = this.id(pkg, version);
-      out.set(swId, { swId, package: pkg, version, fingerprint: createHash('sha1').update(stanza.trim()).digest('hex') });
+      out.set(swId, {
+        swId,
+        package: pkg,
+        version,
+        fingerprint: createHash('sha1').update(stanza.trim()).digest('hex'),
+      });
     }
     return out;
   }
@@ -84,9 +91,22 @@ export class SwCollector {
     return softwareId(this.creator, this.o.os, pkg, version);
   }
 
-  private event(action: number, pkg: string, version: string, time: number, current: Map<string, InstalledSw>): NewEvent {
+  private event(
+    action: number,
+    pkg: string,
+    version: string,
+    time: number,
+    current: Map<string, InstalledSw>,
+  ): NewEvent {
     const swId = this.id(pkg, version);
-    return { timestamp: rfc3339(time), action, swId, package: pkg, version, fingerprint: current.get(swId)?.fingerprint };
+    return {
+      timestamp: rfc3339(time),
+      action,
+      swId,
+      package: pkg,
+      version,
+      fingerprint: current.get(swId)?.fingerprint,
+    };
   }
 
   /** Store state vs dpkg's: deletions first, so an upgrade reads as deletion of the old + creation of the new. */
@@ -94,8 +114,16 @@ export class SwCollector {
     const byId = (a: InstalledSw, b: InstalledSw): number => a.swId.localeCompare(b.swId);
     const gone = [...stored.keys()].filter((id) => !current.has(id)).sort();
     const added = [...current.values()].filter((p) => !stored.has(p.swId)).sort(byId);
-    const altered = [...current.values()].filter((p) => stored.has(p.swId) && stored.get(p.swId) !== p.fingerprint).sort(byId);
-    const storedPkg = (id: string): NewEvent => ({ timestamp: rfc3339(time), action: SW_ACTION.DELETION, swId: id, package: '', version: '' });
+    const altered = [...current.values()]
+      .filter((p) => stored.has(p.swId) && stored.get(p.swId) !== p.fingerprint)
+      .sort(byId);
+    const storedPkg = (id: string): NewEvent => ({
+      timestamp: rfc3339(time),
+      action: SW_ACTION.DELETION,
+      swId: id,
+      package: '',
+      version: '',
+    });
     return [
       ...gone.map(storedPkg),
       ...added.map((p) => this.event(SW_ACTION.CREATION, p.package, p.version, time, current)),
@@ -107,19 +135,25 @@ export class SwCollector {
     const history = await readHistory(this.o.root);
     const state = stateBefore(current, history);
     const start = history[0]?.time ?? this.now();
-    const events = [...state].sort(([a], [b]) => a.localeCompare(b)).map(([pkg, v]) => this.event(SW_ACTION.CREATION, pkg, v, start, current));
+    const events = [...state]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([pkg, v]) => this.event(SW_ACTION.CREATION, pkg, v, start, current));
     for (const c of history) events.push(...this.replay(state, c, current));
     // what the logs do not explain (rotated away, changes without dpkg) is recorded now
-    const replayed = new Map([...state].map(([pkg, v]) => [this.id(pkg, v), current.get(this.id(pkg, v))?.fingerprint ?? '']));
+    const replayed = new Map(
+      [...state].map(([pkg, v]) => [this.id(pkg, v), current.get(this.id(pkg, v))?.fingerprint ?? '']),
+    );
     return [...events, ...this.changes(current, replayed, this.now())];
   }
 
   /** One logged change applied to `state` (package → installed version), as events. */
   private replay(state: Map<string, string>, c: PackageChange, current: Map<string, InstalledSw>): NewEvent[] {
     const had = state.get(c.package);
-    if (c.oldVersion && c.oldVersion === c.newVersion) return had === c.newVersion ? [this.event(SW_ACTION.ALTERATION, c.package, c.newVersion, c.time, current)] : [];
+    if (c.oldVersion && c.oldVersion === c.newVersion)
+      return had === c.newVersion ? [this.event(SW_ACTION.ALTERATION, c.package, c.newVersion, c.time, current)] : [];
     const out: NewEvent[] = [];
-    if (had !== undefined && (had === c.oldVersion || c.newVersion)) out.push(this.event(SW_ACTION.DELETION, c.package, had, c.time, current));
+    if (had !== undefined && (had === c.oldVersion || c.newVersion))
+      out.push(this.event(SW_ACTION.DELETION, c.package, had, c.time, current));
     if (c.newVersion) {
       out.push(this.event(SW_ACTION.CREATION, c.package, c.newVersion, c.time, current));
       state.set(c.package, c.newVersion);

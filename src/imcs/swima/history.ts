@@ -31,7 +31,12 @@ export function parseDpkgLog(text: string): PackageChange[] {
     if (!m) continue;
     const [, date, time, action, pkg, a, b] = m;
     const removal = action === 'remove' || action === 'purge';
-    out.push({ time: localTime(date, time), package: stripArch(pkg), oldVersion: removal ? a : a === NONE ? '' : a, newVersion: removal ? '' : b === NONE ? '' : b });
+    out.push({
+      time: localTime(date, time),
+      package: stripArch(pkg),
+      oldVersion: removal ? a : a === NONE ? '' : a,
+      newVersion: removal ? '' : b === NONE ? '' : b,
+    });
   }
   return out;
 }
@@ -45,8 +50,10 @@ function aptEntries(kind: string, list: string, time: number): PackageChange[] {
   for (const m of list.matchAll(ENTRY)) {
     const parts = m[2].split(', ').filter((p) => p !== 'automatic');
     const pkg = stripArch(m[1]);
-    if (kind === 'Upgrade' || kind === 'Downgrade') out.push({ time, package: pkg, oldVersion: parts[0], newVersion: parts[1] ?? parts[0] });
-    else if (kind === 'Remove' || kind === 'Purge') out.push({ time, package: pkg, oldVersion: parts[0], newVersion: '' });
+    if (kind === 'Upgrade' || kind === 'Downgrade')
+      out.push({ time, package: pkg, oldVersion: parts[0], newVersion: parts[1] ?? parts[0] });
+    else if (kind === 'Remove' || kind === 'Purge')
+      out.push({ time, package: pkg, oldVersion: parts[0], newVersion: '' });
     else if (kind === 'Reinstall') out.push({ time, package: pkg, oldVersion: parts[0], newVersion: parts[0] });
     else out.push({ time, package: pkg, oldVersion: '', newVersion: parts[0] });
   }
@@ -74,12 +81,15 @@ async function rotated(dir: string, base: string): Promise<string[]> {
   } catch {
     return [];
   }
-  const rank = (n: string): number => (n === base ? 0 : Number(/^\.(\d+)(?:\.gz)?$/.exec(n.slice(base.length))?.[1] ?? -1));
+  const rank = (n: string): number =>
+    n === base ? 0 : Number(/^\.(\d+)(?:\.gz)?$/.exec(n.slice(base.length))?.[1] ?? -1);
   const logs = names.filter((n) => n.startsWith(base) && rank(n) >= 0).sort((x, y) => rank(y) - rank(x));
-  return Promise.all(logs.map(async (n) => {
-    const raw = await readFile(join(dir, n));
-    return (n.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
-  }));
+  return Promise.all(
+    logs.map(async (n) => {
+      const raw = await readFile(join(dir, n));
+      return (n.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
+    }),
+  );
 }
 
 /**
@@ -88,6 +98,10 @@ async function rotated(dir: string, base: string): Promise<string[]> {
  */
 export async function readHistory(root: string): Promise<PackageChange[]> {
   const dpkg = (await rotated(join(root, 'var/log'), 'dpkg.log')).flatMap(parseDpkgLog);
-  const changes = dpkg.length > 0 ? dpkg : (await rotated(join(root, 'var/log/apt'), 'history.log')).flatMap(parseAptHistory);
-  return changes.map((c, i) => ({ c, i })).sort((a, b) => a.c.time - b.c.time || a.i - b.i).map(({ c }) => c);
+  const changes =
+    dpkg.length > 0 ? dpkg : (await rotated(join(root, 'var/log/apt'), 'history.log')).flatMap(parseAptHistory);
+  return changes
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => a.c.time - b.c.time || a.i - b.i)
+    .map(({ c }) => c);
 }

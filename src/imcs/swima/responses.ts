@@ -1,5 +1,13 @@
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
-import { DATA_MODEL, SwEventsAttr, SwIdEventsAttr, SwIdInventoryAttr, SwimaRequest, SwInventoryAttr, SwRecord } from '../../protocol/pa-tnc/swima';
+import {
+  DATA_MODEL,
+  SwEventsAttr,
+  SwIdEventsAttr,
+  SwIdInventoryAttr,
+  SwimaRequest,
+  SwInventoryAttr,
+  SwRecord,
+} from '../../protocol/pa-tnc/swima';
 import { swidTag, SwOs, TagCreator } from './sw-id';
 import type { StoredIdentifier, SwimaStore } from './store';
 
@@ -13,7 +21,14 @@ export interface TagSource {
 export const SOURCE_DPKG = 1;
 
 function record(id: StoredIdentifier, full: boolean, tags: TagSource): SwRecord {
-  const rec: SwRecord = { recordId: id.id, dataModelPen: DATA_MODEL.SWID_2015.pen, dataModelType: DATA_MODEL.SWID_2015.type, sourceId: SOURCE_DPKG, softwareId: id.swId, softwareLocator: '' };
+  const rec: SwRecord = {
+    recordId: id.id,
+    dataModelPen: DATA_MODEL.SWID_2015.pen,
+    dataModelType: DATA_MODEL.SWID_2015.type,
+    sourceId: SOURCE_DPKG,
+    softwareId: id.swId,
+    softwareLocator: '',
+  };
   if (full) rec.record = Buffer.from(swidTag(tags.creator, tags.os, id.package, id.version), 'utf8');
   return rec;
 }
@@ -33,11 +48,18 @@ export interface ResponseFor {
 export function swimaResponse(store: SwimaStore, tags: TagSource, r: ResponseFor): PaAttribute {
   const { request } = r;
   const full = !request.idsOnly;
-  const header = { subscriptionFulfillment: r.subscriptionId !== undefined, requestId: r.subscriptionId ?? request.requestId, eidEpoch: store.epoch, lastEid: store.lastEid() };
+  const header = {
+    subscriptionFulfillment: r.subscriptionId !== undefined,
+    requestId: r.subscriptionId ?? request.requestId,
+    eidEpoch: store.epoch,
+    lastEid: store.lastEid(),
+  };
   if (request.earliestEid === 0) {
     const records = store.inventory(request.softwareIds).map((id) => record(id, full, tags));
     return (full ? SwInventoryAttr : SwIdInventoryAttr).make({ ...header, records });
   }
-  const events = store.eventsSince(r.earliestEid ?? request.earliestEid, request.softwareIds).map((e) => ({ eid: e.eid, timestamp: e.timestamp, action: e.action, record: record(e.identifier, full, tags) }));
+  const events = store
+    .eventsSince(r.earliestEid ?? request.earliestEid, request.softwareIds)
+    .map((e) => ({ eid: e.eid, timestamp: e.timestamp, action: e.action, record: record(e.identifier, full, tags) }));
   return (full ? SwEventsAttr : SwIdEventsAttr).make({ ...header, lastConsultedEid: header.lastEid, events });
 }

@@ -54,8 +54,21 @@ export interface NewEvent {
   readonly fingerprint?: string;
 }
 
-type EventRow = { eid: number; timestamp: string; action: number; id: number; sw_id: string; package: string; version: string };
-const toEvent = (r: EventRow): StoredEvent => ({ eid: r.eid, timestamp: r.timestamp, action: r.action, identifier: { id: r.id, swId: r.sw_id, package: r.package, version: r.version } });
+type EventRow = {
+  eid: number;
+  timestamp: string;
+  action: number;
+  id: number;
+  sw_id: string;
+  package: string;
+  version: string;
+};
+const toEvent = (r: EventRow): StoredEvent => ({
+  eid: r.eid,
+  timestamp: r.timestamp,
+  action: r.action,
+  identifier: { id: r.id, swId: r.sw_id, package: r.package, version: r.version },
+});
 const IDENT_COLS = 'id, sw_id AS swId, package, version';
 
 /**
@@ -103,7 +116,8 @@ export class SwimaStore {
   append(events: readonly NewEvent[]): number[] {
     if (events.length === 0) return [];
     return this.sql.tx(() => {
-      if (this.lastEid() + events.length > MAX_EID) throw new SwimaStoreError('the 32-bit EID space of this epoch is exhausted');
+      if (this.lastEid() + events.length > MAX_EID)
+        throw new SwimaStoreError('the 32-bit EID space of this epoch is exhausted');
       return events.map((e) => this.appendOne(e));
     });
   }
@@ -113,21 +127,31 @@ export class SwimaStore {
     this.sql.run(
       `INSERT INTO sw_identifiers (sw_id, package, version, installed, fingerprint) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (sw_id) DO UPDATE SET installed = excluded.installed, fingerprint = excluded.fingerprint`,
-      e.swId, e.package, e.version, installed, e.fingerprint ?? '',
+      e.swId,
+      e.package,
+      e.version,
+      installed,
+      e.fingerprint ?? '',
     );
     const sw = this.sql.get<{ id: number }>('SELECT id FROM sw_identifiers WHERE sw_id = ?', e.swId)!.id;
-    return this.sql.run('INSERT INTO events (timestamp, sw, action) VALUES (?, ?, ?)', e.timestamp, sw, e.action).lastInsertRowid;
+    return this.sql.run('INSERT INTO events (timestamp, sw, action) VALUES (?, ?, ?)', e.timestamp, sw, e.action)
+      .lastInsertRowid;
   }
 
   /** Installed identifiers with their fingerprints (what the collector compares dpkg's state with). */
   installedFingerprints(): Map<string, string> {
-    const rows = this.sql.all<{ sw_id: string; fingerprint: string }>('SELECT sw_id, fingerprint FROM sw_identifiers WHERE installed = 1');
+    const rows = this.sql.all<{ sw_id: string; fingerprint: string }>(
+      'SELECT sw_id, fingerprint FROM sw_identifiers WHERE installed = 1',
+    );
     return new Map(rows.map((r) => [r.sw_id, r.fingerprint]));
   }
 
   /** The inventory now, ordered by identifier; `only` restricts it to those identifiers (targeted request). */
   inventory(only: readonly string[] = []): StoredIdentifier[] {
-    if (only.length === 0) return this.sql.all<StoredIdentifier>(`SELECT ${IDENT_COLS} FROM sw_identifiers WHERE installed = 1 ORDER BY sw_id`);
+    if (only.length === 0)
+      return this.sql.all<StoredIdentifier>(
+        `SELECT ${IDENT_COLS} FROM sw_identifiers WHERE installed = 1 ORDER BY sw_id`,
+      );
     return this.sql.all<StoredIdentifier>(
       `SELECT ${IDENT_COLS} FROM sw_identifiers WHERE installed = 1 AND sw_id IN (SELECT value FROM json_each(?)) ORDER BY sw_id`,
       JSON.stringify(only),

@@ -52,7 +52,14 @@ export function swidTag(creator: TagCreator, os: SwOs, pkg: string, version: str
 const NODE_ARCH: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'i686', arm: 'armv7l' };
 
 /** This host's OS string parts from os-release (name as strongSwan's os_info names it) and the machine type. */
-export async function hostSwOs(osReleasePath = '/etc/os-release', machine = NODE_ARCH[arch()] ?? arch()): Promise<SwOs> {
+export async function hostSwOs(
+  osReleasePath = '/etc/os-release',
+  machine = NODE_ARCH[arch()] ?? arch(),
+): Promise<SwOs> {
   const rel = parseOsRelease(await readFile(osReleasePath, 'utf8'));
-  return { name: osIdentity(rel.get('NAME') ?? 'Linux').productName, version: rel.get('VERSION_ID') ?? '', arch: machine };
+  return {
+    name: osIdentity(rel.get('NAME') ?? 'Linux').productName,
+    version: rel.get('VERSION_ID') ?? '',
+    arch: machine,
+  };
 }

@@ -119,7 +119,10 @@ export class SwimaImc extends Agent<SwimaImcState, TnccsHost> {
   /** RFC 8412 5.12: the establishing requests of the requester's active subscriptions. */
   private status(state: SwimaImcState, peerId: number): PaAttribute {
     const subscriptions = [...state.subscriptions.values()].filter((s) => s.peerId === peerId).map((s) => s.request);
-    state.conn.log.info('IMC', `IMC ${this.id} reports ${subscriptions.length} active SWIMA subscriptions to IMV ${peerId}`);
+    state.conn.log.info(
+      'IMC',
+      `IMC ${this.id} reports ${subscriptions.length} active SWIMA subscriptions to IMV ${peerId}`,
+    );
     return SubscriptionStatusResponseAttr.make({ subscriptions });
   }
 
@@ -141,11 +144,19 @@ export class SwimaImc extends Agent<SwimaImcState, TnccsHost> {
     const max = this.maxResponse(state);
     const size = attributeSize(response);
     if (size <= max) return response;
-    state.conn.log.info('IMC', `SWIMA response of ${size} bytes for request ${requestId} exceeds the maximum of ${max} bytes`);
+    state.conn.log.info(
+      'IMC',
+      `SWIMA response of ${size} bytes for request ${requestId} exceeds the maximum of ${max} bytes`,
+    );
     return PaTncErrorAttr.make({
       vendor: VENDOR.IETF,
       code: IETF_ERROR.SWIMA_RESPONSE_TOO_LARGE,
-      info: { kind: 'swima-response-too-large', requestId, maxAllowedSize: max, description: `response of ${size} bytes is too large` },
+      info: {
+        kind: 'swima-response-too-large',
+        requestId,
+        maxAllowedSize: max,
+        description: `response of ${size} bytes is too large`,
+      },
     });
   }
 
@@ -160,8 +171,10 @@ export class SwimaImc extends Agent<SwimaImcState, TnccsHost> {
   /** Establishes a subscription; returns the PA-TNC error when it is refused. */
   private subscribe(state: SwimaImcState, peerId: number, req: SwimaRequest): PaAttribute | undefined {
     // protocols.md 5.7: strongSwan honours subscriptions only with imc-swima.subscriptions = yes
-    if (!this.o.subscriptions) return swimaError(IETF_ERROR.SWIMA_SUBSCRIPTION_DENIED, req.requestId, 'subscriptions not enabled');
-    if (state.subscriptions.has(req.requestId)) return swimaError(IETF_ERROR.SWIMA_SUBSCRIPTION_ID_REUSE, req.requestId, 'subscription ID already in use');
+    if (!this.o.subscriptions)
+      return swimaError(IETF_ERROR.SWIMA_SUBSCRIPTION_DENIED, req.requestId, 'subscriptions not enabled');
+    if (state.subscriptions.has(req.requestId))
+      return swimaError(IETF_ERROR.SWIMA_SUBSCRIPTION_ID_REUSE, req.requestId, 'subscription ID already in use');
     state.subscriptions.set(req.requestId, { peerId, request: req, nextEid: this.o.store.lastEid() + 1 });
     state.conn.log.info('IMC', `SWIMA subscription ${req.requestId} established`);
     return undefined;
@@ -174,7 +187,11 @@ export class SwimaImc extends Agent<SwimaImcState, TnccsHost> {
   notifyNewEvents(): void {
     for (const state of this.live) {
       for (const [id, s] of state.subscriptions) {
-        const response = swimaResponse(this.o.store, this.tags, { request: s.request, subscriptionId: id, earliestEid: s.nextEid });
+        const response = swimaResponse(this.o.store, this.tags, {
+          request: s.request,
+          subscriptionId: id,
+          earliestEid: s.nextEid,
+        });
         s.nextEid = this.o.store.lastEid() + 1;
         state.port.send(PA_SUBTYPE.SWIMA, [this.fitting(state, id, response)], { peerId: s.peerId });
       }

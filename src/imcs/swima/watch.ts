@@ -12,7 +12,12 @@ export interface LiveCollection {
  * Live collection: chokidar watches dpkg's status file (dpkg replaces it by rename, hence `atomic`)
  * and every change runs a collector pass; `onEvents` hears how many events each pass recorded.
  */
-export function watchDpkg(collector: SwCollector, root: string, log: Logger, onEvents: (count: number) => void = () => {}): LiveCollection {
+export function watchDpkg(
+  collector: SwCollector,
+  root: string,
+  log: Logger,
+  onEvents: (count: number) => void = () => {},
+): LiveCollection {
   const pass = (): void => {
     collector.collect().then(
       (n) => {
@@ -23,10 +28,16 @@ export function watchDpkg(collector: SwCollector, root: string, log: Logger, onE
       (e: Error) => log.error('IMC', `SW collection failed: ${e.message}`),
     );
   };
-  const watcher = watch(statusPath(root), { atomic: 50, ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 20, pollInterval: 10 } });
+  const watcher = watch(statusPath(root), {
+    atomic: 50,
+    ignoreInitial: true,
+    awaitWriteFinish: { stabilityThreshold: 20, pollInterval: 10 },
+  });
   watcher.on('add', pass).on('change', pass);
-  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve())).then(() => collector.collect().then((n) => {
-    if (n > 0) onEvents(n);
-  }));
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve())).then(() =>
+    collector.collect().then((n) => {
+      if (n > 0) onEvents(n);
+    }),
+  );
   return { ready, close: () => watcher.close() };
 }

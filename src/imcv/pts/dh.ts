@@ -60,10 +60,12 @@ export class DhKeyPair {
   sharedSecret(peer: Buffer): Buffer {
     try {
       if (this.ecdh) {
-        if (peer.length !== 2 * this.size) throw new BadDhPublicValue(`ECP public value of ${peer.length} bytes, expected ${2 * this.size}`);
+        if (peer.length !== 2 * this.size)
+          throw new BadDhPublicValue(`ECP public value of ${peer.length} bytes, expected ${2 * this.size}`);
         return this.ecdh.computeSecret(Buffer.concat([Buffer.from([4]), peer]));
       }
-      if (peer.length !== this.size) throw new BadDhPublicValue(`MODP public value of ${peer.length} bytes, expected ${this.size}`);
+      if (peer.length !== this.size)
+        throw new BadDhPublicValue(`MODP public value of ${peer.length} bytes, expected ${this.size}`);
       return leftPad(this.modp!.computeSecret(peer), this.size);
     } catch (e) {
       if (e instanceof BadDhPublicValue) throw e;

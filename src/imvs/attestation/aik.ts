@@ -13,7 +13,9 @@ export function parseAik(aik: Aik): ReceivedAik | string {
   try {
     const certificate = aik.bareKey ? undefined : new X509Certificate(aik.der);
     const key = certificate ? certificate.publicKey : createPublicKey({ key: aik.der, format: 'der', type: 'spki' });
-    const keyId = createHash('sha1').update(key.export({ type: 'spki', format: 'der' })).digest('hex');
+    const keyId = createHash('sha1')
+      .update(key.export({ type: 'spki', format: 'der' }))
+      .digest('hex');
     return { key, keyId, certificate };
   } catch (e) {
     return `the AIK is not a usable ${aik.bareKey ? 'public key' : 'certificate'}: ${(e as Error).message}`;
@@ -30,7 +32,12 @@ export function chainsToCa(cert: X509Certificate, cas: readonly X509Certificate[
  * protocols.md 6.12: the AIK is trusted when its certificate chains to a configured CA, or when its
  * key ID is the session's Device ID and that device is marked trusted. Returns the reason it is not.
  */
-export function aikDistrust(aik: ReceivedAik, deviceId: string | undefined, device: { readonly trusted: boolean } | undefined, cas: readonly X509Certificate[]): string | undefined {
+export function aikDistrust(
+  aik: ReceivedAik,
+  deviceId: string | undefined,
+  device: { readonly trusted: boolean } | undefined,
+  cas: readonly X509Certificate[],
+): string | undefined {
   if (aik.certificate && chainsToCa(aik.certificate, cas)) return undefined;
   const reason = deviceDistrust(aik.keyId, deviceId, device);
   if (reason === undefined || !aik.certificate) return reason;
@@ -38,7 +45,11 @@ export function aikDistrust(aik: ReceivedAik, deviceId: string | undefined, devi
   return `AIK certificate '${c.subject}' (issuer '${c.issuer}') does not chain to a configured CA, and ${reason}`;
 }
 
-function deviceDistrust(keyId: string, deviceId: string | undefined, device: { readonly trusted: boolean } | undefined): string | undefined {
+function deviceDistrust(
+  keyId: string,
+  deviceId: string | undefined,
+  device: { readonly trusted: boolean } | undefined,
+): string | undefined {
   if (deviceId?.toLowerCase() !== keyId) return `AIK keyid ${keyId} is not the Device ID ${deviceId ?? '(none)'}`;
   if (!device) return `device ${deviceId} is not in the policy database`;
   if (!device.trusted) return `device ${deviceId} is not marked trusted`;

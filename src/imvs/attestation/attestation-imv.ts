@@ -55,8 +55,15 @@ const MIN_NONCE_LENGTH = 16;
 const NEED_CAPS = pts.PTS_CAP.T | pts.PTS_CAP.D;
 // TCG PTS 3.14: without the P flag the IMC leaves out PCR before/after values (2 digests per
 // measurement): the IMV replays every measurement itself, so they would prove nothing
-const ima = (qualifier: number): pts.ComponentRequest => ({ flags: 0, depth: 0, component: { vendor: VENDOR.ITA, family: 0, qualifier, name: pts.ITA_COMP.IMA } });
-const requestedOf = (arg: string) => ({ bios: arg.includes('B') || !arg.includes('I'), ima: arg.includes('I') || !arg.includes('B') });
+const ima = (qualifier: number): pts.ComponentRequest => ({
+  flags: 0,
+  depth: 0,
+  component: { vendor: VENDOR.ITA, family: 0, qualifier, name: pts.ITA_COMP.IMA },
+});
+const requestedOf = (arg: string) => ({
+  bios: arg.includes('B') || !arg.includes('I'),
+  ima: arg.includes('I') || !arg.includes('B'),
+});
 
 /**
  * The Attestation IMV (TCG PTS over IF-M, strongSwan's imv_attestation flow): negotiates capabilities
@@ -98,7 +105,8 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
   }
 
   private attribute(s: AttestationState, a: PaAttribute): void {
-    if (PaTncErrorAttr.is(a)) return this.violate(s, `the IMC reported PA-TNC error '${paTncErrorName(a.value.vendor, a.value.code)}'`);
+    if (PaTncErrorAttr.is(a))
+      return this.violate(s, `the IMC reported PA-TNC error '${paTncErrorName(a.value.vendor, a.value.code)}'`);
     switch (s.phase) {
       case 'negotiating':
         if (pts.ProtoCapsAttr.is(a)) return this.capsReceived(s, a.value.flags);
@@ -143,7 +151,12 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
     const offered = this.options.algorithms ?? DEFAULT_ALGORITHMS;
     if (s.algorithm) return this.violate(s, 'the IMC selected a second measurement algorithm');
     s.algorithm = offered & bit ? pts.hashAlgInfo(bit) : undefined;
-    s.conn.log.info('PTS', s.algorithm ? `selected PTS measurement algorithm is ${s.algorithm.name}` : `the IMC selected ${pts.hashAlgName(bit)}, which was not offered`);
+    s.conn.log.info(
+      'PTS',
+      s.algorithm
+        ? `selected PTS measurement algorithm is ${s.algorithm.name}`
+        : `the IMC selected ${pts.hashAlgName(bit)}, which was not offered`,
+    );
   }
 
   private versionReceived(s: AttestationState, v: pts.TpmVersionInfo): void {
@@ -193,10 +206,16 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
     s.conn.log.info('IMV', `IMV ${this.id} handles TPMRA workitem ${w.id}`);
     if (s.violation) return this.fail(s, s.violation);
     // TCG PTS 3.7: a TPM quote over a DH nonce needs the T and D capabilities, and an offered algorithm
-    if (((s.caps ?? 0) & NEED_CAPS) !== NEED_CAPS) return this.fail(s, (s.caps ?? 0) & pts.PTS_CAP.T ? 'no DH nonce negotiation' : 'no TPM available');
+    if (((s.caps ?? 0) & NEED_CAPS) !== NEED_CAPS)
+      return this.fail(s, (s.caps ?? 0) & pts.PTS_CAP.T ? 'no DH nonce negotiation' : 'no TPM available');
     if (!s.algorithm) return this.fail(s, 'the IMC selected no offered measurement algorithm');
     s.phase = 'dh';
-    s.port.send(PA_SUBTYPE.PTS, [pts.DhNonceParamsRequestAttr.make({ minNonceLength: 0, dhGroups: this.options.dhGroups ?? DEFAULT_DH_GROUPS }, true)]);
+    s.port.send(PA_SUBTYPE.PTS, [
+      pts.DhNonceParamsRequestAttr.make(
+        { minNonceLength: 0, dhGroups: this.options.dhGroups ?? DEFAULT_DH_GROUPS },
+        true,
+      ),
+    ]);
   }
 
   /** TCG PTS 3.8: our key and nonce, the shared secret, and the DH Nonce Finish with the TPM requests. */
@@ -204,9 +223,11 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
     const log = s.conn.log;
     const algorithm = s.algorithm!;
     const hash = r.hashAlgorithms & algorithm.bit ? algorithm : strongestHash(r.hashAlgorithms);
-    if (!((this.options.dhGroups ?? DEFAULT_DH_GROUPS) & r.dhGroup)) return this.fail(s, `the IMC selected DH group ${pts.dhGroupName(r.dhGroup)}, which was not offered`);
+    if (!((this.options.dhGroups ?? DEFAULT_DH_GROUPS) & r.dhGroup))
+      return this.fail(s, `the IMC selected DH group ${pts.dhGroupName(r.dhGroup)}, which was not offered`);
     if (!hash) return this.fail(s, 'the IMC offers no known DH hash algorithm');
-    if (r.responderNonce.length < MIN_NONCE_LENGTH) return this.fail(s, `DH nonce of ${r.responderNonce.length} bytes is too short`);
+    if (r.responderNonce.length < MIN_NONCE_LENGTH)
+      return this.fail(s, `DH nonce of ${r.responderNonce.length} bytes is too short`);
     log.info('PTS', `selected DH hash algorithm is ${hash.name}`);
     for (const line of pts.DhNonceParamsResponseAttr.spec.describe!(r)) log.info('PTS', line);
     // the DH key pair is symmetric: the IMC's responder class serves the initiator too
@@ -221,7 +242,10 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
     s.secret = ptsSecret(hash.bit, nonce, r.responderNonce, z);
     s.phase = 'aik';
     s.port.send(PA_SUBTYPE.PTS, [
-      pts.DhNonceFinishAttr.make({ hashAlgorithm: hash.bit, initiatorPublicValue: key.publicValue(), initiatorNonce: nonce }, true),
+      pts.DhNonceFinishAttr.make(
+        { hashAlgorithm: hash.bit, initiatorPublicValue: key.publicValue(), initiatorNonce: nonce },
+        true,
+      ),
       pts.GetTpmVersionInfoAttr.make({}, true),
       pts.GetAikAttr.make({}, true),
     ]);
@@ -236,14 +260,19 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
     const device = deviceId === undefined ? undefined : this.sessions.store.findDevice(deviceId);
     const distrust = aikDistrust(aik, deviceId, device, this.options.caCertificates ?? []);
     if (distrust) return this.fail(s, `AIK public key is not trusted: ${distrust}`);
-    if (!device || deviceId === undefined) return this.fail(s, 'AIK public key is not trusted: the session has no device record');
+    if (!device || deviceId === undefined)
+      return this.fail(s, 'AIK public key is not trusted: the session has no device record');
     log.info('IMV', 'AIK public key is trusted');
     s.aik = aik;
     s.device = { value: deviceId, rowId: device.id };
     s.phase = 'evidence';
     const requested = requestedOf(s.workitem!.argStr);
-    const components = [...(requested.bios ? [ima(QUALIFIER_BIOS)] : []), ...(requested.ima ? [ima(QUALIFIER_IMA)] : [])];
-    for (const line of pts.RequestComponentEvidenceAttr.spec.describe!({ components })) log.info(line.startsWith('  ') ? 'PTS' : 'IMV', line);
+    const components = [
+      ...(requested.bios ? [ima(QUALIFIER_BIOS)] : []),
+      ...(requested.ima ? [ima(QUALIFIER_IMA)] : []),
+    ];
+    for (const line of pts.RequestComponentEvidenceAttr.spec.describe!({ components }))
+      log.info(line.startsWith('  ') ? 'PTS' : 'IMV', line);
     s.port.send(PA_SUBTYPE.PTS, [
       GetSymlinksAttr.make('/'),
       ...(requested.ima ? [RequestImaTemplateDataAttr.make({})] : []),
@@ -279,7 +308,14 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
   private evidenceFinal(s: AttestationState, checker: EvidenceChecker, final: pts.UntrustedEvidenceFinal): void {
     const log = s.conn.log;
     const summary = checker.finish();
-    const quote = verifyPtsQuote(final, s.aik!.key, s.secret!, TPM_ALG_OF_PTS.get(s.algorithm!.bit)!, summary.pcrs.selected(), log);
+    const quote = verifyPtsQuote(
+      final,
+      s.aik!.key,
+      s.secret!,
+      TPM_ALG_OF_PTS.get(s.algorithm!.bit)!,
+      summary.pcrs.selected(),
+      log,
+    );
     log.info('IMV', `TPM Quote Info signature verification ${quote.ok ? 'successful' : 'failed'}`);
     const failures = [...(quote.ok ? [] : [quote.reason]), ...summary.failures];
     const violation = this.sessions.get(s.conn.id).violation;
@@ -289,7 +325,10 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
     const texts = checker.texts(ok);
     for (const t of texts) log.info('PTS', t);
     s.phase = 'final';
-    s.result = { evaluation: ok ? Evaluation.COMPLIANT : Evaluation.NONCOMPLIANT_MINOR, text: [...failures, ...texts].join('; ') };
+    s.result = {
+      evaluation: ok ? Evaluation.COMPLIANT : Evaluation.NONCOMPLIANT_MINOR,
+      text: [...failures, ...texts].join('; '),
+    };
   }
 
   /** A failed check ends the workitem as non-compliant, with its reason. */
@@ -326,5 +365,7 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
 
 /** The DH hash: strongSwan's IMC offers its measurement algorithm; otherwise the strongest we know. */
 function strongestHash(set: number): pts.HashAlgInfo | undefined {
-  return [pts.HASH_ALG.SHA512, pts.HASH_ALG.SHA384, pts.HASH_ALG.SHA256, pts.HASH_ALG.SHA1].map((b) => (set & b ? pts.hashAlgInfo(b) : undefined)).find(Boolean);
+  return [pts.HASH_ALG.SHA512, pts.HASH_ALG.SHA384, pts.HASH_ALG.SHA256, pts.HASH_ALG.SHA1]
+    .map((b) => (set & b ? pts.hashAlgInfo(b) : undefined))
+    .find(Boolean);
 }

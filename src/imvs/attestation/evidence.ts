@@ -1,6 +1,18 @@
 import type { Logger } from '../../log';
-import { bootAggregate, checkImaSignature, isViolationDigest, type ImaKeyring, type SignatureVerdict } from '../../measurements/ima';
-import { colonHex, ITA_COMP, SCE_VALIDATION, type HashAlgInfo, type UntrustedComponentEvidence } from '../../protocol/pa-tnc/tcg/pts';
+import {
+  bootAggregate,
+  checkImaSignature,
+  isViolationDigest,
+  type ImaKeyring,
+  type SignatureVerdict,
+} from '../../measurements/ima';
+import {
+  colonHex,
+  ITA_COMP,
+  SCE_VALIDATION,
+  type HashAlgInfo,
+  type UntrustedComponentEvidence,
+} from '../../protocol/pa-tnc/tcg/pts';
 import type { ImaTemplateData } from '../../protocol/pa-tnc/tnc-agent';
 import type { Symlink } from '../../protocol/pa-tnc/ita';
 import { VENDOR } from '../../protocol/vendors';
@@ -54,7 +66,8 @@ type Registration = { component: number; fresh: ComponentHash[] };
 /** How a registered measurement sequence compared: first contact, same as registered, or not. */
 type Comparison = 'registered' | 'ok' | 'differs';
 const BIOS_TEXT: Record<Comparison, (n: number, registered: boolean) => string> = {
-  registered: (n, registered) => (registered ? `registered ${n} BIOS evidence measurements` : `${n} BIOS evidence measurements not registered`),
+  registered: (n, registered) =>
+    registered ? `registered ${n} BIOS evidence measurements` : `${n} BIOS evidence measurements not registered`,
   ok: (n) => `${n} BIOS evidence measurements are ok`,
   differs: (n) => `${n} BIOS evidence measurements checked, not all ok`,
 };
@@ -75,9 +88,21 @@ export class EvidenceChecker {
   private readonly lookup: ImaLookup;
   private readonly failures: string[] = [];
   private readonly bios: ComponentHash[] = [];
-  private readonly counts: Record<FileVerdict | 'unbound', number> = { ok: 0, unknown: 0, differ: 0, failed: 0, unbound: 0 };
+  private readonly counts: Record<FileVerdict | 'unbound', number> = {
+    ok: 0,
+    unknown: 0,
+    differ: 0,
+    failed: 0,
+    unbound: 0,
+  };
   private readonly differing: string[] = [];
-  private readonly signatures: Record<SignatureVerdict, string[]> = { ok: [], bad: [], missing: [], 'unknown-key': [], unsupported: [] };
+  private readonly signatures: Record<SignatureVerdict, string[]> = {
+    ok: [],
+    bad: [],
+    missing: [],
+    'unknown-key': [],
+    unsupported: [],
+  };
   private readonly failing: string[] = [];
   private imaSeen = 0;
   private pendingIma?: UntrustedComponentEvidence;
@@ -113,9 +138,12 @@ export class EvidenceChecker {
     const bios = c.qualifier === QUALIFIER_BIOS && this.ctx.requested.bios;
     const ima = c.qualifier === QUALIFIER_IMA && this.ctx.requested.ima;
     if (c.vendor !== VENDOR.ITA || c.name !== ITA_COMP.IMA || !(bios || ima)) {
-      return this.fail(`evidence for an unrequested component (vendor ${c.vendor}, name ${c.name}, qualifier 0x${c.qualifier.toString(16)})`);
+      return this.fail(
+        `evidence for an unrequested component (vendor ${c.vendor}, name ${c.name}, qualifier 0x${c.qualifier.toString(16)})`,
+      );
     }
-    if (e.hashAlgorithm !== this.ctx.bank.bit || e.measurement.length !== this.ctx.bank.size) return this.fail(`evidence for PCR ${e.pcr} is not a ${this.ctx.bank.name} measurement`);
+    if (e.hashAlgorithm !== this.ctx.bank.bit || e.measurement.length !== this.ctx.bank.size)
+      return this.fail(`evidence for PCR ${e.pcr} is not a ${this.ctx.bank.name} measurement`);
     if (e.pcr >= PCR_COUNT) return this.fail(`evidence extends PCR ${e.pcr}, which does not exist`);
     return true;
   }
@@ -129,8 +157,12 @@ export class EvidenceChecker {
   }
 
   private addBios(e: UntrustedComponentEvidence): void {
-    if (!this.ctx.platformPcrs.has(e.pcr)) return void this.fail(`BIOS evidence extends PCR ${e.pcr}, outside the platform PCRs ${range(this.ctx.platformPcrs)}`);
-    if (this.imaSeen > 0 || this.pendingIma) return void this.fail('BIOS evidence after the first IMA evidence measurement');
+    if (!this.ctx.platformPcrs.has(e.pcr))
+      return void this.fail(
+        `BIOS evidence extends PCR ${e.pcr}, outside the platform PCRs ${range(this.ctx.platformPcrs)}`,
+      );
+    if (this.imaSeen > 0 || this.pendingIma)
+      return void this.fail('BIOS evidence after the first IMA evidence measurement');
     this.bios.push({ seqNo: this.bios.length + 1, pcr: e.pcr, hash: e.measurement });
   }
 
@@ -159,10 +191,12 @@ export class EvidenceChecker {
     const name = bound?.path ?? uri?.path ?? '(no file name)';
     if (isViolationDigest(e.measurement)) return this.judgeFailed(`IMA measurement violation for '${name}'`);
     if (!uri || e.validation !== SCE_VALIDATION.PASSED) return this.judgeFailed(`'${name}' failed local validation`);
-    if (bound && bound.path !== uri.path) return this.judgeFailed(`policy URI names '${uri.path}', but the measured file is '${bound.path}'`);
+    if (bound && bound.path !== uri.path)
+      return this.judgeFailed(`policy URI names '${uri.path}', but the measured file is '${bound.path}'`);
     const algorithm = bound?.algorithm ?? uri.algorithm ?? 'sha1';
     // TCG PTS 3.9: the negotiated measurement algorithm is the one file measurements use
-    if (algorithm !== this.ctx.bank.node) return this.judgeFailed(`'${name}' is measured with ${algorithm}, not the negotiated ${this.ctx.bank.node}`);
+    if (algorithm !== this.ctx.bank.node)
+      return this.judgeFailed(`'${name}' is measured with ${algorithm}, not the negotiated ${this.ctx.bank.node}`);
     const verdict = bound ? this.lookup.checkBound(bound) : this.lookup.check(uri, e.transform, e.measurement);
     this.count(verdict === 'unknown' && !bound ? 'unbound' : verdict, e, name, algorithm);
     if (bound && this.ctx.imaKeys) this.checkSignature(bound);
@@ -173,19 +207,35 @@ export class EvidenceChecker {
     const { verdict, detail } = checkImaSignature(bound.signature, bound.algorithm, bound.digest, this.ctx.imaKeys!);
     this.signatures[verdict].push(bound.path);
     const log = this.ctx.log;
-    if (verdict !== 'ok' || log.enabled(2)) log.log(verdict === 'ok' ? 2 : 1, 'PTS', `IMA signature of '${bound.path}' is ${verdict.replace('-', ' ')}: ${detail}`);
+    if (verdict !== 'ok' || log.enabled(2))
+      log.log(
+        verdict === 'ok' ? 2 : 1,
+        'PTS',
+        `IMA signature of '${bound.path}' is ${verdict.replace('-', ' ')}: ${detail}`,
+      );
   }
 
   private judgeFailed(reason: string): void {
-    if (this.imaSeen++ === 0) return void this.fail(`the first IMA evidence measurement is not a usable boot_aggregate: ${reason}`);
+    if (this.imaSeen++ === 0)
+      return void this.fail(`the first IMA evidence measurement is not a usable boot_aggregate: ${reason}`);
     this.ctx.log.info('PTS', reason);
     if (this.failing.length < 5) this.failing.push(reason);
     this.counts.failed++;
   }
 
-  private count(verdict: FileVerdict | 'unbound', e: UntrustedComponentEvidence, name: string, algorithm: string): void {
+  private count(
+    verdict: FileVerdict | 'unbound',
+    e: UntrustedComponentEvidence,
+    name: string,
+    algorithm: string,
+  ): void {
     this.counts[verdict]++;
-    this.ctx.store.recordImaFile(this.ctx.deviceId, { path: name, verdict: verdict === 'unbound' ? 'unknown' : verdict, algorithm, measurement: e.measurement });
+    this.ctx.store.recordImaFile(this.ctx.deviceId, {
+      path: name,
+      verdict: verdict === 'unbound' ? 'unknown' : verdict,
+      algorithm,
+      measurement: e.measurement,
+    });
     const log = this.ctx.log;
     if (verdict === 'ok') {
       // one per file: format only when the level keeps it
@@ -194,7 +244,10 @@ export class EvidenceChecker {
       log.info('PTS', `${colonHex(e.measurement)} for '${name}' differs from the reference hashes`);
       if (this.differing.length < 5) this.differing.push(name);
     } else {
-      log.info('PTS', `${colonHex(e.measurement)} for '${name}' not found${verdict === 'unbound' ? ' (name not bound by template data)' : ''}`);
+      log.info(
+        'PTS',
+        `${colonHex(e.measurement)} for '${name}' not found${verdict === 'unbound' ? ' (name not bound by template data)' : ''}`,
+      );
     }
   }
 
@@ -204,18 +257,25 @@ export class EvidenceChecker {
     const uri = e.policyUri === undefined ? undefined : parseImaUri(e.policyUri);
     const name = bound?.path ?? uri?.path;
     const algorithm = bound?.algorithm ?? uri?.algorithm;
-    if (name !== BOOT_AGGREGATE || !algorithm) return void this.fail(`the first IMA evidence measurement is '${name ?? ''}', not a boot_aggregate`);
+    if (name !== BOOT_AGGREGATE || !algorithm)
+      return void this.fail(`the first IMA evidence measurement is '${name ?? ''}', not a boot_aggregate`);
     if (!this.ctx.requested.bios) return this.compareBootAggregate(e);
-    if (this.bios.length === 0) return void this.fail('IMA evidence before any BIOS evidence: the boot aggregate cannot be checked');
+    if (this.bios.length === 0)
+      return void this.fail('IMA evidence before any BIOS evidence: the boot aggregate cannot be checked');
     const last = this.ctx.bank.name === 'HASH_SHA1' ? 7 : 9;
     let matches: boolean;
     try {
       const ba = bootAggregate(algorithm, this.pcrs.hexValues(), last);
-      matches = bound ? bound.digest.equals(ba) : matchesUnbound(this.ctx.bank, e.transform, { algorithm, path: name }, ba, e.measurement);
+      matches = bound
+        ? bound.digest.equals(ba)
+        : matchesUnbound(this.ctx.bank, e.transform, { algorithm, path: name }, ba, e.measurement);
     } catch (err) {
       return void this.fail(`boot aggregate cannot be computed: ${(err as Error).message}`);
     }
-    if (!matches) return void this.fail(`boot aggregate computed over PCR0..PCR${last} does not match the boot_aggregate measurement`);
+    if (!matches)
+      return void this.fail(
+        `boot aggregate computed over PCR0..PCR${last} does not match the boot_aggregate measurement`,
+      );
     this.ctx.log.info('PTS', `boot aggregate computed over PCR0..PCR${last} is correct`);
     this.compareBootAggregate(e);
   }
@@ -245,16 +305,24 @@ export class EvidenceChecker {
   /** Compares with the device's registered sequence, or registers it (trust on first use). */
   private compareRegistered(qualifier: number, got: ComponentHash[], what: string, count = false): Comparison {
     const existing = this.registered(qualifier);
-    this.ctx.log.info('PTS', `${existing.length === 0 ? 'registering' : 'checking'} ${count ? `${got.length} ` : ''}${what}`);
+    this.ctx.log.info(
+      'PTS',
+      `${existing.length === 0 ? 'registering' : 'checking'} ${count ? `${got.length} ` : ''}${what}`,
+    );
     if (existing.length === 0) {
       const component = this.ctx.store.componentId(VENDOR.ITA, ITA_COMP.IMA, qualifier);
-      if (component === undefined) return this.fail(`no component registry entry for qualifier 0x${qualifier.toString(16)}`), 'differs';
+      if (component === undefined)
+        return (this.fail(`no component registry entry for qualifier 0x${qualifier.toString(16)}`), 'differs');
       this.pending.push({ component, fresh: got });
       return 'registered';
     }
     const bad = got.filter((g, i) => !existing[i] || existing[i].pcr !== g.pcr || !existing[i].hash.equals(g.hash));
-    if (bad.length > 0) this.fail(`${bad.length} of ${got.length} ${what} differ from the registered ones (first: #${bad[0].seqNo}, PCR ${bad[0].pcr})`);
-    if (existing.length > got.length) this.fail(`${existing.length - got.length} of ${existing.length} ${what} missing`);
+    if (bad.length > 0)
+      this.fail(
+        `${bad.length} of ${got.length} ${what} differ from the registered ones (first: #${bad[0].seqNo}, PCR ${bad[0].pcr})`,
+      );
+    if (existing.length > got.length)
+      this.fail(`${existing.length - got.length} of ${existing.length} ${what} missing`);
     return bad.length > 0 || existing.length > got.length ? 'differs' : 'ok';
   }
 
@@ -265,20 +333,25 @@ export class EvidenceChecker {
     if (this.ctx.requested.bios && this.bios.length === 0) this.fail('no BIOS evidence measurements received');
     if (this.ctx.requested.ima && this.imaSeen === 0) this.fail('no IMA evidence measurements received');
     const c = this.counts;
-    if (c.differ > 0) this.fail(`${c.differ} IMA file measurements differ from the reference hashes: ${this.differing.join(', ')}`);
+    if (c.differ > 0)
+      this.fail(`${c.differ} IMA file measurements differ from the reference hashes: ${this.differing.join(', ')}`);
     if (c.failed > 0) this.fail(`${c.failed} IMA file measurements failed: ${this.failing.join('; ')}`);
     this.signatureFailures();
     if (c.unbound > 0 && this.ctx.failUnboundUnknown) {
-      this.fail(`${c.unbound} IMA file measurements without reference hashes are not bound to their names (no IMA template data)`);
+      this.fail(
+        `${c.unbound} IMA file measurements without reference hashes are not bound to their names (no IMA template data)`,
+      );
     }
     return { failures: [...this.failures], pcrs: this.pcrs };
   }
 
   private signatureFailures(): void {
-    const failing: SignatureVerdict[] = this.ctx.imaSignaturePolicy === 'not-ok' ? ['bad', 'missing', 'unknown-key', 'unsupported'] : ['bad'];
+    const failing: SignatureVerdict[] =
+      this.ctx.imaSignaturePolicy === 'not-ok' ? ['bad', 'missing', 'unknown-key', 'unsupported'] : ['bad'];
     for (const v of failing) {
       const names = this.signatures[v];
-      if (names.length > 0) this.fail(`${names.length} IMA file signatures are ${v.replace('-', ' ')}: ${names.slice(0, 5).join(', ')}`);
+      if (names.length > 0)
+        this.fail(`${names.length} IMA file signatures are ${v.replace('-', ' ')}: ${names.slice(0, 5).join(', ')}`);
     }
   }
 
@@ -287,19 +360,27 @@ export class EvidenceChecker {
     const c = this.counts;
     const out: string[] = [];
     if (this.imaSeen > 0) {
-      const ba = registered && this.bootAggregateResult === 'registered' ? 'registered IMA boot aggregate evidence measurement; ' : '';
-      out.push(`${ba}processed ${this.imaSeen - 1} IMA file evidence measurements: ${c.ok} ok, ${c.unknown + c.unbound} unknown, ${c.differ} differ, ${c.failed} failed`);
+      const ba =
+        registered && this.bootAggregateResult === 'registered'
+          ? 'registered IMA boot aggregate evidence measurement; '
+          : '';
+      out.push(
+        `${ba}processed ${this.imaSeen - 1} IMA file evidence measurements: ${c.ok} ok, ${c.unknown + c.unbound} unknown, ${c.differ} differ, ${c.failed} failed`,
+      );
     }
     if (this.biosResult) out.push(BIOS_TEXT[this.biosResult](this.bios.length, registered));
     if (this.ctx.imaKeys) {
       const g = this.signatures;
-      out.push(`IMA signatures: ${g.ok.length} ok, ${g.bad.length} bad, ${g.missing.length} missing, ${g['unknown-key'].length} unknown key, ${g.unsupported.length} unsupported`);
+      out.push(
+        `IMA signatures: ${g.ok.length} ok, ${g.bad.length} bad, ${g.missing.length} missing, ${g['unknown-key'].length} unknown key, ${g.unsupported.length} unsupported`,
+      );
     }
     return out;
   }
 
   /** Stores first-contact registrations; only after the quote proved the evidence (strongSwan rolls back otherwise). */
   commitRegistrations(): void {
-    for (const p of this.pending) this.ctx.store.registerComponentHashes(this.ctx.deviceId, p.component, this.ctx.bank.bit, p.fresh);
+    for (const p of this.pending)
+      this.ctx.store.registerComponentHashes(this.ctx.deviceId, p.component, this.ctx.bank.bit, p.fresh);
   }
 }

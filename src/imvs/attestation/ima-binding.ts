@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { decodeImaFields, escapeText, imaTemplateHashInput, IMA_NAME_PADDED, templateFields, type ImaTemplate } from '../../measurements/ima';
+import {
+  decodeImaFields,
+  escapeText,
+  imaTemplateHashInput,
+  IMA_NAME_PADDED,
+  templateFields,
+  type ImaTemplate,
+} from '../../measurements/ima';
 import { isDecodeError } from '../../bytes/errors';
 import { PCR_TRANSFORM, type HashAlgInfo } from '../../protocol/pa-tnc/tcg/pts';
 import type { ImaTemplateData } from '../../protocol/pa-tnc/tnc-agent';
@@ -39,7 +46,12 @@ export function bankTemplateHash(bank: HashAlgInfo, transform: number, input: Bu
  * extended, and then its fields (not the collector's policy URI) say which file and digest were
  * measured. Returns the reason when the data does not bind.
  */
-export function bindTemplateData(t: ImaTemplateData, measurement: Buffer, bank: HashAlgInfo, transform: number): BoundImaClaim | string {
+export function bindTemplateData(
+  t: ImaTemplateData,
+  measurement: Buffer,
+  bank: HashAlgInfo,
+  transform: number,
+): BoundImaClaim | string {
   // any built-in template or ima_template_fmt field list: all but `ima` hash their data as listed
   if (!templateFields(t.template)) return `IMA template '${escapeText(t.template)}' is not supported`;
   const template: ImaTemplate = t.template;
@@ -47,8 +59,21 @@ export function bindTemplateData(t: ImaTemplateData, measurement: Buffer, bank: 
     return 'IMA template data does not hash to the extended measurement';
   }
   try {
-    const f = decodeImaFields({ offset: 0, pcr: 10, templateHash: Buffer.alloc(0), template, templateData: t.data, dataOffset: 0 });
-    return { template, algorithm: f.fileDigest.algorithm, path: f.path, digest: f.fileDigest.digest, ...(f.signature ? { signature: f.signature } : {}) };
+    const f = decodeImaFields({
+      offset: 0,
+      pcr: 10,
+      templateHash: Buffer.alloc(0),
+      template,
+      templateData: t.data,
+      dataOffset: 0,
+    });
+    return {
+      template,
+      algorithm: f.fileDigest.algorithm,
+      path: f.path,
+      digest: f.fileDigest.digest,
+      ...(f.signature ? { signature: f.signature } : {}),
+    };
   } catch (e) {
     if (!isDecodeError(e)) throw e;
     return `IMA template data is malformed: ${e.message}`;

@@ -20,7 +20,12 @@ export function parseImaUri(uri: string): ImaUri {
   return { algorithm: m[1] === '' ? 'sha1' : m[1], path: m[2] };
 }
 
-const PTS_BIT_OF: Record<string, number> = { sha1: HASH_ALG.SHA1, sha256: HASH_ALG.SHA256, sha384: HASH_ALG.SHA384, sha512: HASH_ALG.SHA512 };
+const PTS_BIT_OF: Record<string, number> = {
+  sha1: HASH_ALG.SHA1,
+  sha256: HASH_ALG.SHA256,
+  sha384: HASH_ALG.SHA384,
+  sha512: HASH_ALG.SHA512,
+};
 
 /** The PTS algorithm bit reference hashes are stored under for a file digest algorithm. */
 export const ptsBitOf = (algorithm: string): number | undefined => PTS_BIT_OF[algorithm];
@@ -54,10 +59,19 @@ const EMPTY_FIELD = le32(0);
  * as ima-ng (or legacy ima), or as ima-sig without a signature. A signed file on an ima-sig kernel
  * cannot be recomputed without its template data (the signature is in it).
  */
-export function matchesUnbound(bank: HashAlgInfo, transform: number, uri: ImaUri, digest: Buffer, measurement: Buffer): boolean {
+export function matchesUnbound(
+  bank: HashAlgInfo,
+  transform: number,
+  uri: ImaUri,
+  digest: Buffer,
+  measurement: Buffer,
+): boolean {
   const data = imaTemplateData(uri, digest);
   if (bankTemplateHash(bank, transform, data).equals(measurement)) return true;
-  return uri.algorithm !== undefined && bankTemplateHash(bank, transform, Buffer.concat([data, EMPTY_FIELD])).equals(measurement);
+  return (
+    uri.algorithm !== undefined &&
+    bankTemplateHash(bank, transform, Buffer.concat([data, EMPTY_FIELD])).equals(measurement)
+  );
 }
 
 /**

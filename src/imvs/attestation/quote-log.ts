@@ -8,7 +8,12 @@ import { hashAlgInfo } from '../../protocol/pa-tnc/tcg/pts';
  * Part 3 18.4), its digest under the composite hash algorithm (a PTS measurement algorithm bit),
  * and the TPM Quote Info (the TPMS_ATTEST the signature covers).
  */
-export function logConstructedQuote(log: Logger, pcrs: ReadonlyMap<number, Buffer>, compositeHashAlgorithm: number, quoteInfo: Buffer): void {
+export function logConstructedQuote(
+  log: Logger,
+  pcrs: ReadonlyMap<number, Buffer>,
+  compositeHashAlgorithm: number,
+  quoteInfo: Buffer,
+): void {
   if (!log.enabled(3)) return;
   const composite = Buffer.concat([...pcrs.keys()].sort((a, b) => a - b).map((i) => pcrs.get(i)!));
   log.dump(3, 'PTS', 'constructed PCR Composite', composite);

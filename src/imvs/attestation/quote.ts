@@ -35,20 +35,38 @@ function rebuildAttest(final: UntrustedEvidenceFinal, secret: Buffer): Buffer {
 // The AIK arrives as a bare SubjectPublicKeyInfo or certificate: its TPM attributes are not on the
 // wire, so it is taken as the restricted signing key the trust decision (device or CA) vouched for.
 function akPublic(key: KeyObject): TpmPublic {
-  const base = { nameAlg: ALG.SHA256, objectAttributes: OBJECT.sign | OBJECT.restricted, authPolicy: Buffer.alloc(0), symmetric: { algorithm: ALG.NULL, keyBits: 0, mode: 0 }, scheme: { scheme: ALG.NULL, hash: 0 } };
-  if (key.asymmetricKeyType === 'rsa') return publicFromKey(key, { ...base, type: ALG.RSA, keyBits: 0, exponent: 0, modulus: Buffer.alloc(0) });
-  return publicFromKey(key, { ...base, type: ALG.ECC, curve: 0, kdf: { scheme: ALG.NULL, hash: 0 }, x: Buffer.alloc(0), y: Buffer.alloc(0) });
+  const base = {
+    nameAlg: ALG.SHA256,
+    objectAttributes: OBJECT.sign | OBJECT.restricted,
+    authPolicy: Buffer.alloc(0),
+    symmetric: { algorithm: ALG.NULL, keyBits: 0, mode: 0 },
+    scheme: { scheme: ALG.NULL, hash: 0 },
+  };
+  if (key.asymmetricKeyType === 'rsa')
+    return publicFromKey(key, { ...base, type: ALG.RSA, keyBits: 0, exponent: 0, modulus: Buffer.alloc(0) });
+  return publicFromKey(key, {
+    ...base,
+    type: ALG.ECC,
+    curve: 0,
+    kdf: { scheme: ALG.NULL, hash: 0 },
+    x: Buffer.alloc(0),
+    y: Buffer.alloc(0),
+  });
 }
 
 /** strongSwan sends RSA signatures raw and ECDSA ones as r‖s (protocols.md 6.8). */
 function candidateSignatures(key: KeyObject, raw: Buffer, hash: number): TpmSignature[] {
-  if (key.asymmetricKeyType === 'rsa') return [{ sigAlg: ALG.RSASSA, hash, sig: raw }, { sigAlg: ALG.RSAPSS, hash, sig: raw }];
+  if (key.asymmetricKeyType === 'rsa')
+    return [
+      { sigAlg: ALG.RSASSA, hash, sig: raw },
+      { sigAlg: ALG.RSAPSS, hash, sig: raw },
+    ];
   const half = raw.length >> 1;
   return [{ sigAlg: ALG.ECDSA, hash, r: raw.subarray(0, half), s: raw.subarray(half) }];
 }
 
 const REASONS: Record<string, string> = {
-  signature: 'TPM quote signature verification failed: the quote was not made by this AIK over this session\'s nonce',
+  signature: "TPM quote signature verification failed: the quote was not made by this AIK over this session's nonce",
   'pcr-digest': 'the evidence does not replay to the quoted PCR values (PCR composite digest differs)',
   'pcr-selection': 'the quote does not cover exactly the PCRs the evidence extends',
 };
@@ -57,16 +75,28 @@ const REASONS: Record<string, string> = {
  * Verifies a Simple Evidence Final's TPM 2.0 quote with src/tpm verifyQuote: AIK signature, nonce =
  * the DH secret, PCR digest = the digest over the verifier's own replay of `pcrs` (bank `bankAlg`).
  */
-export function verifyPtsQuote(final: UntrustedEvidenceFinal, ak: KeyObject, secret: Buffer, bankAlg: number, pcrs: ReadonlyMap<number, Buffer>, log: Logger = silentLogger): PtsQuoteResult {
-  if (final.quoteMode !== QUOTE_MODE.TPM2 || !final.tpm2 || !final.quoteSignature) return { ok: false, reason: 'Simple Evidence Final carries no TPM 2.0 quote' };
+export function verifyPtsQuote(
+  final: UntrustedEvidenceFinal,
+  ak: KeyObject,
+  secret: Buffer,
+  bankAlg: number,
+  pcrs: ReadonlyMap<number, Buffer>,
+  log: Logger = silentLogger,
+): PtsQuoteResult {
+  if (final.quoteMode !== QUOTE_MODE.TPM2 || !final.tpm2 || !final.quoteSignature)
+    return { ok: false, reason: 'Simple Evidence Final carries no TPM 2.0 quote' };
   const hash = TPM_ALG_OF_PTS.get(final.compositeHashAlgorithm);
-  if (hash === undefined) return { ok: false, reason: `unsupported composite hash algorithm 0x${final.compositeHashAlgorithm.toString(16)}` };
+  if (hash === undefined)
+    return { ok: false, reason: `unsupported composite hash algorithm 0x${final.compositeHashAlgorithm.toString(16)}` };
   const attest = rebuildAttest(final, secret);
   logConstructedQuote(log, pcrs, final.compositeHashAlgorithm, attest);
   const expected: PcrValues = new Map([[bankAlg, new Map(pcrs)]]);
   let last: QuoteVerification | undefined;
   for (const sig of candidateSignatures(ak, final.quoteSignature, hash)) {
-    last = verifyQuote({ attest, signature: encodeSignature(sig) }, { ak: akPublic(ak), nonce: secret, pcrs: expected });
+    last = verifyQuote(
+      { attest, signature: encodeSignature(sig) },
+      { ak: akPublic(ak), nonce: secret, pcrs: expected },
+    );
     if (last.ok || last.reason !== 'signature') break;
   }
   if (!last || last.ok) return { ok: true };

@@ -1,9 +1,18 @@
 import type { Logger } from '../../log';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
 import { ProductInformation, ProductInformationAttr } from '../../protocol/pa-tnc/ietf/product-information';
-import { NumericVersion, NumericVersionAttr, StringVersion, StringVersionAttr } from '../../protocol/pa-tnc/ietf/versions';
+import {
+  NumericVersion,
+  NumericVersionAttr,
+  StringVersion,
+  StringVersionAttr,
+} from '../../protocol/pa-tnc/ietf/versions';
 import { OperationalStatus, OperationalStatusAttr } from '../../protocol/pa-tnc/ietf/operational-status';
-import { FactoryDefaultPasswordAttr, ForwardingEnabledAttr, ForwardingStatus } from '../../protocol/pa-tnc/ietf/assessment';
+import {
+  FactoryDefaultPasswordAttr,
+  ForwardingEnabledAttr,
+  ForwardingStatus,
+} from '../../protocol/pa-tnc/ietf/assessment';
 import { DeviceIdAttr } from '../../protocol/pa-tnc/ita';
 import { productVendorName } from '../../protocol/vendors';
 
@@ -34,7 +43,8 @@ export function osFactsFrom(attributes: PaAttribute[]): OsFactsSeen {
 
 /** The lines strongSwan's OS IMV writes for each fact (seed: "operating system name is 'Ubuntu' from vendor Canonical"). */
 export function logOsFacts(log: Logger, f: OsFactsSeen): void {
-  if (f.product) log.info('IMV', `operating system name is '${f.product.name}' from vendor ${productVendorName(f.product.vendor)}`);
+  if (f.product)
+    log.info('IMV', `operating system name is '${f.product.name}' from vendor ${productVendorName(f.product.vendor)}`);
   if (f.version) log.info('IMV', `operating system version is '${f.version.version}'`);
   const lines = [
     f.numeric && NumericVersionAttr.spec.describe?.(f.numeric),

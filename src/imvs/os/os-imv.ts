@@ -52,7 +52,8 @@ export class OsImv extends Agent<OsImvState, ImvHost> {
     const refused = this.sessions.claimIdentity(state.conn.id, { deviceId: facts.deviceId, product });
     if (refused) return this.refuse(state, msg, refused);
     Object.assign(state.facts, facts);
-    const packages = msg.attributes.find((a) => InstalledPackagesAttr.is(a)) as PaAttribute<InstalledPackage[]> | undefined;
+    const packages = msg.attributes.find((a) => InstalledPackagesAttr.is(a)) as
+      PaAttribute<InstalledPackage[]> | undefined;
     if (!this.sessions.start(state.conn.id, state.conn.peerIdentity, state.conn.log)) return;
     this.runWorkitems(state, packages?.value);
   }
@@ -60,9 +61,21 @@ export class OsImv extends Agent<OsImvState, ImvHost> {
   /** RFC 5792 4.2.8: Invalid Parameter at the attribute that changed the identity; the evaluation fails. */
   private refuse(state: OsImvState, msg: ReceivedPa, reason: string): void {
     state.conn.log.info('IMV', reason);
-    const culprit = msg.attributes.findIndex((a) => DeviceIdAttr.is(a) || ProductInformationAttr.is(a) || StringVersionAttr.is(a));
-    const offset = msg.attributes.slice(0, Math.max(0, culprit)).reduce((at, a) => at + encodeAttributeBytes(a).length, PA_MSG_HEADER_LEN);
-    const error = PaTncErrorAttr.make({ vendor: VENDOR.IETF, code: IETF_ERROR.INVALID_PARAMETER, info: { kind: 'invalid-parameter', message: { kind: 'message', version: PA_TNC_VERSION, reserved: 0, messageId: msg.messageId }, offset } });
+    const culprit = msg.attributes.findIndex(
+      (a) => DeviceIdAttr.is(a) || ProductInformationAttr.is(a) || StringVersionAttr.is(a),
+    );
+    const offset = msg.attributes
+      .slice(0, Math.max(0, culprit))
+      .reduce((at, a) => at + encodeAttributeBytes(a).length, PA_MSG_HEADER_LEN);
+    const error = PaTncErrorAttr.make({
+      vendor: VENDOR.IETF,
+      code: IETF_ERROR.INVALID_PARAMETER,
+      info: {
+        kind: 'invalid-parameter',
+        message: { kind: 'message', version: PA_TNC_VERSION, reserved: 0, messageId: msg.messageId },
+        offset,
+      },
+    });
     state.port.send(PA_SUBTYPE.OS, [error], { peerId: msg.peerId, exclusive: true });
     this.host.provideRecommendation(state.conn.id, this.id, Recommendation.NO_ACCESS, Evaluation.ERROR, reason);
   }
@@ -83,7 +96,10 @@ export class OsImv extends Agent<OsImvState, ImvHost> {
       const [evaluation, text] = this.evaluate(state, w, packages ?? []);
       const rec = workitemRecommendation(evaluation, w.recFail, w.recNoResult);
       this.sessions.finish(id, w, rec, text);
-      state.conn.log.info('IMV', `IMV ${this.id} handled ${WorkitemType[w.type]} workitem ${w.id}: ${recommendationName(rec)} - ${text}`);
+      state.conn.log.info(
+        'IMV',
+        `IMV ${this.id} handled ${WorkitemType[w.type]} workitem ${w.id}: ${recommendationName(rec)} - ${text}`,
+      );
     }
     if (this.sessions.pending(id, OS_WORKITEMS).length === 0) this.decideFromWorkitems(state);
   }
@@ -92,32 +108,54 @@ export class OsImv extends Agent<OsImvState, ImvHost> {
     if (state.packagesRequested) return;
     state.packagesRequested = true;
     state.conn.log.info('IMV', `IMV ${this.id} handles PCKGS workitem ${w.id}`);
-    state.port.send(PA_SUBTYPE.OS, [state.port.contractRequest(PA_SUBTYPE.OS), AttributeRequestAttr.make([{ vendor: VENDOR.IETF, type: INSTALLED_PACKAGES }])]);
+    state.port.send(PA_SUBTYPE.OS, [
+      state.port.contractRequest(PA_SUBTYPE.OS),
+      AttributeRequestAttr.make([{ vendor: VENDOR.IETF, type: INSTALLED_PACKAGES }]),
+    ]);
   }
 
   private evaluate(state: OsImvState, w: Workitem, packages: InstalledPackage[]): [Evaluation, string] {
     switch (w.type) {
       case WorkitemType.FWDEN:
         if (state.facts.forwarding === undefined) return [Evaluation.DONT_KNOW, 'forwarding status unknown'];
-        return state.facts.forwarding === 'enabled' ? [Evaluation.NONCOMPLIANT_MAJOR, 'forwarding enabled'] : [Evaluation.COMPLIANT, 'forwarding not enabled'];
+        return state.facts.forwarding === 'enabled'
+          ? [Evaluation.NONCOMPLIANT_MAJOR, 'forwarding enabled']
+          : [Evaluation.COMPLIANT, 'forwarding not enabled'];
       case WorkitemType.PWDEN:
         if (state.facts.defaultPassword === undefined) return [Evaluation.DONT_KNOW, 'default password status unknown'];
-        return state.facts.defaultPassword ? [Evaluation.NONCOMPLIANT_MAJOR, 'factory default password enabled'] : [Evaluation.COMPLIANT, 'factory default password not enabled'];
+        return state.facts.defaultPassword
+          ? [Evaluation.NONCOMPLIANT_MAJOR, 'factory default password enabled']
+          : [Evaluation.COMPLIANT, 'factory default password not enabled'];
       default:
-        return evaluatePackages(this.sessions.store, this.sessions.get(state.conn.id).product, packages, state.conn.log);
+        return evaluatePackages(
+          this.sessions.store,
+          this.sessions.get(state.conn.id).product,
+          packages,
+          state.conn.log,
+        );
     }
   }
 
   private decideFromWorkitems(state: OsImvState): void {
     const done = this.sessions.get(state.conn.id).workitems.filter((w) => isOsWorkitem(w.type));
-    const verdicts = done.map((w) => ({ rec: w.recFinal ?? Recommendation.NO_RECOMMENDATION, evaluation: w.recFinal === Recommendation.ALLOW ? Evaluation.COMPLIANT : Evaluation.NONCOMPLIANT_MAJOR }));
+    const verdicts = done.map((w) => ({
+      rec: w.recFinal ?? Recommendation.NO_RECOMMENDATION,
+      evaluation: w.recFinal === Recommendation.ALLOW ? Evaluation.COMPLIANT : Evaluation.NONCOMPLIANT_MAJOR,
+    }));
     const { rec, evaluation } = mergeVerdicts('default', verdicts);
     this.decide(state, rec, evaluation);
   }
 
   private decide(state: OsImvState, rec: Recommendation, evaluation: Evaluation): void {
     const attrs: PaAttribute[] = [AssessmentResultAttr.make(ASSESSMENT_RESULT[evaluation])];
-    if (rec !== Recommendation.ALLOW) attrs.push(RemediationInstructionsAttr.make({ kind: 'string', text: 'see the server log for the failed OS checks', language: state.conn.language }));
+    if (rec !== Recommendation.ALLOW)
+      attrs.push(
+        RemediationInstructionsAttr.make({
+          kind: 'string',
+          text: 'see the server log for the failed OS checks',
+          language: state.conn.language,
+        }),
+      );
     state.port.send(PA_SUBTYPE.OS, attrs);
     this.host.provideRecommendation(state.conn.id, this.id, rec, evaluation);
   }

@@ -22,7 +22,12 @@ const LISTED = 20; // packages named in the result text; the log names every one
  * vulnerable (its version is below the newest security version stored for the product), ok (at or
  * above it) or unknown (no security version stored). Any vulnerable or blocklisted package fails it.
  */
-export function evaluatePackages(store: PolicyStore, product: string | undefined, packages: readonly InstalledPackage[], log: Logger): [Evaluation, string] {
+export function evaluatePackages(
+  store: PolicyStore,
+  product: string | undefined,
+  packages: readonly InstalledPackage[],
+  log: Logger,
+): [Evaluation, string] {
   const db = new PackageStore(store);
   const security = product === undefined ? new Map<string, string>() : db.securityVersions(product);
   const blocked = db.blocklisted();
@@ -34,10 +39,20 @@ export function evaluatePackages(store: PolicyStore, product: string | undefined
   }
   const summary = `${packages.length} packages checked: ${count('ok')} ok, ${count('unknown')} unknown, ${count('vulnerable')} vulnerable, ${count('blocklisted')} blocklisted`;
   const failed = [
-    listOf(judged.filter((j) => j.state === 'vulnerable'), 'vulnerable', (j) => `${j.pkg.name} ${j.pkg.version} (${j.why})`),
-    listOf(judged.filter((j) => j.state === 'blocklisted'), 'blocklisted', (j) => j.pkg.name),
+    listOf(
+      judged.filter((j) => j.state === 'vulnerable'),
+      'vulnerable',
+      (j) => `${j.pkg.name} ${j.pkg.version} (${j.why})`,
+    ),
+    listOf(
+      judged.filter((j) => j.state === 'blocklisted'),
+      'blocklisted',
+      (j) => j.pkg.name,
+    ),
   ].filter((s) => s !== '');
-  return failed.length > 0 ? [Evaluation.NONCOMPLIANT_MAJOR, `${failed.join('; ')}; ${summary}`] : [Evaluation.COMPLIANT, summary];
+  return failed.length > 0
+    ? [Evaluation.NONCOMPLIANT_MAJOR, `${failed.join('; ')}; ${summary}`]
+    : [Evaluation.COMPLIANT, summary];
 }
 
 function judge(pkg: InstalledPackage, securityVersion: string | undefined, blocklisted: boolean): Judged {
@@ -48,7 +63,8 @@ function judge(pkg: InstalledPackage, securityVersion: string | undefined, block
     return below ? { pkg, state: 'vulnerable', why: `security update ${securityVersion}` } : { pkg, state: 'ok' };
   } catch (e) {
     // a version we cannot order cannot be shown to carry the security update
-    if (e instanceof DebianVersionError) return { pkg, state: 'vulnerable', why: `not a Debian version, security update ${securityVersion}` };
+    if (e instanceof DebianVersionError)
+      return { pkg, state: 'vulnerable', why: `not a Debian version, security update ${securityVersion}` };
     throw e;
   }
 }

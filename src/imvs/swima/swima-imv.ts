@@ -44,7 +44,10 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
   readonly subscriptions = [PA_SUBTYPE.SWIMA];
   protected readonly role = 'IMV' as const;
 
-  constructor(private readonly sessions: SessionManager, private readonly policy: SwimaPolicy) {
+  constructor(
+    private readonly sessions: SessionManager,
+    private readonly policy: SwimaPolicy,
+  ) {
     super();
   }
 
@@ -69,14 +72,25 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
     const known = session.deviceId === undefined ? undefined : this.policy.state(session.deviceId);
     // seed: the first SWIMA message carries a segmentation contract request before the SWIMA Request
     const contract = state.port.contractRequest(PA_SUBTYPE.SWIMA);
-    state.port.send(PA_SUBTYPE.SWIMA, [contract, this.request(state, known ? known.lastEid + 1 : 0), ...this.queries(state)]);
+    state.port.send(PA_SUBTYPE.SWIMA, [
+      contract,
+      this.request(state, known ? known.lastEid + 1 : 0),
+      ...this.queries(state),
+    ]);
   }
 
   /** protocols.md 5.7: argument letters R (IDs only), S (subscribe), C (clear); Request ID = workitem ID. */
   private request(state: SwimaImvState, earliestEid: number): PaAttribute {
     const w = state.workitem!;
     state.conn.log.info('IMV', `IMV ${this.id} issues sw request ${w.id} with earliest eid ${earliestEid}`);
-    return SwimaRequestAttr.make({ clearSubscriptions: w.argStr.includes('C'), subscribe: w.argStr.includes('S'), idsOnly: w.argStr.includes('R'), requestId: w.id, earliestEid, softwareIds: [] });
+    return SwimaRequestAttr.make({
+      clearSubscriptions: w.argStr.includes('C'),
+      subscribe: w.argStr.includes('S'),
+      idsOnly: w.argStr.includes('R'),
+      requestId: w.id,
+      earliestEid,
+      softwareIds: [],
+    });
   }
 
   /**
@@ -122,7 +136,8 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
     }
     log.info('IMV', `received PA-TNC error '${paTncErrorName(e.vendor, e.code)}' for request ${e.info.requestId}`);
     log.info('IMV', `  description: ${e.info.description}`);
-    if (e.code === IETF_ERROR.SWIMA_SUBSCRIPTION_DENIED) log.info('IMV', `SWIMA subscription ${e.info.requestId} cleared`);
+    if (e.code === IETF_ERROR.SWIMA_SUBSCRIPTION_DENIED)
+      log.info('IMV', `SWIMA subscription ${e.info.requestId} cleared`);
     if (e.info.kind === 'swima-response-too-large' && state.workitem?.id === e.info.requestId) {
       this.finish(state, Evaluation.ERROR, `response larger than the ${e.info.maxAllowedSize} bytes allowed`);
     }
@@ -133,9 +148,18 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
     state.conn.log.info('IMV', `received ${describe}, 0 items to follow`);
     const device = this.sessions.get(state.conn.id).deviceId;
     if (!device) return;
-    this.policy.replaceInventory(device, { epoch: v.eidEpoch, lastEid: v.lastEid }, v.records.map((r) => ({ swId: r.softwareId, source: r.sourceId })));
+    this.policy.replaceInventory(
+      device,
+      { epoch: v.eidEpoch, lastEid: v.lastEid },
+      v.records.map((r) => ({ swId: r.softwareId, source: r.sourceId })),
+    );
     const n = v.records.length;
-    this.finishIfMine(state, v.requestId, v.subscriptionFulfillment, full ? `received ${n} SWID tags` : `received inventory of ${n} SW IDs and 0 SWID tags`);
+    this.finishIfMine(
+      state,
+      v.requestId,
+      v.subscriptionFulfillment,
+      full ? `received ${n} SWID tags` : `received inventory of ${n} SW IDs and 0 SWID tags`,
+    );
   }
 
   private events(state: SwimaImvState, v: SwEvents, full: boolean): void {
@@ -147,24 +171,43 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
     const known = this.policy.state(device);
     if (known?.epoch !== v.eidEpoch) {
       // RFC 8412 3.7.4: a new epoch voids every EID we hold: start over with the whole inventory
-      log.info('IMV', `EID epoch changed from ${known ? hex32(known.epoch) : 'none'} to ${hex32(v.eidEpoch)}, requesting the whole inventory`);
+      log.info(
+        'IMV',
+        `EID epoch changed from ${known ? hex32(known.epoch) : 'none'} to ${hex32(v.eidEpoch)}, requesting the whole inventory`,
+      );
       if (!state.restarted && state.workitem && !v.subscriptionFulfillment) {
         state.restarted = true;
         state.port.send(PA_SUBTYPE.SWIMA, [this.request(state, 0)]);
       }
       return;
     }
-    const events = v.events.map((e) => ({ eid: e.eid, timestamp: e.timestamp, action: e.action, swId: e.record.softwareId, source: e.record.sourceId }));
+    const events = v.events.map((e) => ({
+      eid: e.eid,
+      timestamp: e.timestamp,
+      action: e.action,
+      swId: e.record.softwareId,
+      source: e.record.sourceId,
+    }));
     this.policy.applyEvents(device, { epoch: v.eidEpoch, lastEid: Math.max(v.lastEid, known.lastEid) }, events);
     const tags = full ? v.events.length : 0;
-    this.finishIfMine(state, v.requestId, v.subscriptionFulfillment, `received ${v.events.length} SW ID events and ${tags} SWID tags`);
+    this.finishIfMine(
+      state,
+      v.requestId,
+      v.subscriptionFulfillment,
+      `received ${v.events.length} SW ID events and ${tags} SWID tags`,
+    );
   }
 
   private finishIfMine(state: SwimaImvState, requestId: number, fulfilment: boolean, text: string): void {
     if (fulfilment || state.workitem?.id !== requestId || state.workitem.recFinal !== null || state.decided) return;
     const device = this.sessions.get(state.conn.id).deviceId;
     const blocked = device === undefined ? [] : this.policy.blocklisted(device);
-    if (blocked.length > 0) this.finish(state, Evaluation.NONCOMPLIANT_MAJOR, `${text}, ${blocked.length} blocklisted: ${blocked.join(', ')}`);
+    if (blocked.length > 0)
+      this.finish(
+        state,
+        Evaluation.NONCOMPLIANT_MAJOR,
+        `${text}, ${blocked.length} blocklisted: ${blocked.join(', ')}`,
+      );
     else this.finish(state, Evaluation.COMPLIANT, text);
   }
 

@@ -77,13 +77,25 @@ function readEvent2(r: Reader, index: number, algs: ReadonlyMap<number, LogAlgor
   const type = u32le(r, 'TCG_PCR_EVENT2 eventType');
   const countAt = r.offset;
   const count = u32le(r, 'TCG_PCR_EVENT2 digests count');
-  if (count > maxCount) throw new DecodeError('invalid', 'TCG_PCR_EVENT2 digests count', countAt, `${count} digests, the log has ${maxCount} algorithms`);
+  if (count > maxCount)
+    throw new DecodeError(
+      'invalid',
+      'TCG_PCR_EVENT2 digests count',
+      countAt,
+      `${count} digests, the log has ${maxCount} algorithms`,
+    );
   const digests: Record<string, Buffer> = {};
   for (let i = 0; i < count; i++) {
     const algAt = r.offset;
     const id = u16le(r, 'TCG_PCR_EVENT2 hashAlg');
     const alg = algs.get(id);
-    if (!alg) throw new DecodeError('invalid', 'TCG_PCR_EVENT2 hashAlg', algAt, `unknown algorithm 0x${id.toString(16).padStart(4, '0')}`);
+    if (!alg)
+      throw new DecodeError(
+        'invalid',
+        'TCG_PCR_EVENT2 hashAlg',
+        algAt,
+        `unknown algorithm 0x${id.toString(16).padStart(4, '0')}`,
+      );
     digests[alg.name] = r.bytes(alg.size, `TCG_PCR_EVENT2 ${alg.name} digest`);
   }
   const data = lengthPrefixedLe(r, 'TCG_PCR_EVENT2 event');
@@ -101,7 +113,8 @@ function readSpecId(data: Buffer, base: number): SpecIdEvent {
   const uintnSize = r.u8('Spec ID uintnSize');
   const nAt = r.offset;
   const n = u32le(r, 'Spec ID numberOfAlgorithms');
-  if (n === 0 || n * 4 > r.remaining) throw new DecodeError('invalid', 'Spec ID numberOfAlgorithms', nAt, `${n} algorithms in ${r.remaining} bytes`);
+  if (n === 0 || n * 4 > r.remaining)
+    throw new DecodeError('invalid', 'Spec ID numberOfAlgorithms', nAt, `${n} algorithms in ${r.remaining} bytes`);
   const algorithms: LogAlgorithm[] = [];
   for (let i = 0; i < n; i++) {
     const id = u16le(r, 'Spec ID algorithmId');
@@ -159,5 +172,11 @@ export function decodeEventLog(buf: Buffer, base = 0): UntrustedEventLog {
   const specId = readSpecId(first.data, first.offset + 32);
   const table = new Map(specId.algorithms.map((a) => [a.id, a]));
   readAll(r, events, (i) => readEvent2(r, i, table, table.size));
-  return { format: 'crypto-agile', specId, startupLocality: startupLocality(events), algorithms: specId.algorithms, events };
+  return {
+    format: 'crypto-agile',
+    specId,
+    startupLocality: startupLocality(events),
+    algorithms: specId.algorithms,
+    events,
+  };
 }

@@ -24,7 +24,12 @@ function field(data: Buffer): Buffer[] {
 
 function hexField(text: string, what: string, at: number, size?: number): Buffer {
   if (!HEX.test(text) || (size !== undefined && text.length !== 2 * size)) {
-    throw new DecodeError('invalid', what, at, `'${escapeText(text.slice(0, 80))}' is not ${size ?? 'a'}${size ? '-byte' : ''} hex`);
+    throw new DecodeError(
+      'invalid',
+      what,
+      at,
+      `'${escapeText(text.slice(0, 80))}' is not ${size ?? 'a'}${size ? '-byte' : ''} hex`,
+    );
   }
   return Buffer.from(text, 'hex');
 }
@@ -35,8 +40,17 @@ function digestNg(text: string, at: number): Buffer {
   const prefix = text.slice(0, colon);
   const algorithm = prefix.slice(prefix.lastIndexOf(':') + 1);
   const size = fileDigestSize(algorithm);
-  if (colon < 1 || size === undefined) throw new DecodeError('unsupported', 'IMA d-ng algorithm', at, `unknown algorithm '${escapeText(algorithm.slice(0, 40))}'`);
-  return Buffer.concat([Buffer.from(`${prefix}:\0`, 'latin1'), hexField(text.slice(colon + 1), 'IMA d-ng digest', at + colon + 1, size)]);
+  if (colon < 1 || size === undefined)
+    throw new DecodeError(
+      'unsupported',
+      'IMA d-ng algorithm',
+      at,
+      `unknown algorithm '${escapeText(algorithm.slice(0, 40))}'`,
+    );
+  return Buffer.concat([
+    Buffer.from(`${prefix}:\0`, 'latin1'),
+    hexField(text.slice(colon + 1), 'IMA d-ng digest', at + colon + 1, size),
+  ]);
 }
 
 /** One field's binary value from its ascii form (ima_template_lib.c field_show, IMA_SHOW_ASCII). */
@@ -58,24 +72,51 @@ function templateData(template: string, ids: readonly string[], tokens: string[]
   // the name may hold spaces: every other field is one token, the name takes what is left
   const nameAt = ids.findIndex((id) => NAME_FIELDS.has(id));
   const after = nameAt < 0 ? 0 : ids.length - nameAt - 1;
-  if (tokens.length < ids.length) throw new DecodeError('truncated', `IMA ${escapeText(template)} line`, at, 'missing fields');
+  if (tokens.length < ids.length)
+    throw new DecodeError('truncated', `IMA ${escapeText(template)} line`, at, 'missing fields');
   const values = ids.map((_id, i) => {
     if (i === nameAt) return tokens.slice(i, tokens.length - after).join(' ');
     return tokens[i < nameAt || nameAt < 0 ? i : tokens.length - (ids.length - i)];
   });
-  if (nameAt < 0 && tokens.length > ids.length) throw new DecodeError('trailing', `IMA ${escapeText(template)} line`, at, 'more fields than the template has');
+  if (nameAt < 0 && tokens.length > ids.length)
+    throw new DecodeError('trailing', `IMA ${escapeText(template)} line`, at, 'more fields than the template has');
   return Buffer.concat(ids.flatMap((id, i) => field(fieldValue(id, values[i], at))));
 }
 
 function parseLine(line: string, at: number, hashSize: number | undefined): ImaEntry {
   const [pcrText, hashText, name, ...tokens] = line.split(' ');
-  if (!/^\d{1,2}$/.test(pcrText) || Number(pcrText) > PCR_MAX) throw new DecodeError('invalid', 'IMA ascii PCR', at, `'${escapeText(pcrText.slice(0, 20))}' is not a PCR number (0-${PCR_MAX})`);
+  if (!/^\d{1,2}$/.test(pcrText) || Number(pcrText) > PCR_MAX)
+    throw new DecodeError(
+      'invalid',
+      'IMA ascii PCR',
+      at,
+      `'${escapeText(pcrText.slice(0, 20))}' is not a PCR number (0-${PCR_MAX})`,
+    );
   const size = hashSize ?? (hashText ?? '').length / 2;
-  if (!HASH_SIZES.has(size)) throw new DecodeError('invalid', 'IMA ascii template hash', at + pcrText.length + 1, `'${escapeText((hashText ?? '').slice(0, 80))}' is not a 20, 32, 48 or 64-byte hex digest`);
+  if (!HASH_SIZES.has(size))
+    throw new DecodeError(
+      'invalid',
+      'IMA ascii template hash',
+      at + pcrText.length + 1,
+      `'${escapeText((hashText ?? '').slice(0, 80))}' is not a 20, 32, 48 or 64-byte hex digest`,
+    );
   const templateHash = hexField(hashText ?? '', 'IMA ascii template hash', at + pcrText.length + 1, size);
   const ids = name === undefined ? undefined : templateFields(name);
-  if (name === undefined || !ids) throw new DecodeError('unsupported', 'IMA template name', at, `unknown template '${escapeText((name ?? '').slice(0, 80))}'`);
-  return { offset: at, pcr: Number(pcrText), templateHash, template: name, templateData: templateData(name, ids, tokens, at), dataOffset: at };
+  if (name === undefined || !ids)
+    throw new DecodeError(
+      'unsupported',
+      'IMA template name',
+      at,
+      `unknown template '${escapeText((name ?? '').slice(0, 80))}'`,
+    );
+  return {
+    offset: at,
+    pcr: Number(pcrText),
+    templateHash,
+    template: name,
+    templateData: templateData(name, ids, tokens, at),
+    dataOffset: at,
+  };
 }
 
 /**

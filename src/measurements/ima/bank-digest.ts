@@ -7,7 +7,12 @@ import { imaTemplateHashInput, IMA_NAME_PADDED } from './template';
  * hash over the data as listed; the legacy `ima` template hashes its digest and the name padded to
  * 256 bytes instead.
  */
-export function templateBankDigest(template: string, data: Buffer, bank: BankAlgorithm, scratch: Buffer = Buffer.alloc(20 + IMA_NAME_PADDED)): Buffer {
+export function templateBankDigest(
+  template: string,
+  data: Buffer,
+  bank: BankAlgorithm,
+  scratch: Buffer = Buffer.alloc(20 + IMA_NAME_PADDED),
+): Buffer {
   if (template !== 'ima') return digestOf(bank, data);
   const n = imaTemplateHashInput(data, 0, data.length, scratch);
   return digestOf(bank, scratch.subarray(0, n));

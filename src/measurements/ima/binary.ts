@@ -28,7 +28,10 @@ export interface ImaEntry {
 /** The template hash size of the classic (SHA-1) list. */
 export const TEMPLATE_HASH_SIZE = 20;
 // the commonest first: names are matched byte by byte, no string per entry
-const COMMON: readonly [ImaTemplate, Buffer][] = ['ima-ng', 'ima-sig', 'ima-buf', 'ima'].map((t) => [t, Buffer.from(t, 'latin1')]);
+const COMMON: readonly [ImaTemplate, Buffer][] = ['ima-ng', 'ima-sig', 'ima-buf', 'ima'].map((t) => [
+  t,
+  Buffer.from(t, 'latin1'),
+]);
 /** ima.h IMA_TEMPLATE_NUM_FIELDS_MAX 15 field ids of up to 16 bytes, with separators: far below this. */
 const NAME_MAX = 255;
 // ima.h: IMA_EVENT_NAME_LEN_MAX 255
@@ -79,13 +82,20 @@ export function frameEntry(buf: Buffer, at: number, base: number, f: ImaFrame): 
   const nameLenAt = at + 4 + f.hashSize;
   if (nameLenAt + 4 > len) return false;
   const pcr = buf.readUInt32LE(at);
-  if (pcr > PCR_MAX) throw new DecodeError('invalid', 'IMA PCR index', base + at, `PCR ${pcr} does not exist (0-${PCR_MAX})`);
+  if (pcr > PCR_MAX)
+    throw new DecodeError('invalid', 'IMA PCR index', base + at, `PCR ${pcr} does not exist (0-${PCR_MAX})`);
   const nameLen = buf.readUInt32LE(nameLenAt);
   checkLength(nameLen, NAME_MAX, 'IMA template name', base + nameLenAt);
   const nameAt = nameLenAt + 4;
   if (nameAt + nameLen + 4 > len) return false;
   const template = templateAt(buf, nameAt, nameLen);
-  if (!template) throw new DecodeError('unsupported', 'IMA template name', base + nameAt, `unknown template '${escapeText(buf.toString('latin1', nameAt, nameAt + nameLen))}'`);
+  if (!template)
+    throw new DecodeError(
+      'unsupported',
+      'IMA template name',
+      base + nameAt,
+      `unknown template '${escapeText(buf.toString('latin1', nameAt, nameAt + nameLen))}'`,
+    );
   let dataAt = nameAt + nameLen;
   let dataLen: number;
   if (template === 'ima') {
@@ -149,7 +159,10 @@ export interface ImaTail {
  * be caught mid-write, or a byte was appended): the caller decides what an incomplete list means.
  * A malformed entry still throws DecodeError.
  */
-export function decodeImaBinaryPrefix(buf: Buffer, hashSize = TEMPLATE_HASH_SIZE): { entries: ImaEntry[]; tail?: ImaTail } {
+export function decodeImaBinaryPrefix(
+  buf: Buffer,
+  hashSize = TEMPLATE_HASH_SIZE,
+): { entries: ImaEntry[]; tail?: ImaTail } {
   const f = newFrame(hashSize);
   const entries: ImaEntry[] = [];
   let at = 0;

@@ -31,7 +31,13 @@ export function checkBootAggregate(first: ImaEntry, pcrs: PcrValues): BootAggreg
   const { fileDigest, path } = decodeImaFields(first);
   const bank = fileDigest.algorithm;
   const listed = fileDigest.digest.toString('hex');
-  const fail = (reason: string, status: BootAggregateCheck['status'] = 'mismatch'): BootAggregateCheck => ({ ok: false, status, bank, listed, reason });
+  const fail = (reason: string, status: BootAggregateCheck['status'] = 'mismatch'): BootAggregateCheck => ({
+    ok: false,
+    status,
+    bank,
+    listed,
+    reason,
+  });
   if (path !== 'boot_aggregate') return fail(`first entry is '${path}', not boot_aggregate`);
   if (/^0+$/.test(listed)) return fail('boot_aggregate is all zeros: IMA found no TPM at boot');
   const values = pcrs[bank];

@@ -87,14 +87,37 @@ export class ImaReplayer {
       const q = opts.quoted?.[name];
       const quoted = q === undefined ? undefined : Buffer.from(q, 'hex');
       if (quoted) matchedPrefix[name] = isZero(quoted, 0, quoted.length) ? 0 : -1;
-      return { bank, pcrs: new PcrBank(bank), digest: digestInto(bank), ones: Buffer.alloc(bank.size, 0xff), listed: bank === listBank, quoted };
+      return {
+        bank,
+        pcrs: new PcrBank(bank),
+        digest: digestInto(bank),
+        ones: Buffer.alloc(bank.size, 0xff),
+        listed: bank === listBank,
+        quoted,
+      };
     });
     for (const name of Object.keys(opts.quoted ?? {})) matchedPrefix[name] ??= -1;
-    this.result = { entries: 0, violations: 0, listBank: listBank.name, templateHashMismatches: 0, mismatchedEntries: [], matchedPrefix };
+    this.result = {
+      entries: 0,
+      violations: 0,
+      listBank: listBank.name,
+      templateHashMismatches: 0,
+      mismatchedEntries: [],
+      matchedPrefix,
+    };
   }
 
   /** Replays one entry given by position: the hot path, no allocation for sha1 and sha256. */
-  addAt(offset: number, pcr: number, template: string, hashBuf: Buffer, hashAt: number, buf: Buffer, dataAt: number, dataLen: number): void {
+  addAt(
+    offset: number,
+    pcr: number,
+    template: string,
+    hashBuf: Buffer,
+    hashAt: number,
+    buf: Buffer,
+    dataAt: number,
+    dataLen: number,
+  ): void {
     const r = this.result;
     const index = r.entries++;
     if (isZero(hashBuf, hashAt, this.hashSize)) {
@@ -125,12 +148,18 @@ export class ImaReplayer {
   }
 
   private track(count: number): void {
-    for (const l of this.lanes) if (l.quoted && l.pcrs.equals(IMA_PCR, l.quoted)) this.result.matchedPrefix[l.bank.name] = count;
+    for (const l of this.lanes)
+      if (l.quoted && l.pcrs.equals(IMA_PCR, l.quoted)) this.result.matchedPrefix[l.bank.name] = count;
   }
 
   add(e: ImaEntry): void {
     if (e.templateHash.length !== this.hashSize) {
-      throw new DecodeError('invalid', 'IMA template hash', e.offset, `${e.templateHash.length} bytes in a ${this.result.listBank} list`);
+      throw new DecodeError(
+        'invalid',
+        'IMA template hash',
+        e.offset,
+        `${e.templateHash.length} bytes in a ${this.result.listBank} list`,
+      );
     }
     this.addAt(e.offset, e.pcr, e.template, e.templateHash, 0, e.templateData, 0, e.templateData.length);
   }

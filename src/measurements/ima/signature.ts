@@ -10,7 +10,16 @@ import { DecodeError } from '../../bytes/errors';
  */
 const EVM_IMA_XATTR_DIGSIG = 3;
 /** hash_info.h enum hash_algo → kernel/node hash name. */
-const HASH_ALGO: Readonly<Record<number, string>> = { 0: 'md4', 1: 'md5', 2: 'sha1', 3: 'rmd160', 4: 'sha256', 5: 'sha384', 6: 'sha512', 7: 'sha224' };
+const HASH_ALGO: Readonly<Record<number, string>> = {
+  0: 'md4',
+  1: 'md5',
+  2: 'sha1',
+  3: 'rmd160',
+  4: 'sha256',
+  5: 'sha384',
+  6: 'sha512',
+  7: 'sha224',
+};
 /** RFC 8017 9.2 note 1: the DER DigestInfo prefix of EMSA-PKCS1-v1_5 per hash. */
 const DIGEST_INFO: Readonly<Record<string, string>> = {
   sha1: '3021300906052b0e03021a05000414',
@@ -33,7 +42,8 @@ export interface ImaSignature {
 export function decodeImaSignature(sig: Buffer, base = 0): ImaSignature {
   const r = new Reader(sig, base);
   const type = r.u8('IMA signature type');
-  if (type !== EVM_IMA_XATTR_DIGSIG) throw new DecodeError('unsupported', 'IMA signature type', base, `type ${type}, not a digital signature (3)`);
+  if (type !== EVM_IMA_XATTR_DIGSIG)
+    throw new DecodeError('unsupported', 'IMA signature type', base, `type ${type}, not a digital signature (3)`);
   const version = r.u8('IMA signature version');
   const algo = r.u8('IMA signature hash algorithm');
   const keyId = r.bytes(4, 'IMA signature key id').toString('hex');
@@ -52,7 +62,8 @@ export function imaKeyId(cert: X509Certificate): string {
 /** One DER TLV of the expected tag (definite length up to 3 bytes): its value. */
 function tlv(r: Reader, tag: number): Buffer {
   const at = r.offset;
-  if (r.u8('DER tag') !== tag) throw new DecodeError('invalid', 'SubjectPublicKeyInfo', at, `expected DER tag 0x${tag.toString(16)}`);
+  if (r.u8('DER tag') !== tag)
+    throw new DecodeError('invalid', 'SubjectPublicKeyInfo', at, `expected DER tag 0x${tag.toString(16)}`);
   let len = r.u8('DER length');
   if (len & 0x80) {
     const n = len & 0x7f;
@@ -92,7 +103,12 @@ export function imaKeyring(pems: readonly string[]): Map<string, KeyObject> {
  * must be the digest's, its key in the keyring, and (RSA, PKCS#1 v1.5) the signed DigestInfo the
  * digest's. Other key types and signature versions are reported unsupported, not passed.
  */
-export function checkImaSignature(sig: Buffer | undefined, digestAlgorithm: string, digest: Buffer, keys: ImaKeyring): { verdict: SignatureVerdict; detail: string } {
+export function checkImaSignature(
+  sig: Buffer | undefined,
+  digestAlgorithm: string,
+  digest: Buffer,
+  keys: ImaKeyring,
+): { verdict: SignatureVerdict; detail: string } {
   if (!sig || sig.length === 0) return { verdict: 'missing', detail: 'no signature' };
   let s: ImaSignature;
   try {
@@ -102,11 +118,16 @@ export function checkImaSignature(sig: Buffer | undefined, digestAlgorithm: stri
     throw e;
   }
   if (s.version !== 2) return { verdict: 'unsupported', detail: `signature version ${s.version}` };
-  if (s.hashAlgorithm !== digestAlgorithm) return { verdict: 'bad', detail: `signed ${s.hashAlgorithm} digest, the file was measured with ${digestAlgorithm}` };
+  if (s.hashAlgorithm !== digestAlgorithm)
+    return {
+      verdict: 'bad',
+      detail: `signed ${s.hashAlgorithm} digest, the file was measured with ${digestAlgorithm}`,
+    };
   const key = keys.get(s.keyId);
   if (!key) return { verdict: 'unknown-key', detail: `key id ${s.keyId} is not among the IMA signing certificates` };
   const prefix = DIGEST_INFO[s.hashAlgorithm];
-  if (key.asymmetricKeyType !== 'rsa' || !prefix) return { verdict: 'unsupported', detail: `${key.asymmetricKeyType} key, ${s.hashAlgorithm}` };
+  if (key.asymmetricKeyType !== 'rsa' || !prefix)
+    return { verdict: 'unsupported', detail: `${key.asymmetricKeyType} key, ${s.hashAlgorithm}` };
   let signed: Buffer;
   try {
     signed = publicDecrypt({ key, padding: constants.RSA_PKCS1_PADDING }, s.signature);
@@ -114,5 +135,7 @@ export function checkImaSignature(sig: Buffer | undefined, digestAlgorithm: stri
     return { verdict: 'bad', detail: `signature does not verify with key ${s.keyId}` };
   }
   const ok = signed.equals(Buffer.concat([Buffer.from(prefix, 'hex'), digest]));
-  return ok ? { verdict: 'ok', detail: `signed by key ${s.keyId}` } : { verdict: 'bad', detail: `signature by key ${s.keyId} is over another digest` };
+  return ok
+    ? { verdict: 'ok', detail: `signed by key ${s.keyId}` }
+    : { verdict: 'bad', detail: `signature by key ${s.keyId} is over another digest` };
 }

@@ -1,7 +1,16 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { DecodeError } from '../../bytes/errors';
 import { iterateImaAscii } from './ascii';
-import { entryOf, frameEntry, newFrame, TEMPLATE_HASH_SIZE, truncatedEntry, type ImaEntry, type ImaFrame, type ImaTail } from './binary';
+import {
+  entryOf,
+  frameEntry,
+  newFrame,
+  TEMPLATE_HASH_SIZE,
+  truncatedEntry,
+  type ImaEntry,
+  type ImaFrame,
+  type ImaTail,
+} from './binary';
 
 /** Read in chunks of this size: a chunk's output lines are held until it ends, so small enough to keep RSS flat. */
 const CHUNK = 1 << 16;
@@ -35,7 +44,11 @@ export interface ScanOptions {
  * (absolute offset `base` of the first) and returns how many it used; the rest moves to the front.
  * Returns the bytes read and what was left unconsumed at the end.
  */
-async function readThrough(path: string, opts: ScanOptions, consume: (buf: Buffer, base: number) => number): Promise<{ bytes: number; rest: Buffer }> {
+async function readThrough(
+  path: string,
+  opts: ScanOptions,
+  consume: (buf: Buffer, base: number) => number,
+): Promise<{ bytes: number; rest: Buffer }> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const fh: FileHandle = await open(path, 'r');
   try {
@@ -71,7 +84,11 @@ async function readThrough(path: string, opts: ScanOptions, consume: (buf: Buffe
  * the call), then forgotten. Returns the bytes read and the unfinished tail, if any, which the
  * caller judges. A malformed entry throws DecodeError with its absolute offset.
  */
-export async function scanImaBinaryFile(path: string, visit: (buf: Buffer, base: number, at: number, f: ImaFrame) => void, opts: ScanOptions = {}): Promise<{ bytes: number; tail?: ImaTail }> {
+export async function scanImaBinaryFile(
+  path: string,
+  visit: (buf: Buffer, base: number, at: number, f: ImaFrame) => void,
+  opts: ScanOptions = {},
+): Promise<{ bytes: number; tail?: ImaTail }> {
   const frame = newFrame(opts.hashSize ?? TEMPLATE_HASH_SIZE);
   const { bytes, rest } = await readThrough(path, opts, (buf, base) => {
     let at = 0;
@@ -85,7 +102,11 @@ export async function scanImaBinaryFile(path: string, visit: (buf: Buffer, base:
 }
 
 /** Streams an ascii list line by line (entries rebuilt with binary template data), with the same cap and a cap per line. */
-export async function scanImaAsciiFile(path: string, visit: (e: ImaEntry) => void, opts: ScanOptions = {}): Promise<{ bytes: number }> {
+export async function scanImaAsciiFile(
+  path: string,
+  visit: (e: ImaEntry) => void,
+  opts: ScanOptions = {},
+): Promise<{ bytes: number }> {
   let hashSize = opts.hashSize;
   const lines = (buf: Buffer, base: number) => {
     for (const e of iterateImaAscii(buf, base, hashSize)) {
@@ -96,7 +117,8 @@ export async function scanImaAsciiFile(path: string, visit: (e: ImaEntry) => voi
   const { bytes, rest } = await readThrough(path, opts, (buf, base) => {
     const nl = buf.lastIndexOf(0x0a);
     if (nl < 0) {
-      if (buf.length > ASCII_LINE_MAX) throw new DecodeError('limit', 'IMA ascii line', base, `no end of line within ${ASCII_LINE_MAX} bytes`);
+      if (buf.length > ASCII_LINE_MAX)
+        throw new DecodeError('limit', 'IMA ascii line', base, `no end of line within ${ASCII_LINE_MAX} bytes`);
       return 0;
     }
     lines(buf.subarray(0, nl + 1), base);

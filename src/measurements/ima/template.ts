@@ -5,10 +5,30 @@ import type { ImaEntry } from './binary';
 
 // Digest sizes by the kernel's hash_algo_name (crypto/hash_info.c), as they appear in d-ng fields.
 const FILE_DIGEST_SIZES: ReadonlyMap<string, number> = new Map([
-  ['md4', 16], ['md5', 16], ['sha1', 20], ['rmd160', 20], ['sha256', 32], ['sha384', 48], ['sha512', 64],
-  ['sha224', 28], ['rmd128', 16], ['rmd256', 32], ['rmd320', 40], ['wp256', 32], ['wp384', 48], ['wp512', 64],
-  ['tgr128', 16], ['tgr160', 20], ['tgr192', 24], ['sm3', 32], ['sm3-256', 32], ['streebog256', 32],
-  ['streebog512', 64], ['sha3-256', 32], ['sha3-384', 48], ['sha3-512', 64],
+  ['md4', 16],
+  ['md5', 16],
+  ['sha1', 20],
+  ['rmd160', 20],
+  ['sha256', 32],
+  ['sha384', 48],
+  ['sha512', 64],
+  ['sha224', 28],
+  ['rmd128', 16],
+  ['rmd256', 32],
+  ['rmd320', 40],
+  ['wp256', 32],
+  ['wp384', 48],
+  ['wp512', 64],
+  ['tgr128', 16],
+  ['tgr160', 20],
+  ['tgr192', 24],
+  ['sm3', 32],
+  ['sm3-256', 32],
+  ['streebog256', 32],
+  ['streebog512', 64],
+  ['sha3-256', 32],
+  ['sha3-384', 48],
+  ['sha3-512', 64],
 ]);
 
 export function fileDigestSize(algorithm: string): number | undefined {
@@ -20,14 +40,33 @@ export function fileDigestSize(algorithm: string): number | undefined {
  * booted with ima_template_fmt= lists the field list itself as the template name ("d-ng|n-ng|sig").
  */
 const BUILTIN_TEMPLATES: ReadonlyMap<string, string> = new Map([
-  ['ima', 'd|n'], ['ima-ng', 'd-ng|n-ng'], ['ima-ngv2', 'd-ngv2|n-ng'], ['ima-sig', 'd-ng|n-ng|sig'],
-  ['ima-sigv2', 'd-ngv2|n-ng|sig'], ['ima-buf', 'd-ng|n-ng|buf'], ['ima-modsig', 'd-ng|n-ng|sig|d-modsig|modsig'],
+  ['ima', 'd|n'],
+  ['ima-ng', 'd-ng|n-ng'],
+  ['ima-ngv2', 'd-ngv2|n-ng'],
+  ['ima-sig', 'd-ng|n-ng|sig'],
+  ['ima-sigv2', 'd-ngv2|n-ng|sig'],
+  ['ima-buf', 'd-ng|n-ng|buf'],
+  ['ima-modsig', 'd-ng|n-ng|sig|d-modsig|modsig'],
   ['evm-sig', 'd-ng|n-ng|evmsig|xattrnames|xattrlengths|xattrvalues|iuid|igid|imode'],
 ]);
 /** ima_template.c supported_fields. */
 const FIELD_IDS: ReadonlySet<string> = new Set([
-  'd', 'n', 'd-ng', 'd-ngv2', 'n-ng', 'sig', 'buf', 'd-modsig', 'modsig', 'evmsig', 'iuid', 'igid', 'imode',
-  'xattrnames', 'xattrlengths', 'xattrvalues',
+  'd',
+  'n',
+  'd-ng',
+  'd-ngv2',
+  'n-ng',
+  'sig',
+  'buf',
+  'd-modsig',
+  'modsig',
+  'evmsig',
+  'iuid',
+  'igid',
+  'imode',
+  'xattrnames',
+  'xattrlengths',
+  'xattrvalues',
 ]);
 /** ima.h IMA_TEMPLATE_NUM_FIELDS_MAX. */
 const FIELDS_MAX = 15;
@@ -56,7 +95,8 @@ export interface ImaFields {
 /** d-ng ("<algo>:\0" digest) and d-ngv2 ("<type>:<algo>:\0" digest), ima_template_lib.c. */
 function readDigestNg(field: Buffer, at: number, v2: boolean): ImaFields['fileDigest'] {
   const nul = field.indexOf(0);
-  if (nul < 2 || field[nul - 1] !== 0x3a) throw new DecodeError('invalid', 'IMA d-ng field', at, 'no "<algo>:\\0" prefix');
+  if (nul < 2 || field[nul - 1] !== 0x3a)
+    throw new DecodeError('invalid', 'IMA d-ng field', at, 'no "<algo>:\\0" prefix');
   let prefix = field.toString('latin1', 0, nul - 1);
   if (v2) {
     const colon = prefix.indexOf(':');
@@ -64,15 +104,23 @@ function readDigestNg(field: Buffer, at: number, v2: boolean): ImaFields['fileDi
     prefix = prefix.slice(colon + 1);
   }
   const size = FILE_DIGEST_SIZES.get(prefix);
-  if (size === undefined) throw new DecodeError('unsupported', 'IMA d-ng algorithm', at, `unknown algorithm '${escapeText(prefix)}'`);
+  if (size === undefined)
+    throw new DecodeError('unsupported', 'IMA d-ng algorithm', at, `unknown algorithm '${escapeText(prefix)}'`);
   const digest = field.subarray(nul + 1);
-  if (digest.length !== size) throw new DecodeError('invalid', 'IMA d-ng digest', at + nul + 1, `${prefix} digest of ${digest.length} bytes, expected ${size}`);
+  if (digest.length !== size)
+    throw new DecodeError(
+      'invalid',
+      'IMA d-ng digest',
+      at + nul + 1,
+      `${prefix} digest of ${digest.length} bytes, expected ${size}`,
+    );
   return { algorithm: prefix, digest };
 }
 
 /** n-ng: the name with its terminating NUL. */
 function readNameNg(field: Buffer, at: number): string {
-  if (field.length === 0 || field[field.length - 1] !== 0) throw new DecodeError('invalid', 'IMA n-ng field', at, 'name not NUL-terminated');
+  if (field.length === 0 || field[field.length - 1] !== 0)
+    throw new DecodeError('invalid', 'IMA n-ng field', at, 'name not NUL-terminated');
   return field.toString('utf8', 0, field.length - 1);
 }
 
@@ -97,7 +145,13 @@ export function decodeImaFields(e: ImaEntry): ImaFields {
   const r = new Reader(e.templateData, e.dataOffset);
   if (e.template === 'ima') return legacyIma(r);
   const ids = templateFields(e.template);
-  if (!ids) throw new DecodeError('unsupported', 'IMA template name', e.dataOffset, `unknown template '${escapeText(e.template)}'`);
+  if (!ids)
+    throw new DecodeError(
+      'unsupported',
+      'IMA template name',
+      e.dataOffset,
+      `unknown template '${escapeText(e.template)}'`,
+    );
   let fileDigest: ImaFields['fileDigest'] | undefined;
   let path: string | undefined;
   const out: Partial<ImaFields> = {};
@@ -113,7 +167,12 @@ export function decodeImaFields(e: ImaEntry): ImaFields {
   }
   r.end(`IMA ${escapeText(e.template)} template data`);
   if (!fileDigest || path === undefined) {
-    throw new DecodeError('unsupported', 'IMA template', e.dataOffset, `template '${escapeText(e.template)}' has no file digest and name fields`);
+    throw new DecodeError(
+      'unsupported',
+      'IMA template',
+      e.dataOffset,
+      `template '${escapeText(e.template)}' has no file digest and name fields`,
+    );
   }
   return { fileDigest, path, ...out };
 }

@@ -3,7 +3,10 @@ import type { ImaEntry } from './binary';
 import { ImaReplayer, type ImaBank, type ImaReplay, type ImaReplayOptions } from './replay';
 
 /** Replays entries from any source (decoded ascii list, a file stream) without holding them. */
-export async function replayImaEntries(entries: Iterable<ImaEntry> | AsyncIterable<ImaEntry>, opts: ImaReplayOptions = {}): Promise<ImaReplay> {
+export async function replayImaEntries(
+  entries: Iterable<ImaEntry> | AsyncIterable<ImaEntry>,
+  opts: ImaReplayOptions = {},
+): Promise<ImaReplay> {
   const replayer = new ImaReplayer(opts);
   for await (const e of entries) replayer.add(e);
   return replayer.done();
@@ -37,10 +40,14 @@ export function verifyImaReplay(replay: ImaReplay): ImaVerdict {
   const prefixes = Object.entries(replay.matchedPrefix) as [ImaBank, number][];
   if (prefixes.length === 0) reasons.push('no quoted PCR 10 in a bank the replay covers');
   for (const [bank, n] of prefixes) {
-    if (n < 0) reasons.push(`PCR 10 (${bank}): no prefix of the ${replay.entries} entries replays to the quoted value (replay of all gives ${replay.pcrs[bank]?.[10] ?? 'nothing'})`);
+    if (n < 0)
+      reasons.push(
+        `PCR 10 (${bank}): no prefix of the ${replay.entries} entries replays to the quoted value (replay of all gives ${replay.pcrs[bank]?.[10] ?? 'nothing'})`,
+      );
   }
   const lengths = new Set(prefixes.map(([, n]) => n));
-  if (lengths.size > 1) reasons.push(`banks disagree on the matching prefix: ${prefixes.map(([b, n]) => `${b} ${n}`).join(', ')}`);
+  if (lengths.size > 1)
+    reasons.push(`banks disagree on the matching prefix: ${prefixes.map(([b, n]) => `${b} ${n}`).join(', ')}`);
   if (replay.templateHashMismatches > 0) {
     const where = replay.mismatchedEntries.map((m) => `#${m.index} at offset ${m.offset}`).join(', ');
     reasons.push(`${replay.templateHashMismatches} template hash(es) do not match their data: ${where}`);

@@ -30,7 +30,8 @@ export function takeAvps(buf: Buffer, max: number, base = 0): { avps: Avp[]; use
     const lenAt = r.offset;
     const length = r.u24('AVP length');
     const header = flags & AVP_V ? 12 : 8;
-    if (length < header) throw new DecodeError('invalid', 'AVP length', lenAt, `length ${length} below its ${header}-byte header`);
+    if (length < header)
+      throw new DecodeError('invalid', 'AVP length', lenAt, `length ${length} below its ${header}-byte header`);
     if (length > max) throw new DecodeError('limit', 'AVP length', lenAt, `length ${length} exceeds ${max}`);
     const padded = (length + 3) & ~3;
     if (buf.length - used < padded) break;

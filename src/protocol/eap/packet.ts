@@ -35,12 +35,19 @@ export interface EapPacket {
 export function decodeEap(buf: Buffer, base = 0): EapPacket {
   const r = Reader.of(buf, base);
   const code = r.u8('EAP code');
-  if (code < EapCode.REQUEST || code > EapCode.FAILURE) throw new DecodeError('invalid', 'EAP code', base, `unknown code ${code}`);
+  if (code < EapCode.REQUEST || code > EapCode.FAILURE)
+    throw new DecodeError('invalid', 'EAP code', base, `unknown code ${code}`);
   const identifier = r.u8('EAP identifier');
   const at = r.offset;
   const length = r.u16('EAP length');
   if (length < 4) throw new DecodeError('invalid', 'EAP length', at, `length ${length} below 4`);
-  if (length !== buf.length) throw new DecodeError(length > buf.length ? 'overrun' : 'trailing', 'EAP length', at, `length ${length} but ${buf.length} bytes`);
+  if (length !== buf.length)
+    throw new DecodeError(
+      length > buf.length ? 'overrun' : 'trailing',
+      'EAP length',
+      at,
+      `length ${length} but ${buf.length} bytes`,
+    );
   if (code === EapCode.SUCCESS || code === EapCode.FAILURE) {
     // RFC 3748 4.2: Success and Failure carry no data
     if (length !== 4) throw new DecodeError('invalid', 'EAP length', at, `a Success/Failure of ${length} bytes`);

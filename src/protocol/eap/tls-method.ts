@@ -39,9 +39,16 @@ export function encodeTlsMethodData(d: TlsMethodData, method: TlsMethod): Buffer
   const w = new Writer(5 + d.data.length);
   if (method === 'pt-eap') {
     if (d.more || d.messageLength !== undefined) throw new RangeError('PT-EAP has no L or M flag');
-    return w.u8((d.start ? PT_S : 0) | (d.version & VERSION)).bytes(d.data).finish();
+    return w
+      .u8((d.start ? PT_S : 0) | (d.version & VERSION))
+      .bytes(d.data)
+      .finish();
   }
-  const flags = (d.messageLength !== undefined ? TTLS_L : 0) | (d.more ? TTLS_M : 0) | (d.start ? TTLS_S : 0) | (d.version & VERSION);
+  const flags =
+    (d.messageLength !== undefined ? TTLS_L : 0) |
+    (d.more ? TTLS_M : 0) |
+    (d.start ? TTLS_S : 0) |
+    (d.version & VERSION);
   w.u8(flags);
   if (d.messageLength !== undefined) w.u32(d.messageLength);
   return w.bytes(d.data).finish();
@@ -66,7 +73,8 @@ export class FragmentAssembler {
   /** Adds a fragment; returns the whole message after the last fragment, else undefined. */
   push(f: TlsMethodData, base = 0): Buffer | undefined {
     if (f.messageLength !== undefined && this.parts.length === 0) {
-      if (f.messageLength > this.max) throw new DecodeError('limit', 'EAP-TTLS TLS Message Length', base, `${f.messageLength} exceeds ${this.max}`);
+      if (f.messageLength > this.max)
+        throw new DecodeError('limit', 'EAP-TTLS TLS Message Length', base, `${f.messageLength} exceeds ${this.max}`);
       this.declared = f.messageLength;
     }
     this.size += f.data.length;
@@ -80,7 +88,13 @@ export class FragmentAssembler {
     const whole = Buffer.concat(this.parts);
     const declared = this.declared;
     this.reset();
-    if (declared !== undefined && whole.length !== declared) throw new DecodeError('invalid', 'EAP-TTLS TLS Message Length', base, `declared ${declared}, received ${whole.length}`);
+    if (declared !== undefined && whole.length !== declared)
+      throw new DecodeError(
+        'invalid',
+        'EAP-TTLS TLS Message Length',
+        base,
+        `declared ${declared}, received ${whole.length}`,
+      );
     return whole;
   }
 
@@ -97,7 +111,13 @@ export function fragmentTlsMessage(msg: Buffer, size: number): TlsMethodData[] {
   const out: TlsMethodData[] = [];
   for (let at = 0; at < msg.length; at += size) {
     const last = at + size >= msg.length;
-    out.push({ start: false, more: !last, version: TTLS_VERSION, messageLength: at === 0 ? msg.length : undefined, data: msg.subarray(at, at + size) });
+    out.push({
+      start: false,
+      more: !last,
+      version: TTLS_VERSION,
+      messageLength: at === 0 ? msg.length : undefined,
+      data: msg.subarray(at, at + size),
+    });
   }
   return out;
 }

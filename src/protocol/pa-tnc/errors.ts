@@ -28,13 +28,26 @@ export function erroredMessageOf(message: Buffer): ErroredMessage {
 export function paTncErrorFor(err: DecodeError, about: ErroredMessage, base = 0): PaAttribute<PaTncError> {
   if (err instanceof UnsupportedAttributeError) {
     const { flags, vendor, type } = err.attribute;
-    return ietfError(IETF_ERROR.ATTRIBUTE_TYPE_NOT_SUPPORTED, { kind: 'attribute-type-not-supported', message: about, attribute: { flags, vendor, type } });
+    return ietfError(IETF_ERROR.ATTRIBUTE_TYPE_NOT_SUPPORTED, {
+      kind: 'attribute-type-not-supported',
+      message: about,
+      attribute: { flags, vendor, type },
+    });
   }
   if (err.kind === 'version') {
     // RFC 5792 4.2.8: we support exactly version 1
-    return ietfError(IETF_ERROR.VERSION_NOT_SUPPORTED, { kind: 'version-not-supported', message: about, maxVersion: PA_TNC_VERSION, minVersion: PA_TNC_VERSION });
+    return ietfError(IETF_ERROR.VERSION_NOT_SUPPORTED, {
+      kind: 'version-not-supported',
+      message: about,
+      maxVersion: PA_TNC_VERSION,
+      minVersion: PA_TNC_VERSION,
+    });
   }
-  return ietfError(IETF_ERROR.INVALID_PARAMETER, { kind: 'invalid-parameter', message: about, offset: Math.max(0, err.offset - base) });
+  return ietfError(IETF_ERROR.INVALID_PARAMETER, {
+    kind: 'invalid-parameter',
+    message: about,
+    offset: Math.max(0, err.offset - base),
+  });
 }
 
 /** RFC 8412 5.16: SWIMA Error (4), Subscription Denied (5) or Subscription ID Reuse (8). */
@@ -58,7 +71,10 @@ function insidePaTncError(message: Buffer, offset: number): boolean {
     const length = message.readUInt32BE(at + 8);
     if (length < PA_ATTR_HEADER_LEN) return false;
     if (offset < at + length) {
-      return message.readUIntBE(at + 1, 3) === PaTncErrorAttr.spec.vendor && message.readUInt32BE(at + 4) === PaTncErrorAttr.spec.type;
+      return (
+        message.readUIntBE(at + 1, 3) === PaTncErrorAttr.spec.vendor &&
+        message.readUInt32BE(at + 4) === PaTncErrorAttr.spec.type
+      );
     }
     at += length;
   }

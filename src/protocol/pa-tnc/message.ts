@@ -26,7 +26,12 @@ export interface AttributeHeaderInfo {
 /** RFC 5792 4.2.8: an unknown attribute with NOSKIP set; answer with Attribute Type Not Supported. */
 export class UnsupportedAttributeError extends DecodeError {
   constructor(readonly attribute: AttributeHeaderInfo) {
-    super('unsupported', `PA-TNC attribute ${attributeName(attribute.vendor, attribute.type)}`, attribute.offset, 'NOSKIP attribute of unsupported type');
+    super(
+      'unsupported',
+      `PA-TNC attribute ${attributeName(attribute.vendor, attribute.type)}`,
+      attribute.offset,
+      'NOSKIP attribute of unsupported type',
+    );
   }
 }
 
@@ -53,14 +58,22 @@ function decodeAttribute(r: Reader): PaAttribute {
   const flags = r.u8('PA-TNC attribute flags');
   const vendor = r.u24('PA-TNC attribute vendor ID');
   // RFC 5792 4.2: vendor 0xffffff and type 0xffffffff are reserved
-  if (vendor === 0xffffff) throw new DecodeError('reserved', 'PA-TNC attribute vendor ID', start + 1, 'reserved vendor ID 0xffffff');
+  if (vendor === 0xffffff)
+    throw new DecodeError('reserved', 'PA-TNC attribute vendor ID', start + 1, 'reserved vendor ID 0xffffff');
   const type = r.u32('PA-TNC attribute type');
-  if (type === 0xffffffff) throw new DecodeError('reserved', 'PA-TNC attribute type', start + 4, 'reserved type 0xffffffff');
+  if (type === 0xffffffff)
+    throw new DecodeError('reserved', 'PA-TNC attribute type', start + 4, 'reserved type 0xffffffff');
   const length = r.u32('PA-TNC attribute length');
   // RFC 5792 4.2: the length includes the 12-byte header
-  if (length < PA_ATTR_HEADER_LEN) throw new DecodeError('invalid', 'PA-TNC attribute length', start + 8, `length ${length} below the header size`);
+  if (length < PA_ATTR_HEADER_LEN)
+    throw new DecodeError('invalid', 'PA-TNC attribute length', start + 8, `length ${length} below the header size`);
   if (length - PA_ATTR_HEADER_LEN > r.remaining) {
-    throw new DecodeError('overrun', 'PA-TNC attribute length', start + 8, `length ${length} exceeds the ${r.remaining + PA_ATTR_HEADER_LEN} bytes left`);
+    throw new DecodeError(
+      'overrun',
+      'PA-TNC attribute length',
+      start + 8,
+      `length ${length} exceeds the ${r.remaining + PA_ATTR_HEADER_LEN} bytes left`,
+    );
   }
   const value = r.sub(length - PA_ATTR_HEADER_LEN, 'PA-TNC attribute value');
   const noskip = (flags & PA_ATTR_NOSKIP) !== 0;
@@ -76,7 +89,10 @@ function decodeAttribute(r: Reader): PaAttribute {
 
 export function encodeAttribute(w: Writer, a: PaAttribute): void {
   const start = w.length;
-  w.u8(a.noskip ? PA_ATTR_NOSKIP : 0).u24(a.vendor).u32(a.type).u32(0);
+  w.u8(a.noskip ? PA_ATTR_NOSKIP : 0)
+    .u24(a.vendor)
+    .u32(a.type)
+    .u32(0);
   if (a.spec) a.spec.encode(w, a.value);
   else w.bytes((a.value as RawAttributeValue).raw);
   w.patchU32(start + 8, w.length - start);

@@ -39,7 +39,8 @@ export function defineAttribute<V>(spec: AttributeSpec<V>): AttributeType<V> {
 /** Vendors whose PA-TNC attributes we can decode (strongSwan's "added <vendor> attributes"). */
 export const attributeVendors = (): number[] => registry.vendors();
 
-export const lookupAttribute = (vendor: number, type: number): AttributeSpec<unknown> | undefined => registry.lookup(vendor, type);
+export const lookupAttribute = (vendor: number, type: number): AttributeSpec<unknown> | undefined =>
+  registry.lookup(vendor, type);
 /** Full name as strongSwan prints it, e.g. "IETF/Product Information". */
 export const attributeName = (vendor: number, type: number): string => registry.name(vendor, type);
 /** `'IETF/Product Information' 0x000000/0x00000002` */

@@ -69,7 +69,8 @@ export function decodeBatch(data: Buffer, opts: DecodeBatchOptions = {}): Decode
     const m = decodePbMessage(r);
     if (m.spec?.resultOnly && type !== PB_BATCH.RESULT && opts.sender) {
       // RFC 5793 4.6-4.8, 4.11: only in RESULT batches; a server rejects them, a client ignores them
-      if (opts.sender === 'client') throw invalid(`${m.spec.name} message`, start, `not allowed in a ${batchTypeName(type)} batch`);
+      if (opts.sender === 'client')
+        throw invalid(`${m.spec.name} message`, start, `not allowed in a ${batchTypeName(type)} batch`);
       ignored.push(m);
     } else messages.push(m);
   }
@@ -77,28 +78,49 @@ export function decodeBatch(data: Buffer, opts: DecodeBatchOptions = {}): Decode
 }
 
 function decodeBatchHeader(data: Buffer, base: number, sender?: PbRole): { type: PbBatchType; fromServer: boolean } {
-  if (data.length < PB_BATCH_HEADER_LEN) throw invalid('PB-TNC batch header', base, `${data.length} bytes, needs ${PB_BATCH_HEADER_LEN}`);
+  if (data.length < PB_BATCH_HEADER_LEN)
+    throw invalid('PB-TNC batch header', base, `${data.length} bytes, needs ${PB_BATCH_HEADER_LEN}`);
   const version = data[0];
   if (version !== PB_TNC_VERSION) {
-    throw new PbTncError(PB_ERROR.VERSION_NOT_SUPPORTED, 'version', 'PB-TNC version', base, `version ${version} not supported`, version);
+    throw new PbTncError(
+      PB_ERROR.VERSION_NOT_SUPPORTED,
+      'version',
+      'PB-TNC version',
+      base,
+      `version ${version} not supported`,
+      version,
+    );
   }
   const fromServer = (data[1] & D_FLAG) !== 0;
   // RFC 5793 4.1: D = 1 when the PB-TNC server sent the batch
-  if (sender && fromServer !== (sender === 'server')) throw invalid('PB-TNC batch directionality', base + 1, `D flag ${fromServer ? 1 : 0} from a ${sender}`);
+  if (sender && fromServer !== (sender === 'server'))
+    throw invalid('PB-TNC batch directionality', base + 1, `D flag ${fromServer ? 1 : 0} from a ${sender}`);
   const type = data[3] & 0x0f;
-  if (type < PB_BATCH.CDATA || type > PB_BATCH.CLOSE) throw invalid('PB-TNC batch type', base + 3, `unknown batch type ${type}`);
+  if (type < PB_BATCH.CDATA || type > PB_BATCH.CLOSE)
+    throw invalid('PB-TNC batch type', base + 3, `unknown batch type ${type}`);
   if (sender && !allowedFrom[sender].includes(type)) {
-    throw new PbTncError(PB_ERROR.UNEXPECTED_BATCH_TYPE, 'invalid', 'PB-TNC batch type', base + 3, `${batchTypeName(type)} batch from a ${sender}`);
+    throw new PbTncError(
+      PB_ERROR.UNEXPECTED_BATCH_TYPE,
+      'invalid',
+      'PB-TNC batch type',
+      base + 3,
+      `${batchTypeName(type)} batch from a ${sender}`,
+    );
   }
   const length = data.readUInt32BE(4);
   // RFC 5793 4.1: batch length includes the header and must equal the bytes received
-  if (length !== data.length) throw invalid('PB-TNC batch length', base + 4, `batch length ${length}, ${data.length} bytes received`);
+  if (length !== data.length)
+    throw invalid('PB-TNC batch length', base + 4, `batch length ${length}, ${data.length} bytes received`);
   return { type: type as PbBatchType, fromServer };
 }
 
 export function encodeBatch(b: PbBatch): Buffer {
   const w = new Writer(256);
-  w.u8(PB_TNC_VERSION).u8(b.fromServer ? D_FLAG : 0).u8(0).u8(b.type).u32(0);
+  w.u8(PB_TNC_VERSION)
+    .u8(b.fromServer ? D_FLAG : 0)
+    .u8(0)
+    .u8(b.type)
+    .u32(0);
   for (const m of b.messages) encodePbMessage(w, m);
   return w.patchU32(4, w.length).finish();
 }

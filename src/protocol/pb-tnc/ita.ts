@@ -25,5 +25,7 @@ export const PbMutualCapabilityMsg = definePbMessage<number>({
   minLength: 16,
   decode: (r) => r.u32('PB-Mutual-Capability flags'),
   encode: (w, v) => void w.u32(v),
-  describe: (v) => [`mutual capability ${hex32(v)}${v & MUTUAL_HALF_DUPLEX ? ' half-duplex' : ''}${v & MUTUAL_FULL_DUPLEX ? ' full-duplex' : ''}`],
+  describe: (v) => [
+    `mutual capability ${hex32(v)}${v & MUTUAL_HALF_DUPLEX ? ' half-duplex' : ''}${v & MUTUAL_FULL_DUPLEX ? ' full-duplex' : ''}`,
+  ],
 });

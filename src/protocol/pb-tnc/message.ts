@@ -15,14 +15,35 @@ export function decodePbMessage(r: Reader): PbMessage {
   const flags = r.u8('PB-TNC message flags');
   const vendor = r.u24('PB-TNC message vendor ID');
   // RFC 5793 4.2: vendor 0xffffff and type 0xffffffff are reserved
-  if (vendor === 0xffffff) throw new PbTncError(PB_ERROR.INVALID_PARAMETER, 'reserved', 'PB-TNC message vendor ID', start + 1, 'reserved vendor ID 0xffffff');
+  if (vendor === 0xffffff)
+    throw new PbTncError(
+      PB_ERROR.INVALID_PARAMETER,
+      'reserved',
+      'PB-TNC message vendor ID',
+      start + 1,
+      'reserved vendor ID 0xffffff',
+    );
   const type = r.u32('PB-TNC message type');
-  if (type === 0xffffffff) throw new PbTncError(PB_ERROR.INVALID_PARAMETER, 'reserved', 'PB-TNC message type', start + 4, 'reserved type 0xffffffff');
+  if (type === 0xffffffff)
+    throw new PbTncError(
+      PB_ERROR.INVALID_PARAMETER,
+      'reserved',
+      'PB-TNC message type',
+      start + 4,
+      'reserved type 0xffffffff',
+    );
   const length = r.u32('PB-TNC message length');
   // RFC 5793 4.2: the length includes the 12-byte header
-  if (length < PB_MSG_HEADER_LEN) throw invalid('PB-TNC message length', start + 8, `length ${length} below the header size`);
+  if (length < PB_MSG_HEADER_LEN)
+    throw invalid('PB-TNC message length', start + 8, `length ${length} below the header size`);
   if (length - PB_MSG_HEADER_LEN > r.remaining) {
-    throw new PbTncError(PB_ERROR.INVALID_PARAMETER, 'overrun', 'PB-TNC message length', start + 8, `length ${length} exceeds the ${r.remaining + PB_MSG_HEADER_LEN} bytes left`);
+    throw new PbTncError(
+      PB_ERROR.INVALID_PARAMETER,
+      'overrun',
+      'PB-TNC message length',
+      start + 8,
+      `length ${length} exceeds the ${r.remaining + PB_MSG_HEADER_LEN} bytes left`,
+    );
   }
   const value = r.sub(length - PB_MSG_HEADER_LEN, 'PB-TNC message value');
   const noskip = (flags & PB_MSG_NOSKIP) !== 0;
@@ -30,7 +51,13 @@ export function decodePbMessage(r: Reader): PbMessage {
   if (!spec || (noskip && spec.unsupportedWithNoskip)) {
     // RFC 5793 4.2: an unknown message with NOSKIP set is answered with Unsupported Mandatory Message
     if (noskip) {
-      throw new PbTncError(PB_ERROR.UNSUPPORTED_MANDATORY_MESSAGE, 'unsupported', `PB-TNC message ${pbMessageName(vendor, type)}`, start, 'NOSKIP message of unsupported type');
+      throw new PbTncError(
+        PB_ERROR.UNSUPPORTED_MANDATORY_MESSAGE,
+        'unsupported',
+        `PB-TNC message ${pbMessageName(vendor, type)}`,
+        start,
+        'NOSKIP message of unsupported type',
+      );
     }
     return { vendor, type, noskip, value: { raw: value.rest() } satisfies RawMessageValue };
   }
@@ -54,7 +81,10 @@ function checkRules(spec: PbMessageSpec<unknown>, noskip: boolean, length: numbe
 
 export function encodePbMessage(w: Writer, m: PbMessage): void {
   const start = w.length;
-  w.u8(m.noskip ? PB_MSG_NOSKIP : 0).u24(m.vendor).u32(m.type).u32(0);
+  w.u8(m.noskip ? PB_MSG_NOSKIP : 0)
+    .u24(m.vendor)
+    .u32(m.type)
+    .u32(0);
   if (m.spec) m.spec.encode(w, m.value);
   else w.bytes((m.value as RawMessageValue).raw);
   w.patchU32(start + 8, w.length - start);

@@ -49,7 +49,8 @@ export function definePbMessage<V>(spec: PbMessageSpec<V>): PbMessageType<V> {
   return new PbMessageType(spec);
 }
 
-export const lookupPbMessage = (vendor: number, type: number): PbMessageSpec<unknown> | undefined => registry.lookup(vendor, type);
+export const lookupPbMessage = (vendor: number, type: number): PbMessageSpec<unknown> | undefined =>
+  registry.lookup(vendor, type);
 /** Full name as strongSwan prints it, e.g. "IETF/PB-PA", "TCG/PB-PDP-Referral". */
 export const pbMessageName = (vendor: number, type: number): string => registry.name(vendor, type);
 /** `'IETF/PB-PA' 0x000000/0x00000001` */

@@ -45,7 +45,12 @@ function decodeIdentifier(r: Reader, kind: (typeof KINDS)[number]): PdpReferral 
   const port = r.u16('PB-PDP-Referral port');
   if (kind === 'fqdn') return { kind, protocol, port, fqdn: readText(r, r.remaining, 'PB-PDP-Referral FQDN') };
   if (r.remaining !== ADDRESS_LEN[kind]) {
-    throw new DecodeError('invalid', `PB-PDP-Referral ${kind} address`, r.offset, `${r.remaining} bytes, must be ${ADDRESS_LEN[kind]}`);
+    throw new DecodeError(
+      'invalid',
+      `PB-PDP-Referral ${kind} address`,
+      r.offset,
+      `${r.remaining} bytes, must be ${ADDRESS_LEN[kind]}`,
+    );
   }
   return { kind, protocol, port, address: r.rest() };
 }

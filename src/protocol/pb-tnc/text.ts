@@ -28,7 +28,8 @@ export interface LangString {
 export function readLangString(r: Reader, what: string): LangString {
   const at = r.offset;
   const n = r.u32(`${what} length`);
-  if (n > r.remaining) throw new DecodeError('overrun', `${what} length`, at, `length ${n} exceeds the ${r.remaining} bytes left`);
+  if (n > r.remaining)
+    throw new DecodeError('overrun', `${what} length`, at, `length ${n} exceeds the ${r.remaining} bytes left`);
   const text = readText(r, n, what);
   const language = readText(r, r.u8(`${what} language code length`), `${what} language code`);
   return { text, language };

@@ -50,7 +50,8 @@ function decodeMechanism(r: Reader): string {
   // RFC 6876 3.8.1: 3 reserved bits, 5-bit name length
   const len = r.u8('SASL mechanism name length') & 0x1f;
   const name = r.bytes(len, 'SASL mechanism name').toString('latin1');
-  if (!MECHANISM_NAME.test(name)) throw new DecodeError('invalid', 'SASL mechanism name', at, `bad mechanism name of ${len} bytes`);
+  if (!MECHANISM_NAME.test(name))
+    throw new DecodeError('invalid', 'SASL mechanism name', at, `bad mechanism name of ${len} bytes`);
   return name;
 }
 
@@ -122,7 +123,8 @@ const saslResult: ValueCodec<'saslResult'> = {
     const at = r.offset;
     const wide = r.remaining !== 1;
     const result = wide ? r.u16('SASL Result code') : r.u8('SASL Result code');
-    if (result > SaslResult.MECHANISM_FAILURE) throw new DecodeError('invalid', 'SASL Result code', at, `unknown result ${result}`);
+    if (result > SaslResult.MECHANISM_FAILURE)
+      throw new DecodeError('invalid', 'SASL Result code', at, `unknown result ${result}`);
     const data = r.rest();
     return wide ? { result, codeWidth: 2, ...(data.length > 0 ? { data } : {}) } : { result, codeWidth: 1 };
   },
@@ -168,7 +170,9 @@ const codecs: { [K in Kind]: ValueCodec<K> } = {
 };
 
 /** Registered by (vendor, type): all PT-TLS types are IETF's. */
-const byType = new Map<string, Kind>((Object.keys(codecs) as Kind[]).map((k) => [`${VENDOR.IETF}/${codecs[k].type}`, k]));
+const byType = new Map<string, Kind>(
+  (Object.keys(codecs) as Kind[]).map((k) => [`${VENDOR.IETF}/${codecs[k].type}`, k]),
+);
 
 /** Reads and checks a header; `maxLength` bounds the message length before anything is buffered. */
 export function decodePtTlsHeader(r: Reader, maxLength = PT_TLS_MAX_MESSAGE_LEN): PtTlsHeader {
@@ -176,12 +180,20 @@ export function decodePtTlsHeader(r: Reader, maxLength = PT_TLS_MAX_MESSAGE_LEN)
   const vendor = r.u24('PT-TLS message type vendor ID');
   const typeAt = r.offset;
   const type = r.u32('PT-TLS message type');
-  if (type === PT_TLS_RESERVED_TYPE) throw new DecodeError('reserved', 'PT-TLS message type', typeAt, 'reserved type 0xffffffff');
+  if (type === PT_TLS_RESERVED_TYPE)
+    throw new DecodeError('reserved', 'PT-TLS message type', typeAt, 'reserved type 0xffffffff');
   const lengthAt = r.offset;
   const length = r.u32('PT-TLS message length');
   // RFC 6876 3.5: the length includes the 16-byte header
-  if (length < PT_TLS_HEADER_LEN) throw new DecodeError('invalid', 'PT-TLS message length', lengthAt, `length ${length} below the header size`);
-  if (length > maxLength) throw new DecodeError('limit', 'PT-TLS message length', lengthAt, `length ${length} exceeds the limit of ${maxLength}`);
+  if (length < PT_TLS_HEADER_LEN)
+    throw new DecodeError('invalid', 'PT-TLS message length', lengthAt, `length ${length} below the header size`);
+  if (length > maxLength)
+    throw new DecodeError(
+      'limit',
+      'PT-TLS message length',
+      lengthAt,
+      `length ${length} exceeds the limit of ${maxLength}`,
+    );
   const id = r.u32('PT-TLS message identifier');
   return { vendor, type, length, id };
 }

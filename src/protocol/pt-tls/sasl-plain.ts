@@ -13,8 +13,10 @@ const MAX_FIELD = 255;
 
 export function encodeSaslPlain(c: SaslPlainCredentials): Buffer {
   const parts = [c.authzid, c.authcid, c.password].map((s) => Buffer.from(s, 'utf8'));
-  if (parts.some((p) => p.length > MAX_FIELD || p.includes(0))) throw new RangeError('SASL PLAIN field too long or contains NUL');
-  if (parts[1].length === 0 || parts[2].length === 0) throw new RangeError('SASL PLAIN needs an authcid and a password');
+  if (parts.some((p) => p.length > MAX_FIELD || p.includes(0)))
+    throw new RangeError('SASL PLAIN field too long or contains NUL');
+  if (parts[1].length === 0 || parts[2].length === 0)
+    throw new RangeError('SASL PLAIN needs an authcid and a password');
   return Buffer.concat([parts[0], Buffer.of(0), parts[1], Buffer.of(0), parts[2]]);
 }
 
@@ -35,7 +37,8 @@ export function decodeSaslPlain(data: Buffer, base = 0): SaslPlainCredentials {
 function field(r: Reader, n: number, what: string, mayBeEmpty: boolean): string {
   const at = r.offset;
   const raw = r.bytes(n, what);
-  if (raw.length > MAX_FIELD || (!mayBeEmpty && raw.length === 0) || raw.includes(0)) throw new DecodeError('invalid', what, at, `bad length ${raw.length} or NUL`);
+  if (raw.length > MAX_FIELD || (!mayBeEmpty && raw.length === 0) || raw.includes(0))
+    throw new DecodeError('invalid', what, at, `bad length ${raw.length} or NUL`);
   const s = raw.toString('utf8');
   if (Buffer.byteLength(s) !== raw.length) throw new DecodeError('invalid', what, at, 'not UTF-8');
   return s;

@@ -1,6 +1,14 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DecodeError } from '../../bytes/errors';
-import { decodeRadius, encodeRadius, encodeVendorAttribute, RADIUS_AUTHENTICATOR_LEN, RadiusAttr, type RadiusAttribute, type RadiusPacket } from './packet';
+import {
+  decodeRadius,
+  encodeRadius,
+  encodeVendorAttribute,
+  RADIUS_AUTHENTICATOR_LEN,
+  RadiusAttr,
+  type RadiusAttribute,
+  type RadiusPacket,
+} from './packet';
 
 /** RFC 2548 2.4.2/2.4.3 (Microsoft vendor attributes): the MS-MPPE keys that carry the MSK. */
 export const VENDOR_MICROSOFT = 311;
@@ -59,7 +67,9 @@ export function checkRequest(datagram: Buffer, secret: Buffer): RequestCheck {
   const got = raw.subarray(at, at + 16);
   if (got.length !== 16) return { ok: false, malformed: false, why: 'Message-Authenticator is not 16 bytes' };
   const want = hmacOver(raw, at, packet.authenticator, secret);
-  return timingSafeEqual(got, want) ? { ok: true, packet } : { ok: false, malformed: false, why: 'bad Message-Authenticator' };
+  return timingSafeEqual(got, want)
+    ? { ok: true, packet }
+    : { ok: false, malformed: false, why: 'bad Message-Authenticator' };
 }
 
 /**
@@ -69,7 +79,12 @@ export function checkRequest(datagram: Buffer, secret: Buffer): RequestCheck {
  */
 export function signAnswer(code: number, request: RadiusPacket, attributes: RadiusAttribute[], secret: Buffer): Buffer {
   const withMa = [...attributes, { type: RadiusAttr.MESSAGE_AUTHENTICATOR, value: Buffer.alloc(16) }];
-  const raw = encodeRadius({ code, identifier: request.identifier, authenticator: request.authenticator, attributes: withMa });
+  const raw = encodeRadius({
+    code,
+    identifier: request.identifier,
+    authenticator: request.authenticator,
+    attributes: withMa,
+  });
   const maAt = raw.length - 16;
   createHmac('md5', secret).update(raw).digest().copy(raw, maAt);
   responseAuthenticator(raw, request.authenticator, secret).copy(raw, 4);
@@ -77,10 +92,18 @@ export function signAnswer(code: number, request: RadiusPacket, attributes: Radi
 }
 
 /** A signed Access-Request (clients and tests): random Request Authenticator, Message-Authenticator. */
-export function signRequest(identifier: number, attributes: RadiusAttribute[], secret: Buffer, authenticator = randomBytes(RADIUS_AUTHENTICATOR_LEN)): Buffer {
+export function signRequest(
+  identifier: number,
+  attributes: RadiusAttribute[],
+  secret: Buffer,
+  authenticator = randomBytes(RADIUS_AUTHENTICATOR_LEN),
+): Buffer {
   const withMa = [...attributes, { type: RadiusAttr.MESSAGE_AUTHENTICATOR, value: Buffer.alloc(16) }];
   const raw = encodeRadius({ code: 1, identifier, authenticator, attributes: withMa });
-  createHmac('md5', secret).update(raw).digest().copy(raw, raw.length - 16);
+  createHmac('md5', secret)
+    .update(raw)
+    .digest()
+    .copy(raw, raw.length - 16);
   return raw;
 }
 
@@ -90,7 +113,8 @@ export function checkAnswer(datagram: Buffer, requestAuthenticator: Buffer, secr
   const raw = Buffer.from(datagram.subarray(0, datagram.readUInt16BE(2)));
   const got = Buffer.from(packet.authenticator);
   requestAuthenticator.copy(raw, 4);
-  if (!timingSafeEqual(responseAuthenticator(raw, requestAuthenticator, secret), got)) throw new DecodeError('invalid', 'RADIUS Response Authenticator', 4, 'does not match');
+  if (!timingSafeEqual(responseAuthenticator(raw, requestAuthenticator, secret), got))
+    throw new DecodeError('invalid', 'RADIUS Response Authenticator', 4, 'does not match');
   const at = messageAuthenticatorOffset(raw, decodeRadius(raw));
   if (at < 0) throw new DecodeError('invalid', 'RADIUS Message-Authenticator', 20, 'missing');
   if (!timingSafeEqual(hmacOver(raw, at, requestAuthenticator, secret), raw.subarray(at, at + 16))) {
@@ -119,7 +143,8 @@ export function encryptMppeKey(key: Buffer, secret: Buffer, requestAuthenticator
 
 /** The inverse of encryptMppeKey (tests and clients): the key, or a DecodeError. */
 export function decryptMppeKey(value: Buffer, secret: Buffer, requestAuthenticator: Buffer): Buffer {
-  if (value.length < 18 || (value.length - 2) % 16 !== 0) throw new DecodeError('invalid', 'MS-MPPE key', 0, `length ${value.length} is not 2 + n*16`);
+  if (value.length < 18 || (value.length - 2) % 16 !== 0)
+    throw new DecodeError('invalid', 'MS-MPPE key', 0, `length ${value.length} is not 2 + n*16`);
   const salt = value.subarray(0, 2);
   const c = value.subarray(2);
   const plain = Buffer.alloc(c.length);
@@ -128,7 +153,8 @@ export function decryptMppeKey(value: Buffer, secret: Buffer, requestAuthenticat
     for (let j = 0; j < 16; j++) plain[i + j] = c[i + j] ^ b[j];
     b = md5(secret, c.subarray(i, i + 16));
   }
-  if (plain[0] > plain.length - 1) throw new DecodeError('invalid', 'MS-MPPE key length', 2, `key length ${plain[0]} exceeds ${plain.length - 1}`);
+  if (plain[0] > plain.length - 1)
+    throw new DecodeError('invalid', 'MS-MPPE key length', 2, `key length ${plain[0]} exceeds ${plain.length - 1}`);
   return plain.subarray(1, 1 + plain[0]);
 }
 
@@ -146,7 +172,15 @@ export function mppeKeyAttributes(msk: Buffer, secret: Buffer, requestAuthentica
   let sendSalt = salt();
   while (sendSalt.equals(recvSalt)) sendSalt = salt(); // RFC 2548 2.4.2: salts unique per key
   return [
-    encodeVendorAttribute({ vendor: VENDOR_MICROSOFT, type: MS_MPPE_RECV_KEY, value: encryptMppeKey(msk.subarray(0, 32), secret, requestAuthenticator, recvSalt) }),
-    encodeVendorAttribute({ vendor: VENDOR_MICROSOFT, type: MS_MPPE_SEND_KEY, value: encryptMppeKey(msk.subarray(32, 64), secret, requestAuthenticator, sendSalt) }),
+    encodeVendorAttribute({
+      vendor: VENDOR_MICROSOFT,
+      type: MS_MPPE_RECV_KEY,
+      value: encryptMppeKey(msk.subarray(0, 32), secret, requestAuthenticator, recvSalt),
+    }),
+    encodeVendorAttribute({
+      vendor: VENDOR_MICROSOFT,
+      type: MS_MPPE_SEND_KEY,
+      value: encryptMppeKey(msk.subarray(32, 64), secret, requestAuthenticator, sendSalt),
+    }),
   ];
 }

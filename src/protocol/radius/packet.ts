@@ -57,9 +57,20 @@ export function decodeRadius(datagram: Buffer): RadiusPacket {
   const lengthAt = r.offset;
   const length = r.u16('RADIUS length');
   if (length < RADIUS_HEADER_LEN || length > RADIUS_MAX_PACKET) {
-    throw new DecodeError('invalid', 'RADIUS length', lengthAt, `length ${length} outside ${RADIUS_HEADER_LEN}..${RADIUS_MAX_PACKET}`);
+    throw new DecodeError(
+      'invalid',
+      'RADIUS length',
+      lengthAt,
+      `length ${length} outside ${RADIUS_HEADER_LEN}..${RADIUS_MAX_PACKET}`,
+    );
   }
-  if (length > datagram.length) throw new DecodeError('overrun', 'RADIUS length', lengthAt, `length ${length} exceeds the ${datagram.length}-byte datagram`);
+  if (length > datagram.length)
+    throw new DecodeError(
+      'overrun',
+      'RADIUS length',
+      lengthAt,
+      `length ${length} exceeds the ${datagram.length}-byte datagram`,
+    );
   const authenticator = r.bytes(RADIUS_AUTHENTICATOR_LEN, 'RADIUS authenticator');
   const body = r.sub(length - RADIUS_HEADER_LEN, 'RADIUS attributes');
   const attributes: RadiusAttribute[] = [];
@@ -79,21 +90,27 @@ export function encodeRadius(p: RadiusPacket): Buffer {
   const w = new Writer(RADIUS_HEADER_LEN + p.attributes.reduce((n, a) => n + 2 + a.value.length, 0));
   w.u8(p.code).u8(p.identifier).u16(0).bytes(p.authenticator);
   for (const a of p.attributes) {
-    if (a.value.length > RADIUS_MAX_VALUE) throw new RangeError(`RADIUS attribute ${a.type} of ${a.value.length} bytes exceeds ${RADIUS_MAX_VALUE}`);
-    w.u8(a.type).u8(a.value.length + 2).bytes(a.value);
+    if (a.value.length > RADIUS_MAX_VALUE)
+      throw new RangeError(`RADIUS attribute ${a.type} of ${a.value.length} bytes exceeds ${RADIUS_MAX_VALUE}`);
+    w.u8(a.type)
+      .u8(a.value.length + 2)
+      .bytes(a.value);
   }
   const out = w.finish();
-  if (out.length > RADIUS_MAX_PACKET) throw new RangeError(`RADIUS packet of ${out.length} bytes exceeds ${RADIUS_MAX_PACKET}`);
+  if (out.length > RADIUS_MAX_PACKET)
+    throw new RangeError(`RADIUS packet of ${out.length} bytes exceeds ${RADIUS_MAX_PACKET}`);
   out.writeUInt16BE(out.length, 2);
   return out;
 }
 
-export const attributesOf = (p: RadiusPacket, type: number): Buffer[] => p.attributes.filter((a) => a.type === type).map((a) => a.value);
+export const attributesOf = (p: RadiusPacket, type: number): Buffer[] =>
+  p.attributes.filter((a) => a.type === type).map((a) => a.value);
 
 /** The single value of `type`, undefined when absent; two or more is an error. */
 export function singleAttribute(p: RadiusPacket, type: number, what: string): Buffer | undefined {
   const all = attributesOf(p, type);
-  if (all.length > 1) throw new DecodeError('invalid', what, 0, `${all.length} ${what} attributes, at most one allowed`);
+  if (all.length > 1)
+    throw new DecodeError('invalid', what, 0, `${all.length} ${what} attributes, at most one allowed`);
   return all[0];
 }
 
@@ -103,7 +120,8 @@ export const joinEapMessage = (p: RadiusPacket): Buffer => Buffer.concat(attribu
 /** RFC 3579 3.1: an EAP packet split into EAP-Message attributes of at most 253 bytes. */
 export function splitEapMessage(eap: Buffer): RadiusAttribute[] {
   const out: RadiusAttribute[] = [];
-  for (let at = 0; at < eap.length; at += RADIUS_MAX_VALUE) out.push({ type: RadiusAttr.EAP_MESSAGE, value: eap.subarray(at, at + RADIUS_MAX_VALUE) });
+  for (let at = 0; at < eap.length; at += RADIUS_MAX_VALUE)
+    out.push({ type: RadiusAttr.EAP_MESSAGE, value: eap.subarray(at, at + RADIUS_MAX_VALUE) });
   return out;
 }
 
@@ -115,8 +133,17 @@ export interface VendorAttribute {
 }
 
 export function encodeVendorAttribute(v: VendorAttribute): RadiusAttribute {
-  if (v.value.length > RADIUS_MAX_VALUE - 6) throw new RangeError(`vendor attribute of ${v.value.length} bytes is too long`);
-  return { type: RadiusAttr.VENDOR_SPECIFIC, value: new Writer(6 + v.value.length).u32(v.vendor).u8(v.type).u8(v.value.length + 2).bytes(v.value).finish() };
+  if (v.value.length > RADIUS_MAX_VALUE - 6)
+    throw new RangeError(`vendor attribute of ${v.value.length} bytes is too long`);
+  return {
+    type: RadiusAttr.VENDOR_SPECIFIC,
+    value: new Writer(6 + v.value.length)
+      .u32(v.vendor)
+      .u8(v.type)
+      .u8(v.value.length + 2)
+      .bytes(v.value)
+      .finish(),
+  };
 }
 
 /** The sub-attributes of one Vendor-Specific value. */

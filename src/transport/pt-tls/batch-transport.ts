@@ -37,7 +37,11 @@ export class PtTlsBatchTransport implements BatchTransport {
   }
 
   async send(batch: Buffer): Promise<void> {
-    if (batch.length > this.maxBatchSize) throw new TransportError('too-large', `PB-TNC batch of ${batch.length} bytes exceeds the limit of ${this.maxBatchSize}`);
+    if (batch.length > this.maxBatchSize)
+      throw new TransportError(
+        'too-large',
+        `PB-TNC batch of ${batch.length} bytes exceeds the limit of ${this.maxBatchSize}`,
+      );
     await this.conn.send({ kind: 'pbTncBatch', batch });
   }
 

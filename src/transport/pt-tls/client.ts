@@ -22,10 +22,19 @@ export async function connectPtTls(opts: PtTlsClientOptions): Promise<BatchTrans
     log.info('TNC', 'entering PT-TLS negotiation phase');
     log.info('TNC', `sending offer for PT-TLS version ${PT_TLS_VERSION}`);
     // RFC 6876 3.7.1: min, max and preferred version
-    await conn.send({ kind: 'versionRequest', minVersion: PT_TLS_VERSION, maxVersion: PT_TLS_VERSION, preferredVersion: PT_TLS_VERSION });
+    await conn.send({
+      kind: 'versionRequest',
+      minVersion: PT_TLS_VERSION,
+      maxVersion: PT_TLS_VERSION,
+      preferredVersion: PT_TLS_VERSION,
+    });
     const resp = await conn.expect('versionResponse', remaining(), 'negotiation');
     if (resp.value.version !== PT_TLS_VERSION) {
-      throw await conn.abort(PtTlsErrorCode.VERSION_NOT_SUPPORTED, resp.raw, `server chose PT-TLS version ${resp.value.version}`);
+      throw await conn.abort(
+        PtTlsErrorCode.VERSION_NOT_SUPPORTED,
+        resp.raw,
+        `server chose PT-TLS version ${resp.value.version}`,
+      );
     }
     log.info('TNC', 'doing SASL client authentication');
     await saslLoop(conn, opts, remaining, log);
@@ -39,12 +48,21 @@ export async function connectPtTls(opts: PtTlsClientOptions): Promise<BatchTrans
 }
 
 /** RFC 6876 3.8: SASL rounds until the server sends an empty SASL Mechanisms list. */
-async function saslLoop(conn: PtTlsConnection, opts: PtTlsClientOptions, remaining: () => number, log: Logger): Promise<void> {
+async function saslLoop(
+  conn: PtTlsConnection,
+  opts: PtTlsClientOptions,
+  remaining: () => number,
+  log: Logger,
+): Promise<void> {
   for (;;) {
     const offer = await conn.expect('saslMechanisms', remaining(), 'negotiation');
     if (offer.value.mechanisms.length === 0) return;
     if (!opts.sasl || !offer.value.mechanisms.includes('PLAIN')) {
-      throw await conn.abort(PtTlsErrorCode.SASL_MECHANISM_ERROR, offer.raw, `no usable SASL mechanism in [${offer.value.mechanisms.join(', ')}]`);
+      throw await conn.abort(
+        PtTlsErrorCode.SASL_MECHANISM_ERROR,
+        offer.raw,
+        `no usable SASL mechanism in [${offer.value.mechanisms.join(', ')}]`,
+      );
     }
     log.info('TNC', `SASL PLAIN authentication as '${opts.sasl.user}'`);
     // RFC 4616 2 as strongSwan sends it: empty authzid, authcid, password

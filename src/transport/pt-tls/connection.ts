@@ -53,7 +53,9 @@ export class PtTlsConnection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.fail(new TransportError('closed', 'peer closed the PT-TLS connection')));
     socket.on('close', () => this.fail(new TransportError('closed', 'PT-TLS connection closed')));
-    socket.on('error', (e: NodeJS.ErrnoException) => this.fail(new TransportError(/SSL|TLS|CERT/.test(e.code ?? '') ? 'tls' : 'io', e.message)));
+    socket.on('error', (e: NodeJS.ErrnoException) =>
+      this.fail(new TransportError(/SSL|TLS|CERT/.test(e.code ?? '') ? 'tls' : 'io', e.message)),
+    );
   }
 
   get closed(): boolean {
@@ -65,10 +67,17 @@ export class PtTlsConnection {
     const id = this.nextId++;
     const bytes = encodePtTlsMessage({ id, value });
     const name = typeName(value);
-    if (bytes.length > this.maxMessageSize) throw new TransportError('too-large', `PT-TLS message of ${bytes.length} bytes exceeds the limit of ${this.maxMessageSize}`);
-    if (this.log.enabled(2)) this.log.debug('TNC', `sending PT-TLS message #${id} of type '${name}' (${bytes.length} bytes)`);
+    if (bytes.length > this.maxMessageSize)
+      throw new TransportError(
+        'too-large',
+        `PT-TLS message of ${bytes.length} bytes exceeds the limit of ${this.maxMessageSize}`,
+      );
+    if (this.log.enabled(2))
+      this.log.debug('TNC', `sending PT-TLS message #${id} of type '${name}' (${bytes.length} bytes)`);
     await new Promise<void>((resolve, reject) =>
-      this.socket.write(bytes, (e) => (e ? reject(new TransportError('io', `sending ${name}: ${e.message}`)) : resolve())),
+      this.socket.write(bytes, (e) =>
+        e ? reject(new TransportError('io', `sending ${name}: ${e.message}`)) : resolve(),
+      ),
     );
   }
 
@@ -77,7 +86,10 @@ export class PtTlsConnection {
     const m = await this.receive(timeoutMs);
     if (m.value.kind === kind) return m as Received<PtTlsValueOf<K>>;
     // RFC 6876 3.9.1: unknown types are Type Not Supported; known ones out of place are Invalid Message
-    const code = m.value.kind === 'unknown' || m.value.kind === 'experimental' ? PtTlsErrorCode.TYPE_NOT_SUPPORTED : PtTlsErrorCode.INVALID_MESSAGE;
+    const code =
+      m.value.kind === 'unknown' || m.value.kind === 'experimental'
+        ? PtTlsErrorCode.TYPE_NOT_SUPPORTED
+        : PtTlsErrorCode.INVALID_MESSAGE;
     throw await this.abort(code, m.raw, `unexpected PT-TLS message '${typeName(m.value)}' in the ${phase} phase`);
   }
 
@@ -91,7 +103,11 @@ export class PtTlsConnection {
       if (!isDecodeError(e)) throw e;
       throw await this.abort(errorCodeFor(e), framed.bytes, e.message);
     }
-    if (this.log.enabled(2)) this.log.debug('TNC', `received PT-TLS message #${msg.id} of type '${typeName(msg.value)}' (${framed.bytes.length} bytes)`);
+    if (this.log.enabled(2))
+      this.log.debug(
+        'TNC',
+        `received PT-TLS message #${msg.id} of type '${typeName(msg.value)}' (${framed.bytes.length} bytes)`,
+      );
     if (msg.value.kind === 'error') {
       const reason = `received PT-TLS error '${ptTlsErrorName(msg.value.errorVendor, msg.value.errorCode)}'`;
       this.log.error('TNC', reason);
@@ -109,7 +125,12 @@ export class PtTlsConnection {
     this.log.error('TNC', `sending PT-TLS error '${ptTlsErrorName(VENDOR.IETF, code)}': ${reason}`);
     this.inbox.length = 0;
     try {
-      await this.send({ kind: 'error', errorVendor: VENDOR.IETF, errorCode: code, offending: offending.subarray(0, ERROR_COPY_MAX) });
+      await this.send({
+        kind: 'error',
+        errorVendor: VENDOR.IETF,
+        errorCode: code,
+        offending: offending.subarray(0, ERROR_COPY_MAX),
+      });
     } catch {
       // the peer may already be gone; closing is all that is left
     }
@@ -172,10 +193,12 @@ export class PtTlsConnection {
               this.socket.destroy();
             }, timeoutMs)
           : undefined;
-      const done = <T>(f: (v: T) => void) => (v: T) => {
-        clearTimeout(timer);
-        f(v);
-      };
+      const done =
+        <T>(f: (v: T) => void) =>
+        (v: T) => {
+          clearTimeout(timer);
+          f(v);
+        };
       this.waiter = { resolve: done(resolve), reject: done(reject) };
     });
   }
@@ -188,5 +211,7 @@ function typeName(v: PtTlsValue): string {
 
 /** RFC 6876 3.9.1: bad field values are Invalid Parameter; broken framing or layout is Malformed Message. */
 function errorCodeFor(e: DecodeError): PtTlsErrorCode {
-  return e.kind === 'invalid' || e.kind === 'reserved' ? PtTlsErrorCode.INVALID_PARAMETER : PtTlsErrorCode.MALFORMED_MESSAGE;
+  return e.kind === 'invalid' || e.kind === 'reserved'
+    ? PtTlsErrorCode.INVALID_PARAMETER
+    : PtTlsErrorCode.MALFORMED_MESSAGE;
 }

@@ -15,15 +15,19 @@ export function peerCommonName(socket: TLSSocket): string | undefined {
  */
 export function arIdentitiesOf(socket: TLSSocket, saslUser: string | undefined): ArIdentities {
   const subject = socket.authorized ? socket.getPeerX509Certificate()?.subject : undefined;
-  const user: ArIdentity | undefined = subject !== undefined
-    ? { value: subject.split('\n').join(', '), type: 'X.500 DN', authenticatedBy: 'certificate' }
-    : saslUser === undefined ? undefined : { value: saslUser, type: 'username', authenticatedBy: 'password' };
+  const user: ArIdentity | undefined =
+    subject !== undefined
+      ? { value: subject.split('\n').join(', '), type: 'X.500 DN', authenticatedBy: 'certificate' }
+      : saslUser === undefined
+        ? undefined
+        : { value: saslUser, type: 'username', authenticatedBy: 'password' };
   return { user, machine: machineIdentity(socket.remoteAddress) };
 }
 
 function machineIdentity(address: string | undefined): ArIdentity | undefined {
   const v4 = address?.replace(/^::ffff:/i, '');
   if (v4 !== undefined && isIPv4(v4)) return { value: v4, type: 'IPv4 address', authenticatedBy: 'unknown method' };
-  if (address !== undefined && isIPv6(address)) return { value: address, type: 'IPv6 address', authenticatedBy: 'unknown method' };
+  if (address !== undefined && isIPv6(address))
+    return { value: address, type: 'IPv6 address', authenticatedBy: 'unknown method' };
   return undefined;
 }

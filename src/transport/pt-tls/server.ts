@@ -27,7 +27,10 @@ interface Session {
  * authentication, then `onSession` with the PB-TNC batch channel. A failing client only ends its
  * own session; the server keeps serving the others.
  */
-export async function startPtTlsServer(opts: PtTlsServerOptions, onSession: (t: BatchTransport) => Promise<void>): Promise<PtTlsServer> {
+export async function startPtTlsServer(
+  opts: PtTlsServerOptions,
+  onSession: (t: BatchTransport) => Promise<void>,
+): Promise<PtTlsServer> {
   const log = opts.log ?? silentLogger;
   const requireClientCert = opts.requireClientCert ?? true;
   const server = createServer({
@@ -50,7 +53,8 @@ export async function startPtTlsServer(opts: PtTlsServerOptions, onSession: (t: 
   });
   server.on('tlsClientError', (e: NodeJS.ErrnoException, s: TLSSocket) => {
     const raw = (s as unknown as { _parent?: Socket })._parent;
-    const peer = (raw && peers.get(raw)) ?? peers.get(s) ?? (s.remoteAddress ? peerLabel(s) : 'a client whose address is gone');
+    const peer =
+      (raw && peers.get(raw)) ?? peers.get(s) ?? (s.remoteAddress ? peerLabel(s) : 'a client whose address is gone');
     log.info('TNC', `TLS handshake with ${peer} failed: ${e.message}${e.code ? ` (${e.code})` : ''}`);
     s.destroy(); // with a listener here node leaves the socket open (e.g. after a handshake timeout)
   });
@@ -73,7 +77,12 @@ function peerLabel(s: Socket): string {
   return s.remoteFamily === 'IPv6' ? `[${s.remoteAddress}]:${s.remotePort}` : `${s.remoteAddress}:${s.remotePort}`;
 }
 
-async function serve(socket: TLSSocket, opts: PtTlsServerOptions, log: Logger, onSession: (t: BatchTransport) => Promise<void>): Promise<void> {
+async function serve(
+  socket: TLSSocket,
+  opts: PtTlsServerOptions,
+  log: Logger,
+  onSession: (t: BatchTransport) => Promise<void>,
+): Promise<void> {
   const conn = new PtTlsConnection(socket, opts.maxMessageSize ?? DEFAULTS.maxMessageSize, log);
   const s: Session = { opts, log, remaining: deadline(opts.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs) };
   try {
@@ -97,7 +106,11 @@ async function negotiateVersion(conn: PtTlsConnection, s: Session): Promise<void
   const { minVersion, maxVersion } = req.value;
   // RFC 6876 3.7: pick a version inside [min, max]; 1 is the only one there is
   if (minVersion > PT_TLS_VERSION || maxVersion < PT_TLS_VERSION) {
-    throw await conn.abort(PtTlsErrorCode.VERSION_NOT_SUPPORTED, req.raw, `client offers PT-TLS versions ${minVersion}..${maxVersion}`);
+    throw await conn.abort(
+      PtTlsErrorCode.VERSION_NOT_SUPPORTED,
+      req.raw,
+      `client offers PT-TLS versions ${minVersion}..${maxVersion}`,
+    );
   }
   await conn.send({ kind: 'versionResponse', version: PT_TLS_VERSION });
   s.log.info('TNC', `negotiated PT-TLS version ${PT_TLS_VERSION}`);
@@ -114,10 +127,18 @@ async function authenticate(conn: PtTlsConnection, socket: TLSSocket, s: Session
   await conn.send({ kind: 'saslMechanisms', mechanisms: ['PLAIN'] });
   const sel = await conn.expect('saslMechanismSelection', s.remaining(), 'negotiation');
   if (sel.value.mechanism !== 'PLAIN' || !sel.value.initialResponse) {
-    throw await conn.abort(PtTlsErrorCode.SASL_MECHANISM_ERROR, sel.raw, `unusable SASL selection '${sel.value.mechanism}'`);
+    throw await conn.abort(
+      PtTlsErrorCode.SASL_MECHANISM_ERROR,
+      sel.raw,
+      `unusable SASL selection '${sel.value.mechanism}'`,
+    );
   }
   // the initial response follows the 16-byte header and the mechanism entry
-  const user = checkPlain(sel.value.initialResponse, sel.offset + PT_TLS_HEADER_LEN + 1 + sel.value.mechanism.length, s.opts.sasl.users);
+  const user = checkPlain(
+    sel.value.initialResponse,
+    sel.offset + PT_TLS_HEADER_LEN + 1 + sel.value.mechanism.length,
+    s.opts.sasl.users,
+  );
   if (user === undefined) {
     // like strongSwan: ABORT on any SASL failure, no retry
     await conn.send({ kind: 'saslResult', result: SaslResult.ABORT });
@@ -129,7 +150,11 @@ async function authenticate(conn: PtTlsConnection, socket: TLSSocket, s: Session
 }
 
 /** The authenticated authcid, or undefined for a wrong password, unknown user, proxy authzid or bad encoding. */
-function checkPlain(response: Buffer, base: number, users: ReadonlyMap<string, string> | Readonly<Record<string, string>>): string | undefined {
+function checkPlain(
+  response: Buffer,
+  base: number,
+  users: ReadonlyMap<string, string> | Readonly<Record<string, string>>,
+): string | undefined {
   let c;
   try {
     c = decodeSaslPlain(response, base);
@@ -137,7 +162,12 @@ function checkPlain(response: Buffer, base: number, users: ReadonlyMap<string, s
     if (isDecodeError(e)) return undefined;
     throw e;
   }
-  const expected = users instanceof Map ? users.get(c.authcid) : Object.hasOwn(users, c.authcid) ? (users as Record<string, string>)[c.authcid] : undefined;
+  const expected =
+    users instanceof Map
+      ? users.get(c.authcid)
+      : Object.hasOwn(users, c.authcid)
+        ? (users as Record<string, string>)[c.authcid]
+        : undefined;
   // RFC 4616 2: we authorize no one to act as someone else
   if (expected === undefined || (c.authzid !== '' && c.authzid !== c.authcid)) return undefined;
   const digest = (p: string) => createHash('sha256').update(p, 'utf8').digest();

@@ -4,7 +4,18 @@ import { createSecureContext } from 'node:tls';
 import { silentLogger, type Logger } from '../../log';
 import { decodeEap, EapCode, EapType, encodeEap, type EapPacket } from '../../protocol/eap';
 import { isDecodeError } from '../../bytes/errors';
-import { checkRequest, joinEapMessage, mppeKeyAttributes, RadiusAttr, RadiusCode, signAnswer, singleAttribute, splitEapMessage, type RadiusAttribute, type RadiusPacket } from '../../protocol/radius';
+import {
+  checkRequest,
+  joinEapMessage,
+  mppeKeyAttributes,
+  RadiusAttr,
+  RadiusCode,
+  signAnswer,
+  singleAttribute,
+  splitEapMessage,
+  type RadiusAttribute,
+  type RadiusPacket,
+} from '../../protocol/radius';
 import type { FinalVerdict } from '../../server-emu/server';
 import { Recommendation } from '../../tnccs/types';
 import type { PtEapChannel } from './pt-eap-channel';
@@ -57,11 +68,29 @@ interface Entry {
  * the TNC PDP behind a gateway's eap-radius (the PEP). Accepts only Access-Requests whose
  * Message-Authenticator checks out; others are counted and dropped, never answered.
  */
-export async function startRadiusServer(o: RadiusServerOptions, serve: (channel: PtEapChannel) => Promise<FinalVerdict | undefined>): Promise<RadiusServer> {
+export async function startRadiusServer(
+  o: RadiusServerOptions,
+  serve: (channel: PtEapChannel) => Promise<FinalVerdict | undefined>,
+): Promise<RadiusServer> {
   const log = o.log ?? silentLogger;
-  const context = createSecureContext({ cert: o.cert, key: o.key, ca: o.ca, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
-  const cas = (o.ca.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => new X509Certificate(p));
-  const stats: RadiusStats = { badAuthenticator: 0, malformed: 0, duplicates: 0, accepts: 0, rejects: 0, challenges: 0 };
+  const context = createSecureContext({
+    cert: o.cert,
+    key: o.key,
+    ca: o.ca,
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.2',
+  });
+  const cas = (o.ca.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(
+    (p) => new X509Certificate(p),
+  );
+  const stats: RadiusStats = {
+    badAuthenticator: 0,
+    malformed: 0,
+    duplicates: 0,
+    accepts: 0,
+    rejects: 0,
+    challenges: 0,
+  };
   const sessions = new Map<string, Entry>();
   const replay = new ReplayCache();
   const idle = o.idleTimeoutMs ?? 120_000;
@@ -95,7 +124,11 @@ export async function startRadiusServer(o: RadiusServerOptions, serve: (channel:
     } else if (a.kind === 'accept') {
       code = RadiusCode.ACCESS_ACCEPT;
       const group = Buffer.from(a.verdict.recommendation === Recommendation.ALLOW ? 'allow' : 'isolate');
-      attrs.push({ type: RadiusAttr.FILTER_ID, value: group }, { type: RadiusAttr.CLASS, value: group }, ...mppeKeyAttributes(a.msk, o.secret, req.authenticator));
+      attrs.push(
+        { type: RadiusAttr.FILTER_ID, value: group },
+        { type: RadiusAttr.CLASS, value: group },
+        ...mppeKeyAttributes(a.msk, o.secret, req.authenticator),
+      );
       stats.accepts++;
     } else {
       code = RadiusCode.ACCESS_REJECT;
@@ -107,7 +140,11 @@ export async function startRadiusServer(o: RadiusServerOptions, serve: (channel:
 
   const reject = (req: RadiusPacket, identifier: number, reason: string): Buffer => {
     log.info('CFG', `RADIUS Access-Reject: ${reason}`);
-    return answer(req, { kind: 'reject', eap: encodeEap({ code: EapCode.FAILURE, identifier, data: Buffer.alloc(0) }), reason }, undefined)!;
+    return answer(
+      req,
+      { kind: 'reject', eap: encodeEap({ code: EapCode.FAILURE, identifier, data: Buffer.alloc(0) }), reason },
+      undefined,
+    )!;
   };
 
   /** The answer to one authenticated Access-Request (undefined: drop). */
@@ -119,7 +156,14 @@ export async function startRadiusServer(o: RadiusServerOptions, serve: (channel:
       const raw = joinEapMessage(req);
       // RFC 3579 3.1: an empty EAP-Message is EAP-Start: ask for the identity
       if (raw.length === 0 && !stateAttr) {
-        return signAnswer(RadiusCode.ACCESS_CHALLENGE, req, splitEapMessage(encodeEap({ code: EapCode.REQUEST, identifier: 0, type: EapType.IDENTITY, data: Buffer.alloc(0) })), o.secret);
+        return signAnswer(
+          RadiusCode.ACCESS_CHALLENGE,
+          req,
+          splitEapMessage(
+            encodeEap({ code: EapCode.REQUEST, identifier: 0, type: EapType.IDENTITY, data: Buffer.alloc(0) }),
+          ),
+          o.secret,
+        );
       }
       eap = decodeEap(raw);
     } catch (e) {
@@ -132,9 +176,17 @@ export async function startRadiusServer(o: RadiusServerOptions, serve: (channel:
       key = stateAttr.toString('hex');
       if (!sessions.has(key)) return reject(req, eap.identifier, 'unknown State');
     } else {
-      if (sessions.size >= (o.maxSessions ?? 64)) return reject(req, eap.identifier, `too many EAP sessions (${sessions.size})`);
+      if (sessions.size >= (o.maxSessions ?? 64))
+        return reject(req, eap.identifier, `too many EAP sessions (${sessions.size})`);
       key = randomBytes(16).toString('hex');
-      const session = new TtlsSession({ context, cas, log, serve, isolate: o.isolate ?? 'reject', fragmentSize: o.fragmentSize });
+      const session = new TtlsSession({
+        context,
+        cas,
+        log,
+        serve,
+        isolate: o.isolate ?? 'reject',
+        fragmentSize: o.fragmentSize,
+      });
       sessions.set(key, { session });
     }
     touch(key);
@@ -156,14 +208,20 @@ export async function startRadiusServer(o: RadiusServerOptions, serve: (channel:
     const req = checked.packet;
     if (req.code !== RadiusCode.ACCESS_REQUEST) {
       stats.malformed++;
-      log.info('CFG', `RADIUS code ${req.code} from ${peer.address}:${peer.port} dropped: only Access-Request is served`);
+      log.info(
+        'CFG',
+        `RADIUS code ${req.code} from ${peer.address}:${peer.port} dropped: only Access-Request is served`,
+      );
       return;
     }
     const key = `${peer.address}|${peer.port}|${req.identifier}`;
     const seen = replay.check(key, req.authenticator);
     if (seen !== 'new') {
       stats.duplicates++;
-      log.debug('CFG', `RADIUS retransmission of request ${req.identifier} from ${peer.address}:${peer.port}${seen === 'busy' ? ' ignored (in progress)' : ' answered again'}`);
+      log.debug(
+        'CFG',
+        `RADIUS retransmission of request ${req.identifier} from ${peer.address}:${peer.port}${seen === 'busy' ? ' ignored (in progress)' : ' answered again'}`,
+      );
       if (seen !== 'busy') socket.send(seen, peer.port, peer.address);
       return;
     }

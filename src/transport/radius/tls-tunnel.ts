@@ -48,7 +48,12 @@ export class TlsTunnel {
   private secure = false;
 
   constructor(context: SecureContext) {
-    this.socket = new TLSSocket(this.pipe, { isServer: true, secureContext: context, requestCert: true, rejectUnauthorized: false });
+    this.socket = new TLSSocket(this.pipe, {
+      isServer: true,
+      secureContext: context,
+      requestCert: true,
+      rejectUnauthorized: false,
+    });
     this.socket.on('secure', () => (this.secure = true));
     this.socket.on('data', (d: Buffer) => this.appData.push(d));
     this.socket.on('error', (e: Error) => (this.failure ??= e));
@@ -103,9 +108,14 @@ export class TlsTunnel {
  * The client certificate checked against the configured CAs: issued and signed by one of them
  * (directly), within its validity period. Returns the reason it fails, or undefined when it holds.
  */
-export function verifyPeer(cert: X509Certificate, cas: readonly X509Certificate[], now = new Date()): string | undefined {
+export function verifyPeer(
+  cert: X509Certificate,
+  cas: readonly X509Certificate[],
+  now = new Date(),
+): string | undefined {
   const issuer = cas.find((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey));
   if (!issuer) return `certificate '${cert.subject.replace(/\n/g, ', ')}' is not signed by a configured CA`;
-  if (now < new Date(cert.validFrom) || now > new Date(cert.validTo)) return `certificate '${cert.subject.replace(/\n/g, ', ')}' is not valid now`;
+  if (now < new Date(cert.validFrom) || now > new Date(cert.validTo))
+    return `certificate '${cert.subject.replace(/\n/g, ', ')}' is not valid now`;
   return undefined;
 }

@@ -51,7 +51,8 @@ export const MAX_TLS_MESSAGE = 4 * (16384 + 2048);
 const MAX_AVP = 65535 + 12;
 
 /** An untrusted identity for logs: text as is, anything else (a DER-encoded DN, as strongSwan sends) in hex. */
-const printable = (b: Buffer): string => (/^[\x20-\x7e]*$/.test(b.toString('latin1')) ? b.toString('latin1') : `0x${b.toString('hex')}`);
+const printable = (b: Buffer): string =>
+  /^[\x20-\x7e]*$/.test(b.toString('latin1')) ? b.toString('latin1') : `0x${b.toString('hex')}`;
 
 /** Ends the exchange with this reason (EAP-Failure). */
 class SessionFailure extends Error {}
@@ -85,8 +86,10 @@ export class TtlsSession {
   }
 
   async handle(eap: EapPacket): Promise<EapAnswer> {
-    if (eap.code !== EapCode.RESPONSE) return this.fail(`EAP ${EapCode[eap.code] ?? eap.code} where a Response was expected`, eap.identifier);
-    if (this.state !== 'identity' && eap.identifier !== this.lastId) return { kind: 'drop', reason: `EAP identifier ${eap.identifier}, expected ${this.lastId}` };
+    if (eap.code !== EapCode.RESPONSE)
+      return this.fail(`EAP ${EapCode[eap.code] ?? eap.code} where a Response was expected`, eap.identifier);
+    if (this.state !== 'identity' && eap.identifier !== this.lastId)
+      return { kind: 'drop', reason: `EAP identifier ${eap.identifier}, expected ${this.lastId}` };
     try {
       if (this.state === 'identity') return this.start(eap);
       if (this.state === 'tls') return await this.tls(eap);
@@ -98,12 +101,16 @@ export class TtlsSession {
   }
 
   private start(eap: EapPacket): EapAnswer {
-    if (eap.type !== EapType.IDENTITY) throw new SessionFailure(`expected EAP_IDENTITY, got ${eapTypeName(eap.type ?? 0)}`);
+    if (eap.type !== EapType.IDENTITY)
+      throw new SessionFailure(`expected EAP_IDENTITY, got ${eapTypeName(eap.type ?? 0)}`);
     this.identity = printable(eap.data);
     this.o.log.info('IKE', `received EAP identity '${this.identity}'`);
     this.o.log.info('IKE', `initiating EAP_TTLS method`);
     this.state = 'tls';
-    return this.request(encodeTlsMethodData({ start: true, more: false, version: TTLS_VERSION, data: Buffer.alloc(0) }, 'ttls'), eap.identifier);
+    return this.request(
+      encodeTlsMethodData({ start: true, more: false, version: TTLS_VERSION, data: Buffer.alloc(0) }, 'ttls'),
+      eap.identifier,
+    );
   }
 
   private async tls(eap: EapPacket): Promise<EapAnswer> {
@@ -117,7 +124,11 @@ export class TtlsSession {
       return this.sendFragment(eap.identifier);
     }
     const message = this.assembler.push(frag, 5);
-    if (message === undefined) return this.request(encodeTlsMethodData({ start: false, more: false, version: TTLS_VERSION, data: Buffer.alloc(0) }, 'ttls'), eap.identifier);
+    if (message === undefined)
+      return this.request(
+        encodeTlsMethodData({ start: false, more: false, version: TTLS_VERSION, data: Buffer.alloc(0) }, 'ttls'),
+        eap.identifier,
+      );
     this.tunnel ??= new TlsTunnel(this.o.context);
     const wasUp = this.tunnel.established;
     const step = await this.tunnel.feed(message);
@@ -143,22 +154,33 @@ export class TtlsSession {
   }
 
   private sendFragment(responseId: number): EapAnswer {
-    const next = this.pendingFragments.shift() ?? { start: false, more: false, version: TTLS_VERSION, data: Buffer.alloc(0) };
+    const next = this.pendingFragments.shift() ?? {
+      start: false,
+      more: false,
+      version: TTLS_VERSION,
+      data: Buffer.alloc(0),
+    };
     return this.request(encodeTlsMethodData(next, 'ttls'), responseId);
   }
 
   private request(typeData: Buffer, responseId: number): EapAnswer {
     this.lastId = (responseId + 1) & 0xff;
-    return { kind: 'challenge', eap: encodeEap({ code: EapCode.REQUEST, identifier: this.lastId, type: EapType.TTLS, data: typeData }) };
+    return {
+      kind: 'challenge',
+      eap: encodeEap({ code: EapCode.REQUEST, identifier: this.lastId, type: EapType.TTLS, data: typeData }),
+    };
   }
 
   /** Phase 2 (RFC 5281 11): the tunnelled EAP conversation. */
-  private async phase2(appData: Buffer): Promise<{ kind: 'send'; eap: Buffer } | { kind: 'done'; verdict: FinalVerdict | undefined } | { kind: 'wait' }> {
+  private async phase2(
+    appData: Buffer,
+  ): Promise<{ kind: 'send'; eap: Buffer } | { kind: 'done'; verdict: FinalVerdict | undefined } | { kind: 'wait' }> {
     this.avpBuffer = Buffer.concat([this.avpBuffer, appData]);
     const { avps, used } = takeAvps(this.avpBuffer, MAX_AVP);
     this.avpBuffer = Buffer.from(this.avpBuffer.subarray(used));
     if (avps.length === 0) return { kind: 'wait' };
-    if (avps.length > 1 || this.avpBuffer.length > 0) throw new SessionFailure('more than one tunnelled AVP in one message');
+    if (avps.length > 1 || this.avpBuffer.length > 0)
+      throw new SessionFailure('more than one tunnelled AVP in one message');
     const avp = avps[0];
     // RFC 5281 10.1: an unsupported AVP with M set fails the negotiation; one without is ignored
     if (avp.code !== AVP_EAP_MESSAGE || avp.vendor !== undefined) {
@@ -167,12 +189,16 @@ export class TtlsSession {
     }
     const inner = decodeEap(avp.data);
     if (inner.code !== EapCode.RESPONSE) throw new SessionFailure('tunnelled EAP packet is not a Response');
-    this.o.log.debug('IKE', `received tunneled EAP-TTLS AVP [EAP/RES/${eapTypeName(inner.type ?? 0).replace('EAP_', '')}]`);
+    this.o.log.debug(
+      'IKE',
+      `received tunneled EAP-TTLS AVP [EAP/RES/${eapTypeName(inner.type ?? 0).replace('EAP_', '')}]`,
+    );
     return this.inner === 'identity' ? this.innerIdentity(inner) : this.ptEap(inner);
   }
 
   private innerIdentity(inner: EapPacket): { kind: 'send'; eap: Buffer } {
-    if (inner.type !== EapType.IDENTITY) throw new SessionFailure(`phase 2 starts with EAP_IDENTITY, not ${eapTypeName(inner.type ?? 0)}`);
+    if (inner.type !== EapType.IDENTITY)
+      throw new SessionFailure(`phase 2 starts with EAP_IDENTITY, not ${eapTypeName(inner.type ?? 0)}`);
     const id = printable(inner.data);
     this.o.log.info('IKE', `received EAP identity '${id}'`);
     this.o.log.info('IKE', 'phase2 method EAP_PT_EAP selected');
@@ -180,47 +206,82 @@ export class TtlsSession {
     this.channel = channel;
     this.served = this.o.serve(channel).finally(() => channel.finished());
     this.inner = 'pt-eap';
-    return this.innerRequest(encodeTlsMethodData({ start: true, more: false, version: PT_EAP_VERSION, data: Buffer.alloc(0) }, 'pt-eap'), inner.identifier);
+    return this.innerRequest(
+      encodeTlsMethodData({ start: true, more: false, version: PT_EAP_VERSION, data: Buffer.alloc(0) }, 'pt-eap'),
+      inner.identifier,
+    );
   }
 
-  private async ptEap(inner: EapPacket): Promise<{ kind: 'send'; eap: Buffer } | { kind: 'done'; verdict: FinalVerdict | undefined }> {
-    if (inner.identifier !== this.innerId) throw new SessionFailure(`tunnelled EAP identifier ${inner.identifier}, expected ${this.innerId}`);
+  private async ptEap(
+    inner: EapPacket,
+  ): Promise<{ kind: 'send'; eap: Buffer } | { kind: 'done'; verdict: FinalVerdict | undefined }> {
+    if (inner.identifier !== this.innerId)
+      throw new SessionFailure(`tunnelled EAP identifier ${inner.identifier}, expected ${this.innerId}`);
     if (inner.type === EapType.NAK) throw new SessionFailure('peer does not support EAP_PT_EAP');
-    if (inner.type !== EapType.PT_EAP) throw new SessionFailure(`expected EAP_PT_EAP, got ${eapTypeName(inner.type ?? 0)}`);
+    if (inner.type !== EapType.PT_EAP)
+      throw new SessionFailure(`expected EAP_PT_EAP, got ${eapTypeName(inner.type ?? 0)}`);
     const pt = decodeTlsMethodData(inner.data, 'pt-eap');
     if (pt.version !== PT_EAP_VERSION) throw new SessionFailure(`PT-EAP version ${pt.version} not supported`);
     if (pt.data.length === 0) throw new SessionFailure('PT-EAP response without a PB-TNC batch');
     this.channel!.deliver(Buffer.from(pt.data));
     const ev = await this.channel!.nextEvent();
     if (ev.kind === 'done') return { kind: 'done', verdict: await this.served! };
-    return this.innerRequest(encodeTlsMethodData({ start: false, more: false, version: PT_EAP_VERSION, data: ev.batch }, 'pt-eap'), inner.identifier);
+    return this.innerRequest(
+      encodeTlsMethodData({ start: false, more: false, version: PT_EAP_VERSION, data: ev.batch }, 'pt-eap'),
+      inner.identifier,
+    );
   }
 
   private innerRequest(typeData: Buffer, responseId: number): { kind: 'send'; eap: Buffer } {
     this.innerId = (responseId + 1) & 0xff;
-    return { kind: 'send', eap: encodeEap({ code: EapCode.REQUEST, identifier: this.innerId, type: EapType.PT_EAP, data: typeData }) };
+    return {
+      kind: 'send',
+      eap: encodeEap({ code: EapCode.REQUEST, identifier: this.innerId, type: EapType.PT_EAP, data: typeData }),
+    };
   }
 
   private finish(verdict: FinalVerdict | undefined, responseId: number): EapAnswer {
     this.state = 'done';
     if (!verdict) return this.fail('the PB-TNC handshake ended without a verdict', responseId);
-    const group = verdict.recommendation === Recommendation.ALLOW ? 'allow' : verdict.recommendation === Recommendation.ISOLATE ? 'isolate' : 'no access';
+    const group =
+      verdict.recommendation === Recommendation.ALLOW
+        ? 'allow'
+        : verdict.recommendation === Recommendation.ISOLATE
+          ? 'isolate'
+          : 'no access';
     this.o.log.info('TNC', `policy enforced on peer '${this.channel?.peerIdentity ?? this.identity}' is '${group}'`);
-    const admitted = verdict.recommendation === Recommendation.ALLOW || (verdict.recommendation === Recommendation.ISOLATE && this.o.isolate === 'accept');
+    const admitted =
+      verdict.recommendation === Recommendation.ALLOW ||
+      (verdict.recommendation === Recommendation.ISOLATE && this.o.isolate === 'accept');
     if (!admitted) {
       const reason = `recommendation '${recommendationName(verdict.recommendation)}'${verdict.reasons.length ? `: ${verdict.reasons.join('; ')}` : ''}`;
       return { ...this.fail(reason, responseId), verdict } as EapAnswer;
     }
-    this.o.log.info('IKE', `EAP_TTLS phase2 authentication of '${this.channel?.peerIdentity ?? this.identity}' with EAP_PT_EAP successful`);
+    this.o.log.info(
+      'IKE',
+      `EAP_TTLS phase2 authentication of '${this.channel?.peerIdentity ?? this.identity}' with EAP_PT_EAP successful`,
+    );
     const msk = this.tunnel!.msk();
     this.o.log.info('IKE', 'EAP method EAP_TTLS succeeded, MSK established');
     this.tunnel!.destroy();
-    return { kind: 'accept', eap: encodeEap({ code: EapCode.SUCCESS, identifier: responseId, data: Buffer.alloc(0) }), msk, verdict };
+    return {
+      kind: 'accept',
+      eap: encodeEap({ code: EapCode.SUCCESS, identifier: responseId, data: Buffer.alloc(0) }),
+      msk,
+      verdict,
+    };
   }
 
   private fail(reason: string, responseId: number): EapAnswer {
-    this.o.log.info('IKE', `EAP_TTLS authentication of '${this.channel?.peerIdentity ?? this.identity}' failed: ${reason}`);
+    this.o.log.info(
+      'IKE',
+      `EAP_TTLS authentication of '${this.channel?.peerIdentity ?? this.identity}' failed: ${reason}`,
+    );
     this.abort(reason);
-    return { kind: 'reject', eap: encodeEap({ code: EapCode.FAILURE, identifier: responseId, data: Buffer.alloc(0) }), reason };
+    return {
+      kind: 'reject',
+      eap: encodeEap({ code: EapCode.FAILURE, identifier: responseId, data: Buffer.alloc(0) }),
+      reason,
+    };
   }
 }

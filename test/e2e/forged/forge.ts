@@ -27,7 +27,8 @@ export class ForgingImc extends AttestationImc {
     const port = state.port;
     const send = port.send.bind(port);
     const ctx: ForgeContext = { inject: (type, attributes) => send(type, attributes) };
-    port.send = (type: PaMessageType, attributes: PaAttribute[], opts?: SendOptions) => send(type, this.forge ? this.forge(attributes, ctx) : attributes, opts);
+    port.send = (type: PaMessageType, attributes: PaAttribute[], opts?: SendOptions) =>
+      send(type, this.forge ? this.forge(attributes, ctx) : attributes, opts);
     try {
       await super.handle(state as never, msg);
     } finally {
@@ -36,26 +37,34 @@ export class ForgingImc extends AttestationImc {
   }
 }
 
-const isSce = (a: PaAttribute): a is PaAttribute<pts.UntrustedComponentEvidence> => pts.SimpleComponentEvidenceAttr.is(a);
+const isSce = (a: PaAttribute): a is PaAttribute<pts.UntrustedComponentEvidence> =>
+  pts.SimpleComponentEvidenceAttr.is(a);
 const qualifier = (a: PaAttribute) => (isSce(a) ? a.value.component.qualifier : undefined);
 export const isBios = (a: PaAttribute) => qualifier(a) === 0x21;
 export const isIma = (a: PaAttribute) => qualifier(a) === 0x22;
 export const isTemplate = (a: PaAttribute) => ImaTemplateDataAttr.is(a);
-export const isFinal = (a: PaAttribute): a is PaAttribute<pts.UntrustedEvidenceFinal> => pts.SimpleEvidenceFinalAttr.is(a);
+export const isFinal = (a: PaAttribute): a is PaAttribute<pts.UntrustedEvidenceFinal> =>
+  pts.SimpleEvidenceFinalAttr.is(a);
 const isEvidence = (attrs: PaAttribute[]) => attrs.some(isFinal);
 
 /** Applies `f` to the evidence message only; every SCE loses its claimed before/after values (a forger recomputes or drops them). */
 export function onEvidence(f: (attrs: PaAttribute[]) => PaAttribute[]): Forge {
   return (attrs) => {
     if (!isEvidence(attrs)) return attrs;
-    const plain = attrs.map((a) => (isSce(a) ? pts.SimpleComponentEvidenceAttr.make({ ...a.value, pcrChange: undefined }) : a));
+    const plain = attrs.map((a) =>
+      isSce(a) ? pts.SimpleComponentEvidenceAttr.make({ ...a.value, pcrChange: undefined }) : a,
+    );
     return f(plain);
   };
 }
 
 /** Replaces attributes of one type wherever they occur. */
-export function replacing<V>(type: { is(a: PaAttribute): a is PaAttribute<V> }, make: (v: V) => PaAttribute | undefined): Forge {
-  return (attrs) => attrs.flatMap((a) => (type.is(a) ? [make(a.value)].filter((x): x is PaAttribute => x !== undefined) : [a]));
+export function replacing<V>(
+  type: { is(a: PaAttribute): a is PaAttribute<V> },
+  make: (v: V) => PaAttribute | undefined,
+): Forge {
+  return (attrs) =>
+    attrs.flatMap((a) => (type.is(a) ? [make(a.value)].filter((x): x is PaAttribute => x !== undefined) : [a]));
 }
 
 export const sce = (v: pts.UntrustedComponentEvidence) => pts.SimpleComponentEvidenceAttr.make(v);
@@ -67,17 +76,26 @@ export const EXTRA_PCR4 = createHash('sha256').update('an extra boot loader stag
 /** A BIOS (or, relabelled, IMA) evidence for the extra PCR 4 event, shaped like `like`. */
 export function extraEvent(like: pts.UntrustedComponentEvidence, as: 'bios' | 'ima'): PaAttribute {
   const component = { ...like.component, qualifier: as === 'bios' ? 0x21 : 0x22 };
-  const uri = as === 'ima' ? { policyUri: 'sha256:/usr/lib/extra-loader', validation: pts.SCE_VALIDATION.PASSED } : { policyUri: undefined, validation: pts.SCE_VALIDATION.NONE };
+  const uri =
+    as === 'ima'
+      ? { policyUri: 'sha256:/usr/lib/extra-loader', validation: pts.SCE_VALIDATION.PASSED }
+      : { policyUri: undefined, validation: pts.SCE_VALIDATION.NONE };
   return sce({ ...like, ...uri, component, pcr: 4, measurement: EXTRA_PCR4, pcrChange: undefined });
 }
 
 /** The index of the last attribute matching `is`. */
 export const lastIndex = (attrs: PaAttribute[], is: (a: PaAttribute) => boolean) => attrs.map(is).lastIndexOf(true);
-export const insertAt = (attrs: PaAttribute[], at: number, ...add: PaAttribute[]) => [...attrs.slice(0, at), ...add, ...attrs.slice(at)];
+export const insertAt = (attrs: PaAttribute[], at: number, ...add: PaAttribute[]) => [
+  ...attrs.slice(0, at),
+  ...add,
+  ...attrs.slice(at),
+];
 
 /** The IMA evidence (and its template data) for `path`, by policy URI. */
 export function imaIndexOf(attrs: PaAttribute[], path: string): number {
-  return attrs.findIndex((a) => isIma(a) && (a.value as pts.UntrustedComponentEvidence).policyUri?.endsWith(`:${path}`));
+  return attrs.findIndex(
+    (a) => isIma(a) && (a.value as pts.UntrustedComponentEvidence).policyUri?.endsWith(`:${path}`),
+  );
 }
 
 /** An OS message claiming another identity, sent by the hostile agent mid-session. */

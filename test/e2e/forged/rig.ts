@@ -24,7 +24,10 @@ export const LAB = join(__dirname, '..', '..', 'data', 'fixtures', 'vm', 'seabio
 export const OTHER_DEVICE = '0123456789abcdef0123456789abcdef01234567';
 export type Target = 'in-process' | 'standalone';
 
-const labFiles = () => decodeImaBinary(readFileSync(join(LAB, 'binary_runtime_measurements'))).slice(1).map((e) => decodeImaFields(e));
+const labFiles = () =>
+  decodeImaBinary(readFileSync(join(LAB, 'binary_runtime_measurements')))
+    .slice(1)
+    .map((e) => decodeImaFields(e));
 /** The file whose reference differs in product "Ubuntu 22.10 x86_64": a trojan on that endpoint. */
 export const VICTIM = labFiles()[2].path;
 
@@ -35,8 +38,18 @@ function preparePolicy(db: string, deviceId: string): void {
   store.setTrusted(deviceId, true);
   store.setTrusted(OTHER_DEVICE, true);
   const att = new AttestationStore(store);
-  for (const [product, wrong] of [['Ubuntu 22.04 x86_64', undefined], ['Ubuntu 22.10 x86_64', VICTIM]]) {
-    att.importFileHashes(product!, labFiles().map((f) => ({ path: f.path, algo: HASH_ALG.SHA256, hash: f.path === wrong ? Buffer.alloc(32, 0xee) : f.fileDigest.digest })));
+  for (const [product, wrong] of [
+    ['Ubuntu 22.04 x86_64', undefined],
+    ['Ubuntu 22.10 x86_64', VICTIM],
+  ]) {
+    att.importFileHashes(
+      product!,
+      labFiles().map((f) => ({
+        path: f.path,
+        algo: HASH_ALG.SHA256,
+        hash: f.path === wrong ? Buffer.alloc(32, 0xee) : f.fileDigest.digest,
+      })),
+    );
   }
   store.close();
 }
@@ -46,10 +59,22 @@ interface Server {
   close(): Promise<void>;
 }
 
-async function inProcess(db: string, pki: Awaited<ReturnType<typeof labPki>>, policy: RecommendationPolicy): Promise<Server> {
+async function inProcess(
+  db: string,
+  pki: Awaited<ReturnType<typeof labPki>>,
+  policy: RecommendationPolicy,
+): Promise<Server> {
   const s: LabServer = await startLabServer({
-    host: '127.0.0.1', port: 0, db, cert: pki.files.serverCert, key: pki.files.serverKey, ca: pki.files.caCert,
-    policy, log: new Logger(1, 'text', new MemorySink()), idleTimeoutMs: 5000, verifiers: { swima: true, attestation: {} },
+    host: '127.0.0.1',
+    port: 0,
+    db,
+    cert: pki.files.serverCert,
+    key: pki.files.serverKey,
+    ca: pki.files.caCert,
+    policy,
+    log: new Logger(1, 'text', new MemorySink()),
+    idleTimeoutMs: 5000,
+    verifiers: { swima: true, attestation: {} },
   });
   return s;
 }
@@ -57,7 +82,21 @@ async function inProcess(db: string, pki: Awaited<ReturnType<typeof labPki>>, po
 /** `tnc-agent --server-mode` as its own process, on the same kind of database. */
 async function standalone(db: string, pki: Awaited<ReturnType<typeof labPki>>): Promise<Server> {
   const bin = join(__dirname, '..', '..', '..', 'bin', 'tnc-agent.js');
-  const args = ['--server-mode', '--listen', '127.0.0.1:0', '--db', db, '--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert, '--idle-timeout', '5'];
+  const args = [
+    '--server-mode',
+    '--listen',
+    '127.0.0.1:0',
+    '--db',
+    db,
+    '--cert',
+    pki.files.serverCert,
+    '--key',
+    pki.files.serverKey,
+    '--ca',
+    pki.files.caCert,
+    '--idle-timeout',
+    '5',
+  ];
   const child: ChildProcess = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const port = await listeningPort(child);
   return { port, close: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))) };
@@ -83,14 +122,28 @@ export async function startRig(target: Target, policy: RecommendationPolicy = 'd
   const db = join(dir, 'policy.db');
   preparePolicy(db, deviceId);
   const server = await (target === 'in-process' ? inProcess(db, pki, policy) : standalone(db, pki));
-  const imc = new ForgingImc({ tpm, paths: { bootEventLog: join(LAB, 'binary_bios_measurements'), imaList: join(LAB, 'binary_runtime_measurements'), symlinkRoot: dir } });
+  const imc = new ForgingImc({
+    tpm,
+    paths: {
+      bootEventLog: join(LAB, 'binary_bios_measurements'),
+      imaList: join(LAB, 'binary_runtime_measurements'),
+      symlinkRoot: dir,
+    },
+  });
   return {
     deviceId,
     run: (forge, version = '22.04') => {
       imc.forge = forge;
       return attest({
-        host: '127.0.0.1', port: server.port, cert: pki.files.clientCert, key: pki.files.clientKey, ca: pki.files.caCert, language: 'en',
-        log: silentLogger, os: hostTree(dir, `host-${version}`, { version, deviceId }), moreImcs: [imc],
+        host: '127.0.0.1',
+        port: server.port,
+        cert: pki.files.clientCert,
+        key: pki.files.clientKey,
+        ca: pki.files.caCert,
+        language: 'en',
+        log: silentLogger,
+        os: hostTree(dir, `host-${version}`, { version, deviceId }),
+        moreImcs: [imc],
       });
     },
     modifyBoot: () => tpm.pcrExtend(4, [{ hash: ALG.SHA256, digest: EXTRA_PCR4 }]),

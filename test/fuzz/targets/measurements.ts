@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEventLog, replayEventLog } from '../../../src/measurements/eventlog';
-import { decodeImaAscii, decodeImaBinary, decodeImaFields, decodeImaSignature, replayImaList } from '../../../src/measurements/ima';
+import {
+  decodeImaAscii,
+  decodeImaBinary,
+  decodeImaFields,
+  decodeImaSignature,
+  replayImaList,
+} from '../../../src/measurements/ima';
 import type { FuzzTarget } from '../harness';
 
 const data = join(__dirname, '..', '..', 'data');
@@ -41,7 +47,10 @@ export const targets: FuzzTarget[] = [
   {
     name: 'ima ascii list',
     decode: (b) => decodeImaAscii(b).map(decodeImaFields),
-    seeds: [read('vectors', 'evidence', 'ascii_runtime_measurements'), read('fixtures', 'ima', 'keylime-ima-log-sha256')],
+    seeds: [
+      read('vectors', 'evidence', 'ascii_runtime_measurements'),
+      read('fixtures', 'ima', 'keylime-ima-log-sha256'),
+    ],
   },
   {
     name: 'ima per-bank binary list (sha384)',

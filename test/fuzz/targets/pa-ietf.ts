@@ -23,10 +23,34 @@ const seed = encodePaMessage({
 const errors = encodePaMessage({
   messageId: 1,
   attributes: [
-    ietf.PaTncErrorAttr.make({ vendor: 0, code: 1, info: { kind: 'invalid-parameter', message: { kind: 'message', version: 1, reserved: 0, messageId: 2 }, offset: 9 } }),
-    ietf.PaTncErrorAttr.make({ vendor: 0, code: 3, info: { kind: 'attribute-type-not-supported', message: { kind: 'segmented', baseMessageId: 2 }, attribute: { flags: 0x80, vendor: 1, type: 2 } } }),
-    ietf.PaTncErrorAttr.make({ vendor: 0, code: 6, info: { kind: 'swima-response-too-large', requestId: 1, maxAllowedSize: 9, description: 'big' } }),
-    ietf.PaTncErrorAttr.make({ vendor: 0, code: 7, info: { kind: 'swima-fulfillment', subscriptionId: 1, error: { vendor: 0, code: 4, info: Buffer.from([1]) } } }),
+    ietf.PaTncErrorAttr.make({
+      vendor: 0,
+      code: 1,
+      info: {
+        kind: 'invalid-parameter',
+        message: { kind: 'message', version: 1, reserved: 0, messageId: 2 },
+        offset: 9,
+      },
+    }),
+    ietf.PaTncErrorAttr.make({
+      vendor: 0,
+      code: 3,
+      info: {
+        kind: 'attribute-type-not-supported',
+        message: { kind: 'segmented', baseMessageId: 2 },
+        attribute: { flags: 0x80, vendor: 1, type: 2 },
+      },
+    }),
+    ietf.PaTncErrorAttr.make({
+      vendor: 0,
+      code: 6,
+      info: { kind: 'swima-response-too-large', requestId: 1, maxAllowedSize: 9, description: 'big' },
+    }),
+    ietf.PaTncErrorAttr.make({
+      vendor: 0,
+      code: 7,
+      info: { kind: 'swima-fulfillment', subscriptionId: 1, error: { vendor: 0, code: 4, info: Buffer.from([1]) } },
+    }),
   ],
 });
 

@@ -17,4 +17,6 @@ const seed = encodePaMessage({
   ],
 });
 
-export const targets: FuzzTarget[] = [{ name: 'pa-tnc ita-hsr attributes', decode: (b) => decodePaMessage(b), seeds: [seed] }];
+export const targets: FuzzTarget[] = [
+  { name: 'pa-tnc ita-hsr attributes', decode: (b) => decodePaMessage(b), seeds: [seed] },
+];

@@ -1,20 +1,35 @@
 import '../../../src/protocol';
 import { decodePaMessage, encodePaMessage } from '../../../src/protocol/pa-tnc/message';
 import { TestingAttr } from '../../../src/protocol/pa-tnc/ietf';
-import { ContractRequestAttr, NextSegmentAttr, Reassembler, SegmentEnvelope, SegmentEnvelopeAttr, SegmentSender } from '../../../src/protocol/pa-tnc/tcg/seg';
+import {
+  ContractRequestAttr,
+  NextSegmentAttr,
+  Reassembler,
+  SegmentEnvelope,
+  SegmentEnvelopeAttr,
+  SegmentSender,
+} from '../../../src/protocol/pa-tnc/tcg/seg';
 import type { FuzzTarget } from '../harness';
 
 /** A whole segment exchange (all envelopes of one attribute) in one PA-TNC message. */
 function exchange(): Buffer {
   const sender = new SegmentSender({ maxMessageSize: 0xffffffff, maxSegmentSize: 40 });
   const envs = [sender.first(TestingAttr.make(Buffer.alloc(150, 7)))];
-  for (let e = sender.next({ cancel: false, baseMessageId: 1 }); e; e = sender.next({ cancel: false, baseMessageId: 1 })) envs.push(e);
+  for (
+    let e = sender.next({ cancel: false, baseMessageId: 1 });
+    e;
+    e = sender.next({ cancel: false, baseMessageId: 1 })
+  )
+    envs.push(e);
   return encodePaMessage({ messageId: 1, attributes: envs });
 }
 
 const control = encodePaMessage({
   messageId: 2,
-  attributes: [ContractRequestAttr.make({ maxMessageSize: 0xffffffff, maxSegmentSize: 32698 }), NextSegmentAttr.make({ cancel: true, baseMessageId: 3 })],
+  attributes: [
+    ContractRequestAttr.make({ maxMessageSize: 0xffffffff, maxSegmentSize: 32698 }),
+    NextSegmentAttr.make({ cancel: true, baseMessageId: 3 }),
+  ],
 });
 
 export const targets: FuzzTarget[] = [
@@ -24,7 +39,9 @@ export const targets: FuzzTarget[] = [
     name: 'pa-tnc segment reassembly',
     decode(b) {
       const r = new Reassembler(4096);
-      return decodePaMessage(b).attributes.filter((a) => SegmentEnvelopeAttr.is(a)).map((a) => r.add(a.value as SegmentEnvelope).kind);
+      return decodePaMessage(b)
+        .attributes.filter((a) => SegmentEnvelopeAttr.is(a))
+        .map((a) => r.add(a.value as SegmentEnvelope).kind);
     },
     seeds: [exchange()],
   },

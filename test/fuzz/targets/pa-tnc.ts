@@ -7,6 +7,11 @@ export const targets: FuzzTarget[] = [
   {
     name: 'pa-tnc message',
     decode: (b) => decodePaMessage(b),
-    seeds: [encodePaMessage({ messageId: 1, attributes: [ProductInformationAttr.make({ vendor: 0, productId: 0, name: 'Ubuntu' })] })],
+    seeds: [
+      encodePaMessage({
+        messageId: 1,
+        attributes: [ProductInformationAttr.make({ vendor: 0, productId: 0, name: 'Ubuntu' })],
+      }),
+    ],
   },
 ];

@@ -6,7 +6,9 @@ import type { FuzzTarget } from '../harness';
 
 const VECTORS = join(__dirname, '..', '..', 'data', 'vectors');
 const seeds = [VECTORS, join(VECTORS, 'profile-B')].flatMap((dir) =>
-  readdirSync(dir).filter((n) => n.endsWith('.bin')).map((n) => readFileSync(join(dir, n))),
+  readdirSync(dir)
+    .filter((n) => n.endsWith('.bin'))
+    .map((n) => readFileSync(join(dir, n))),
 );
 
 export const targets: FuzzTarget[] = [

@@ -1,6 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodePtTlsMessage, decodeSaslPlain, encodePtTlsMessage, encodeSaslPlain, PtTlsFramer, SaslResult } from '../../../src/protocol/pt-tls';
+import {
+  decodePtTlsMessage,
+  decodeSaslPlain,
+  encodePtTlsMessage,
+  encodeSaslPlain,
+  PtTlsFramer,
+  SaslResult,
+} from '../../../src/protocol/pt-tls';
 import type { FuzzTarget } from '../harness';
 
 const vectors = join(__dirname, '..', '..', 'data', 'vectors', 'pt-tls');
@@ -11,7 +18,10 @@ const small = readdirSync(vectors)
 const seeds = [
   ...small,
   encodePtTlsMessage({ id: 3, value: { kind: 'saslMechanisms', mechanisms: ['PLAIN', 'EXTERNAL'] } }),
-  encodePtTlsMessage({ id: 4, value: { kind: 'saslMechanismSelection', mechanism: 'PLAIN', initialResponse: Buffer.from('\0u\0p') } }),
+  encodePtTlsMessage({
+    id: 4,
+    value: { kind: 'saslMechanismSelection', mechanism: 'PLAIN', initialResponse: Buffer.from('\0u\0p') },
+  }),
   encodePtTlsMessage({ id: 5, value: { kind: 'saslResult', result: SaslResult.FAILURE, data: Buffer.from('x') } }),
   encodePtTlsMessage({ id: 6, value: { kind: 'error', errorVendor: 0, errorCode: 2, offending: small[0] } }),
 ];
@@ -32,5 +42,9 @@ export const targets: FuzzTarget[] = [
     },
     seeds: [Buffer.concat(seeds.slice(0, 4)), Buffer.concat(seeds.slice(3))],
   },
-  { name: 'sasl plain', decode: (b) => decodeSaslPlain(b), seeds: [encodeSaslPlain({ authzid: '', authcid: 'alice', password: 'pw' }), Buffer.from('a\0b\0c')] },
+  {
+    name: 'sasl plain',
+    decode: (b) => decodeSaslPlain(b),
+    seeds: [encodeSaslPlain({ authzid: '', authcid: 'alice', password: 'pw' }), Buffer.from('a\0b\0c')],
+  },
 ];

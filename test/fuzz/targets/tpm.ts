@@ -12,9 +12,18 @@ import type { FuzzTarget } from '../harness';
 
 const akDer = readFileSync(join(__dirname, '..', '..', 'data', 'vectors', 'evidence', 'ak.pub.der'));
 const rsaAk = publicFromKey(createPublicKey({ key: akDer, format: 'der', type: 'spki' }), akTemplate('rsa'));
-const sel = [{ hash: ALG.SHA256, pcrs: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }, { hash: ALG.SHA1, pcrs: [23] }];
+const sel = [
+  { hash: ALG.SHA256, pcrs: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] },
+  { hash: ALG.SHA1, pcrs: [23] },
+];
 const clockInfo = { clock: 6293n, resetCount: 3, restartCount: 0, safe: true };
-const header = { magic: TPM_GENERATED_VALUE, qualifiedSigner: Buffer.alloc(34, 0x4b), extraData: Buffer.alloc(32, 0x63), clockInfo, firmwareVersion: 0x2019102300163636n };
+const header = {
+  magic: TPM_GENERATED_VALUE,
+  qualifiedSigner: Buffer.alloc(34, 0x4b),
+  extraData: Buffer.alloc(32, 0x63),
+  clockInfo,
+  firmwareVersion: 0x2019102300163636n,
+};
 
 export const targets: FuzzTarget[] = [
   {
@@ -42,6 +51,10 @@ export const targets: FuzzTarget[] = [
   {
     name: 'tpm TPML_PCR_SELECTION and TPMS_CAPABILITY_DATA',
     decode: (b) => (b.length % 2 ? decodePcrSelectionList(b) : decodeCapabilityData(b)),
-    seeds: [encodePcrSelectionList(sel), Buffer.concat([Buffer.from('00000005', 'hex'), encodePcrSelectionList(sel)]), Buffer.from('000000060000000100000105494249 4d'.replace(/ /g, ''), 'hex')],
+    seeds: [
+      encodePcrSelectionList(sel),
+      Buffer.concat([Buffer.from('00000005', 'hex'), encodePcrSelectionList(sel)]),
+      Buffer.from('000000060000000100000105494249 4d'.replace(/ /g, ''), 'hex'),
+    ],
   },
 ];

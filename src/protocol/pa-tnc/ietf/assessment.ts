@@ -4,11 +4,23 @@ import { DecodeError } from '../../../bytes/errors';
 import { enumValue, prefixedText, restText } from './text';
 
 // RFC 5793 4.6 / RFC 5792 4.2.9: assessment result values, worded as strongSwan prints evaluations
-export const ASSESSMENT_RESULT = ['compliant', 'non-compliant minor', 'non-compliant major', 'error', "don't know"] as const;
+export const ASSESSMENT_RESULT = [
+  'compliant',
+  'non-compliant minor',
+  'non-compliant major',
+  'error',
+  "don't know",
+] as const;
 export type AssessmentResultName = (typeof ASSESSMENT_RESULT)[number];
 
 /** An IETF attribute whose value is one u32 naming one of `values`. */
-function u32EnumAttribute<V extends string>(type: number, name: string, what: string, values: readonly V[], describe: (v: V) => string) {
+function u32EnumAttribute<V extends string>(
+  type: number,
+  name: string,
+  what: string,
+  values: readonly V[],
+  describe: (v: V) => string,
+) {
   return defineAttribute<V>({
     vendor: VENDOR.IETF,
     type,
@@ -23,7 +35,13 @@ function u32EnumAttribute<V extends string>(type: number, name: string, what: st
 }
 
 // RFC 5792 4.2.9: Assessment Result — u32
-export const AssessmentResultAttr = u32EnumAttribute(9, 'Assessment Result', 'Assessment Result', ASSESSMENT_RESULT, (v) => `assessment result is '${v}'`);
+export const AssessmentResultAttr = u32EnumAttribute(
+  9,
+  'Assessment Result',
+  'Assessment Result',
+  ASSESSMENT_RESULT,
+  (v) => `assessment result is '${v}'`,
+);
 
 /** RFC 5792 4.2.10: IETF parameter types 1 (URI) and 2 (string); others kept as bytes. */
 export type RemediationInstructions =
@@ -43,7 +61,8 @@ export const RemediationInstructionsAttr = defineAttribute<RemediationInstructio
     r.skip(1, 'Remediation Instructions reserved');
     const vendor = r.u24('Remediation Instructions parameters vendor ID');
     const type = r.u32('Remediation Instructions parameters type');
-    if (vendor === VENDOR.IETF && type === URI) return { kind: 'uri', uri: restText(r, 'Remediation Instructions URI') };
+    if (vendor === VENDOR.IETF && type === URI)
+      return { kind: 'uri', uri: restText(r, 'Remediation Instructions URI') };
     if (vendor === VENDOR.IETF && type === STRING) {
       const text = prefixedText(r, 4, 'Remediation Instructions string');
       const language = prefixedText(r, 1, 'Remediation Instructions language code');
@@ -54,7 +73,11 @@ export const RemediationInstructionsAttr = defineAttribute<RemediationInstructio
   encode(w, v) {
     w.u8(0);
     if (v.kind === 'uri') w.u24(VENDOR.IETF).u32(URI).utf8(v.uri);
-    else if (v.kind === 'string') w.u24(VENDOR.IETF).u32(STRING).lengthPrefixed(4, Buffer.from(v.text, 'utf8')).lengthPrefixed(1, Buffer.from(v.language, 'utf8'));
+    else if (v.kind === 'string')
+      w.u24(VENDOR.IETF)
+        .u32(STRING)
+        .lengthPrefixed(4, Buffer.from(v.text, 'utf8'))
+        .lengthPrefixed(1, Buffer.from(v.language, 'utf8'));
     else w.u24(v.vendor).u32(v.type).bytes(v.raw);
   },
   describe(v) {
@@ -69,7 +92,13 @@ export const FORWARDING_STATUS = ['disabled', 'enabled', 'unknown'] as const;
 export type ForwardingStatus = (typeof FORWARDING_STATUS)[number];
 
 // RFC 5792 4.2.11: Forwarding Enabled — u32 0 disabled, 1 enabled, 2 unknown
-export const ForwardingEnabledAttr = u32EnumAttribute(11, 'Forwarding Enabled', 'Forwarding Enabled status', FORWARDING_STATUS, (v) => `IPv4 forwarding is ${v}`);
+export const ForwardingEnabledAttr = u32EnumAttribute(
+  11,
+  'Forwarding Enabled',
+  'Forwarding Enabled status',
+  FORWARDING_STATUS,
+  (v) => `IPv4 forwarding is ${v}`,
+);
 
 // RFC 5792 4.2.12: Factory Default Password Enabled — u32 boolean (strongSwan rejects values above 1)
 export const FactoryDefaultPasswordAttr = defineAttribute<boolean>({

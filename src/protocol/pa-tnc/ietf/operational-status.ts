@@ -33,7 +33,8 @@ export const OperationalStatusAttr = defineAttribute<OperationalStatus>({
     r.skip(2, 'Operational Status reserved');
     at = r.offset;
     const lastUse = utf8Text(r.bytes(TIME_LEN, 'Operational Status last use'), 'Operational Status last use', at);
-    if (!TIME_RE.test(lastUse)) throw new DecodeError('invalid', 'Operational Status last use', at, 'not an RFC 3339 UTC time');
+    if (!TIME_RE.test(lastUse))
+      throw new DecodeError('invalid', 'Operational Status last use', at, 'not an RFC 3339 UTC time');
     return { status, result, lastUse };
   },
   encode(w, v) {

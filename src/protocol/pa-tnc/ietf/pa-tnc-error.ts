@@ -15,18 +15,52 @@ export const IETF_ERROR = {
   SWIMA_SUBSCRIPTION_ID_REUSE: 8,
 } as const;
 
-const ietfErrorNames = ['Reserved', 'Invalid Parameter', 'Version Not Supported', 'Attribute Type Not Supported', 'SWIMA Error', 'SWIMA Subscription Denied', 'SWIMA Response Too Large', 'SWIMA Subscription Fulfillment Error', 'SWIMA Subscription ID Reuse'];
+const ietfErrorNames = [
+  'Reserved',
+  'Invalid Parameter',
+  'Version Not Supported',
+  'Attribute Type Not Supported',
+  'SWIMA Error',
+  'SWIMA Subscription Denied',
+  'SWIMA Response Too Large',
+  'SWIMA Subscription Fulfillment Error',
+  'SWIMA Subscription ID Reuse',
+];
 
 // TCG Attestation PTS Protocol: Binding to TNC IF-M, error codes (vendor TCG)
-const ptsErrorNames = ['reserved', 'hash algorithm not supported', 'invalid path', 'file not found', 'registry not supported', 'registry key not found', 'DH groups not supported', 'bad nonce length', 'invalid name family', 'TPM version not supported', 'invalid delimiter', 'operation not supported', 'RM error', 'unable to perform local validation', 'unable to collect current evidence', 'unable to determine transitive trust chain', 'unable to determine PCR'];
+const ptsErrorNames = [
+  'reserved',
+  'hash algorithm not supported',
+  'invalid path',
+  'file not found',
+  'registry not supported',
+  'registry key not found',
+  'DH groups not supported',
+  'bad nonce length',
+  'invalid name family',
+  'TPM version not supported',
+  'invalid delimiter',
+  'operation not supported',
+  'RM error',
+  'unable to perform local validation',
+  'unable to collect current evidence',
+  'unable to determine transitive trust chain',
+  'unable to determine PCR',
+];
 
 /** Which PA-TNC message the error is about: an 8-byte header copy, or (segmented attribute) FF FF FF FF + base message ID. */
-export type ErroredMessage = { kind: 'message'; version: number; reserved: number; messageId: number } | { kind: 'segmented'; baseMessageId: number };
+export type ErroredMessage =
+  | { kind: 'message'; version: number; reserved: number; messageId: number }
+  | { kind: 'segmented'; baseMessageId: number };
 
 export type PaTncErrorInfo =
   | { kind: 'invalid-parameter'; message: ErroredMessage; offset: number }
   | { kind: 'version-not-supported'; message: ErroredMessage; maxVersion: number; minVersion: number }
-  | { kind: 'attribute-type-not-supported'; message: ErroredMessage; attribute: { flags: number; vendor: number; type: number } }
+  | {
+      kind: 'attribute-type-not-supported';
+      message: ErroredMessage;
+      attribute: { flags: number; vendor: number; type: number };
+    }
   /** SWIMA codes 4, 5, 8: Request (or Subscription) ID copy + description. */
   | { kind: 'swima'; requestId: number; description: string }
   | { kind: 'swima-response-too-large'; requestId: number; maxAllowedSize: number; description: string }
@@ -82,18 +116,31 @@ function decodeInfo(r: Reader, vendor: number, code: number): PaTncErrorInfo {
     case IETF_ERROR.ATTRIBUTE_TYPE_NOT_SUPPORTED: {
       // RFC 5792 4.2.8: header copy + the first 8 bytes of the rejected attribute header
       const message = decodeErroredMessage(r);
-      const attribute = { flags: r.u8('PA-TNC Error attribute flags'), vendor: r.u24('PA-TNC Error attribute vendor ID'), type: r.u32('PA-TNC Error attribute type') };
+      const attribute = {
+        flags: r.u8('PA-TNC Error attribute flags'),
+        vendor: r.u24('PA-TNC Error attribute vendor ID'),
+        type: r.u32('PA-TNC Error attribute type'),
+      };
       return { kind: 'attribute-type-not-supported', message, attribute };
     }
     case IETF_ERROR.SWIMA_ERROR:
     case IETF_ERROR.SWIMA_SUBSCRIPTION_DENIED:
     case IETF_ERROR.SWIMA_SUBSCRIPTION_ID_REUSE:
       // RFC 8412 5.16: request (subscription) ID copy + UTF-8 description
-      return { kind: 'swima', requestId: r.u32('PA-TNC Error request ID'), description: restText(r, 'PA-TNC Error description') };
+      return {
+        kind: 'swima',
+        requestId: r.u32('PA-TNC Error request ID'),
+        description: restText(r, 'PA-TNC Error description'),
+      };
     case IETF_ERROR.SWIMA_RESPONSE_TOO_LARGE: {
       const requestId = r.u32('PA-TNC Error request ID');
       const maxAllowedSize = r.u32('PA-TNC Error maximum allowed size');
-      return { kind: 'swima-response-too-large', requestId, maxAllowedSize, description: restText(r, 'PA-TNC Error description') };
+      return {
+        kind: 'swima-response-too-large',
+        requestId,
+        maxAllowedSize,
+        description: restText(r, 'PA-TNC Error description'),
+      };
     }
     case IETF_ERROR.SWIMA_SUBSCRIPTION_FULFILLMENT_ERROR:
       return decodeFulfillment(r);
@@ -162,17 +209,28 @@ function describeError(e: PaTncError): string[] {
     case 'version-not-supported':
       return [`${name} for ${messageText(i.message)}, supported versions ${i.minVersion}..${i.maxVersion}`];
     case 'attribute-type-not-supported':
-      return [`${name} for ${messageText(i.message)}: attribute type ${hex24(i.attribute.vendor)}/${hex32(i.attribute.type)}`];
+      return [
+        `${name} for ${messageText(i.message)}: attribute type ${hex24(i.attribute.vendor)}/${hex32(i.attribute.type)}`,
+      ];
     case 'swima':
     case 'swima-response-too-large':
-      return [`${name} for request ${i.requestId}`, ...('maxAllowedSize' in i ? [`maximum allowed size: ${i.maxAllowedSize}`] : []), `description: ${i.description}`];
+      return [
+        `${name} for request ${i.requestId}`,
+        ...('maxAllowedSize' in i ? [`maximum allowed size: ${i.maxAllowedSize}`] : []),
+        `description: ${i.description}`,
+      ];
     case 'swima-fulfillment':
-      return [`${name} for subscription ${i.subscriptionId}`, `embedded error '${paTncErrorName(i.error.vendor, i.error.code)}'`];
+      return [
+        `${name} for subscription ${i.subscriptionId}`,
+        `embedded error '${paTncErrorName(i.error.vendor, i.error.code)}'`,
+      ];
     case 'raw':
       return [name, ...(i.info.length > 0 ? [`information: ${i.info.toString('hex')}`] : [])];
   }
 }
 
 function messageText(m: ErroredMessage): string {
-  return m.kind === 'segmented' ? `segmented attribute with base message ID ${m.baseMessageId}` : `PA-TNC message with ID ${hex32(m.messageId)}`;
+  return m.kind === 'segmented'
+    ? `segmented attribute with base message ID ${m.baseMessageId}`
+    : `PA-TNC message with ID ${hex32(m.messageId)}`;
 }

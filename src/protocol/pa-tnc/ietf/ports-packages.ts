@@ -18,7 +18,8 @@ export const PortFilterAttr = defineAttribute<PortFilterEntry[]>({
   type: 6,
   name: 'Port Filter',
   decode(r) {
-    if (r.remaining % 4 !== 0) throw new DecodeError('invalid', 'Port Filter length', r.offset, `${r.remaining} bytes is not a multiple of 4`);
+    if (r.remaining % 4 !== 0)
+      throw new DecodeError('invalid', 'Port Filter length', r.offset, `${r.remaining} bytes is not a multiple of 4`);
     const out: PortFilterEntry[] = [];
     while (!r.atEnd) {
       // RFC 5792 4.2.6: reserved bits are ignored on receipt
@@ -28,7 +29,10 @@ export const PortFilterAttr = defineAttribute<PortFilterEntry[]>({
     return out;
   },
   encode(w, v) {
-    for (const e of v) w.u8(e.blocked ? BLOCKED : 0).u8(e.protocol).u16(e.port);
+    for (const e of v)
+      w.u8(e.blocked ? BLOCKED : 0)
+        .u8(e.protocol)
+        .u16(e.port);
   },
   describe: (v) => v.map((e) => `${protocolName(e.protocol)} port ${e.port} ${e.blocked ? 'blocked' : 'open'}`),
 });
@@ -50,14 +54,18 @@ export const InstalledPackagesAttr = defineAttribute<InstalledPackage[]>({
     const count = readCount(r, 2, 2, 'Installed Packages count');
     const out: InstalledPackage[] = [];
     for (let i = 0; i < count; i++) {
-      out.push({ name: prefixedText(r, 1, 'Installed Packages package name'), version: prefixedText(r, 1, 'Installed Packages package version') });
+      out.push({
+        name: prefixedText(r, 1, 'Installed Packages package name'),
+        version: prefixedText(r, 1, 'Installed Packages package version'),
+      });
     }
     return out;
   },
   encode(w, v) {
     if (v.length > 0xffff) throw new RangeError(`${v.length} packages do not fit a u16 count`);
     w.u16(0).u16(v.length);
-    for (const p of v) w.lengthPrefixed(1, Buffer.from(p.name, 'utf8')).lengthPrefixed(1, Buffer.from(p.version, 'utf8'));
+    for (const p of v)
+      w.lengthPrefixed(1, Buffer.from(p.name, 'utf8')).lengthPrefixed(1, Buffer.from(p.version, 'utf8'));
   },
   describe: (v) => v.map((p) => `package '${p.name}' (${p.version})`),
 });

@@ -23,7 +23,13 @@ export const AttributeRequestAttr = defineAttribute<RequestedAttribute[]>({
   type: 1,
   name: 'Attribute Request',
   decode(r) {
-    if (r.remaining % 8 !== 0) throw new DecodeError('invalid', 'Attribute Request length', r.offset, `${r.remaining} bytes is not a multiple of 8`);
+    if (r.remaining % 8 !== 0)
+      throw new DecodeError(
+        'invalid',
+        'Attribute Request length',
+        r.offset,
+        `${r.remaining} bytes is not a multiple of 8`,
+      );
     const out: RequestedAttribute[] = [];
     while (!r.atEnd) {
       r.skip(1, 'Attribute Request reserved');

@@ -47,5 +47,9 @@ export const StringVersionAttr = defineAttribute<StringVersion>({
   encode(w, v) {
     for (const s of [v.version, v.build, v.config]) w.lengthPrefixed(1, Buffer.from(s, 'utf8'));
   },
-  describe: (v) => [`operating system version is '${v.version}'`, ...(v.build ? [`internal build '${v.build}'`] : []), ...(v.config ? [`configuration '${v.config}'`] : [])],
+  describe: (v) => [
+    `operating system version is '${v.version}'`,
+    ...(v.build ? [`internal build '${v.build}'`] : []),
+    ...(v.config ? [`configuration '${v.config}'`] : []),
+  ],
 });

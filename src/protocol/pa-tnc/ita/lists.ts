@@ -48,7 +48,12 @@ export const SettingsAttr = defineAttribute<Setting[]>({
   type: 4,
   name: 'Settings',
   decode: (r) => readPairs(r, 'Settings entry').map(([name, value]) => ({ name, value })),
-  encode: (w, v) => writeStrings(w, v.length, v.flatMap((s) => [s.name, s.value])),
+  encode: (w, v) =>
+    writeStrings(
+      w,
+      v.length,
+      v.flatMap((s) => [s.name, s.value]),
+    ),
   describe: (v) => v.map((s) => `setting '${s.name}' is '${s.value}'`),
 });
 
@@ -58,7 +63,12 @@ export const SymlinksAttr = defineAttribute<Symlink[]>({
   type: 10,
   name: 'Symlinks',
   decode: (r) => readPairs(r, 'Symlinks entry').map(([symlink, target]) => ({ symlink, target })),
-  encode: (w, v) => writeStrings(w, v.length, v.flatMap((s) => [s.symlink, s.target])),
+  encode: (w, v) =>
+    writeStrings(
+      w,
+      v.length,
+      v.flatMap((s) => [s.symlink, s.target]),
+    ),
   // strongSwan's IMV: "adding directory symlinks:" then "  /bin -> /usr/bin"
   describe: (v) => ['directory symlinks:', ...v.map((s) => `  ${s.symlink} -> ${s.target}`)],
 });

@@ -45,7 +45,8 @@ export function readSwimaRequestFields(r: Reader, toEnd: boolean): SwimaRequest 
   const requestId = r.u32('SWIMA request ID');
   const earliestEid = r.u32('earliest EID');
   const softwareIds: string[] = [];
-  while (toEnd ? !r.atEnd : softwareIds.length < count) softwareIds.push(r.lengthPrefixed(2, 'software identifier').toString('utf8'));
+  while (toEnd ? !r.atEnd : softwareIds.length < count)
+    softwareIds.push(r.lengthPrefixed(2, 'software identifier').toString('utf8'));
   checkRecordCount(count, softwareIds.length, countAt);
   return {
     clearSubscriptions: (flags & SWIMA_REQ_FLAG.CLEAR) !== 0,
@@ -58,7 +59,10 @@ export function readSwimaRequestFields(r: Reader, toEnd: boolean): SwimaRequest 
 }
 
 export function writeSwimaRequestFields(w: Writer, v: SwimaRequest): void {
-  const flags = (v.clearSubscriptions ? SWIMA_REQ_FLAG.CLEAR : 0) | (v.subscribe ? SWIMA_REQ_FLAG.SUBSCRIBE : 0) | (v.idsOnly ? SWIMA_REQ_FLAG.IDS_ONLY : 0);
+  const flags =
+    (v.clearSubscriptions ? SWIMA_REQ_FLAG.CLEAR : 0) |
+    (v.subscribe ? SWIMA_REQ_FLAG.SUBSCRIBE : 0) |
+    (v.idsOnly ? SWIMA_REQ_FLAG.IDS_ONLY : 0);
   if (v.softwareIds.length > 0xffffff) throw new RangeError('too many software identifiers for the 24-bit count');
   w.u8(flags).u24(v.softwareIds.length).u32(v.requestId).u32(v.earliestEid);
   for (const id of v.softwareIds) w.lengthPrefixed(2, Buffer.from(id, 'utf8'));
@@ -99,11 +103,19 @@ function defineInventory(type: number, name: string, full: boolean, noun: string
       writeListHeader(w, v, v.records.length);
       for (const rec of v.records) writeRecord(w, rec, full, 0);
     },
-    describe: (v) => [`${noun} with ${v.records.length} items for ${describeHeader(v)}`, ...v.records.map((rec) => `  ${rec.recordId}: ${rec.softwareId}`)],
+    describe: (v) => [
+      `${noun} with ${v.records.length} items for ${describeHeader(v)}`,
+      ...v.records.map((rec) => `  ${rec.recordId}: ${rec.softwareId}`),
+    ],
   });
 }
 
-export const SwIdInventoryAttr = defineInventory(SWIMA_TYPE.SW_ID_INVENTORY, 'SW Identifier Inventory', false, 'software ID inventory');
+export const SwIdInventoryAttr = defineInventory(
+  SWIMA_TYPE.SW_ID_INVENTORY,
+  'SW Identifier Inventory',
+  false,
+  'software ID inventory',
+);
 export const SwInventoryAttr = defineInventory(SWIMA_TYPE.SW_INVENTORY, 'SW Inventory', true, 'software inventory');
 
 // RFC 8412: Software Identifier Events and Software Events
@@ -127,7 +139,8 @@ function readEvent(r: Reader, full: boolean): SwEvent {
   const timestamp = r.bytes(SW_TIMESTAMP_LEN, 'event timestamp').toString('latin1');
   const at = r.offset + 9;
   const { rec, byte9 } = readRecord(r, full);
-  if (byte9 < SW_ACTION.CREATION || byte9 > SW_ACTION.ALTERATION) throw new DecodeError('invalid', 'event action', at, `action ${byte9} not defined`);
+  if (byte9 < SW_ACTION.CREATION || byte9 > SW_ACTION.ALTERATION)
+    throw new DecodeError('invalid', 'event action', at, `action ${byte9} not defined`);
   return { eid, timestamp, action: byte9, record: rec };
 }
 
@@ -163,5 +176,10 @@ function defineEvents(type: number, name: string, full: boolean, noun: string): 
   });
 }
 
-export const SwIdEventsAttr = defineEvents(SWIMA_TYPE.SW_ID_EVENTS, 'SW Identifier Events', false, 'software ID events');
+export const SwIdEventsAttr = defineEvents(
+  SWIMA_TYPE.SW_ID_EVENTS,
+  'SW Identifier Events',
+  false,
+  'software ID events',
+);
 export const SwEventsAttr = defineEvents(SWIMA_TYPE.SW_EVENTS, 'SW Events', true, 'software events');

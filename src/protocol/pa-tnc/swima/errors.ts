@@ -16,7 +16,12 @@ export const SWIMA_ERROR = {
 export type SwimaErrorInfo = { requestId: number; maxAllowedSize?: number; description: string } | { raw: Buffer };
 
 export function decodeSwimaErrorInfo(code: number, r: Reader): SwimaErrorInfo {
-  if (code === SWIMA_ERROR.SUBSCRIPTION_FULFILLMENT || code < SWIMA_ERROR.SWIMA_ERROR || code > SWIMA_ERROR.SUBSCRIPTION_ID_REUSE) return { raw: r.rest() };
+  if (
+    code === SWIMA_ERROR.SUBSCRIPTION_FULFILLMENT ||
+    code < SWIMA_ERROR.SWIMA_ERROR ||
+    code > SWIMA_ERROR.SUBSCRIPTION_ID_REUSE
+  )
+    return { raw: r.rest() };
   const requestId = r.u32('SWIMA error request ID');
   if (code !== SWIMA_ERROR.RESPONSE_TOO_LARGE) return { requestId, description: r.rest().toString('utf8') };
   const maxAllowedSize = r.u32('SWIMA maximum allowed size');

@@ -61,18 +61,28 @@ export function readListHeader(r: Reader): ListHeaderAndCount {
   const flags = r.u8('SWIMA flags');
   const countAt = r.offset;
   const count = r.u24('SWIMA record count');
-  const header = { subscriptionFulfillment: (flags & SWIMA_FLAG_SUBSCRIPTION) !== 0, requestId: r.u32('SWIMA request ID'), eidEpoch: r.u32('EID epoch'), lastEid: r.u32('last EID') };
+  const header = {
+    subscriptionFulfillment: (flags & SWIMA_FLAG_SUBSCRIPTION) !== 0,
+    requestId: r.u32('SWIMA request ID'),
+    eidEpoch: r.u32('EID epoch'),
+    lastEid: r.u32('last EID'),
+  };
   return { header, count, countAt };
 }
 
 export function writeListHeader(w: Writer, h: SwimaListHeader, count: number): void {
   if (count > 0xffffff) throw new RangeError(`${count} records do not fit the 24-bit count`);
-  w.u8(h.subscriptionFulfillment ? SWIMA_FLAG_SUBSCRIPTION : 0).u24(count).u32(h.requestId).u32(h.eidEpoch).u32(h.lastEid);
+  w.u8(h.subscriptionFulfillment ? SWIMA_FLAG_SUBSCRIPTION : 0)
+    .u24(count)
+    .u32(h.requestId)
+    .u32(h.eidEpoch)
+    .u32(h.lastEid);
 }
 
 /** Compares the wire count with what was decoded while bytes remained. */
 export function checkRecordCount(declared: number, found: number, at: number): void {
-  if (declared !== found) throw new DecodeError('invalid', 'SWIMA record count', at, `count says ${declared}, ${found} records present`);
+  if (declared !== found)
+    throw new DecodeError('invalid', 'SWIMA record count', at, `count says ${declared}, ${found} records present`);
 }
 
 function utf8Field(r: Reader, what: string): string {
@@ -99,7 +109,10 @@ export function readRecord(r: Reader, full: boolean): { rec: SwRecord; byte9: nu
 export function writeRecord(w: Writer, rec: SwRecord, full: boolean, byte9: number): void {
   w.u32(rec.recordId).u24(rec.dataModelPen).u8(rec.dataModelType).u8(rec.sourceId).u8(byte9);
   w.lengthPrefixed(2, Buffer.from(rec.softwareId, 'utf8')).lengthPrefixed(2, Buffer.from(rec.softwareLocator, 'utf8'));
-  if (full !== (rec.record !== undefined)) throw new RangeError(full ? 'a full software record needs its record data' : 'an identifier-only record carries no record data');
+  if (full !== (rec.record !== undefined))
+    throw new RangeError(
+      full ? 'a full software record needs its record data' : 'an identifier-only record carries no record data',
+    );
   if (rec.record) w.lengthPrefixed(4, rec.record);
 }
 

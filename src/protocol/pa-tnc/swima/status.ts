@@ -38,7 +38,10 @@ export const SubscriptionStatusResponseAttr = defineAttribute<SubscriptionStatus
     w.u8(0).u24(v.subscriptions.length);
     for (const s of v.subscriptions) writeSwimaRequestFields(w, s);
   },
-  describe: (v) => [`subscription status with ${v.subscriptions.length} subscriptions`, ...v.subscriptions.map((s) => `  subscription ${s.requestId}: ${describeSwimaRequest(s)}`)],
+  describe: (v) => [
+    `subscription status with ${v.subscriptions.length} subscriptions`,
+    ...v.subscriptions.map((s) => `  subscription ${s.requestId}: ${describeSwimaRequest(s)}`),
+  ],
 });
 
 // RFC 8412 5.13: Source Metadata Request (PV -> PC). "This attribute has no fields."
@@ -85,5 +88,8 @@ export const SourceMetadataResponseAttr = defineAttribute<SourceMetadata[]>({
     w.u16(0).u8(v.length);
     for (const s of v) writeSource(w, s);
   },
-  describe: (v) => [`source metadata with ${v.length} sources`, ...v.map((s) => `  source ${s.sourceId}: ${s.metadata}`)],
+  describe: (v) => [
+    `source metadata with ${v.length} sources`,
+    ...v.map((s) => `  source ${s.sourceId}: ${s.metadata}`),
+  ],
 });

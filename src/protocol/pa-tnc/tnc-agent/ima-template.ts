@@ -45,10 +45,18 @@ export const ImaTemplateDataAttr = defineAttribute<ImaTemplateData>({
   decode(r) {
     const at = r.offset;
     const len = r.u8('IMA template name length');
-    if (len === 0 || len > TEMPLATE_NAME_MAX) throw new DecodeError('invalid', 'IMA template name length', at, `length ${len} is not 1-${TEMPLATE_NAME_MAX}`);
+    if (len === 0 || len > TEMPLATE_NAME_MAX)
+      throw new DecodeError('invalid', 'IMA template name length', at, `length ${len} is not 1-${TEMPLATE_NAME_MAX}`);
     const template = r.bytes(len, 'IMA template name').toString('latin1');
-    if (!/^[a-z0-9_|-]+$/.test(template)) throw new DecodeError('invalid', 'IMA template name', at + 1, 'not a kernel template name or field list');
-    if (r.remaining > IMA_TEMPLATE_DATA_MAX) throw new DecodeError('invalid', 'IMA template data', r.offset, `${r.remaining} bytes exceed ${IMA_TEMPLATE_DATA_MAX}`);
+    if (!/^[a-z0-9_|-]+$/.test(template))
+      throw new DecodeError('invalid', 'IMA template name', at + 1, 'not a kernel template name or field list');
+    if (r.remaining > IMA_TEMPLATE_DATA_MAX)
+      throw new DecodeError(
+        'invalid',
+        'IMA template data',
+        r.offset,
+        `${r.remaining} bytes exceed ${IMA_TEMPLATE_DATA_MAX}`,
+      );
     return { template, data: r.rest() };
   },
   encode: (w, v) => w.u8(v.template.length).bytes(Buffer.from(v.template, 'latin1')).bytes(v.data),

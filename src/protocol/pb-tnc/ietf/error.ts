@@ -7,9 +7,7 @@ import { definePbMessage, PbMessage } from '../registry';
 
 /** RFC 5793 4.9.1: version parameters (code 4) or the offset of the offending field (other IETF codes). */
 export type PbErrorParams =
-  | { offset: number }
-  | { badVersion: number; maxVersion: number; minVersion: number }
-  | { raw: Buffer };
+  { offset: number } | { badVersion: number; maxVersion: number; minVersion: number } | { raw: Buffer };
 
 export interface PbErrorValue {
   fatal: boolean;
@@ -34,7 +32,10 @@ export const PbErrorMsg = definePbMessage<PbErrorValue>({
     return { fatal, vendor, code, params: decodeParams(r, vendor, code) };
   },
   encode(w, v) {
-    w.u8(v.fatal ? FATAL : 0).u24(v.vendor).u16(v.code).u16(0);
+    w.u8(v.fatal ? FATAL : 0)
+      .u24(v.vendor)
+      .u16(v.code)
+      .u16(0);
     const p = v.params;
     if ('offset' in p) w.u32(p.offset);
     else if ('badVersion' in p) w.u8(p.badVersion).u8(p.maxVersion).u8(p.minVersion).u8(0);
@@ -60,7 +61,8 @@ function describeError(v: PbErrorValue): string {
   const name = PB_ERROR_NAMES[v.code as PbErrorCode] ?? `code ${v.code}`;
   const p = v.params;
   if ('offset' in p) return `${kind} PB-TNC error '${name}' at offset ${p.offset}`;
-  if ('badVersion' in p) return `${kind} PB-TNC error '${name}' caused by bad version 0x${p.badVersion.toString(16).padStart(2, '0')}`;
+  if ('badVersion' in p)
+    return `${kind} PB-TNC error '${name}' caused by bad version 0x${p.badVersion.toString(16).padStart(2, '0')}`;
   return `${kind} PB-TNC error '${name}'`;
 }
 
@@ -70,7 +72,8 @@ function describeError(v: PbErrorValue): string {
  * batch start); anything else is a Local Error.
  */
 export function pbErrorFor(e: unknown): PbMessage<PbErrorValue> {
-  const ietf = (code: PbErrorCode, params: PbErrorParams) => PbErrorMsg.make({ fatal: true, vendor: VENDOR.IETF, code, params });
+  const ietf = (code: PbErrorCode, params: PbErrorParams) =>
+    PbErrorMsg.make({ fatal: true, vendor: VENDOR.IETF, code, params });
   if (e instanceof PbTncError && e.code === PB_ERROR.VERSION_NOT_SUPPORTED) {
     return ietf(e.code, { badVersion: e.badVersion ?? 0, maxVersion: PB_TNC_VERSION, minVersion: PB_TNC_VERSION });
   }

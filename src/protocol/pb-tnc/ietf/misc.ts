@@ -30,7 +30,8 @@ export const PbLanguagePreferenceMsg = definePbMessage<string>({
     if (r.atEnd) return '';
     const at = r.offset;
     const text = readText(r, r.remaining, 'PB-Language-Preference');
-    if (!text.startsWith(ACCEPT_LANGUAGE)) throw new DecodeError('invalid', 'PB-Language-Preference', at, `must start with '${ACCEPT_LANGUAGE}'`);
+    if (!text.startsWith(ACCEPT_LANGUAGE))
+      throw new DecodeError('invalid', 'PB-Language-Preference', at, `must start with '${ACCEPT_LANGUAGE}'`);
     return text.slice(ACCEPT_LANGUAGE.length);
   },
   encode: (w, v) => void (v === '' ? w : w.utf8(ACCEPT_LANGUAGE + v)),

@@ -29,15 +29,22 @@ export const PbPaMsg = definePbMessage<PbPa>({
     const at = r.offset;
     const paVendor = r.u24('PB-PA message vendor ID');
     // RFC 5793 4.4: vendor 0xffffff and subtype 0xffffffff are reserved
-    if (paVendor === 0xffffff) throw new DecodeError('reserved', 'PB-PA message vendor ID', at, 'reserved vendor ID 0xffffff');
+    if (paVendor === 0xffffff)
+      throw new DecodeError('reserved', 'PB-PA message vendor ID', at, 'reserved vendor ID 0xffffff');
     const paSubtype = r.u32('PB-PA message subtype');
-    if (paSubtype === 0xffffffff) throw new DecodeError('reserved', 'PB-PA message subtype', at + 3, 'reserved subtype 0xffffffff');
+    if (paSubtype === 0xffffffff)
+      throw new DecodeError('reserved', 'PB-PA message subtype', at + 3, 'reserved subtype 0xffffffff');
     const collectorId = r.u16('PB-PA posture collector ID');
     const validatorId = r.u16('PB-PA posture validator ID');
     return { exclusive, paVendor, paSubtype, collectorId, validatorId, body: r.rest() };
   },
   encode(w, v) {
-    w.u8(v.exclusive ? PB_PA_EXCL : 0).u24(v.paVendor).u32(v.paSubtype).u16(v.collectorId).u16(v.validatorId).bytes(v.body);
+    w.u8(v.exclusive ? PB_PA_EXCL : 0)
+      .u24(v.paVendor)
+      .u32(v.paSubtype)
+      .u16(v.collectorId)
+      .u16(v.validatorId)
+      .bytes(v.body);
   },
   describe: (v) => [
     `PB-PA message type ${paSubtypeLabel({ vendor: v.paVendor, subtype: v.paSubtype })}`,

@@ -22,8 +22,10 @@ export const PbRemediationParametersMsg = definePbMessage<RemediationParameters>
     r.skip(1, 'PB-Remediation-Parameters reserved');
     const vendor = r.u24('PB-Remediation-Parameters vendor ID');
     const type = r.u32('PB-Remediation-Parameters type');
-    if (vendor === VENDOR.IETF && type === URI) return { kind: 'uri', uri: readText(r, r.remaining, 'Remediation-URI') };
-    if (vendor === VENDOR.IETF && type === STRING) return { kind: 'string', ...readLangString(r, 'Remediation-String') };
+    if (vendor === VENDOR.IETF && type === URI)
+      return { kind: 'uri', uri: readText(r, r.remaining, 'Remediation-URI') };
+    if (vendor === VENDOR.IETF && type === STRING)
+      return { kind: 'string', ...readLangString(r, 'Remediation-String') };
     return { kind: 'raw', vendor, type, raw: r.rest() };
   },
   encode(w, v) {

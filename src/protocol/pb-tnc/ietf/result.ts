@@ -4,7 +4,13 @@ import { definePbMessage } from '../registry';
 import { LangString, readLangString, writeLangString } from '../text';
 
 /** RFC 5793 4.6 (values of TNC IF-IMV evaluation results). */
-export const ASSESSMENT_RESULT_NAMES = ['compliant', 'non-compliant minor', 'non-compliant major', 'error', "don't know"];
+export const ASSESSMENT_RESULT_NAMES = [
+  'compliant',
+  'non-compliant minor',
+  'non-compliant major',
+  'error',
+  "don't know",
+];
 
 export const PbAssessmentResultMsg = definePbMessage<number>({
   vendor: VENDOR.IETF,
@@ -17,7 +23,8 @@ export const PbAssessmentResultMsg = definePbMessage<number>({
   decode(r) {
     const at = r.offset;
     const result = r.u32('PB-Assessment-Result');
-    if (result >= ASSESSMENT_RESULT_NAMES.length) throw new DecodeError('invalid', 'PB-Assessment-Result', at, `unknown result ${result}`);
+    if (result >= ASSESSMENT_RESULT_NAMES.length)
+      throw new DecodeError('invalid', 'PB-Assessment-Result', at, `unknown result ${result}`);
     return result;
   },
   encode: (w, v) => void w.u32(v),
@@ -39,7 +46,8 @@ export const PbAccessRecommendationMsg = definePbMessage<number>({
     r.skip(2, 'PB-Access-Recommendation reserved');
     const at = r.offset;
     const code = r.u16('PB-Access-Recommendation');
-    if (code < 1 || code > 3) throw new DecodeError('invalid', 'PB-Access-Recommendation', at, `unknown recommendation ${code}`);
+    if (code < 1 || code > 3)
+      throw new DecodeError('invalid', 'PB-Access-Recommendation', at, `unknown recommendation ${code}`);
     return code;
   },
   encode: (w, v) => void w.u16(0).u16(v),

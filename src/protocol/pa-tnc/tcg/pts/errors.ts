@@ -20,7 +20,6 @@ export const PTS_ERROR = {
   UNABLE_DET_PCR: 16,
 } as const;
 
-
 /** Structured error information for the codes that define one; other codes carry the offending attribute value. */
 export type PtsErrorInfo =
   | { code: 1; supportedHashes: number }
@@ -36,7 +35,11 @@ export function decodePtsErrorInfo(code: number, r: Reader): PtsErrorInfo {
     const set = r.u16('PTS error information set');
     info = code === 1 ? { code: 1, supportedHashes: set } : { code: 6, supportedGroups: set };
   } else if (code === PTS_ERROR.BAD_NONCE_LENGTH) {
-    info = { code: 7, minNonceLength: r.u16('PTS error minimum nonce length'), maxNonceLength: r.u16('PTS error maximum nonce length') };
+    info = {
+      code: 7,
+      minNonceLength: r.u16('PTS error minimum nonce length'),
+      maxNonceLength: r.u16('PTS error maximum nonce length'),
+    };
   } else {
     return { code, raw: r.rest() };
   }

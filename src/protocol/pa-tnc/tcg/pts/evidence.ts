@@ -39,7 +39,12 @@ export const RequestComponentEvidenceAttr = defineAttribute<ComponentEvidenceReq
   decode(r) {
     const at = r.offset;
     if (r.remaining === 0 || r.remaining % COMP_REQUEST_LEN !== 0) {
-      throw new DecodeError('invalid', 'Request Functional Component Evidence length', at, `${r.remaining} bytes is not a positive multiple of ${COMP_REQUEST_LEN}`);
+      throw new DecodeError(
+        'invalid',
+        'Request Functional Component Evidence length',
+        at,
+        `${r.remaining} bytes is not a positive multiple of ${COMP_REQUEST_LEN}`,
+      );
     }
     const components: ComponentRequest[] = [];
     while (!r.atEnd) {
@@ -59,7 +64,10 @@ export const RequestComponentEvidenceAttr = defineAttribute<ComponentEvidenceReq
 });
 
 // PTS 3.14.2: Generate Attestation Evidence
-export const GenerateAttestationEvidenceAttr = defineReservedOnly(PTS_TYPE.GEN_ATTEST_EVID, 'Generate Attestation Evidence');
+export const GenerateAttestationEvidenceAttr = defineReservedOnly(
+  PTS_TYPE.GEN_ATTEST_EVID,
+  'Generate Attestation Evidence',
+);
 
 // PTS 3.15.1: Simple Component Evidence
 export const SCE_FLAG_PCR = 0x80;
@@ -98,13 +106,15 @@ function readMeasurementType(r: Reader): void {
   const at = r.offset;
   const t = r.u8('measurement type');
   // PTS 3.15.1: the only measurement type defined is 0x80 (hash)
-  if (t !== MEASUREMENT_TYPE_HASH) throw new DecodeError('invalid', 'measurement type', at, `measurement type 0x${t.toString(16)} not supported`);
+  if (t !== MEASUREMENT_TYPE_HASH)
+    throw new DecodeError('invalid', 'measurement type', at, `measurement type 0x${t.toString(16)} not supported`);
 }
 
 function readPcrChange(r: Reader): PcrChange {
   const at = r.offset;
   const len = r.u16('PCR length');
-  if (2 * len > r.remaining) throw new DecodeError('overrun', 'PCR length', at, `2 x ${len} PCR bytes exceed the ${r.remaining} bytes left`);
+  if (2 * len > r.remaining)
+    throw new DecodeError('overrun', 'PCR length', at, `2 x ${len} PCR bytes exceed the ${r.remaining} bytes left`);
   return { before: r.bytes(len, 'PCR before value'), after: r.bytes(len, 'PCR after value') };
 }
 
@@ -123,7 +133,16 @@ function decodeComponentEvidence(r: Reader): UntrustedComponentEvidence {
   const measurementTime = r.bytes(PTS_TIME_LEN, 'measurement time').toString('latin1');
   // PTS 3.15.1: a policy URI follows only when validation failed or passed
   const hasUri = validation === SCE_VALIDATION.FAILED || validation === SCE_VALIDATION.PASSED;
-  const v: UntrustedComponentEvidence = { validation, depth, component, pcr, hashAlgorithm, transform, measurementTime, measurement: EMPTY };
+  const v: UntrustedComponentEvidence = {
+    validation,
+    depth,
+    component,
+    pcr,
+    hashAlgorithm,
+    transform,
+    measurementTime,
+    measurement: EMPTY,
+  };
   if (hasUri) v.policyUri = r.lengthPrefixed(2, 'verification policy URI').toString('utf8');
   if (flags & SCE_FLAG_PCR) v.pcrChange = readPcrChange(r);
   v.measurement = r.rest();
@@ -132,14 +151,16 @@ function decodeComponentEvidence(r: Reader): UntrustedComponentEvidence {
 
 function encodeComponentEvidence(w: Writer, v: UntrustedComponentEvidence): void {
   const hasUri = v.validation === SCE_VALIDATION.FAILED || v.validation === SCE_VALIDATION.PASSED;
-  if (hasUri !== (v.policyUri !== undefined)) throw new RangeError('a policy URI goes with validation FAILED or PASSED, and only then');
+  if (hasUri !== (v.policyUri !== undefined))
+    throw new RangeError('a policy URI goes with validation FAILED or PASSED, and only then');
   w.u8((v.pcrChange ? SCE_FLAG_PCR : 0) | (v.validation & SCE_VALIDATION_MASK)).u24(v.depth);
   writeComponentName(w, v.component);
   w.u8(MEASUREMENT_TYPE_HASH).u24(v.pcr).u16(v.hashAlgorithm).u8(v.transform).u8(0);
   writeTime(w, v.measurementTime, 'measurement time');
   if (v.policyUri !== undefined) w.lengthPrefixed(2, Buffer.from(v.policyUri, 'utf8'));
   if (v.pcrChange) {
-    if (v.pcrChange.before.length !== v.pcrChange.after.length) throw new RangeError('PCR before and after values differ in length');
+    if (v.pcrChange.before.length !== v.pcrChange.after.length)
+      throw new RangeError('PCR before and after values differ in length');
     w.lengthPrefixed(2, v.pcrChange.before).bytes(v.pcrChange.after);
   }
   w.bytes(v.measurement);
@@ -160,7 +181,13 @@ export const SimpleComponentEvidenceAttr = defineAttribute<UntrustedComponentEvi
 });
 
 // PTS 3.15.2: Simple Evidence Final. Quote mode = flags & 0xD0.
-export const QUOTE_MODE = { NONE: 0x00, TPM_QUOTE_INFO: 0x40, TPM_QUOTE_INFO2: 0x80, TPM_QUOTE_INFO2_CAP_VER: 0xc0, TPM2: 0x10 } as const;
+export const QUOTE_MODE = {
+  NONE: 0x00,
+  TPM_QUOTE_INFO: 0x40,
+  TPM_QUOTE_INFO2: 0x80,
+  TPM_QUOTE_INFO2_CAP_VER: 0xc0,
+  TPM2: 0x10,
+} as const;
 const QUOTE_MODE_MASK = 0xd0;
 export const SEF_FLAG_EVID_SIG = 0x20;
 
@@ -209,7 +236,8 @@ function decodeEvidenceFinal(r: Reader): UntrustedEvidenceFinal {
   const at = r.offset;
   const flags = r.u8('Simple Evidence Final flags');
   const quoteMode = flags & QUOTE_MODE_MASK;
-  if (!Object.values(QUOTE_MODE).includes(quoteMode as never)) throw new DecodeError('invalid', 'quote mode', at, `quote flags 0x${quoteMode.toString(16)} not defined`);
+  if (!Object.values(QUOTE_MODE).includes(quoteMode as never))
+    throw new DecodeError('invalid', 'quote mode', at, `quote flags 0x${quoteMode.toString(16)} not defined`);
   r.skip(1, 'Simple Evidence Final reserved');
   const compositeHashAlgorithm = r.u16('composite hash algorithm');
   const v: UntrustedEvidenceFinal = { quoteMode, compositeHashAlgorithm };
@@ -224,9 +252,13 @@ function decodeEvidenceFinal(r: Reader): UntrustedEvidenceFinal {
 
 function encodeEvidenceFinal(w: Writer, v: UntrustedEvidenceFinal): void {
   const quoted = v.quoteMode !== QUOTE_MODE.NONE;
-  if (quoted !== (v.pcrCompositeDigest !== undefined && v.quoteSignature !== undefined)) throw new RangeError('a quote needs a composite digest and a signature');
-  if ((v.quoteMode === QUOTE_MODE.TPM2) !== (v.tpm2 !== undefined)) throw new RangeError('TPM 2.0 quote parts go with quote mode TPM2, and only then');
-  w.u8(v.quoteMode | (v.evidenceSignature ? SEF_FLAG_EVID_SIG : 0)).u8(0).u16(v.compositeHashAlgorithm);
+  if (quoted !== (v.pcrCompositeDigest !== undefined && v.quoteSignature !== undefined))
+    throw new RangeError('a quote needs a composite digest and a signature');
+  if ((v.quoteMode === QUOTE_MODE.TPM2) !== (v.tpm2 !== undefined))
+    throw new RangeError('TPM 2.0 quote parts go with quote mode TPM2, and only then');
+  w.u8(v.quoteMode | (v.evidenceSignature ? SEF_FLAG_EVID_SIG : 0))
+    .u8(0)
+    .u16(v.compositeHashAlgorithm);
   if (v.pcrCompositeDigest) w.lengthPrefixed(4, v.pcrCompositeDigest);
   if (v.tpm2) {
     w.lengthPrefixed(2, v.tpm2.qualifiedSigner).lengthPrefixed(2, v.tpm2.clockInfo);

@@ -2,7 +2,15 @@ import { Reader, Writer } from '../../../../bytes/cursor';
 import { DecodeError } from '../../../../bytes/errors';
 import { VENDOR } from '../../../vendors';
 import { AttributeType, defineAttribute } from '../../registry';
-import { capabilityString, dhGroupName, dhGroupSetNames, hashAlgName, hashAlgSetNames, readSelectedDhGroup, readSelectedHash } from './values';
+import {
+  capabilityString,
+  dhGroupName,
+  dhGroupSetNames,
+  hashAlgName,
+  hashAlgSetNames,
+  readSelectedDhGroup,
+  readSelectedHash,
+} from './values';
 
 /** Attributes whose whole value is a 4-byte reserved field. */
 export type NoValue = Record<string, never>;
@@ -66,7 +74,11 @@ function defineCaps(type: number, name: string, verb: string): AttributeType<Pro
   });
 }
 
-export const RequestProtoCapsAttr = defineCaps(PTS_TYPE.REQ_PROTO_CAPS, 'Request PTS Protocol Capabilities', 'requested');
+export const RequestProtoCapsAttr = defineCaps(
+  PTS_TYPE.REQ_PROTO_CAPS,
+  'Request PTS Protocol Capabilities',
+  'requested',
+);
 export const ProtoCapsAttr = defineCaps(PTS_TYPE.PROTO_CAPS, 'PTS Protocol Capabilities', 'supported');
 
 // PTS 3.9.1 / 3.9.2: Measurement Algorithm Request (a set) and Selection (one algorithm)
@@ -114,7 +126,10 @@ export const DhNonceParamsRequestAttr = defineAttribute<DhNonceParamsRequest>({
     return { minNonceLength: r.u8('DH minimum nonce length'), dhGroups: r.u16('DH group set') };
   },
   encode: (w, v) => void w.u8(0).u8(v.minNonceLength).u16(v.dhGroups),
-  describe: (v) => [`minimum nonce length is ${v.minNonceLength}`, `offered PTS DH groups: ${dhGroupSetNames(v.dhGroups).join(' ')}`],
+  describe: (v) => [
+    `minimum nonce length is ${v.minNonceLength}`,
+    `offered PTS DH groups: ${dhGroupSetNames(v.dhGroups).join(' ')}`,
+  ],
 });
 
 // PTS 3.8.2: D-H Nonce Parameters Response
@@ -140,7 +155,12 @@ export const DhNonceParamsResponseAttr = defineAttribute<DhNonceParamsResponse>(
     return { dhGroup, hashAlgorithms, responderNonce, responderPublicValue: r.rest() };
   },
   encode(w, v) {
-    w.zeros(3).u8(nonceLength(v.responderNonce)).u16(v.dhGroup).u16(v.hashAlgorithms).bytes(v.responderNonce).bytes(v.responderPublicValue);
+    w.zeros(3)
+      .u8(nonceLength(v.responderNonce))
+      .u16(v.dhGroup)
+      .u16(v.hashAlgorithms)
+      .bytes(v.responderNonce)
+      .bytes(v.responderPublicValue);
   },
   describe: (v) => [`selected PTS DH group is ${dhGroupName(v.dhGroup)}`, `nonce length is ${v.responderNonce.length}`],
 });
@@ -162,14 +182,27 @@ export const DhNonceFinishAttr = defineAttribute<DhNonceFinish>({
     const nonceLen = r.u8('DH nonce length');
     const hashAlgorithm = readSelectedHash(r, 'selected DH hash algorithm');
     // PTS 3.8.3: the initiator nonce is the last `nonce length` bytes, after the public value
-    if (nonceLen > r.remaining) throw new DecodeError('overrun', 'DH nonce length', lenAt, `nonce length ${nonceLen} exceeds the ${r.remaining} bytes left`);
+    if (nonceLen > r.remaining)
+      throw new DecodeError(
+        'overrun',
+        'DH nonce length',
+        lenAt,
+        `nonce length ${nonceLen} exceeds the ${r.remaining} bytes left`,
+      );
     const initiatorPublicValue = r.bytes(r.remaining - nonceLen, 'DH initiator public value');
     return { hashAlgorithm, initiatorPublicValue, initiatorNonce: r.bytes(nonceLen, 'DH initiator nonce') };
   },
   encode(w, v) {
-    w.u8(0).u8(nonceLength(v.initiatorNonce)).u16(v.hashAlgorithm).bytes(v.initiatorPublicValue).bytes(v.initiatorNonce);
+    w.u8(0)
+      .u8(nonceLength(v.initiatorNonce))
+      .u16(v.hashAlgorithm)
+      .bytes(v.initiatorPublicValue)
+      .bytes(v.initiatorNonce);
   },
-  describe: (v) => [`selected DH hash algorithm is ${hashAlgName(v.hashAlgorithm)}`, `nonce length is ${v.initiatorNonce.length}`],
+  describe: (v) => [
+    `selected DH hash algorithm is ${hashAlgName(v.hashAlgorithm)}`,
+    `nonce length is ${v.initiatorNonce.length}`,
+  ],
 });
 
 function nonceLength(nonce: Uint8Array): number {
@@ -204,14 +237,26 @@ const TPM2_VERSION_INFO_LEN = 16;
 
 export function encodeTpm2VersionInfo(v: Tpm2VersionInfo): Buffer {
   if (v.manufacturer.length !== 4) throw new RangeError('TPM manufacturer must be 4 bytes');
-  return new Writer(16).u16(TPM2_VERSION_INFO_TAG).u8(0).u8(v.locality).u32(v.revision).u32(v.year).bytes(v.manufacturer).finish();
+  return new Writer(16)
+    .u16(TPM2_VERSION_INFO_TAG)
+    .u8(0)
+    .u8(v.locality)
+    .u32(v.revision)
+    .u32(v.year)
+    .bytes(v.manufacturer)
+    .finish();
 }
 
 function parseTpm2VersionInfo(raw: Buffer, base: number): Tpm2VersionInfo | undefined {
   if (raw.length !== TPM2_VERSION_INFO_LEN || raw.readUInt16BE(0) !== TPM2_VERSION_INFO_TAG) return undefined;
   const r = new Reader(raw, base);
   r.skip(3, 'TPM version info tag');
-  return { locality: r.u8('TPM startup locality'), revision: r.u32('TPM revision'), year: r.u32('TPM year'), manufacturer: r.bytes(4, 'TPM manufacturer') };
+  return {
+    locality: r.u8('TPM startup locality'),
+    revision: r.u32('TPM revision'),
+    year: r.u32('TPM year'),
+    manufacturer: r.bytes(4, 'TPM manufacturer'),
+  };
 }
 
 export const TpmVersionInfoAttr = defineAttribute<TpmVersionInfo>({
@@ -226,7 +271,9 @@ export const TpmVersionInfoAttr = defineAttribute<TpmVersionInfo>({
     return tpm2 ? { raw, tpm2 } : { raw };
   },
   encode: (w, v) => void w.bytes(v.raw),
-  describe: (v) => [v.tpm2 ? `Version Information: ${describeTpm2(v.tpm2)}` : `Version Information: TPM 1.2 (${v.raw.length} bytes)`],
+  describe: (v) => [
+    v.tpm2 ? `Version Information: ${describeTpm2(v.tpm2)}` : `Version Information: TPM 1.2 (${v.raw.length} bytes)`,
+  ],
 });
 
 /** `TPM 2.0 rev. 1.38 2018 STM  - startup locality: 3` */

@@ -47,7 +47,13 @@ export function hashAlgSetNames(set: number): string[] {
 }
 
 // PTS 3.8.1: Diffie-Hellman group bits
-export const DH_GROUP = { MODP_1024: 0x8000, MODP_1536: 0x4000, MODP_2048: 0x2000, ECP_256: 0x1000, ECP_384: 0x0800 } as const;
+export const DH_GROUP = {
+  MODP_1024: 0x8000,
+  MODP_1536: 0x4000,
+  MODP_2048: 0x2000,
+  ECP_256: 0x1000,
+  ECP_384: 0x0800,
+} as const;
 export type DhGroupName = keyof typeof DH_GROUP;
 
 export function dhGroupName(bit: number): string {
@@ -63,14 +69,16 @@ export function dhGroupSetNames(set: number): string[] {
 export function readSelectedHash(r: Reader, what: string): number {
   const at = r.offset;
   const v = r.u16(what);
-  if (!hashAlgInfo(v)) throw new DecodeError('invalid', what, at, `0x${v.toString(16)} is not a single known hash algorithm`);
+  if (!hashAlgInfo(v))
+    throw new DecodeError('invalid', what, at, `0x${v.toString(16)} is not a single known hash algorithm`);
   return v;
 }
 
 export function readSelectedDhGroup(r: Reader, what: string): number {
   const at = r.offset;
   const v = r.u16(what);
-  if (!Object.values(DH_GROUP).includes(v as never)) throw new DecodeError('invalid', what, at, `0x${v.toString(16)} is not a single known DH group`);
+  if (!Object.values(DH_GROUP).includes(v as never))
+    throw new DecodeError('invalid', what, at, `0x${v.toString(16)} is not a single known DH group`);
   return v;
 }
 
@@ -99,14 +107,33 @@ export function readComponentName(r: Reader, what: string): ComponentName {
 }
 
 export function writeComponentName(w: Writer, c: ComponentName): void {
-  w.u24(c.vendor).u8(((c.family & 0x3) << 6) | (c.qualifier & 0x3f)).u32(c.name);
+  w.u24(c.vendor)
+    .u8(((c.family & 0x3) << 6) | (c.qualifier & 0x3f))
+    .u32(c.name);
 }
 
-const tcgCompNames = ['Ignore', 'CRTM', 'BIOS', 'Platform Extensions', 'Motherboard firmware', 'Initial Program Loader', 'Option ROMs'];
+const tcgCompNames = [
+  'Ignore',
+  'CRTM',
+  'BIOS',
+  'Platform Extensions',
+  'Motherboard firmware',
+  'Initial Program Loader',
+  'Option ROMs',
+];
 const itaCompNames = ['Ignore', 'Trusted GRUB Boot Loader', 'Trusted Boot', 'Linux IMA'];
 /** The ITA-HSR functional component names (1, 2, 3), as strongSwan registers them. */
 export const ITA_COMPONENT_NAMES: readonly string[] = itaCompNames.slice(1);
-const compTypes = ['Unknown', 'Trusted Platform', 'Operating System', 'Graphical User Interface', 'Application', 'Networking', 'Library', 'TNC Defined Component'];
+const compTypes = [
+  'Unknown',
+  'Trusted Platform',
+  'Operating System',
+  'Graphical User Interface',
+  'Application',
+  'Networking',
+  'Library',
+  'TNC Defined Component',
+];
 
 function compTypeName(q: number): string {
   const t = q & 0x0f;

@@ -13,7 +13,8 @@ export interface SegmentationContract {
 
 /** strongSwan's wording: "no message size limit, maximum segment size of 32698 bytes". */
 export function describeContract(c: SegmentationContract): string {
-  const msg = c.maxMessageSize === NO_LIMIT ? 'no message size limit' : `maximum message size of ${c.maxMessageSize} bytes`;
+  const msg =
+    c.maxMessageSize === NO_LIMIT ? 'no message size limit' : `maximum message size of ${c.maxMessageSize} bytes`;
   const seg = c.maxSegmentSize === NO_LIMIT ? 'no segmentation' : `maximum segment size of ${c.maxSegmentSize} bytes`;
   return `${msg}, ${seg}`;
 }
@@ -24,7 +25,10 @@ const contractAttribute = (type: number, name: string) =>
     vendor: VENDOR.TCG,
     type,
     name,
-    decode: (r) => ({ maxMessageSize: r.u32(`${name} max message size`), maxSegmentSize: r.u32(`${name} max segment size`) }),
+    decode: (r) => ({
+      maxMessageSize: r.u32(`${name} max message size`),
+      maxSegmentSize: r.u32(`${name} max segment size`),
+    }),
     encode: (w, v) => void w.u32(v.maxMessageSize).u32(v.maxSegmentSize),
     describe: (v) => [describeContract(v)],
   });
@@ -57,9 +61,13 @@ export const SegmentEnvelopeAttr = defineAttribute<SegmentEnvelope>({
     return { more: (flags & MORE) !== 0, start: (flags & START) !== 0, baseMessageId, data: Buffer.from(r.rest()) };
   },
   encode(w, v) {
-    w.u8((v.more ? MORE : 0) | (v.start ? START : 0)).u24(v.baseMessageId).bytes(v.data);
+    w.u8((v.more ? MORE : 0) | (v.start ? START : 0))
+      .u24(v.baseMessageId)
+      .bytes(v.data);
   },
-  describe: (v) => [`segment of base message ID ${v.baseMessageId}: ${v.data.length} bytes${v.start ? ', first' : ''}${v.more ? ', more to follow' : ', last'}`],
+  describe: (v) => [
+    `segment of base message ID ${v.baseMessageId}: ${v.data.length} bytes${v.start ? ', first' : ''}${v.more ? ', more to follow' : ', last'}`,
+  ],
 });
 
 export interface NextSegment {

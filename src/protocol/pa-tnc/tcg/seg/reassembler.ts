@@ -53,24 +53,46 @@ export class Reassembler {
     if (env.start) {
       // protocols.md 4: a duplicate start for a base ID in progress is ignored
       if (this.open.has(id)) return { kind: 'ignored', baseMessageId: id, reason: 'duplicate first segment' };
-      if (this.open.size >= this.maxOpen) throw new DecodeError('limit', 'segment exchange', 0, `${this.open.size} unfinished segment exchanges already (at most ${this.maxOpen})`);
+      if (this.open.size >= this.maxOpen)
+        throw new DecodeError(
+          'limit',
+          'segment exchange',
+          0,
+          `${this.open.size} unfinished segment exchanges already (at most ${this.maxOpen})`,
+        );
       this.open.set(id, { declared: this.declaredLength(env.data), received: 0, chunks: [] });
     }
     const p = this.open.get(id);
     if (!p) return { kind: 'ignored', baseMessageId: id, reason: 'no segment exchange with this base message ID' };
     if (p.received + env.data.length > p.declared) {
       this.drop(id);
-      throw new DecodeError('overrun', 'segmented attribute', p.received, `segments exceed the declared length ${p.declared}`);
+      throw new DecodeError(
+        'overrun',
+        'segmented attribute',
+        p.received,
+        `segments exceed the declared length ${p.declared}`,
+      );
     }
     if (this.held && !this.held.take(env.data.length)) {
       this.drop(id);
-      throw new DecodeError('limit', 'segmented attribute', p.received, `unfinished segment exchanges would hold more than ${this.held.limit} bytes`);
+      throw new DecodeError(
+        'limit',
+        'segmented attribute',
+        p.received,
+        `unfinished segment exchanges would hold more than ${this.held.limit} bytes`,
+      );
     }
     p.chunks.push(env.data);
     p.received += env.data.length;
     if (env.more) return { kind: 'more', baseMessageId: id, request: nextSegmentRequest(id) };
     this.drop(id);
-    if (p.received !== p.declared) throw new DecodeError('truncated', 'segmented attribute', p.received, `${p.received} of ${p.declared} bytes arrived`);
+    if (p.received !== p.declared)
+      throw new DecodeError(
+        'truncated',
+        'segmented attribute',
+        p.received,
+        `${p.received} of ${p.declared} bytes arrived`,
+      );
     return { kind: 'complete', baseMessageId: id, attribute: decodeWhole(p.chunks) };
   }
 
@@ -97,12 +119,29 @@ export class Reassembler {
   }
 
   private declaredLength(first: Buffer): number {
-    if (first.length < PA_ATTR_HEADER_LEN) throw new DecodeError('truncated', 'segmented attribute header', first.length, 'first segment shorter than an attribute header');
+    if (first.length < PA_ATTR_HEADER_LEN)
+      throw new DecodeError(
+        'truncated',
+        'segmented attribute header',
+        first.length,
+        'first segment shorter than an attribute header',
+      );
     const declared = first.readUInt32BE(LENGTH_FIELD);
     // RFC 5792 4.2: the length includes the 12-byte header
-    if (declared < PA_ATTR_HEADER_LEN) throw new DecodeError('invalid', 'segmented attribute length', LENGTH_FIELD, `length ${declared} below the header size`);
+    if (declared < PA_ATTR_HEADER_LEN)
+      throw new DecodeError(
+        'invalid',
+        'segmented attribute length',
+        LENGTH_FIELD,
+        `length ${declared} below the header size`,
+      );
     if (this.maxMessageSize !== NO_LIMIT && declared > this.maxMessageSize) {
-      throw new DecodeError('limit', 'segmented attribute length', LENGTH_FIELD, `length ${declared} exceeds the contract's ${this.maxMessageSize} bytes`);
+      throw new DecodeError(
+        'limit',
+        'segmented attribute length',
+        LENGTH_FIELD,
+        `length ${declared} exceeds the contract's ${this.maxMessageSize} bytes`,
+      );
     }
     return declared;
   }

@@ -1,7 +1,14 @@
 import { attributeSize, encodeAttribute, PA_ATTR_HEADER_LEN } from '../../message';
 import { PaAttribute } from '../../registry';
 import { Writer } from '../../../../bytes/cursor';
-import { NextSegment, NextSegmentAttr, NO_LIMIT, SegmentationContract, SegmentEnvelope, SegmentEnvelopeAttr } from './attributes';
+import {
+  NextSegment,
+  NextSegmentAttr,
+  NO_LIMIT,
+  SegmentationContract,
+  SegmentEnvelope,
+  SegmentEnvelopeAttr,
+} from './attributes';
 
 /** Envelope value header: flags(1) + base message ID(3). */
 export const ENVELOPE_HEADER_LEN = 4;
@@ -18,7 +25,8 @@ export type SendPlan = 'whole' | 'segmented' | 'oversize';
  */
 export function sendPlan(c: SegmentationContract, size: number): SendPlan {
   if (c.maxMessageSize !== NO_LIMIT && size > c.maxMessageSize) return 'oversize';
-  if (c.maxSegmentSize === NO_LIMIT || size - PA_ATTR_HEADER_LEN <= c.maxSegmentSize + ENVELOPE_HEADER_LEN) return 'whole';
+  if (c.maxSegmentSize === NO_LIMIT || size - PA_ATTR_HEADER_LEN <= c.maxSegmentSize + ENVELOPE_HEADER_LEN)
+    return 'whole';
   // the first segment must hold the inner 12-byte header and at least one value byte
   return c.maxSegmentSize > PA_ATTR_HEADER_LEN ? 'segmented' : 'oversize';
 }
@@ -28,8 +36,14 @@ export function sendPlan(c: SegmentationContract, size: number): SendPlan {
  * envelopes: the first carries `firstSize` bytes (header + first value bytes, flags S|M), each
  * following one up to `maxSegmentSize` raw value bytes, M set on all but the last.
  */
-export function splitAttribute(encoded: Buffer, baseMessageId: number, maxSegmentSize: number, firstSize = maxSegmentSize): SegmentEnvelope[] {
-  if (firstSize <= PA_ATTR_HEADER_LEN || maxSegmentSize < 1) throw new RangeError(`segment sizes ${firstSize}/${maxSegmentSize} cannot carry the attribute header`);
+export function splitAttribute(
+  encoded: Buffer,
+  baseMessageId: number,
+  maxSegmentSize: number,
+  firstSize = maxSegmentSize,
+): SegmentEnvelope[] {
+  if (firstSize <= PA_ATTR_HEADER_LEN || maxSegmentSize < 1)
+    throw new RangeError(`segment sizes ${firstSize}/${maxSegmentSize} cannot carry the attribute header`);
   const out: SegmentEnvelope[] = [];
   for (let at = 0, size = firstSize; at < encoded.length; at += size, size = maxSegmentSize) {
     const data = encoded.subarray(at, at + size);
@@ -58,7 +72,8 @@ export class SegmentSender {
    * the PA-TNC message being built; at least MIN_FIRST_ENVELOPE_SPACE, else start a new message.
    */
   first(attr: PaAttribute, spaceLeft = NO_LIMIT): PaAttribute<SegmentEnvelope> {
-    if (spaceLeft < MIN_FIRST_ENVELOPE_SPACE) throw new RangeError(`${spaceLeft} bytes left: put the first envelope into the next message`);
+    if (spaceLeft < MIN_FIRST_ENVELOPE_SPACE)
+      throw new RangeError(`${spaceLeft} bytes left: put the first envelope into the next message`);
     const w = new Writer(1024);
     encodeAttribute(w, attr);
     const firstSize = Math.min(this.contract.maxSegmentSize, spaceLeft - PA_ATTR_HEADER_LEN - ENVELOPE_HEADER_LEN);
