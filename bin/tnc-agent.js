@@ -2,6 +2,9 @@
 'use strict';
 // A checkout runs the TypeScript sources through tsx (a devDependency); an installed package (no
 // src/, no tsx) and a checkout installed with `npm ci --omit=dev` run the compiled dist/.
+// Node.js 22.1+: keep V8's compiled code on disk before anything else loads (src/cli/main.ts says more)
+const nodeModule = require('node:module');
+if (typeof nodeModule.enableCompileCache === 'function') nodeModule.enableCompileCache();
 const path = require('node:path');
 const fs = require('node:fs');
 const source = path.join(__dirname, '..', 'src', 'cli', 'main.ts');
