@@ -72,6 +72,17 @@ const BIOS_TEXT: Record<Comparison, (n: number, registered: boolean) => string> 
   differs: (n) => `${n} BIOS evidence measurements checked, not all ok`,
 };
 
+/** Per-file lines a kind logs at level 1 before the rest go to level 2 (the counts are in the result text). */
+export const FIRST_FEW = 5;
+/** The per-file findings that are logged one line each: at level 1 only the first few of each kind. */
+type FileFinding = 'unknown' | 'differ' | 'failed' | 'signature';
+const FINDING_TEXT: Record<FileFinding, string> = {
+  unknown: 'IMA files not found in the reference hashes',
+  differ: 'IMA files that differ from the reference hashes',
+  failed: 'IMA file measurements that failed',
+  signature: 'IMA signatures that are not ok',
+};
+
 const range = (pcrs: ReadonlySet<number>): string => [...pcrs].sort((a, b) => a - b).join(',');
 
 /**
@@ -96,13 +107,15 @@ export class EvidenceChecker {
     unbound: 0,
   };
   private readonly differing: string[] = [];
-  private readonly signatures: Record<SignatureVerdict, string[]> = {
-    ok: [],
-    bad: [],
-    missing: [],
-    'unknown-key': [],
-    unsupported: [],
+  /** Per signature verdict: how many, and the first few names (the list is not kept). */
+  private readonly signatures: Record<SignatureVerdict, { count: number; first: string[] }> = {
+    ok: { count: 0, first: [] },
+    bad: { count: 0, first: [] },
+    missing: { count: 0, first: [] },
+    'unknown-key': { count: 0, first: [] },
+    unsupported: { count: 0, first: [] },
   };
+  private readonly findings: Record<FileFinding, number> = { unknown: 0, differ: 0, failed: 0, signature: 0 };
   private readonly failing: string[] = [];
   private imaSeen = 0;
   private pendingIma?: UntrustedComponentEvidence;
@@ -205,21 +218,36 @@ export class EvidenceChecker {
   /** The file's IMA signature against the signing certificates (Linux digsig_asymmetric.c, as the kernel's appraisal would). */
   private checkSignature(bound: BoundImaClaim): void {
     const { verdict, detail } = checkImaSignature(bound.signature, bound.algorithm, bound.digest, this.ctx.imaKeys!);
-    this.signatures[verdict].push(bound.path);
+    const g = this.signatures[verdict];
+    if (g.count++ < FIRST_FEW) g.first.push(bound.path);
+    const line = () => `IMA signature of '${bound.path}' is ${verdict.replace('-', ' ')}: ${detail}`;
+    if (verdict === 'ok') {
+      if (this.ctx.log.enabled(2)) this.ctx.log.debug('PTS', line());
+    } else this.logFinding('signature', line);
+  }
+
+  /** One line per finding at level 2; at level 1 the first few of each kind (finish() says how many more). */
+  private logFinding(kind: FileFinding, line: () => string): void {
     const log = this.ctx.log;
-    if (verdict !== 'ok' || log.enabled(2))
-      log.log(
-        verdict === 'ok' ? 2 : 1,
-        'PTS',
-        `IMA signature of '${bound.path}' is ${verdict.replace('-', ' ')}: ${detail}`,
-      );
+    const level = this.findings[kind]++ < FIRST_FEW ? 1 : 2;
+    if (log.enabled(level)) log.log(level, 'PTS', line());
+  }
+
+  /** At level 1: how many per-file lines of each kind were left to level 2. */
+  private logFindingsLeftOut(): void {
+    const log = this.ctx.log;
+    if (log.enabled(2)) return;
+    for (const kind of Object.keys(this.findings) as FileFinding[]) {
+      const more = this.findings[kind] - FIRST_FEW;
+      if (more > 0) log.info('PTS', `${more} more ${FINDING_TEXT[kind]} (each one at log level 2)`);
+    }
   }
 
   private judgeFailed(reason: string): void {
     if (this.imaSeen++ === 0)
       return void this.fail(`the first IMA evidence measurement is not a usable boot_aggregate: ${reason}`);
-    this.ctx.log.info('PTS', reason);
-    if (this.failing.length < 5) this.failing.push(reason);
+    this.logFinding('failed', () => reason);
+    if (this.failing.length < FIRST_FEW) this.failing.push(reason);
     this.counts.failed++;
   }
 
@@ -241,13 +269,11 @@ export class EvidenceChecker {
       // one per file: format only when the level keeps it
       if (log.enabled(2)) log.debug('PTS', `${colonHex(e.measurement)} for '${name}' is ok`);
     } else if (verdict === 'differ') {
-      log.info('PTS', `${colonHex(e.measurement)} for '${name}' differs from the reference hashes`);
-      if (this.differing.length < 5) this.differing.push(name);
+      this.logFinding('differ', () => `${colonHex(e.measurement)} for '${name}' differs from the reference hashes`);
+      if (this.differing.length < FIRST_FEW) this.differing.push(name);
     } else {
-      log.info(
-        'PTS',
-        `${colonHex(e.measurement)} for '${name}' not found${verdict === 'unbound' ? ' (name not bound by template data)' : ''}`,
-      );
+      const unbound = verdict === 'unbound' ? ' (name not bound by template data)' : '';
+      this.logFinding('unknown', () => `${colonHex(e.measurement)} for '${name}' not found${unbound}`);
     }
   }
 
@@ -329,6 +355,7 @@ export class EvidenceChecker {
   /** Ends the evidence: the summary texts and every failure found. */
   finish(): EvidenceSummary {
     this.flushIma();
+    this.logFindingsLeftOut();
     this.checkBios();
     if (this.ctx.requested.bios && this.bios.length === 0) this.fail('no BIOS evidence measurements received');
     if (this.ctx.requested.ima && this.imaSeen === 0) this.fail('no IMA evidence measurements received');
@@ -349,9 +376,8 @@ export class EvidenceChecker {
     const failing: SignatureVerdict[] =
       this.ctx.imaSignaturePolicy === 'not-ok' ? ['bad', 'missing', 'unknown-key', 'unsupported'] : ['bad'];
     for (const v of failing) {
-      const names = this.signatures[v];
-      if (names.length > 0)
-        this.fail(`${names.length} IMA file signatures are ${v.replace('-', ' ')}: ${names.slice(0, 5).join(', ')}`);
+      const { count, first } = this.signatures[v];
+      if (count > 0) this.fail(`${count} IMA file signatures are ${v.replace('-', ' ')}: ${first.join(', ')}`);
     }
   }
 
@@ -372,7 +398,7 @@ export class EvidenceChecker {
     if (this.ctx.imaKeys) {
       const g = this.signatures;
       out.push(
-        `IMA signatures: ${g.ok.length} ok, ${g.bad.length} bad, ${g.missing.length} missing, ${g['unknown-key'].length} unknown key, ${g.unsupported.length} unsupported`,
+        `IMA signatures: ${g.ok.count} ok, ${g.bad.count} bad, ${g.missing.count} missing, ${g['unknown-key'].count} unknown key, ${g.unsupported.count} unsupported`,
       );
     }
     return out;
