@@ -104,7 +104,22 @@ export class PaPort {
    * maximum PA-TNC message size; an attribute the contract says to segment goes as its first
    * envelope, the rest on the peer's Next Segment requests.
    */
-  send(type: PaMessageType, attributes: PaAttribute[], opts: SendOptions = {}): void {
+  send(type: PaMessageType, attributes: Iterable<PaAttribute>, opts: SendOptions = {}): void {
+    for (const env of this.messages(type, attributes, opts)) this.host.send(this.conn.id, env);
+  }
+
+  /**
+   * As `send`, but each message is made (its attributes pulled from `attributes` and encoded) only
+   * when a batch has room for it, where the host can wait (its `sendLater`): a large answer never
+   * exists whole. `attributes` must not throw.
+   */
+  sendLater(type: PaMessageType, attributes: Iterable<PaAttribute>, opts: SendOptions = {}): void {
+    const messages = this.messages(type, attributes, opts);
+    if (this.host.sendLater) this.host.sendLater(this.conn.id, messages);
+    else for (const env of messages) this.host.send(this.conn.id, env);
+  }
+
+  private *messages(type: PaMessageType, attributes: Iterable<PaAttribute>, opts: SendOptions): Generator<PaEnvelope> {
     const limit = this.conn.maxPaMessageSize;
     let batch: Encoded[] = [];
     let size = PA_MSG_HEADER_LEN;
@@ -115,7 +130,7 @@ export class PaPort {
       if (!out) continue;
       const bytes = out === a ? whole : encodeAttributeBytes(out);
       if (batch.length > 0 && size + bytes.length > limit) {
-        this.emit(type, batch, opts);
+        yield this.envelope(type, batch, opts);
         batch = [];
         size = PA_MSG_HEADER_LEN;
       }
@@ -129,10 +144,10 @@ export class PaPort {
       batch.push({ attr: out, bytes });
       size += bytes.length;
     }
-    if (batch.length > 0) this.emit(type, batch, opts);
+    if (batch.length > 0) yield this.envelope(type, batch, opts);
   }
 
-  private emit(type: PaMessageType, attributes: Encoded[], opts: SendOptions): void {
+  private envelope(type: PaMessageType, attributes: Encoded[], opts: SendOptions): PaEnvelope {
     const messageId = randomBytes(4).readUInt32BE(0);
     const log = this.conn.log;
     if (log.enabled(2)) {
@@ -146,11 +161,9 @@ export class PaPort {
       attributes.map((a) => a.bytes),
     );
     const peer = opts.peerId ?? ANY_ID;
-    const env: PaEnvelope =
-      this.role === 'IMC'
-        ? { type, collectorId: this.ownId, validatorId: peer, exclusive: opts.exclusive ?? false, body }
-        : { type, collectorId: peer, validatorId: this.ownId, exclusive: opts.exclusive ?? false, body };
-    this.host.send(this.conn.id, env);
+    return this.role === 'IMC'
+      ? { type, collectorId: this.ownId, validatorId: peer, exclusive: opts.exclusive ?? false, body }
+      : { type, collectorId: peer, validatorId: this.ownId, exclusive: opts.exclusive ?? false, body };
   }
 
   private logReceived(messageId: number, attributes: PaAttribute[]): void {

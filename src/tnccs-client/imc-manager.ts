@@ -11,6 +11,7 @@ export class ImcManager extends Manager<Imc, TnccsHost> {
   private readonly retries = new Map<number, string>();
   protected readonly host: TnccsHost = {
     send: (connectionId, msg) => this.outbox.push(connectionId, msg),
+    sendLater: (connectionId, messages) => this.outbox.pushLater(connectionId, messages),
     requestHandshakeRetry: (connectionId, reason) => void this.retries.set(connectionId, reason),
   };
 

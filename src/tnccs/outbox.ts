@@ -3,14 +3,30 @@ import type { PaEnvelope } from './types';
 /** RFC 5793 4.2, 4.5: a PB-PA message = 12-byte message header + 12-byte PB-PA header + the PA message. */
 export const pbPaSize = (env: PaEnvelope): number => 24 + env.body.length;
 
-/** Outbound PA messages queued per connection until the next batch is built. */
+/** PA messages made only when a batch has room for them, one held ready (so `pending` is exact). */
+interface Later {
+  head: PaEnvelope;
+  readonly rest: Iterator<PaEnvelope>;
+}
+
+const isLater = (q: PaEnvelope | Later): q is Later => 'rest' in q;
+
+/**
+ * Outbound PA messages queued per connection until the next batch is built. A member may queue an
+ * iterator of messages (`pushLater`): each is made when a batch takes it, so evidence of hundreds
+ * of thousands of attributes never exists all at once.
+ */
 export class Outbox {
-  private readonly queues = new Map<number, PaEnvelope[]>();
+  private readonly queues = new Map<number, (PaEnvelope | Later)[]>();
 
   push(connectionId: number, msg: PaEnvelope): void {
-    const q = this.queues.get(connectionId);
-    if (q) q.push(msg);
-    else this.queues.set(connectionId, [msg]);
+    this.queue(connectionId).push(msg);
+  }
+
+  /** Queues messages that `messages` makes one at a time, in order, as batches take them. */
+  pushLater(connectionId: number, messages: Iterator<PaEnvelope>): void {
+    const first = messages.next();
+    if (!first.done) this.queue(connectionId).push({ head: first.value, rest: messages });
   }
 
   /**
@@ -19,10 +35,21 @@ export class Outbox {
    */
   take(connectionId: number, budget = Infinity): PaEnvelope[] {
     const q = this.queues.get(connectionId) ?? [];
+    const taken: PaEnvelope[] = [];
     let used = 0;
-    let n = 0;
-    while (n < q.length && (n === 0 || used + pbPaSize(q[n]) <= budget)) used += pbPaSize(q[n++]);
-    const taken = q.splice(0, n);
+    while (q.length > 0) {
+      const item = q[0];
+      const env = isLater(item) ? item.head : item;
+      if (taken.length > 0 && used + pbPaSize(env) > budget) break;
+      taken.push(env);
+      used += pbPaSize(env);
+      if (!isLater(item)) q.shift();
+      else {
+        const next = item.rest.next();
+        if (next.done) q.shift();
+        else item.head = next.value;
+      }
+    }
     if (q.length === 0) this.queues.delete(connectionId);
     return taken;
   }
@@ -32,6 +59,13 @@ export class Outbox {
   }
 
   drop(connectionId: number): void {
+    for (const item of this.queues.get(connectionId) ?? []) if (isLater(item)) item.rest.return?.();
     this.queues.delete(connectionId);
+  }
+
+  private queue(connectionId: number): (PaEnvelope | Later)[] {
+    let q = this.queues.get(connectionId);
+    if (!q) this.queues.set(connectionId, (q = []));
+    return q;
   }
 }

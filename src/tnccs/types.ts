@@ -81,6 +81,11 @@ export interface ArIdentities {
 export interface TnccsHost {
   /** Queues a PA message for the next batch on that connection. */
   send(connectionId: number, msg: PaEnvelope): void;
+  /**
+   * Queues PA messages made one at a time as batches have room for them (a host without it gets
+   * them all through `send` at once).
+   */
+  sendLater?(connectionId: number, messages: Iterator<PaEnvelope>): void;
   /** IF-IMC TNC_TNCC_RequestHandshakeRetry: measure again once this handshake has a result. */
   requestHandshakeRetry?(connectionId: number, reason: string): void;
 }

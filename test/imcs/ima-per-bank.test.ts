@@ -37,11 +37,13 @@ async function evidence(
   const state = { conn: { log }, caps: PTS_CAP.T | PTS_CAP.V, algorithm, templateData: true } as unknown as Parameters<
     ComponentEvidence['answer']
   >[0];
-  const attrs = await ce.answer(
-    state,
-    { components: [{ flags: COMP_EVID_FLAG.P, depth: 0, component: IMA_COMPONENT }] },
-    Buffer.alloc(0),
-  );
+  const attrs = [
+    ...(await ce.answer(
+      state,
+      { components: [{ flags: COMP_EVID_FLAG.P, depth: 0, component: IMA_COMPONENT }] },
+      Buffer.alloc(0),
+    )),
+  ];
   const sce = attrs.filter(SimpleComponentEvidenceAttr.is.bind(SimpleComponentEvidenceAttr)).map((a) => a.value);
   return { sce, templates: attrs.filter(ImaTemplateDataAttr.is.bind(ImaTemplateDataAttr)).length, lines };
 }

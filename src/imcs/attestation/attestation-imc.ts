@@ -29,7 +29,7 @@ import { DEFAULT_AK_HANDLE } from '../../tpm/constants';
 import type { ConnectionInfo, TnccsHost } from '../../tnccs/types';
 import { Tpm } from '../../tpm/tpm';
 import { BadDhPublicValue, DhKeyPair, ptsSecret, selectDhGroup, SUPPORTED_DH_GROUPS } from '../../imcv/pts/dh';
-import { ComponentEvidence, type EvidenceState } from './component-evidence';
+import { chain, ComponentEvidence, type EvidenceState } from './component-evidence';
 import { DEFAULT_EVIDENCE_PATHS, type AttestationImcOptions, type EvidencePaths } from './options';
 import { negotiateCaps, selectAlgorithm } from './negotiation';
 import { directorySymlinks } from './symlinks';
@@ -91,14 +91,14 @@ export class AttestationImc extends Agent<PtsState, TnccsHost> {
     return this.tpmP;
   }
 
+  /** Evidence answers run to hundreds of thousands of attributes: they are made as batches take them. */
   protected async handle(state: PtsState, msg: ReceivedPa): Promise<void> {
-    let out: PaAttribute[] = [];
-    // concat, not push(...): evidence answers run to hundreds of thousands of attributes
-    for (const a of msg.attributes) out = out.concat(await this.answer(state, a));
-    if (out.length > 0) state.port.send(PA_SUBTYPE.PTS, out, { peerId: msg.peerId, exclusive: true });
+    const answers: Iterable<PaAttribute>[] = [];
+    for (const a of msg.attributes) answers.push(await this.answer(state, a));
+    state.port.sendLater(PA_SUBTYPE.PTS, chain(answers), { peerId: msg.peerId, exclusive: true });
   }
 
-  private async answer(state: PtsState, a: PaAttribute): Promise<PaAttribute[]> {
+  private async answer(state: PtsState, a: PaAttribute): Promise<Iterable<PaAttribute>> {
     if (RequestProtoCapsAttr.is(a))
       return [ProtoCapsAttr.make({ flags: await negotiateCaps(state, this.tpm(), a.value.flags) })];
     if (MeasAlgoRequestAttr.is(a))

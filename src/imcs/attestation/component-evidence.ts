@@ -19,14 +19,18 @@ import {
   type ComponentRequest,
 } from '../../protocol/pa-tnc/tcg/pts';
 import { ImaTemplateDataAttr } from '../../protocol/pa-tnc/tnc-agent';
+import type { Logger } from '../../log';
 import {
   BIOS_COMPONENT,
+  biosEvents,
   biosEvidence,
   EvidencePcrs,
   IMA_COMPONENT,
   imaEvidence,
+  scanImaList,
   type EvidenceContext,
   type ImaEvidence,
+  type ImaListScan,
 } from './evidence';
 import type { EvidencePaths } from './options';
 
@@ -72,7 +76,11 @@ export class ComponentEvidence {
     return log ? pcr0Locality(log) : 0;
   }
 
-  async answer(state: EvidenceState, req: ComponentEvidenceRequest, rawValue: Buffer): Promise<PaAttribute[]> {
+  /**
+   * The evidence as attributes made when pulled (a batch's room decides when): the files are read
+   * and checked now, and the PCRs the evidence will extend are planned for the quote.
+   */
+  async answer(state: EvidenceState, req: ComponentEvidenceRequest, rawValue: Buffer): Promise<Iterable<PaAttribute>> {
     const log = state.conn.log;
     log.info('PTS', `evidence requested for ${req.components.length} functional components`);
     const bank = state.algorithm === undefined ? undefined : bankByName(hashAlgInfo(state.algorithm)?.node ?? '');
@@ -84,15 +92,12 @@ export class ComponentEvidence {
     const locality = await this.startupLocality();
     log.info('PTS', `TPM 2.0 - locality indicator set to ${locality}`);
     state.pcrs = new EvidencePcrs(bank, locality);
-    const out: PaAttribute[] = [];
+    const parts: Iterable<PaAttribute>[] = [];
     try {
       for (const c of req.components) {
         log.info('PTS', `* ${describeComponentName(c.component)}`);
         const ctx = { pcrs: state.pcrs, hashBit: state.algorithm!, pcrInfo: (c.flags & COMP_EVID_FLAG.P) !== 0 };
-        for (const e of await this.measure(c.component, ctx, state)) {
-          out.push(SimpleComponentEvidenceAttr.make(e.evidence));
-          if (e.template) out.push(ImaTemplateDataAttr.make(e.template));
-        }
+        parts.push(attributesOf(await this.measure(c.component, ctx, state)));
       }
     } catch (e) {
       if (!(e instanceof EvidenceUnavailable)) throw e;
@@ -100,37 +105,36 @@ export class ComponentEvidence {
       state.pcrs = undefined;
       return [ptsError(PTS_ERROR.UNABLE_CUR_EVID, rawValue)];
     }
-    return out;
+    return chain(parts);
   }
 
   private async measure(
     component: ComponentName,
     ctx: Omit<EvidenceContext, 'time'>,
     state: EvidenceState,
-  ): Promise<ImaEvidence[]> {
+  ): Promise<Iterable<ImaEvidence>> {
     const log = state.conn.log;
     if (sameComponent(component, BIOS_COMPONENT)) {
       const { log: eventLog, time } = await this.eventLog();
-      const { evidence, missing } = biosEvidence(eventLog, { ...ctx, time });
+      const { events, missing } = biosEvents(eventLog, ctx.pcrs.bank);
       if (missing > 0) log.error('PTS', `${missing} BIOS events have no ${ctx.pcrs.bank.name} digest and are left out`);
-      log.info('PTS', `${evidence.length} BIOS evidence measurements`);
-      return evidence.map((e) => ({ evidence: e }));
+      log.info('PTS', `${events.length} BIOS evidence measurements`);
+      ctx.pcrs.plan(events.map((e) => e.pcr));
+      return map(biosEvidence(events, { ...ctx, time }), (evidence) => ({ evidence }));
     }
     if (sameComponent(component, IMA_COMPONENT)) {
-      const { path, listBank, data, time } = await this.imaList(ctx.pcrs.bank);
-      const { evidence, tail } = this.parse(path, () =>
-        imaEvidence(data, { ...ctx, time }, state.templateData, listBank),
-      );
-      if (tail)
+      const { scan, time } = await this.imaList(ctx.pcrs.bank);
+      if (scan.tail)
         log.info(
           'PTS',
-          `'${path}' ends with ${tail.length} bytes of an unfinished entry at offset ${tail.offset}: not sent`,
+          `'${scan.path}' ends with ${scan.tail.length} bytes of an unfinished entry at offset ${scan.tail.offset}: not sent`,
         );
       log.info(
         'PTS',
-        `${evidence.length} IMA evidence measurements${listBank.name === 'sha1' ? '' : ` from the ${listBank.name} list`}`,
+        `${scan.entries} IMA evidence measurements${scan.listBank.name === 'sha1' ? '' : ` from the ${scan.listBank.name} list`}`,
       );
-      return evidence;
+      ctx.pcrs.plan(scan.pcrs);
+      return stopOnError(log, scan.path, imaEvidence(scan, { ...ctx, time }, state.templateData));
     }
     log.error('PTS', 'unsupported functional component, no evidence sent');
     return [];
@@ -140,14 +144,19 @@ export class ComponentEvidence {
    * The IMA list whose template hashes are in the quote's bank when the kernel exports one
    * (Linux 6.10+: binary_runtime_measurements_<bank>), else the SHA-1 list.
    */
-  private async imaList(
-    bank: BankAlgorithm,
-  ): Promise<{ path: string; listBank: BankAlgorithm; data: Buffer; time: string }> {
+  private async imaList(bank: BankAlgorithm): Promise<{ scan: ImaListScan; time: string }> {
     const perBank = `${this.paths.imaList}_${bank.name}`;
-    if (bank.name !== 'sha1' && basename(this.paths.imaList) === 'binary_runtime_measurements' && existsSync(perBank)) {
-      return { path: perBank, listBank: bank, ...(await this.read(perBank)) };
+    const [path, listBank] =
+      bank.name !== 'sha1' && basename(this.paths.imaList) === 'binary_runtime_measurements' && existsSync(perBank)
+        ? [perBank, bank]
+        : [this.paths.imaList, bankByName('sha1')!];
+    const time = await this.ctime(path);
+    try {
+      return { scan: await scanImaList(path, listBank), time };
+    } catch (e) {
+      if (isDecodeError(e)) throw new EvidenceUnavailable(`cannot parse '${path}': ${e.message}`);
+      throw new EvidenceUnavailable(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
-    return { path: this.paths.imaList, listBank: bankByName('sha1')!, ...(await this.read(this.paths.imaList)) };
   }
 
   private async eventLog(): Promise<{ log: UntrustedEventLog; time: string }> {
@@ -167,10 +176,52 @@ export class ComponentEvidence {
   /** strongSwan stamps every measurement with the log file's ctime. */
   private async read(path: string): Promise<{ data: Buffer; time: string }> {
     try {
-      const [data, st] = await Promise.all([readFile(path), stat(path)]);
-      return { data, time: rfc3339(st.ctime) };
+      const [data, time] = await Promise.all([readFile(path), this.ctime(path)]);
+      return { data, time };
+    } catch (e) {
+      if (e instanceof EvidenceUnavailable) throw e;
+      throw new EvidenceUnavailable(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? e}`);
+    }
+  }
+
+  private async ctime(path: string): Promise<string> {
+    try {
+      return rfc3339((await stat(path)).ctime);
     } catch (e) {
       throw new EvidenceUnavailable(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
+  }
+}
+
+/** The items of each part, part after part, as pulled. */
+export function* chain<T>(parts: Iterable<T>[]): Generator<T> {
+  for (const p of parts) yield* p;
+}
+
+function* map<T, U>(items: Iterable<T>, fn: (t: T) => U): Generator<U> {
+  for (const t of items) yield fn(t);
+}
+
+/** Each evidence as its attributes: the Simple Component Evidence, then its IMA template data if any. */
+function* attributesOf(evidence: Iterable<ImaEvidence>): Generator<PaAttribute> {
+  for (const e of evidence) {
+    yield SimpleComponentEvidenceAttr.make(e.evidence);
+    if (e.template) yield ImaTemplateDataAttr.make(e.template);
+  }
+}
+
+/**
+ * The list is read again as its evidence is sent; if it no longer holds what the first pass found
+ * (replaced, truncated), the evidence stops there: the quote then covers entries never sent and
+ * the verifier fails it.
+ */
+function* stopOnError<T>(log: Logger, path: string, items: Iterable<T>): Generator<T> {
+  try {
+    yield* items;
+  } catch (e) {
+    log.error(
+      'PTS',
+      `'${path}' changed while its evidence was being sent, the rest is not sent: ${(e as Error).message}`,
+    );
   }
 }

@@ -1,7 +1,8 @@
-import { bankByName, type BankAlgorithm } from '../../measurements/algorithms';
+import type { BankAlgorithm } from '../../measurements/algorithms';
 import { PCR_COUNT, PcrBank } from '../../measurements/pcr-bank';
 import { EV_NO_ACTION, type UntrustedEventLog } from '../../measurements/eventlog';
-import { decodeImaBinaryPrefix, type ImaEntry, type ImaTail } from '../../measurements/ima/binary';
+import type { ImaEntry, ImaTail } from '../../measurements/ima/binary';
+import { readImaBinaryPrefixSync, scanImaBinaryFile } from '../../measurements/ima/stream';
 import { imaBankDigest } from '../../measurements/ima/bank-digest';
 import { decodeImaFields, IMA_NAME_PADDED } from '../../measurements/ima/template';
 import {
@@ -15,8 +16,6 @@ import {
 } from '../../protocol/pa-tnc/tcg/pts';
 import type { ImaTemplateData } from '../../protocol/pa-tnc/tnc-agent';
 import { VENDOR } from '../../protocol/vendors';
-
-const SHA1 = bankByName('sha1')!;
 
 /** protocols.md 6.5: strongSwan's ITA "Linux IMA" component, K + trusted platform = the firmware event log. */
 export const BIOS_COMPONENT: ComponentName = {
@@ -54,9 +53,16 @@ export class EvidencePcrs {
     return { before, after: this.pcrs.get(pcr) };
   }
 
-  /** PCRs extended so far, ascending. */
+  /** PCRs the evidence will extend as it is made: the quote, taken before, covers them. */
+  private readonly planned = new Set<number>();
+
+  plan(pcrs: Iterable<number>): void {
+    for (const p of pcrs) this.planned.add(p);
+  }
+
+  /** PCRs extended so far or planned, ascending. */
   touched(): number[] {
-    return [...this.pcrs.extended().keys()];
+    return [...new Set([...this.pcrs.extended().keys(), ...this.planned])].sort((a, b) => a - b);
   }
 }
 
@@ -93,21 +99,29 @@ function makeEvidence(
   };
 }
 
-/** One evidence per extended event of the firmware log, with its digest in the bank (protocols.md 6.7). */
-export function biosEvidence(
+/** The firmware log's extended events that have a digest in the bank, and how many have none. */
+export function biosEvents(
   log: UntrustedEventLog,
-  ctx: EvidenceContext,
-): { evidence: UntrustedComponentEvidence[]; missing: number } {
-  const out: UntrustedComponentEvidence[] = [];
+  bank: BankAlgorithm,
+): { events: { pcr: number; digest: Buffer }[]; missing: number } {
+  const events: { pcr: number; digest: Buffer }[] = [];
   let missing = 0;
   for (const e of log.events) {
     // PFP 10.4.5: EV_NO_ACTION events are never extended
     if (e.type === EV_NO_ACTION || e.pcr >= PCR_COUNT) continue;
-    const digest = e.digests[ctx.pcrs.bank.name];
-    if (digest) out.push(makeEvidence(ctx, BIOS_COMPONENT, e.pcr, digest));
+    const digest = e.digests[bank.name];
+    if (digest) events.push({ pcr: e.pcr, digest });
     else missing++;
   }
-  return { evidence: out, missing };
+  return { events, missing };
+}
+
+/** One evidence per extended event of the firmware log, with its digest in the bank (protocols.md 6.7), made as pulled. */
+export function* biosEvidence(
+  events: readonly { pcr: number; digest: Buffer }[],
+  ctx: EvidenceContext,
+): Generator<UntrustedComponentEvidence> {
+  for (const e of events) yield makeEvidence(ctx, BIOS_COMPONENT, e.pcr, e.digest);
 }
 
 /** strongSwan's policy URI: "<algo>:<file name>" (ima-ng and later), the bare name for the legacy `ima` template. */
@@ -123,29 +137,51 @@ export interface ImaEvidence {
 }
 
 /**
- * One evidence per complete entry of a binary IMA list (TCG PTS 3.15, strongSwan's ITA IMA
- * component), and the unfinished tail if the list was read mid-write: the verifier decides what
- * the quote makes of it. `listBank`: the bank of the listed template hashes (sha1, or a per-bank
- * list's). Throws DecodeError on a malformed entry.
+ * What a first pass over a binary IMA list found, without keeping it: the complete entries end at
+ * `end` (what the evidence and the quote cover), the PCRs they extend, and the unfinished tail if
+ * the list was read mid-write: the verifier decides what the quote makes of it.
  */
-export function imaEvidence(
-  list: Buffer,
-  ctx: EvidenceContext,
-  withTemplates = false,
-  listBank: BankAlgorithm = SHA1,
-): { evidence: ImaEvidence[]; tail?: ImaTail } {
-  const out: ImaEvidence[] = [];
+export interface ImaListScan {
+  readonly path: string;
+  /** The bank of the listed template hashes (sha1, or a per-bank list's). */
+  readonly listBank: BankAlgorithm;
+  readonly end: number;
+  readonly entries: number;
+  readonly pcrs: ReadonlySet<number>;
+  readonly tail?: ImaTail;
+}
+
+/** The first pass: frames every entry of the list (no hashing). Throws DecodeError on a malformed entry. */
+export async function scanImaList(path: string, listBank: BankAlgorithm): Promise<ImaListScan> {
+  const pcrs = new Set<number>();
+  let entries = 0;
+  const { bytes, tail } = await scanImaBinaryFile(
+    path,
+    (_buf, _base, _at, f) => {
+      pcrs.add(f.pcr);
+      entries++;
+    },
+    { hashSize: listBank.size },
+  );
+  return { path, listBank, end: bytes - (tail?.length ?? 0), entries, pcrs, tail };
+}
+
+/**
+ * One evidence per complete entry of a scanned binary IMA list (TCG PTS 3.15, strongSwan's ITA
+ * IMA component), made as pulled: the list is read again in chunks up to the scan's end and each
+ * entry is dropped once its evidence is made. Throws DecodeError if the list no longer holds what
+ * the scan found.
+ */
+export function* imaEvidence(scan: ImaListScan, ctx: EvidenceContext, withTemplates = false): Generator<ImaEvidence> {
   const scratch = Buffer.alloc(20 + IMA_NAME_PADDED);
-  const { entries, tail } = decodeImaBinaryPrefix(list, listBank.size);
-  for (const e of entries) {
+  for (const e of readImaBinaryPrefixSync(scan.path, scan.end, scan.listBank.size)) {
     const evidence = makeEvidence(
       ctx,
       IMA_COMPONENT,
       e.pcr,
-      imaBankDigest(e, ctx.pcrs.bank, scratch, listBank.name),
+      imaBankDigest(e, ctx.pcrs.bank, scratch, scan.listBank.name),
       policyUri(e),
     );
-    out.push(withTemplates ? { evidence, template: { template: e.template, data: e.templateData } } : { evidence });
+    yield withTemplates ? { evidence, template: { template: e.template, data: e.templateData } } : { evidence };
   }
-  return { evidence: out, tail };
 }

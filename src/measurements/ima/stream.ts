@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { DecodeError } from '../../bytes/errors';
 import { iterateImaAscii } from './ascii';
@@ -155,5 +156,44 @@ export async function* streamImaFile(path: string, chunkSize = 1 << 16): AsyncGe
     if (pending.length > 0) throw truncatedEntry(base, pending.length);
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * The entries of a binary list file's first `end` bytes, read synchronously and in order, one
+ * chunk at a time (for evidence made while a batch is being built): each entry's buffers are views
+ * of its own chunk, which is never reused. The list must still hold those bytes (securityfs lists
+ * only grow): a file that ends sooner, or bytes that no longer frame as entries, throw DecodeError.
+ */
+export function* readImaBinaryPrefixSync(
+  path: string,
+  end: number,
+  hashSize = TEMPLATE_HASH_SIZE,
+  chunkSize = CHUNK,
+): Generator<ImaEntry> {
+  const fd = openSync(path, 'r');
+  try {
+    const frame = newFrame(hashSize);
+    let pending = Buffer.alloc(0);
+    let base = 0;
+    while (base + pending.length < end) {
+      const want = Math.min(chunkSize, end - base - pending.length);
+      const chunk = Buffer.allocUnsafe(pending.length + want);
+      pending.copy(chunk, 0);
+      // sequential reads (position null): a securityfs seq_file would walk the list again for each positioned read
+      const n = readSync(fd, chunk, pending.length, want, null);
+      if (n === 0) throw truncatedEntry(base, pending.length);
+      const buf = chunk.subarray(0, pending.length + n);
+      let at = 0;
+      while (at < buf.length && frameEntry(buf, at, base, frame)) {
+        yield entryOf(buf, base, at, frame);
+        at = frame.end;
+      }
+      pending = buf.subarray(at);
+      base += at;
+    }
+    if (pending.length > 0) throw truncatedEntry(base, pending.length);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -26,13 +26,15 @@ export class ForgingImc extends AttestationImc {
   protected override async handle(state: EvidenceState, msg: ReceivedPa): Promise<void> {
     const port = state.port;
     const send = port.send.bind(port);
+    const sendLater = port.sendLater.bind(port);
     const ctx: ForgeContext = { inject: (type, attributes) => send(type, attributes) };
-    port.send = (type: PaMessageType, attributes: PaAttribute[], opts?: SendOptions) =>
-      send(type, this.forge ? this.forge(attributes, ctx) : attributes, opts);
+    // the IMC's answers are made as batches take them; the forger takes them all at once
+    port.sendLater = (type: PaMessageType, attributes: Iterable<PaAttribute>, opts?: SendOptions) =>
+      sendLater(type, this.forge ? this.forge([...attributes], ctx) : attributes, opts);
     try {
       await super.handle(state as never, msg);
     } finally {
-      port.send = send;
+      port.sendLater = sendLater;
     }
   }
 }
