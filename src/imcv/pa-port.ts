@@ -2,12 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isDecodeError } from '../bytes/errors';
 import { answerDecodeError } from '../protocol/pa-tnc/errors';
 import { PaAttribute, attributeLabel } from '../protocol/pa-tnc/registry';
-import {
-  decodePaMessage,
-  encodeAttributeBytes,
-  encodePaMessageFrom,
-  PA_MSG_HEADER_LEN,
-} from '../protocol/pa-tnc/message';
+import { decodePaMessage, encodeAttributeBytes, PA_MSG_HEADER_LEN, PA_TNC_VERSION } from '../protocol/pa-tnc/message';
 import { PaMessageType, paSubtypeLabel } from '../protocol/vendors';
 import type { ConnectionInfo, PaEnvelope, TnccsHost } from '../tnccs/types';
 import { ANY_ID } from '../tnccs/types';
@@ -26,10 +21,36 @@ export interface ReceivedPa {
   readonly attributes: PaAttribute[];
 }
 
-/** An attribute with its bytes, encoded once. */
-interface Encoded {
-  readonly attr: PaAttribute;
-  readonly bytes: Buffer;
+/**
+ * A PA-TNC message being packed (RFC 5792 4.1): each attribute's bytes are copied in as soon as it
+ * is encoded, so a message of thousands of attributes holds one buffer, not one per attribute.
+ */
+class MessageBody {
+  private buf = Buffer.allocUnsafe(4096);
+  size = PA_MSG_HEADER_LEN;
+  count = 0;
+  /** The attributes' type labels, kept only for the level-2 log. */
+  readonly labels: string[] = [];
+
+  add(bytes: Buffer, label?: string): void {
+    if (this.size + bytes.length > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.size + bytes.length));
+      this.buf.copy(grown, 0, 0, this.size);
+      this.buf = grown;
+    }
+    bytes.copy(this.buf, this.size);
+    this.size += bytes.length;
+    this.count++;
+    if (label !== undefined) this.labels.push(label);
+  }
+
+  /** RFC 5792 4.1: version 1, three reserved bytes, the message ID, then the attributes. */
+  finish(messageId: number): Buffer {
+    this.buf[0] = PA_TNC_VERSION;
+    this.buf.fill(0, 1, 4);
+    this.buf.writeUInt32BE(messageId >>> 0, 4);
+    return this.buf.subarray(0, this.size);
+  }
 }
 
 export interface SendOptions {
@@ -121,18 +142,17 @@ export class PaPort {
 
   private *messages(type: PaMessageType, attributes: Iterable<PaAttribute>, opts: SendOptions): Generator<PaEnvelope> {
     const limit = this.conn.maxPaMessageSize;
-    let batch: Encoded[] = [];
-    let size = PA_MSG_HEADER_LEN;
+    const labelled = this.conn.log.enabled(2);
+    let body = new MessageBody();
     for (const a of attributes) {
       // encoded once: the segmentation plan, the packing and the message share the bytes
       const whole = encodeAttributeBytes(a);
-      const out = this.segmentation.outgoing(type, a, whole.length, limit - size);
+      const out = this.segmentation.outgoing(type, a, whole.length, limit - body.size);
       if (!out) continue;
       const bytes = out === a ? whole : encodeAttributeBytes(out);
-      if (batch.length > 0 && size + bytes.length > limit) {
-        yield this.envelope(type, batch, opts);
-        batch = [];
-        size = PA_MSG_HEADER_LEN;
+      if (body.count > 0 && body.size + bytes.length > limit) {
+        yield this.envelope(type, body, opts);
+        body = new MessageBody();
       }
       if (PA_MSG_HEADER_LEN + bytes.length > limit) {
         this.conn.log.error(
@@ -141,25 +161,20 @@ export class PaPort {
         );
         continue;
       }
-      batch.push({ attr: out, bytes });
-      size += bytes.length;
+      body.add(bytes, labelled ? attributeLabel(out.vendor, out.type) : undefined);
     }
-    if (batch.length > 0) yield this.envelope(type, batch, opts);
+    if (body.count > 0) yield this.envelope(type, body, opts);
   }
 
-  private envelope(type: PaMessageType, attributes: Encoded[], opts: SendOptions): PaEnvelope {
+  private envelope(type: PaMessageType, message: MessageBody, opts: SendOptions): PaEnvelope {
     const messageId = randomBytes(4).readUInt32BE(0);
     const log = this.conn.log;
     if (log.enabled(2)) {
       log.debug('TNC', `creating PA-TNC message with ID 0x${messageId.toString(16).padStart(8, '0')}`);
-      for (const { attr } of attributes)
-        log.debug('TNC', `creating PA-TNC attribute type ${attributeLabel(attr.vendor, attr.type)}`);
+      for (const label of message.labels) log.debug('TNC', `creating PA-TNC attribute type ${label}`);
       log.debug('TNC', `creating PB-PA message type ${paSubtypeLabel(type)}`);
     }
-    const body = encodePaMessageFrom(
-      messageId,
-      attributes.map((a) => a.bytes),
-    );
+    const body = message.finish(messageId);
     const peer = opts.peerId ?? ANY_ID;
     return this.role === 'IMC'
       ? { type, collectorId: this.ownId, validatorId: peer, exclusive: opts.exclusive ?? false, body }

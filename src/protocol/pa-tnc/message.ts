@@ -114,11 +114,3 @@ export function encodeAttributeBytes(a: PaAttribute): Buffer {
 
 /** Encoded size of one attribute, header included. */
 export const attributeSize = (a: PaAttribute): number => encodeAttributeBytes(a).length;
-
-/** A PA-TNC message from attributes already encoded (each encoded once, when it was sized). */
-export function encodePaMessageFrom(messageId: number, encoded: readonly Buffer[]): Buffer {
-  const header = Buffer.alloc(PA_MSG_HEADER_LEN);
-  header[0] = PA_TNC_VERSION;
-  header.writeUInt32BE(messageId >>> 0, 4);
-  return Buffer.concat([header, ...encoded]);
-}

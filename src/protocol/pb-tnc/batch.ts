@@ -115,7 +115,8 @@ function decodeBatchHeader(data: Buffer, base: number, sender?: PbRole): { type:
 }
 
 export function encodeBatch(b: PbBatch): Buffer {
-  const w = new Writer(256);
+  // sized for the PA messages it carries (a 2 MB batch would otherwise grow through 11 copies)
+  const w = new Writer(256 + b.messages.reduce((n, m) => n + 32 + sizeHint(m.value), 0));
   w.u8(PB_TNC_VERSION)
     .u8(b.fromServer ? D_FLAG : 0)
     .u8(0)
@@ -123,4 +124,10 @@ export function encodeBatch(b: PbBatch): Buffer {
     .u32(0);
   for (const m of b.messages) encodePbMessage(w, m);
   return w.patchU32(4, w.length).finish();
+}
+
+/** The bytes a message value carries, where it says (a PB-PA message's PA message): a Writer size hint. */
+function sizeHint(value: unknown): number {
+  const body = (value as { body?: unknown } | undefined)?.body;
+  return Buffer.isBuffer(body) ? body.length : 0;
 }

@@ -223,7 +223,8 @@ export function messageVendorType(v: PtTlsValue): { vendor: number; type: number
 
 export function encodePtTlsMessage(m: PtTlsMessage): Buffer {
   const { vendor, type } = messageVendorType(m.value);
-  const w = new Writer(PT_TLS_HEADER_LEN + 64);
+  // sized for a PB-TNC batch it carries (up to 2 MB: no growing copies)
+  const w = new Writer(PT_TLS_HEADER_LEN + 64 + (m.value.kind === 'pbTncBatch' ? m.value.batch.length : 0));
   w.u8(0).u24(vendor).u32(type).u32(0).u32(m.id);
   if (m.value.kind === 'unknown') w.bytes(m.value.data);
   else (codecs[m.value.kind] as ValueCodec<Kind>).encode(w, m.value as ValueOf<Kind>);
