@@ -1,40 +1,40 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { attest } from '../src/cli/compose';
 import { makeLabPki } from '../src/cli/commands/pki';
 import { akDeviceId } from '../src/imcs/attestation';
 import { hostOsSources } from '../src/imcs/os/host-report';
-import { extendLabEvidence, labEvidencePaths } from '../src/lab';
+import { extendLabEvidence } from '../src/lab';
 import { startSwtpm } from '../src/lab/swtpm';
-import { Logger, silentLogger } from '../src/log';
+import { silentLogger } from '../src/log';
 import { decodeImaBinary, decodeImaFields, encodeImaEntry } from '../src/measurements/ima';
 import { AttestationStore, type FileHashEntry } from '../src/policy/attestation';
 import { PolicyStore } from '../src/policy/store';
 import { WorkitemType } from '../src/policy/workitem-types';
 import { Tpm } from '../src/tpm/tpm';
-import { line } from './_util';
+import { DIST_MAIN, line, progress, QUICK, record } from './_util';
 import { listeningPort } from '../test/helpers/server-process';
 
 // End-to-end attestation (OS + Attestation IMCs against OS + Attestation IMVs) over PT-TLS on
-// loopback with swtpm, at the sizes of performance.md. The server is `tnc-agent --server-mode` in
-// its own process (CPU and peak RSS from /proc); the agent runs in a worker process of this bench,
-// one per size, measured with process.cpuUsage and VmHWM (reset after the preparation). Evidence:
-// the real seabios guest boot (test/data/fixtures/vm/seabios), its IMA entries repeated to the size
-// and extended into swtpm once per size (lab evidence mode), outside the timed part. Reference
-// hashes: the guest's files (so the entries are "ok") plus one synthetic reference per further
-// entry, so the reference table grows with the size as it would on a real product.
-// Figures are the median of RUNS handshakes per size; both sides log at level 1 (as strongSwan's).
+// loopback with swtpm, at the sizes of performance.md, in the form that ships: both ends are
+// `npm run build`'s dist/ run by node as processes, `tnc-agent --server-mode` and one
+// `tnc-agent attest` process per handshake, so the agent's figures include its start-up (its fixed
+// cost per handshake). Wall is the agent process from spawn to exit; its CPU (user + system) and
+// peak RSS (VmHWM) are read as it exits (a --require'd hook); the server's CPU from /proc, its
+// peak RSS as VmHWM. Evidence: the real seabios guest boot (test/data/fixtures/vm/seabios), its
+// IMA entries repeated to the size and extended into swtpm once per size (lab evidence),
+// outside the timed part. Reference hashes: the guest's files (so the entries are "ok") plus one
+// synthetic reference per further entry, so the reference table grows with the size as it would
+// on a real product. Figures are the median of RUNS handshakes per size; both sides log at level 1
+// (as strongSwan's did), and the server's log lines per handshake are counted.
+// TNC_BENCH_AGENT=FILE runs another agent build (its bin/tnc-agent.js or dist/cli/main.js) against
+// the same server: a before/after comparison in one run.
 const SEED = join(__dirname, '..', 'test', 'data', 'fixtures', 'vm', 'seabios');
-const BIN = join(__dirname, '..', 'bin', 'tnc-agent.js');
-const SIZES = [1732, 10_000, 50_000, 100_000];
-const RUNS = 3;
+const AGENT = process.env.TNC_BENCH_AGENT ?? DIST_MAIN;
+const SIZES = QUICK ? [1732, 10_000] : [1732, 10_000, 50_000, 100_000];
+const RUNS = QUICK ? 1 : 3;
 const SHA256_BIT = 0x4000;
-/** TNC_BENCH_CPU_PROF=DIR: V8 CPU profiles of the server (node --cpu-prof) and of the agent's timed part go there. */
-const PROF = process.env.TNC_BENCH_CPU_PROF;
 
 interface Figures {
   wallSec: number;
@@ -43,13 +43,15 @@ interface Figures {
   bytesOut: number;
   batches: number;
   agentPeakMiB: number;
-  serverPeakMiB: number;
+  serverLogLines: number;
 }
 
-interface Result extends Figures {
+export interface E2eResult extends Figures {
   imaEntries: number;
   biosEvents: number;
   extendSec: number;
+  serverPeakMiB: number;
+  serverIdleMiB: number;
 }
 
 /** The seed's IMA list: boot_aggregate first, then the guest's entries over and over up to `total`. */
@@ -105,99 +107,121 @@ function cpuOf(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
 
-/** Starts the V8 profiler in this process; the returned function stops it and writes the profile. */
-async function agentProfiler(): Promise<(file: string) => Promise<void>> {
-  const session = new Session();
-  session.connect();
-  const post = promisify(session.post.bind(session)) as (method: string) => Promise<unknown>;
-  await post('Profiler.enable');
-  await post('Profiler.start');
-  return async (file) => {
-    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
-  };
-}
-
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Written into the worker's directory and --require'd by the agent: its CPU and VmHWM as it exits, on fd 3. */
+const EXIT_HOOK = `process.on('exit', () => {
+  const u = process.cpuUsage();
+  const m = /VmHWM:\\s+(\\d+) kB/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'));
+  require('fs').writeSync(3, JSON.stringify({ cpuSec: (u.user + u.system) / 1e6, peakMiB: Number(m[1]) / 1024 }));
+});
+`;
+
+interface AgentRun {
+  out: string;
+  code: number | null;
+  wallSec: number;
+  exit: { cpuSec: number; peakMiB: number };
+}
+
+function runAgent(hook: string, args: string[]): Promise<AgentRun> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['--require', hook, AGENT, ...args], {
+      stdio: ['ignore', 'pipe', 'ignore', 'pipe'],
+    });
+    let out = '';
+    let exit = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdio[3]!.on('data', (d: Buffer) => (exit += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const wallSec = Number(process.hrtime.bigint() - t0) / 1e9;
+      try {
+        resolve({ out, code, wallSec, exit: JSON.parse(exit) as AgentRun['exit'] });
+      } catch {
+        reject(new Error(`the agent exited ${code} without its figures: ${out}`));
+      }
+    });
+  });
+}
+
 /** Runs in a worker process: prepares one size, then measures RUNS handshakes. */
-async function worker(total: number): Promise<Result> {
+async function worker(total: number): Promise<E2eResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tnc-bench-att-'));
   const swtpm = await startSwtpm();
-  const tpm = await Tpm.open(swtpm.tcti);
   let server: ChildProcess | undefined;
   try {
-    await tpm.provisionAk();
+    const tpm = await Tpm.open(swtpm.tcti);
+    let deviceId: string;
+    let ext: Awaited<ReturnType<typeof extendLabEvidence>>;
+    let extendSec: number;
     const ev = evidenceDir(dir, total);
-    const t0 = process.hrtime.bigint();
-    const ext = await extendLabEvidence(tpm, swtpm.tcti, ev, silentLogger);
-    const extendSec = Number(process.hrtime.bigint() - t0) / 1e9;
-    const deviceId = await akDeviceId(tpm);
-    const os = hostOsSources({ defaultPassword: false, deviceId });
-    const r = await os.report();
+    try {
+      await tpm.provisionAk();
+      const t0 = process.hrtime.bigint();
+      ext = await extendLabEvidence(tpm, swtpm.tcti, ev, silentLogger);
+      extendSec = Number(process.hrtime.bigint() - t0) / 1e9;
+      deviceId = await akDeviceId(tpm);
+    } finally {
+      await tpm.close(); // the agent processes open the TPM themselves
+    }
+    const r = await hostOsSources({ defaultPassword: false, deviceId }).report();
     seedPolicy(join(dir, 'p.db'), deviceId, `${r.product.name} ${r.version.version}`, total);
     const pki = await makeLabPki({ out: join(dir, 'pki') });
     server = spawn(
       process.execPath,
       [
-        ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []),
-        BIN,
+        DIST_MAIN,
         '--server-mode',
-        '--listen',
-        '127.0.0.1:0',
-        '--db',
-        join(dir, 'p.db'),
-        '--cert',
-        pki.files.serverCert,
-        '--key',
-        pki.files.serverKey,
-        '--ca',
-        pki.files.caCert,
-        '--no-swima',
-        '--log-level',
-        '1',
+        ...['--listen', '127.0.0.1:0', '--db', join(dir, 'p.db'), '--no-swima', '--log-level', '1'],
+        ...['--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert],
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     const port = await listeningPort(server);
-    const agentLog = new Logger(1, 'text', { write: () => undefined });
+    let serverLines = 0;
+    server.stderr!.on('data', (d: Buffer) => {
+      for (const b of d) if (b === 0x0a) serverLines++;
+    });
+    await new Promise((res) => setTimeout(res, 500));
+    const serverIdleMiB = procStatus(server.pid!, 'VmRSS');
+    const hook = join(dir, 'exit-figures.cjs');
+    writeFileSync(hook, EXIT_HOOK);
+    const args = [
+      'attest',
+      ...['--server', `127.0.0.1:${port}`, '--cert', pki.files.clientCert, '--key', pki.files.clientKey],
+      ...['--ca', pki.files.caCert, '--no-swima', '--tcti', swtpm.tcti, '--log-level', '1', '--json'],
+      ...['--ima-list', join(ev, 'binary_runtime_measurements'), '--event-log', join(ev, 'binary_bios_measurements')],
+    ];
     const once = async (): Promise<Figures> => {
-      global.gc?.();
-      writeFileSync('/proc/self/clear_refs', '5'); // proc(5): resets VmHWM to the current RSS
       const s0 = cpuOf(server!.pid!);
-      const c0 = process.cpuUsage();
-      const w0 = process.hrtime.bigint();
-      const outcome = await attest({
-        host: '127.0.0.1',
-        port,
-        cert: pki.files.clientCert,
-        key: pki.files.clientKey,
-        ca: pki.files.caCert,
-        language: 'en',
-        log: agentLog,
-        os,
-        collectors: { attestation: { tpm, paths: labEvidencePaths(ev) } },
-      });
-      const wallSec = Number(process.hrtime.bigint() - w0) / 1e9;
-      const c = process.cpuUsage(c0);
-      if (outcome.access !== 'allow')
-        throw new Error(`the handshake ended '${outcome.access}': ${outcome.reasons.join('; ')}`);
+      const lines0 = serverLines;
+      const run = await runAgent(hook, args);
+      const result = JSON.parse(run.out.trim().split('\n').at(-1) ?? '{}') as {
+        access?: string;
+        reasons?: string[];
+        bytesOut?: number;
+        batches: number;
+      };
+      if (run.code !== 0 || result.access !== 'allow')
+        throw new Error(`the handshake ended ${run.code} '${result.access}': ${result.reasons?.join('; ')}`);
       await new Promise((res) => setTimeout(res, 100)); // the server's last batch is accounted once it is idle again
       return {
-        wallSec,
-        agentCpuSec: (c.user + c.system) / 1e6,
+        wallSec: run.wallSec,
+        agentCpuSec: run.exit.cpuSec,
         serverCpuSec: cpuOf(server!.pid!) - s0,
-        bytesOut: outcome.stats.bytesOut,
-        batches: outcome.stats.sent + outcome.stats.received,
-        agentPeakMiB: procStatus('self', 'VmHWM'),
-        serverPeakMiB: procStatus(server!.pid!, 'VmHWM'),
+        bytesOut: result.bytesOut ?? NaN,
+        batches: result.batches,
+        agentPeakMiB: run.exit.peakMiB,
+        serverLogLines: serverLines - lines0,
       };
     };
     const runs: Figures[] = [];
-    const profiler = PROF ? await agentProfiler() : undefined;
-    for (let i = 0; i < RUNS; i++) runs.push(await once());
-    await profiler?.(join(PROF!, `agent-${total}.cpuprofile`));
+    for (let i = 0; i < RUNS; i++) {
+      progress(`attestation-e2e: ${total.toLocaleString('en-US')} IMA entries, handshake ${i + 1}/${RUNS}`);
+      runs.push(await once());
+    }
     const med = (k: keyof Figures) => median(runs.map((f) => f[k]));
     return {
       imaEntries: ext.imaEntries,
@@ -209,18 +233,19 @@ async function worker(total: number): Promise<Result> {
       bytesOut: med('bytesOut'),
       batches: med('batches'),
       agentPeakMiB: Math.max(...runs.map((f) => f.agentPeakMiB)),
+      serverLogLines: med('serverLogLines'),
       serverPeakMiB: procStatus(server.pid!, 'VmHWM'),
+      serverIdleMiB,
     };
   } finally {
     server?.kill('SIGTERM');
-    if (server && server.exitCode === null) await new Promise((res) => server!.once('exit', res)); // (its CPU profile is written on exit)
-    await tpm.close();
+    if (server && server.exitCode === null) await new Promise((res) => server!.once('exit', res));
     await swtpm.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function report(r: Result): void {
+function report(r: E2eResult): void {
   const label = `(${r.biosEvents} BIOS + ${r.imaEntries.toLocaleString('en-US')} IMA)`;
   line('attestation-e2e', `wall ${label}`, r.wallSec, 's');
   line('attestation-e2e', `agent CPU ${label}`, r.agentCpuSec, 's');
@@ -230,20 +255,26 @@ function report(r: Result): void {
   line('attestation-e2e', `PB-TNC batches both ways ${label}`, r.batches, 'batches');
   line('attestation-e2e', `peak RSS agent ${label}`, r.agentPeakMiB, 'MiB');
   line('attestation-e2e', `peak RSS server ${label}`, r.serverPeakMiB, 'MiB');
+  line('attestation-e2e', `server RSS idle before it ${label}`, r.serverIdleMiB, 'MiB');
+  line('attestation-e2e', `server log lines at level 1 ${label}`, r.serverLogLines, 'lines');
   line('attestation-e2e', `(untimed) swtpm extend ${label}`, r.extendSec, 's');
 }
 
-/** One worker process per size, so each size's agent peak RSS is its own. TNC_BENCH_IMA=1732,10000 picks sizes. */
+/** One worker process per size (the setup runs through tsx there). TNC_BENCH_IMA=1732,10000 picks sizes. */
 export async function run(): Promise<void> {
   const sizes = process.env.TNC_BENCH_IMA ? process.env.TNC_BENCH_IMA.split(',').map(Number) : SIZES;
+  const results: E2eResult[] = [];
   for (const n of sizes) {
-    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', __filename, String(n)], {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', __filename, String(n)], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 1 << 20,
     });
-    report(JSON.parse(out) as Result);
+    const r = JSON.parse(out) as E2eResult;
+    report(r);
+    results.push(r);
   }
+  record('attestation-e2e', results);
 }
 
 if (require.main === module && process.argv[2]) {

@@ -3,12 +3,12 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeImaBinary, encodeImaEntry } from '../src/measurements/ima';
-import { line } from './_util';
+import { DIST_MAIN, line, QUICK } from './_util';
 
 // `tnc-agent ima` through its own code path (a child process, as a user runs it) on a list of
 // 2,000,000 entries, against evmctl (apt package ima-evm-utils) on the same file in the same run:
 // wall time as entries/s, CPU seconds and peak RSS from GNU time.
-const ENTRIES = Number(process.env.IMA_CLI_BENCH_ENTRIES ?? 2_000_000);
+const ENTRIES = Number(process.env.IMA_CLI_BENCH_ENTRIES ?? (QUICK ? 200_000 : 2_000_000));
 const ROOT = join(__dirname, '..');
 const GUEST = join(ROOT, 'test', 'data', 'fixtures', 'vm', 'ovmf', 'binary_runtime_measurements');
 const TIME = '/usr/bin/time';
@@ -62,7 +62,7 @@ export function run(): void {
     const list = join(dir, 'binary_runtime_measurements');
     const bytes = writeList(list, ENTRIES);
     console.log(`ima-cli: ${ENTRIES.toLocaleString('en-US')}-entry ima-ng list, ${(bytes / 1e6).toFixed(0)} MB`);
-    const agent = [process.execPath, join(ROOT, 'bin', 'tnc-agent.js'), 'ima', '--file', list];
+    const agent = [process.execPath, DIST_MAIN, 'ima', '--file', list];
     report('tnc-agent ima --summary (parse, template hashes, sha1 replay)', measure([...agent, '--summary'], dir));
     if (existsSync('/usr/bin/evmctl'))
       report(

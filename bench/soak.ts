@@ -6,7 +6,7 @@ import { attest } from '../src/cli/compose';
 import { makeLabPki } from '../src/cli/commands/pki';
 import { hostOsSources } from '../src/imcs/os/host-report';
 import { silentLogger } from '../src/log';
-import { line } from './_util';
+import { DIST_MAIN, line, progress, QUICK } from './_util';
 import { listeningPort } from '../test/helpers/server-process';
 import { rssKiB } from './handshake';
 
@@ -20,7 +20,8 @@ import { rssKiB } from './handshake';
 // retransmission backoff on loopback (200 ms doubling: 0.2 + 0.4 + ... + 12.8 s ≈ 25 s) under a
 // loaded shared machine, which this code does not control; a handshake is bounded by the agent's
 // [server] handshake-timeout in any case.
-const bin = join(__dirname, '..', 'bin', 'tnc-agent.js');
+const bin = DIST_MAIN;
+const SEQUENTIAL = QUICK ? 200 : 1000;
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tnc-soak-'));
@@ -65,16 +66,17 @@ export async function run(): Promise<void> {
     };
     const sequential: number[] = [];
     let rss100 = NaN;
-    for (let i = 0; i < 1000; i++) {
+    progress(`soak: ${SEQUENTIAL.toLocaleString('en-US')} sequential handshakes, then 200 at once`);
+    for (let i = 0; i < SEQUENTIAL; i++) {
       sequential.push(await one());
       if (i === 99) rss100 = rssKiB(server.pid!);
     }
     const rss1000 = rssKiB(server.pid!);
-    report('1,000 sequential', sequential);
+    report(`${SEQUENTIAL.toLocaleString('en-US')} sequential`, sequential);
     const concurrent = await Promise.all(Array.from({ length: 200 }, () => one()));
     report('200 concurrent', concurrent);
     line('soak', 'server RSS after 100 handshakes', rss100 / 1024, 'MiB');
-    line('soak', 'server RSS after 1,000 handshakes', rss1000 / 1024, 'MiB');
+    line('soak', `server RSS after ${SEQUENTIAL.toLocaleString('en-US')} handshakes`, rss1000 / 1024, 'MiB');
     line('soak', 'server RSS after the 200 concurrent ones', rssKiB(server.pid!) / 1024, 'MiB');
   } finally {
     server.kill('SIGTERM');

@@ -159,6 +159,8 @@ function printOutcome(o: HandshakeOutcome, json?: boolean): void {
         remediation: o.remediation,
         pdpReferral: o.pdpReferral,
         batches: o.stats.sent + o.stats.received,
+        bytesOut: o.stats.bytesOut,
+        bytesIn: o.stats.bytesIn,
       }),
     );
   else

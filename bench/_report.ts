@@ -1,0 +1,179 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { E2eResult } from './attestation-e2e';
+import { figures, records } from './_util';
+import { barChart, lineChart, type Series } from './_svg';
+
+// docs/benchmarks.md and its plots (docs/img/bench-*.svg), from the figures of one `npm run bench`.
+
+/**
+ * strongSwan 5.9.14 (pt-tls-client with its OS and Attestation IMCs against charon + tnc-pdp with
+ * its IMVs), measured on the reference machine (2 cores, loopback, swtpm, sha256, log level 1),
+ * median of paired runs: the figures of issue 15. They are drawn beside ours, never mixed with them.
+ */
+const STRONGSWAN = [
+  { entries: 1732, wall: 0.81, cpuClient: 0.4, cpuServer: 0.19, rssClient: 10.8, rssServer: 14.4 },
+  { entries: 10_000, wall: 1.63, cpuClient: 0.6, cpuServer: 0.8, rssClient: 22.4, rssServer: 28.1 },
+  { entries: 50_000, wall: 6.89, cpuClient: 1.49, cpuServer: 5.13, rssClient: 50.7, rssServer: 79.1 },
+  { entries: 100_000, wall: 35.64, cpuClient: 2.63, cpuServer: 31.16, rssClient: 82.5, rssServer: 154.6 },
+];
+const OURS = '#1f6fb4';
+const THEIRS = '#c8372d';
+const THEIRS_LABEL = 'strongSwan 5.9.14 (reference machine)';
+
+export interface RunInfo {
+  quick: boolean;
+  startedAt: Date;
+  seconds: number;
+  loadBefore: number[];
+  loadAfter: number[];
+  loadMax: number;
+}
+
+const fmt = (v: number, digits = 2) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(digits));
+const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
+
+/** Least squares: y = a + b x. */
+function fit(points: [number, number][]): { a: number; b: number } {
+  const n = points.length;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  const b = sxx === 0 ? 0 : points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / sxx;
+  return { a: my - b * mx, b };
+}
+
+function e2eSection(e2e: E2eResult[], img: (name: string, svg: string) => string): string[] {
+  const ours = (k: keyof E2eResult): [number, number][] => e2e.map((r) => [r.imaEntries, r[k]]);
+  const ref = (k: keyof (typeof STRONGSWAN)[0]): [number, number][] => STRONGSWAN.map((r) => [r.entries, r[k]]);
+  const chart = (title: string, yLabel: string, series: Series[]) =>
+    lineChart({ title, xLabel: 'IMA entries', yLabel, series });
+  const out = [
+    '## End to end: one attestation against the IMA list size',
+    '',
+    'OS + Attestation IMCs (`tnc-agent attest`, a new process per handshake: start-up included) against',
+    '`tnc-agent --server-mode` with the OS and Attestation IMVs, both from `dist/`, PT-TLS on loopback,',
+    'swtpm, sha256, 13 BIOS events + N IMA entries of the seabios guest, log level 1, every run allow.',
+    "Median of the runs (agent peak RSS: the largest). strongSwan's columns are from the reference",
+    'machine (issue 15, paired runs there), not from this run: compare shapes, not absolute values.',
+    '',
+    '| IMA entries | wall s | strongSwan wall s | agent CPU s | strongSwan client CPU s | server CPU s | strongSwan server CPU s | agent peak RSS MiB | strongSwan client MiB | server peak RSS MiB | strongSwan server MiB | PB-TNC bytes c→s | batches | server log lines |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of e2e) {
+    const s = STRONGSWAN.find((x) => x.entries === r.imaEntries);
+    const ss = (v: number | undefined) => (v === undefined ? '-' : fmt(v));
+    out.push(
+      `| ${r.imaEntries.toLocaleString('en-US')} | ${fmt(r.wallSec)} | ${ss(s?.wall)} | ${fmt(r.agentCpuSec)} | ${ss(s?.cpuClient)} | ${fmt(r.serverCpuSec)} | ${ss(s?.cpuServer)} | ${fmt(r.agentPeakMiB, 1)} | ${ss(s?.rssClient)} | ${fmt(r.serverPeakMiB, 1)} | ${ss(s?.rssServer)} | ${r.bytesOut.toLocaleString('en-US')} | ${r.batches} | ${r.serverLogLines} |`,
+    );
+  }
+  if (e2e.length >= 2) {
+    const cpu = fit(ours('agentCpuSec'));
+    const srv = fit(ours('serverCpuSec'));
+    out.push(
+      '',
+      `Linear fits over these sizes: agent CPU ${fmt(cpu.a)} s fixed + ${fmt(cpu.b * 1e6)} µs per IMA entry;`,
+      `server CPU ${fmt(srv.a)} s fixed + ${fmt(srv.b * 1e6)} µs per IMA entry.`,
+    );
+  }
+  out.push(
+    '',
+    img(
+      'bench-e2e-wall.svg',
+      chart('Handshake wall time', 'seconds', [
+        { name: 'tnc-agent (this run)', points: ours('wallSec'), color: OURS },
+        { name: THEIRS_LABEL, points: ref('wall'), color: THEIRS, dashed: true },
+      ]),
+    ),
+    img(
+      'bench-e2e-cpu.svg',
+      chart('CPU per handshake', 'CPU seconds', [
+        { name: 'tnc-agent attest (this run)', points: ours('agentCpuSec'), color: OURS },
+        { name: 'tnc-agent --server-mode (this run)', points: ours('serverCpuSec'), color: '#5aa02c' },
+        { name: `client: ${THEIRS_LABEL}`, points: ref('cpuClient'), color: THEIRS, dashed: true },
+        { name: `server: ${THEIRS_LABEL}`, points: ref('cpuServer'), color: '#e08a1e', dashed: true },
+      ]),
+    ),
+    img(
+      'bench-e2e-rss.svg',
+      chart('Peak RSS', 'MiB', [
+        { name: 'tnc-agent attest (this run)', points: ours('agentPeakMiB'), color: OURS },
+        { name: 'tnc-agent --server-mode (this run)', points: ours('serverPeakMiB'), color: '#5aa02c' },
+        { name: `client: ${THEIRS_LABEL}`, points: ref('rssClient'), color: THEIRS, dashed: true },
+        { name: `server: ${THEIRS_LABEL}`, points: ref('rssServer'), color: '#e08a1e', dashed: true },
+      ]),
+    ),
+    '',
+  );
+  return out;
+}
+
+function barsOf(area: string, match: RegExp, color: string) {
+  return figures
+    .filter((f) => f.area === area && match.test(f.what))
+    .map((f) => ({ name: f.what, value: f.value, color }));
+}
+
+export function writeReport(root: string, info: RunInfo): string {
+  const docs = join(root, 'docs');
+  mkdirSync(join(docs, 'img'), { recursive: true });
+  const img = (name: string, svg: string) => {
+    writeFileSync(join(docs, 'img', name), svg);
+    return `![${name}](img/${name})`;
+  };
+  const cpu = cpus();
+  const out = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench${info.quick ? ' -- --quick' : ''}\` (scripts/bench.ts, bench/*.ts) on ${info.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC,`,
+    `${fmt(info.seconds / 60, 1)} minutes${info.quick ? ', quick mode (fewer sizes and handshakes)' : ''}. Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'},`,
+    `${Math.round(totalmem() / 1024 ** 3)} GiB, Node.js ${process.versions.node}. Load average (1 / 5 / 15 min) ${load(info.loadBefore)} before,`,
+    `${load(info.loadAfter)} after, highest 1-minute value seen ${info.loadMax.toFixed(2)}: the machine is shared, and a load`,
+    'above its core count stretches wall times (CPU times much less). Compare runs made under similar load.',
+    '',
+  ];
+  const e2e = records.get('attestation-e2e') as E2eResult[] | undefined;
+  if (e2e?.length) out.push(...e2eSection(e2e, img));
+  const ima = barsOf('measurements', /^IMA /, OURS);
+  if (ima.length) {
+    out.push(
+      '## IMA list: parse, template hash, PCR 10 replay',
+      '',
+      'The library over a 100,000-entry list in memory (bench/measurements.ts); evmctl checks 145,000',
+      'entries/s on the reference machine.',
+      '',
+      img('bench-ima.svg', barChart({ title: 'IMA entries per second (one core)', unit: 'entries/s', bars: ima })),
+      '',
+    );
+  }
+  const hs = barsOf('handshake', /handshakes\/s/, '#5aa02c');
+  if (hs.length) {
+    out.push(
+      '## Handshakes per second',
+      '',
+      'OS-only handshakes over PT-TLS against one `tnc-agent --server-mode` (dist/), the clients in the',
+      "bench's process (bench/handshake.ts): clients and server share the machine's cores.",
+      '',
+      img('bench-handshakes.svg', barChart({ title: 'OS-only handshakes per second', unit: '/s', bars: hs })),
+      '',
+    );
+  }
+  out.push('## Every figure', '', '| area | what | value | unit |', '|---|---|---|---|');
+  for (const f of figures) out.push(`| ${f.area} | ${f.what} | ${fmt(f.value)} | ${f.unit} |`);
+  out.push('');
+  const file = join(docs, 'benchmarks.md');
+  writeFileSync(file, out.join('\n'));
+  return file;
+}
+
+/** The highest 1-minute load average sampled while `fn` runs. */
+export async function watchLoad<T>(fn: () => Promise<T>): Promise<{ result: T; max: number }> {
+  let max = loadavg()[0];
+  const timer = setInterval(() => (max = Math.max(max, loadavg()[0])), 5000);
+  try {
+    return { result: await fn(), max };
+  } finally {
+    clearInterval(timer);
+  }
+}
