@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import si from 'systeminformation';
 
 // The host facts systeminformation is the better source for (docs/architecture.md, "Where the OS
@@ -86,7 +89,7 @@ export function hardwareIdentity(): Promise<HardwareIdentity> {
 }
 
 /**
- * Starts reading the hardware and the interfaces now. systeminformation runs its commands
+ * Starts reading the hardware and the interfaces now. systeminformation runs its hardware commands
  * synchronously (hundreds of milliseconds, more on a busy host): done before connecting, that
  * time does not count against the server's idle timer during the handshake.
  */
@@ -95,17 +98,47 @@ export function prefetchHostIdentity(): void {
   void networkIdentity();
 }
 
-/** si.networkInterfaces(): interfaces, their addresses and the default route's interface; rescans only when addresses change. */
-export async function networkIdentity(): Promise<NetworkIdentity> {
+/**
+ * The interfaces' addresses from Node's os.networkInterfaces() and the default route's interface
+ * from /proc/net/route (IPv4), else /proc/net/ipv6_route: no command is run (systeminformation's
+ * networkInterfaces() ran about a hundred, seconds of a handshake on a busy host).
+ */
+export async function networkIdentity(procRoot = '/proc'): Promise<NetworkIdentity> {
+  const defaultIface = (await defaultRouteInterface(procRoot).catch(() => null)) ?? null;
   const addresses: InterfaceAddress[] = [];
-  const interfaces = await si.networkInterfaces(false).catch(() => []);
-  for (const n of interfaces) {
-    if (n.internal) continue;
-    if (n.ip4) addresses.push({ iface: n.iface, family: 'IPv4', address: n.ip4, defaultRoute: n.default });
-    if (n.ip6) addresses.push({ iface: n.iface, family: 'IPv6', address: n.ip6, defaultRoute: n.default });
+  for (const [iface, list] of Object.entries(networkInterfaces())) {
+    const external = (list ?? []).filter((a) => !a.internal);
+    const v4 = external.find((a) => a.family === 'IPv4');
+    // link-local only when the interface has no other IPv6 address (fe80::/10)
+    const v6s = external.filter((a) => a.family === 'IPv6');
+    const v6 = v6s.find((a) => !/^fe[89ab]/i.test(a.address)) ?? v6s[0];
+    const defaultRoute = iface === defaultIface;
+    if (v4) addresses.push({ iface, family: 'IPv4', address: v4.address, defaultRoute });
+    if (v6) addresses.push({ iface, family: 'IPv6', address: v6.address, defaultRoute });
   }
   const v4 = addresses.filter((a) => a.family === 'IPv4');
   return { addresses, machineAddress: v4.find((a) => a.defaultRoute) ?? v4[0] ?? null };
+}
+
+/** The interface of the default route with the lowest metric: IPv4 first (proc(5) /proc/net/route), then IPv6. */
+async function defaultRouteInterface(procRoot: string): Promise<string | null> {
+  const best = (routes: { iface: string; metric: number }[]) =>
+    routes.sort((a, b) => a.metric - b.metric)[0]?.iface ?? null;
+  // Iface Destination Gateway Flags RefCnt Use Metric Mask ...; RTF_UP = 0x1; hex fields
+  const v4 = (await readFile(join(procRoot, 'net', 'route'), 'utf8').catch(() => ''))
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 8 && f[1] === '00000000' && f[7] === '00000000' && (parseInt(f[3], 16) & 1) === 1)
+    .map((f) => ({ iface: f[0], metric: Number(f[6]) }));
+  if (v4.length > 0) return best(v4);
+  // dest prefixlen src prefixlen next-hop metric refcnt use flags iface (hex); ::/0 on lo is an unreachable route
+  const v6 = (await readFile(join(procRoot, 'net', 'ipv6_route'), 'utf8').catch(() => ''))
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 10 && /^0{32}$/.test(f[0]) && f[1] === '00' && f[9] !== 'lo')
+    .map((f) => ({ iface: f[9], metric: parseInt(f[5], 16) }));
+  return best(v6);
 }
 
 /** si.osInfo(): distribution name and release, or null when it finds no release file either. */
