@@ -86,10 +86,11 @@ export function lineChart(o: { title: string; xLabel: string; yLabel: string; se
 
 /** Horizontal bars, one per item, the value written after each. */
 export function barChart(o: { title: string; unit: string; bars: { name: string; value: number; color: string }[] }) {
+  const width = 800;
   const rowH = 28;
   const height = M.top + o.bars.length * rowH + 16;
-  const labelW = 300;
-  const pw = W - labelW - 90;
+  const labelW = 380;
+  const pw = width - labelW - 150;
   const max = Math.max(...o.bars.map((b) => b.value)) || 1;
   const body = o.bars.flatMap((b, i) => {
     const y = M.top + i * rowH;
@@ -98,10 +99,15 @@ export function barChart(o: { title: string; unit: string; bars: { name: string;
     return [
       `<text x="${labelW - 8}" y="${y + 16}" text-anchor="end">${esc(b.name)}</text>`,
       `<rect x="${labelW}" y="${y + 4}" width="${w.toFixed(1)}" height="${rowH - 10}" fill="${b.color}"/>`,
-      `<text x="${labelW + w + 6}" y="${y + 16}">${esc(`${v} ${o.unit}`)}</text>`,
+      `<text x="${(labelW + w + 6).toFixed(1)}" y="${y + 16}">${esc(`${v} ${o.unit}`)}</text>`,
     ];
   });
-  return frame(o.title, body)
-    .replace(`height="${H}" viewBox="0 0 ${W} ${H}"`, `height="${height}" viewBox="0 0 ${W} ${height}"`)
-    .replace(`<rect width="${W}" height="${H}"`, `<rect width="${W}" height="${height}"`);
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${esc(o.title)}</text>`,
+    ...body,
+    '</svg>',
+    '',
+  ].join('\n');
 }
