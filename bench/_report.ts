@@ -34,16 +34,6 @@ export interface RunInfo {
 const fmt = (v: number, digits = 2) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(digits));
 const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
 
-/** Least squares: y = a + b x. */
-function fit(points: [number, number][]): { a: number; b: number } {
-  const n = points.length;
-  const mx = points.reduce((s, [x]) => s + x, 0) / n;
-  const my = points.reduce((s, [, y]) => s + y, 0) / n;
-  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
-  const b = sxx === 0 ? 0 : points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / sxx;
-  return { a: my - b * mx, b };
-}
-
 function e2eSection(e2e: E2eResult[], img: (name: string, svg: string) => string): string[] {
   const ours = (k: keyof E2eResult): [number, number][] => e2e.map((r) => [r.imaEntries, r[k]]);
   const ref = (k: keyof (typeof STRONGSWAN)[0]): [number, number][] => STRONGSWAN.map((r) => [r.entries, r[k]]);
@@ -69,12 +59,13 @@ function e2eSection(e2e: E2eResult[], img: (name: string, svg: string) => string
     );
   }
   if (e2e.length >= 2) {
-    const cpu = fit(ours('agentCpuSec'));
-    const srv = fit(ours('serverCpuSec'));
+    const [first, last] = [e2e[0], e2e[e2e.length - 1]];
+    const slope = (k: 'agentCpuSec' | 'serverCpuSec') =>
+      ((last[k] - first[k]) / (last.imaEntries - first.imaEntries)) * 1e6;
     out.push(
       '',
-      `Linear fits over these sizes: agent CPU ${fmt(cpu.a)} s fixed + ${fmt(cpu.b * 1e6)} µs per IMA entry;`,
-      `server CPU ${fmt(srv.a)} s fixed + ${fmt(srv.b * 1e6)} µs per IMA entry.`,
+      `Agent CPU at ${first.imaEntries.toLocaleString('en-US')} entries, mostly its fixed cost (start-up, TLS, TPM, OS facts): ${fmt(first.agentCpuSec)} s;`,
+      `then ${fmt(slope('agentCpuSec'))} µs per added IMA entry up to ${last.imaEntries.toLocaleString('en-US')}. Server: ${fmt(first.serverCpuSec)} s, then ${fmt(slope('serverCpuSec'))} µs per added entry.`,
     );
   }
   out.push(
