@@ -55,7 +55,7 @@ function e2eSection(e2e: E2eResult[], img: (name: string, svg: string) => string
     const s = STRONGSWAN.find((x) => x.entries === r.imaEntries);
     const ss = (v: number | undefined, digits = 2) => (v === undefined ? '-' : fmt(v, digits));
     out.push(
-      `| ${r.imaEntries.toLocaleString('en-US')} | ${fmt(r.wallSec)} | ${ss(s?.wall)} | ${fmt(r.agentCpuSec)} | ${ss(s?.cpuClient)} | ${fmt(r.serverCpuSec)} | ${ss(s?.cpuServer)} | ${fmt(r.agentPeakMiB, 1)} | ${ss(s?.rssClient, 1)} | ${fmt(r.serverPeakMiB, 1)} | ${ss(s?.rssServer, 1)} | ${r.bytesOut.toLocaleString('en-US')} | ${r.batches} | ${r.serverLogLines} |`,
+      `| ${r.imaEntries.toLocaleString('en-US')} | ${fmt(r.wallSec)} | ${ss(s?.wall)} | ${fmt(r.agentCpuSec)} | ${ss(s?.cpuClient)} | ${fmt(r.serverCpuSec)} | ${ss(s?.cpuServer)} | ${fmt(r.agentPeakMiB, 1)} | ${ss(s?.rssClient, 1)} | ${fmt(r.serverPeakMiB, 1)} | ${ss(s?.rssServer, 1)} | ${Number.isFinite(r.bytesOut) ? r.bytesOut.toLocaleString('en-US') : '-'} | ${r.batches} | ${r.serverLogLines} |`,
     );
   }
   if (e2e.length >= 2) {

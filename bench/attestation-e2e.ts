@@ -251,7 +251,9 @@ function report(r: E2eResult): void {
   line('attestation-e2e', `agent CPU ${label}`, r.agentCpuSec, 's');
   line('attestation-e2e', `server CPU ${label}`, r.serverCpuSec, 's');
   line('attestation-e2e', `server CPU per IMA entry ${label}`, (r.serverCpuSec * 1e6) / r.imaEntries, 'us');
-  line('attestation-e2e', `PB-TNC bytes client to server ${label}`, r.bytesOut, 'bytes');
+  // (an agent build from before attest --json reported bytes has none: TNC_BENCH_AGENT)
+  if (Number.isFinite(r.bytesOut))
+    line('attestation-e2e', `PB-TNC bytes client to server ${label}`, r.bytesOut, 'bytes');
   line('attestation-e2e', `PB-TNC batches both ways ${label}`, r.batches, 'batches');
   line('attestation-e2e', `peak RSS agent ${label}`, r.agentPeakMiB, 'MiB');
   line('attestation-e2e', `peak RSS server ${label}`, r.serverPeakMiB, 'MiB');
