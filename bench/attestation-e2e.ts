@@ -4,7 +4,7 @@ import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { attest } from '../src/cli/compose';
+import { attest } from '../src/agent/attest';
 import { makeLabPki } from '../src/cli/commands/pki';
 import { akDeviceId } from '../src/imcs/attestation';
 import { hostOsSources } from '../src/imcs/os/host-report';

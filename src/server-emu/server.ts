@@ -15,6 +15,7 @@ import {
   ConnectionInfo,
   Evaluation,
   evaluationName,
+  FinalVerdict,
   maxPaMessageSizeFor,
   Recommendation,
   recommendationName,
@@ -49,13 +50,6 @@ export interface ServerOptions {
   recorder?: HandshakeRecorder;
   /** Bounds on unfinished IF-M segment exchanges: per connection (default 64 MiB) and for all (default: the process's 256 MiB). */
   reassembly?: { perConnection?: number; total?: ByteBudget };
-}
-
-export interface FinalVerdict {
-  readonly connectionId: number;
-  readonly recommendation: Recommendation;
-  readonly evaluation: Evaluation;
-  readonly reasons: string[];
 }
 
 /** IF-IMV connection state for a recommendation (TCG IF-IMV 1.4: ACCESS_ALLOWED, ACCESS_ISOLATED, ACCESS_NONE). */

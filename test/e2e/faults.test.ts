@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger, MemorySink } from '../../src/log';
-import { LabServer, startLabServer } from '../../src/cli/compose';
+import { LabServer, startLabServer } from '../../src/server-emu/lab-server';
 import { connectPtTls } from '../../src/transport/pt-tls';
 import { decodeBatch, encodeBatch, PB_BATCH, PbBatchType } from '../../src/protocol/pb-tnc/batch';
 import { PbErrorMsg } from '../../src/protocol/pb-tnc/ietf/error';
