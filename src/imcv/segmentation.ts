@@ -41,7 +41,7 @@ export interface SegmentationResult {
 
 /**
  * The segmentation contracts of one IMC/IMV on one connection, one per PA message type
- * (protocols.md 4): answers contract requests, keeps the negotiated segment size, splits
+ * (TCG IF-M Segmentation 1.0; strongSwan's seg_contract.c): answers contract requests, keeps the negotiated segment size, splits
  * attributes too long for it, and reassembles envelopes under a hard size cap.
  */
 export class Segmentation {

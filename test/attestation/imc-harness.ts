@@ -76,7 +76,7 @@ export class ImcHarness {
 }
 
 /**
- * What a verifier does with a TPM 2.0 Simple Evidence Final (protocols.md 7.2): rebuild the
+ * What a verifier does with a TPM 2.0 Simple Evidence Final (PTS 3.15.2; TPM 2.0 Library Part 2 10.12, TPMS_ATTEST): rebuild the
  * TPMS_ATTEST from the copied parts, its own nonce (the DH secret) and its own PCR composite
  * digest, and the TPMT_SIGNATURE from the raw RSA signature.
  */

@@ -12,7 +12,7 @@ import {
   PbRole,
 } from '../../src/protocol/pb-tnc';
 
-// Validation rules of RFC 5793 4.1-4.11 (and strongSwan's reading of them, docs protocols.md 2.1-2.4):
+// Validation rules of RFC 5793 4.1-4.11 (and strongSwan's reading of them, pb_tnc_batch.c and pb_*_msg.c):
 // each malformed batch must be refused with the PB-Error the receiver has to send.
 
 /** One message: flags, vendor, type, value; the length field is computed unless given. */

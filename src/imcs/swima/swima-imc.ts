@@ -170,7 +170,7 @@ export class SwimaImc extends Agent<SwimaImcState, TnccsHost> {
 
   /** Establishes a subscription; returns the PA-TNC error when it is refused. */
   private subscribe(state: SwimaImcState, peerId: number, req: SwimaRequest): PaAttribute | undefined {
-    // protocols.md 5.7: strongSwan honours subscriptions only with imc-swima.subscriptions = yes
+    // strongSwan's imc_swima.c honours subscriptions only with imc-swima.subscriptions = yes
     if (!this.o.subscriptions)
       return swimaError(IETF_ERROR.SWIMA_SUBSCRIPTION_DENIED, req.requestId, 'subscriptions not enabled');
     if (state.subscriptions.has(req.requestId))

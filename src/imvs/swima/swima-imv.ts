@@ -79,7 +79,7 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
     ]);
   }
 
-  /** protocols.md 5.7: argument letters R (IDs only), S (subscribe), C (clear); Request ID = workitem ID. */
+  /** strongSwan's imv_swima_agent.c (RFC 8412 5.7 SWIMA Request flags): argument letters R (IDs only), S (subscribe), C (clear); Request ID = workitem ID. */
   private request(state: SwimaImvState, earliestEid: number): PaAttribute {
     const w = state.workitem!;
     state.conn.log.info('IMV', `IMV ${this.id} issues sw request ${w.id} with earliest eid ${earliestEid}`);

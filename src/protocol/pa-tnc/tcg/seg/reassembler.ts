@@ -51,7 +51,7 @@ export class Reassembler {
   add(env: SegmentEnvelope): ReassemblyStep {
     const id = env.baseMessageId;
     if (env.start) {
-      // protocols.md 4: a duplicate start for a base ID in progress is ignored
+      // strongSwan's seg_contract.c: a duplicate start for a base ID in progress is ignored
       if (this.open.has(id)) return { kind: 'ignored', baseMessageId: id, reason: 'duplicate first segment' };
       if (this.open.size >= this.maxOpen)
         throw new DecodeError(
