@@ -12,6 +12,7 @@ import type { RecommendationPolicy } from '../policy/merge';
 import { SwimaPolicy } from '../policy/swima';
 import { PbPdpReferralMsg } from '../protocol/pb-tnc/tcg';
 import type { FinalVerdict, Imv } from '../tnccs/types';
+import { Agent } from '../imcv/agent';
 import { ImvManager } from './imv-manager';
 import { TnccsServer } from './server';
 import { logImvLoaded, logImvLoading, logPtsComponents, logPtsOffer } from './startup-log';
@@ -137,7 +138,10 @@ function loadImvs(o: LabServerOptions, sessions: SessionManager, store: PolicySt
     ...(attestation ? [new AttestationImv(sessions, attestation)] : []),
     ...(o.moreImvs?.(sessions) ?? []),
   ];
-  logImvLoading(o.log);
+  logImvLoading(
+    o.log,
+    list.flatMap((imv) => (imv instanceof Agent ? imv.codecs.vendors() : [])),
+  );
   if (list.some((imv) => imv instanceof AttestationImv)) logPtsComponents(o.log);
   const imvs = new ImvManager();
   for (const imv of list) {

@@ -8,6 +8,7 @@ import { PbRemediationParametersMsg } from '../protocol/pb-tnc/ietf/remediation'
 import { PbAccessRecommendationMsg, PbAssessmentResultMsg, PbReasonStringMsg } from '../protocol/pb-tnc/ietf/result';
 import { paSubtypeLabel } from '../protocol/vendors';
 import type { Logger } from '../log';
+import { TNCCS_PB_CODECS } from '../tnccs/pb-codecs';
 import { PbConnection } from '../tnccs/pb-connection';
 import { envelopeFromPbPa, pbPaFromEnvelope } from '../tnccs/pb-pa';
 import {
@@ -82,7 +83,7 @@ export class TnccsServer {
     const id = ++this.lastConnectionId;
     const log = this.opts.log.with({ connection: id });
     log.info('TNC', `assigned TNCCS Connection ID ${id}`);
-    const pb = new PbConnection('server', channel, id, log);
+    const pb = new PbConnection('server', channel, id, log, TNCCS_PB_CODECS);
     const reassembly = connectionReassembly(this.opts.reassembly?.perConnection, this.opts.reassembly?.total);
     let conn: ConnectionInfo = {
       id,

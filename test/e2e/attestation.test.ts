@@ -1,3 +1,4 @@
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,11 +47,11 @@ function imaCopy(name: string, edit: (list: Buffer[]) => Buffer[]): string {
 function sefTap(imc: Imc, tap: { record?: Buffer[]; replay?: Buffer }): Imc {
   const wrap = (host: TnccsHost): TnccsHost => ({
     send: (id: number, env: PaEnvelope) => {
-      const m = decodePaMessage(env.body);
+      const m = decodePaMessage(env.body, ALL_CODECS.pa);
       const attrs = m.attributes.map((a) => {
         if (!SimpleEvidenceFinalAttr.is(a)) return a;
         tap.record?.push(encodePaMessage({ messageId: 1, attributes: [a] }));
-        return tap.replay ? decodePaMessage(tap.replay).attributes[0] : a;
+        return tap.replay ? decodePaMessage(tap.replay, ALL_CODECS.pa).attributes[0] : a;
       });
       host.send(id, { ...env, body: encodePaMessage({ messageId: m.messageId, attributes: attrs }) });
     },

@@ -1,3 +1,4 @@
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
@@ -257,10 +258,10 @@ test('a client batch no IMV answers gets the seed\'s empty SDATA, announced as "
     await t.send(
       encodeBatch({ type: PB_BATCH.CDATA, fromServer: false, messages: [PbLanguagePreferenceMsg.make('en'), os] }),
     );
-    assert.equal(decodeBatch(await t.receive()).type, PB_BATCH.SDATA);
+    assert.equal(decodeBatch(await t.receive(), ALL_CODECS.pb).type, PB_BATCH.SDATA);
     from = serverLog.lines.length;
     await t.send(encodeBatch({ type: PB_BATCH.CDATA, fromServer: false, messages: [os] }));
-    const reply = decodeBatch(await t.receive());
+    const reply = decodeBatch(await t.receive(), ALL_CODECS.pb);
     assert.deepEqual([reply.type, reply.messages.length], [PB_BATCH.SDATA, 0], serverLog.lines.slice(from).join('\n'));
   } finally {
     await t.close();

@@ -1,5 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,17 +12,16 @@ import { SWIMA_MIGRATIONS, SwimaStore, SwimaStoreError } from '../../src/imcs/sw
 const dir = mkdtempSync(join(tmpdir(), 'tnc-swima-schema-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-// The DDL SwimaStore ran before the store was versioned (no schema_version table).
-const UNVERSIONED_DDL = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS sw_identifiers (
-  id INTEGER PRIMARY KEY, sw_id TEXT NOT NULL UNIQUE, package TEXT NOT NULL, version TEXT NOT NULL,
-  installed INTEGER NOT NULL DEFAULT 0, fingerprint TEXT NOT NULL DEFAULT '');
-CREATE INDEX IF NOT EXISTS sw_identifiers_installed ON sw_identifiers(installed, sw_id);
-CREATE TABLE IF NOT EXISTS events (
-  eid INTEGER PRIMARY KEY AUTOINCREMENT, timestamp TEXT NOT NULL,
-  sw INTEGER NOT NULL REFERENCES sw_identifiers(id), action INTEGER NOT NULL);
-`;
+// The DDL SwimaStore ran before the store was versioned (no schema_version table) is version 1's,
+// which a release never changes: its hash is frozen here.
+const UNVERSIONED_DDL = SWIMA_MIGRATIONS[0].sql;
+
+test('version 1 is the unversioned DDL, unchanged', () => {
+  assert.equal(
+    createHash('sha256').update(UNVERSIONED_DDL).digest('hex'),
+    '4acb28f7164fdc6da775e4f5e8f4d41e9800aab9a13e0205ab9b78d6a4b1b44a',
+  );
+});
 
 const T = '2026-12-01T10:00:00Z';
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ATTESTATION_CODECS } from '../../imcv/codecs';
 import { Agent, AgentState } from '../../imcv/agent';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
 import { Writer } from '../../bytes/cursor';
@@ -60,6 +61,7 @@ function valueOf(a: PaAttribute): Buffer {
 export class AttestationImc extends Agent<PtsState, TnccsHost> {
   readonly name = 'Attestation';
   readonly subscriptions = [PA_SUBTYPE.PTS];
+  readonly codecs = ATTESTATION_CODECS;
   protected readonly role = 'IMC' as const;
   private readonly paths: EvidencePaths;
   private readonly akHandle: number;

@@ -1,4 +1,5 @@
 import { Agent, AgentState } from '../../imcv/agent';
+import { SWIMA_CODECS } from '../../imcv/codecs';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
 import { swimaError } from '../../protocol/pa-tnc/errors';
 import { IETF_ERROR, PaTncErrorAttr } from '../../protocol/pa-tnc/ietf/pa-tnc-error';
@@ -60,6 +61,7 @@ interface SwimaImcState extends AgentState {
 export class SwimaImc extends Agent<SwimaImcState, TnccsHost> {
   readonly name = 'SWIMA';
   readonly subscriptions = [PA_SUBTYPE.SWIMA];
+  readonly codecs = SWIMA_CODECS;
   protected readonly role = 'IMC' as const;
   private readonly live = new Set<SwimaImcState>();
   private readonly tags: TagSource;

@@ -1,5 +1,5 @@
 import { hex32, VENDOR } from '../vendors';
-import { definePbMessage } from './registry';
+import { definePbMessage, pbMessageFamily } from './registry';
 
 // ITA-HSR (strongSwan) PB-Noskip-Test: an empty message sent with NOSKIP to probe the peer
 export const PbNoskipTestMsg = definePbMessage<null>({
@@ -29,3 +29,6 @@ export const PbMutualCapabilityMsg = definePbMessage<number>({
     `mutual capability ${hex32(v)}${v & MUTUAL_HALF_DUPLEX ? ' half-duplex' : ''}${v & MUTUAL_FULL_DUPLEX ? ' full-duplex' : ''}`,
   ],
 });
+
+/** ITA-HSR PB-TNC messages: the family's codecs. */
+export const ITA_PB_MESSAGES = pbMessageFamily('ITA-HSR PB-TNC messages', [{ PbNoskipTestMsg, PbMutualCapabilityMsg }]);
