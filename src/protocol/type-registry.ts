@@ -60,9 +60,9 @@ export class TypeRegistry<S extends TypeSpec> {
 
 /** A family: every handle of class `kind` that its modules export (a family's index.ts names its modules). */
 export function familyOf<S extends TypeSpec>(
+  kind: abstract new (...args: never[]) => { readonly spec: S },
   name: string,
   modules: readonly object[],
-  kind: abstract new (...args: never[]) => { readonly spec: S },
 ): CodecFamily<S> {
   const handles = modules.flatMap((m) => Object.values(m)).filter((v): v is { spec: S } => v instanceof kind);
   return { name, specs: [...new Set(handles.map((h) => h.spec))] };

@@ -1,5 +1,5 @@
 import { Reader, Writer } from '../../bytes/cursor';
-import { CodecFamily, familyOf, TypedHandle, TypedItem, TypeNames, TypeRegistry, TypeSpec } from '../type-registry';
+import { CodecFamily, TypedHandle, TypedItem, TypeNames, TypeRegistry, TypeSpec } from '../type-registry';
 
 /**
  * One PA-TNC attribute family member: its (vendor, type), its name as strongSwan logs it,
@@ -28,14 +28,10 @@ export class AttributeType<V> extends TypedHandle<V, AttributeSpec<V>> {
   }
 }
 
-/** The typed handle of an attribute spec; the spec reaches decoders only in a family (`attributeFamily`). */
+/** The typed handle of an attribute spec; the spec reaches decoders only in a family (`familyOf`). */
 export const defineAttribute = <V>(spec: AttributeSpec<V>): AttributeType<V> => new AttributeType(spec);
 
 export type AttributeFamily = CodecFamily<AttributeSpec<unknown>>;
-
-/** A family: every attribute type its modules export. */
-export const attributeFamily = (name: string, modules: readonly object[]): AttributeFamily =>
-  familyOf(name, modules, AttributeType);
 
 /** The PA-TNC attributes a component decodes: the families it was given. */
 export class PaCodecs extends TypeRegistry<AttributeSpec<unknown>> {

@@ -1,5 +1,6 @@
 import { hex32, VENDOR } from '../vendors';
-import { definePbMessage, pbMessageFamily } from './registry';
+import { definePbMessage, PbMessageType } from './registry';
+import { familyOf } from '../type-registry';
 
 // ITA-HSR (strongSwan) PB-Noskip-Test: an empty message sent with NOSKIP to probe the peer
 export const PbNoskipTestMsg = definePbMessage<null>({
@@ -31,4 +32,6 @@ export const PbMutualCapabilityMsg = definePbMessage<number>({
 });
 
 /** ITA-HSR PB-TNC messages: the family's codecs. */
-export const ITA_PB_MESSAGES = pbMessageFamily('ITA-HSR PB-TNC messages', [{ PbNoskipTestMsg, PbMutualCapabilityMsg }]);
+export const ITA_PB_MESSAGES = familyOf(PbMessageType, 'ITA-HSR PB-TNC messages', [
+  { PbNoskipTestMsg, PbMutualCapabilityMsg },
+]);

@@ -1,5 +1,5 @@
 import { Reader, Writer } from '../../bytes/cursor';
-import { CodecFamily, familyOf, TypedHandle, TypedItem, TypeRegistry, TypeSpec } from '../type-registry';
+import { CodecFamily, TypedHandle, TypedItem, TypeRegistry, TypeSpec } from '../type-registry';
 
 /**
  * RFC 5793 4.2 and 4.3-4.11: what a receiver checks in a message header before it decodes the
@@ -41,14 +41,10 @@ export class PbMessageType<V> extends TypedHandle<V, PbMessageSpec<V>> {
   }
 }
 
-/** The typed handle of a message spec; the spec reaches decoders only in a family (`pbMessageFamily`). */
+/** The typed handle of a message spec; the spec reaches decoders only in a family (`familyOf`). */
 export const definePbMessage = <V>(spec: PbMessageSpec<V>): PbMessageType<V> => new PbMessageType(spec);
 
 export type PbMessageFamily = CodecFamily<PbMessageSpec<unknown>>;
-
-/** A family: every message type its modules export. */
-export const pbMessageFamily = (name: string, modules: readonly object[]): PbMessageFamily =>
-  familyOf(name, modules, PbMessageType);
 
 /** The PB-TNC messages a TNC client or server decodes: the families it was given. */
 export class PbCodecs extends TypeRegistry<PbMessageSpec<unknown>> {

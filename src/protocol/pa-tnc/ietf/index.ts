@@ -5,7 +5,8 @@ import * as operationalStatus from './operational-status';
 import * as portsPackages from './ports-packages';
 import * as assessment from './assessment';
 import * as paTncError from './pa-tnc-error';
-import { attributeFamily } from '../registry';
+import { AttributeType } from '../registry';
+import { familyOf } from '../../type-registry';
 export * from './product-information';
 export * from './testing';
 export * from './versions';
@@ -15,7 +16,7 @@ export * from './assessment';
 export * from './pa-tnc-error';
 
 /** IETF PA-TNC attributes (RFC 5792): the family's codecs, for the codec sets of those who read it. */
-export const IETF_ATTRIBUTES = attributeFamily('IETF PA-TNC attributes (RFC 5792)', [
+export const IETF_ATTRIBUTES = familyOf(AttributeType, 'IETF PA-TNC attributes (RFC 5792)', [
   productInformation,
   testing,
   versions,

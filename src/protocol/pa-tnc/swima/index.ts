@@ -1,6 +1,7 @@
 import * as attributes from './attributes';
 import * as status from './status';
-import { attributeFamily } from '../registry';
+import { AttributeType } from '../registry';
+import { familyOf } from '../../type-registry';
 // RFC 8412 SWIMA attributes (IETF vendor, PA subtype SWIMA), types 13-21. strongSwan implements
 // 13-17 only: it skips 18-21 (Subscription Status, Source Metadata) as unknown types.
 export * from './records';
@@ -9,4 +10,4 @@ export * from './status';
 export * from './errors';
 
 /** SWIMA attributes (RFC 8412): the family's codecs, for the codec sets of those who read it. */
-export const SWIMA_ATTRIBUTES = attributeFamily('SWIMA attributes (RFC 8412)', [attributes, status]);
+export const SWIMA_ATTRIBUTES = familyOf(AttributeType, 'SWIMA attributes (RFC 8412)', [attributes, status]);

@@ -3,7 +3,8 @@ import * as pa from './pa';
 import * as result from './result';
 import * as remediation from './remediation';
 import * as error from './error';
-import { pbMessageFamily } from '../registry';
+import { PbMessageType } from '../registry';
+import { familyOf } from '../../type-registry';
 export * from './misc';
 export * from './pa';
 export * from './result';
@@ -11,7 +12,7 @@ export * from './remediation';
 export * from './error';
 
 /** IETF PB-TNC messages (RFC 5793): the family's codecs, for the codec sets of those who read it. */
-export const IETF_PB_MESSAGES = pbMessageFamily('IETF PB-TNC messages (RFC 5793)', [
+export const IETF_PB_MESSAGES = familyOf(PbMessageType, 'IETF PB-TNC messages (RFC 5793)', [
   misc,
   pa,
   result,
