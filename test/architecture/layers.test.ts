@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cycles, importEdges, layerViolations, readLayers, topLevelParts, type Edge } from './layers';
+import { cycles, importEdges, layerViolations, reachableFrom, readLayers, topLevelParts, type Edge } from './layers';
 
 // The layers of src/ as docs/architecture.md draws them: imports point down only.
 const repo = join(__dirname, '..', '..');
@@ -60,4 +60,17 @@ test('the parser sees static, type-only, re-export and dynamic imports', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("the daemon loads neither the command line nor the lab tools (lab evidence mode is the CLI's)", () => {
+  const src = join(repo, 'src');
+  const parts = new Set([...reachableFrom(src, join(src, 'daemon'))].map((f) => f.slice(src.length + 1).split('/')[0]));
+  assert.ok(parts.has('agent') && parts.has('imcs'), `the daemon reaches ${[...parts].join(', ')}`);
+  assert.deepEqual(
+    [...parts].filter((p) => p === 'cli' || p === 'lab'),
+    [],
+  );
+  // while the command line does reach the lab tools: the check can see them
+  const cli = [...reachableFrom(src, join(src, 'cli'))].map((f) => f.slice(src.length + 1).split('/')[0]);
+  assert.ok(cli.includes('lab'));
 });

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
@@ -27,19 +27,51 @@ export function topLevelParts(srcDir: string): string[] {
     .map((e) => e.name.replace(/\.ts$/, ''));
 }
 
-/** Every relative import (static, re-export, type-only and dynamic) between two top-level parts. */
+/** Each file of src/ with the files it imports (relative imports: static, re-export, type-only and dynamic). */
+export function fileImports(srcDir: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const file of tsFiles(srcDir)) {
+    const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+    const targets = importedFiles
+      .map((i) => i.fileName)
+      .filter((f) => f.startsWith('.'))
+      .map((f) => resolveTs(resolve(dirname(file), f)));
+    out.set(file, targets);
+  }
+  return out;
+}
+
+function resolveTs(path: string): string {
+  if (existsSync(`${path}.ts`)) return `${path}.ts`;
+  if (existsSync(join(path, 'index.ts'))) return join(path, 'index.ts');
+  return path;
+}
+
+/** Every import between two top-level parts. */
 export function importEdges(repo: string, srcDir = join(repo, 'src')): Edge[] {
   const edges: Edge[] = [];
-  for (const file of tsFiles(srcDir)) {
+  for (const [file, targets] of fileImports(srcDir)) {
     const from = partOf(srcDir, file);
-    const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-    for (const { fileName } of importedFiles) {
-      if (!fileName.startsWith('.')) continue;
-      const to = partOf(srcDir, resolve(dirname(file), fileName));
+    for (const target of targets) {
+      const to = partOf(srcDir, target);
       if (to !== from) edges.push({ from, to, file: relative(repo, file) });
     }
   }
   return edges;
+}
+
+/** The files `start` (a file or folder of src/) loads, directly or through others. */
+export function reachableFrom(srcDir: string, start: string): Set<string> {
+  const graph = fileImports(srcDir);
+  const seen = new Set<string>();
+  const todo = [...graph.keys()].filter((f) => f === start || f.startsWith(`${start}/`));
+  while (todo.length > 0) {
+    const f = todo.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    todo.push(...(graph.get(f) ?? []));
+  }
+  return seen;
 }
 
 function partOf(srcDir: string, path: string): string {
