@@ -8,14 +8,11 @@ export interface TlsFiles {
   ca: string;
 }
 
-export interface TlsPem {
-  cert?: string;
-  key?: string;
-  ca: string;
-}
-
-/** Reads and parses each file, so that a wrong one fails here, named (its content is never printed). */
-export async function readTlsFiles(o: TlsFiles): Promise<TlsPem> {
+/**
+ * Reads and parses each file, so that a wrong one fails here, named (its content is never printed);
+ * returns the files' PEM text in place of their paths.
+ */
+export async function readTlsFiles(o: TlsFiles): Promise<TlsFiles> {
   const cert = await readNamed(o.cert, 'certificate');
   const key = await readNamed(o.key, 'key');
   const ca = (await readNamed(o.ca, 'CA certificate'))!;
