@@ -17,7 +17,7 @@ import { DIST_MAIN, line, progress, QUICK, record } from './_util';
 import { listeningPort } from '../test/helpers/server-process';
 
 // End-to-end attestation (OS + Attestation IMCs against OS + Attestation IMVs) over PT-TLS on
-// loopback with swtpm, at the sizes of performance.md, in the form that ships: both ends are
+// loopback with swtpm, at the IMA list sizes of SIZES, in the form that ships: both ends are
 // `npm run build`'s dist/ run by node as processes, `tnc-agent --server-mode` and one
 // `tnc-agent attest` process per handshake, so the agent's figures include its start-up (its fixed
 // cost per handshake). Wall is the agent process from spawn to exit; its CPU (user + system) and

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isDecodeError } from '../bytes/errors';
 import { answerDecodeError } from '../protocol/pa-tnc/errors';
-import { PaAttribute, attributeLabel } from '../protocol/pa-tnc/registry';
+import type { PaAttribute, PaCodecs } from '../protocol/pa-tnc/registry';
 import { decodePaMessage, encodeAttributeBytes, PA_MSG_HEADER_LEN, PA_TNC_VERSION } from '../protocol/pa-tnc/message';
 import { PaMessageType, paSubtypeLabel } from '../protocol/vendors';
 import type { ConnectionInfo, PaEnvelope, TnccsHost } from '../tnccs/types';
@@ -71,12 +71,15 @@ export class PaPort {
     private readonly host: TnccsHost,
     readonly ownId: number,
     readonly role: Role,
+    /** The attributes this IMC/IMV reads (its codec set); others arrive raw. */
+    readonly codecs: PaCodecs,
   ) {
     this.segmentation = new Segmentation(
       `${role} ${ownId}`,
       role === 'IMC' ? 'IMV' : 'IMC',
       conn.maxPaMessageSize,
       conn.log,
+      codecs,
       conn.reassembly ?? connectionReassembly(),
     );
   }
@@ -95,7 +98,7 @@ export class PaPort {
     const peerId = this.role === 'IMC' ? env.validatorId : env.collectorId;
     let msg;
     try {
-      msg = decodePaMessage(env.body);
+      msg = decodePaMessage(env.body, this.codecs);
     } catch (e) {
       if (!isDecodeError(e)) throw e;
       this.conn.log.error(this.role, `malformed PA-TNC message from ${this.peerRole} ${peerId}: ${e.message}`);
@@ -157,11 +160,11 @@ export class PaPort {
       if (PA_MSG_HEADER_LEN + bytes.length > limit) {
         this.conn.log.error(
           this.role,
-          `attribute ${attributeLabel(a.vendor, a.type)} of ${bytes.length} bytes exceeds the maximum PA-TNC message size ${limit}: not sent`,
+          `attribute ${this.codecs.label(a.vendor, a.type)} of ${bytes.length} bytes exceeds the maximum PA-TNC message size ${limit}: not sent`,
         );
         continue;
       }
-      body.add(bytes, labelled ? attributeLabel(out.vendor, out.type) : undefined);
+      body.add(bytes, labelled ? this.codecs.label(out.vendor, out.type) : undefined);
     }
     if (body.count > 0) yield this.envelope(type, body, opts);
   }
@@ -186,6 +189,6 @@ export class PaPort {
     if (!log.enabled(2)) return;
     log.debug('TNC', `processing PA-TNC message with ID 0x${messageId.toString(16).padStart(8, '0')}`);
     for (const a of attributes)
-      log.debug('TNC', `processing PA-TNC attribute type ${attributeLabel(a.vendor, a.type)}`);
+      log.debug('TNC', `processing PA-TNC attribute type ${this.codecs.label(a.vendor, a.type)}`);
   }
 }

@@ -17,7 +17,7 @@ import {
 import type { ImaTemplateData } from '../../protocol/pa-tnc/tnc-agent';
 import { VENDOR } from '../../protocol/vendors';
 
-/** protocols.md 6.5: strongSwan's ITA "Linux IMA" component, K + trusted platform = the firmware event log. */
+/** PTS 5.1 names; strongSwan's ITA "Linux IMA" component, K + trusted platform = the firmware event log. */
 export const BIOS_COMPONENT: ComponentName = {
   vendor: VENDOR.ITA,
   family: 0,
@@ -116,7 +116,7 @@ export function biosEvents(
   return { events, missing };
 }
 
-/** One evidence per extended event of the firmware log, with its digest in the bank (protocols.md 6.7), made as pulled. */
+/** One evidence per extended event of the firmware log, with its digest in the bank (PTS 3.15.1), made as pulled. */
 export function* biosEvidence(
   events: readonly { pcr: number; digest: Buffer }[],
   ctx: EvidenceContext,
