@@ -34,7 +34,10 @@ export interface TlsFiles {
 export interface LabServerOptions extends TlsFiles {
   host: string;
   port: number;
+  /** Policy database: an SQLite file or a postgres:// URL (several servers may share one PostgreSQL database). */
   db: string;
+  /** PostgreSQL password file (else PGPASSWORD). */
+  dbPasswordFile?: string;
   policy: RecommendationPolicy;
   log: Logger;
   idleTimeoutMs?: number;
@@ -67,7 +70,7 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
   if (!o.cert || !o.key)
     throw new Error('the server needs --cert and --key (make a lab PKI with `tnc-agent pki --out DIR`)');
   const pem = await readPem(o);
-  const store = new PolicyStore(o.db);
+  const store = await PolicyStore.open(o.db, { passwordFile: o.dbPasswordFile });
   const sessions = new SessionManager(store);
   o.log.info('TNC', `TNC recommendation policy is '${o.policy}'`);
   const imvs = loadImvs(o, sessions, store);
@@ -107,7 +110,7 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
       },
     );
   } catch (e) {
-    store.close();
+    await store.close();
     throw e;
   }
   let radius: RadiusServer | undefined;
@@ -126,7 +129,7 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
       );
     } catch (e) {
       await tls.close();
-      store.close();
+      await store.close();
       throw e;
     }
   }
@@ -137,7 +140,7 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
     close: async () => {
       await radius?.close();
       await tls.close();
-      store.close();
+      await store.close();
     },
   };
 }

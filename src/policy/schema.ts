@@ -1,4 +1,5 @@
-import type { Database } from 'better-sqlite3';
+import type { Db, Queryable } from '../db/engine';
+import { ddlFor } from '../db/ddl';
 
 /** A schema step; `version` numbers are consecutive from 1 and never change once released. */
 export interface Migration {
@@ -50,7 +51,7 @@ CREATE TABLE results (
   rec INTEGER NOT NULL, result TEXT NOT NULL DEFAULT '');
 CREATE INDEX results_policy ON results(policy, rec, session);
 CREATE INDEX results_session ON results(session);
-INSERT INTO groups (id, name) VALUES (1, 'Default');
+INSERT INTO groups (name) VALUES ('Default');
 `;
 
 // Tables the package, SWIMA and attestation IMVs fill; indexed on what they look up.
@@ -114,6 +115,13 @@ CREATE TABLE ima_results (
 CREATE INDEX ima_results_session ON ima_results(session);
 `;
 
+// The Attestation IMV's reference lookup (attestation.ts referenceHashes) reads only indexes: on
+// PostgreSQL an index must hold the id it joins on (SQLite's indexes hold the rowid anyway).
+const V4_LOOKUP_INDEXES = `
+CREATE UNIQUE INDEX directories_path_id ON directories(path, id);
+CREATE UNIQUE INDEX files_dir_name_id ON files(dir, name, id);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'policy core and evidence tables', sql: V1_CORE + V1_EVIDENCE },
   { version: 2, description: 'SWIMA inventory and event records per device', sql: V2_SWIMA },
@@ -122,31 +130,50 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'handshakes, per-IMV verdicts and IMA file results for the dashboard',
     sql: V3_HANDSHAKES,
   },
+  { version: 4, description: 'covering indexes for index-only reference hash lookups', sql: V4_LOOKUP_INDEXES },
 ];
 
-/** Brings `db` to the newest schema; refuses a database written by a newer tnc-agent. Returns the version. */
-export function migrate(
-  db: Database,
+// any constant: the key of the advisory lock N servers starting at once queue on while one migrates
+const MIGRATION_LOCK = 0x746e6331;
+
+/**
+ * Brings `db` to the newest schema, on either engine, in one transaction: servers starting together
+ * on one PostgreSQL database migrate one after the other (an advisory lock), the later ones finding
+ * nothing left to do. Refuses a database written by a newer tnc-agent. Returns the version.
+ */
+export async function migrate(
+  db: Db,
   migrations: readonly Migration[] = MIGRATIONS,
   now = Math.floor(Date.now() / 1000),
-): number {
-  db.exec(
-    'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied INTEGER NOT NULL)',
-  );
-  const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
-  const current = row.v ?? 0;
+): Promise<number> {
   const known = migrations.length === 0 ? 0 : migrations[migrations.length - 1].version;
-  if (current > known) {
-    throw new PolicyStoreError(
-      `policy database schema version ${current} is newer than this tnc-agent knows (${known}); upgrade tnc-agent`,
+  await db.tx(async (q) => {
+    if (q.engine === 'postgres') await q.get('SELECT pg_advisory_xact_lock(?)', MIGRATION_LOCK);
+    await q.exec(
+      ddlFor(
+        q.engine,
+        'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied INTEGER NOT NULL)',
+      ),
     );
-  }
-  const record = db.prepare('INSERT INTO schema_version (version, description, applied) VALUES (?, ?, ?)');
-  for (const m of migrations.filter((x) => x.version > current)) {
-    db.transaction(() => {
-      db.exec(m.sql);
-      record.run(m.version, m.description, now);
-    })();
-  }
+    const current = await schemaVersion(q);
+    if (current > known) {
+      throw new PolicyStoreError(
+        `policy database schema version ${current} is newer than this tnc-agent knows (${known}); upgrade tnc-agent`,
+      );
+    }
+    for (const m of migrations.filter((x) => x.version > current)) {
+      await q.exec(ddlFor(q.engine, m.sql));
+      await q.run(
+        'INSERT INTO schema_version (version, description, applied) VALUES (?, ?, ?)',
+        m.version,
+        m.description,
+        now,
+      );
+    }
+  });
   return known;
+}
+
+export async function schemaVersion(q: Queryable): Promise<number> {
+  return (await q.get<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_version'))?.v ?? 0;
 }
