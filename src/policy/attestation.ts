@@ -42,6 +42,17 @@ export type ReferenceHashes = ReadonlyMap<string, readonly Buffer[]>;
 /** File names looked up in one query at most (placeholders stay well under both engines' limits). */
 export const LOOKUP_CHUNK = 500;
 
+/**
+ * The reference hashes of `names` files: parameters (directory, name) × names, then product and
+ * algorithm. The names drive the join, each step an index lookup (directories(path, id),
+ * files(dir, name, id), file_hashes_lookup), so the table's size does not matter.
+ */
+export function referenceLookupSql(names: number): string {
+  return `SELECT v.column1 AS path, v.column2 AS name, h.hash FROM (VALUES ${rowPlaceholders(names, 2)}) v
+     JOIN directories d ON d.path = v.column1 JOIN files f ON f.dir = d.id AND f.name = v.column2
+     JOIN file_hashes h ON h.product = ? AND h.file = f.id AND h.algo = ?`;
+}
+
 /** A reference file hash row to import, as streamed to the database. */
 const STAGE = {
   table: 'import_file_hashes',
@@ -83,12 +94,10 @@ export class AttestationStore {
     for (let i = 0; i < all.length; i += LOOKUP_CHUNK) {
       const chunk = all.slice(i, i + LOOKUP_CHUNK);
       const rows = await this.store.db.all<{ path: string; name: string; hash: Buffer }>(
-        `SELECT d.path, f.name, h.hash FROM directories d JOIN files f ON f.dir = d.id
-         JOIN file_hashes h ON h.product = ? AND h.file = f.id AND h.algo = ?
-         WHERE (d.path, f.name) IN (VALUES ${rowPlaceholders(chunk.length, 2)})`,
+        referenceLookupSql(chunk.length),
+        ...chunk.flatMap(splitPath),
         productId,
         algo,
-        ...chunk.flatMap(splitPath),
       );
       for (const r of rows) out.get(r.path === '/' ? `/${r.name}` : `${r.path}/${r.name}`)?.push(r.hash);
     }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { HASH_ALG } from '../../src/protocol/pa-tnc/tcg/pts';
-import { AttestationStore } from '../../src/policy/attestation';
+import { AttestationStore, referenceLookupSql } from '../../src/policy/attestation';
 import { PolicyStore } from '../../src/policy/store';
 import { WorkitemType } from '../../src/policy/workitem-types';
 import { Recommendation } from '../../src/tnccs/types';
@@ -121,9 +121,13 @@ test('the IMA lookup and the component lookup are index searches, not table scan
   const plan = (sql: string) =>
     (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
   const ima = plan(
-    `SELECT d.path, f.name, h.hash FROM directories d JOIN files f ON f.dir = d.id
-     JOIN file_hashes h ON h.product = 1 AND h.file = f.id AND h.algo = 1
-     WHERE (d.path, f.name) IN (VALUES ('/usr/bin', 'ls'), ('/bin', 'ls'))`,
+    referenceLookupSql(2)
+      .replace('?', "'/usr/bin'")
+      .replace('?', "'ls'")
+      .replace('?', "'/bin'")
+      .replace('?', "'ls'")
+      .replace('?', '1')
+      .replace('?', '1'),
   );
   const comp = plan(
     'SELECT component, seq_no, pcr, hash FROM component_hashes WHERE device = 1 AND algo = 1 ORDER BY component, seq_no',

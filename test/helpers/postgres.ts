@@ -76,7 +76,7 @@ export function startPostgres(): PgCluster {
     '--locale=C',
     '--no-sync',
   ]);
-  const options = `-k ${dir} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  const options = `-k ${dir} -c listen_addresses='' -c fsync=off -c full_page_writes=off -c max_connections=200`;
   run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
   let stopped = false;
   const stop = (): void => {
