@@ -106,9 +106,12 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
     }
     state.answered = true;
     if (state.phase === 'evidence') await this.loadFor(state, msg.attributes);
-    for (const a of msg.attributes) {
+    for (const [i, a] of msg.attributes.entries()) {
       if (state.phase === 'done') break;
+      const before = state.phase;
       this.attribute(state, a);
+      // evidence in the AIK's own message (not asked for yet, but possible): load for what follows
+      if (before !== 'evidence' && state.phase === 'evidence') await this.loadFor(state, msg.attributes.slice(i + 1));
     }
     await state.view.flush();
   }
