@@ -45,12 +45,14 @@ export const LOOKUP_CHUNK = 500;
 /**
  * The reference hashes of `names` files: parameters (directory, name) × names, then product and
  * algorithm. The names drive the join, each step an index lookup (directories(path, id),
- * files(dir, name, id), file_hashes_lookup), so the table's size does not matter.
+ * files(dir, name, id), file_hashes_lookup), so the table's size does not matter. CROSS JOIN
+ * fixes that order on SQLite (its planner, without statistics, would otherwise walk the product's
+ * whole file_hashes range); PostgreSQL plans it as the inner join it is.
  */
 export function referenceLookupSql(names: number): string {
-  return `SELECT v.column1 AS path, v.column2 AS name, h.hash FROM (VALUES ${rowPlaceholders(names, 2)}) v
-     JOIN directories d ON d.path = v.column1 JOIN files f ON f.dir = d.id AND f.name = v.column2
-     JOIN file_hashes h ON h.product = ? AND h.file = f.id AND h.algo = ?`;
+  return `SELECT v.column1 AS path, v.column2 AS name, h.hash
+     FROM (VALUES ${rowPlaceholders(names, 2)}) v CROSS JOIN directories d CROSS JOIN files f CROSS JOIN file_hashes h
+     WHERE d.path = v.column1 AND f.dir = d.id AND f.name = v.column2 AND h.product = ? AND h.file = f.id AND h.algo = ?`;
 }
 
 /** A reference file hash row to import, as streamed to the database. */

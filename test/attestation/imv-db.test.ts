@@ -135,6 +135,14 @@ test('the IMA lookup and the component lookup are index searches, not table scan
   raw.close();
   for (const p of [ima, comp])
     assert.doesNotMatch(p, /SCAN (d|f|h|component_hashes|directories|files|file_hashes)\b/, p);
+  // the names drive: each table is an index-only search on its whole key, never a walk of the product's range
+  assert.match(ima, /^SCAN 2-ROW VALUES CLAUSE/, ima);
+  for (const t of [
+    'd USING COVERING INDEX \\S+ \\(path=\\?\\)',
+    'f USING COVERING INDEX \\S+ \\(dir=\\? AND name=\\?\\)',
+  ])
+    assert.match(ima, new RegExp(`SEARCH ${t}`), ima);
+  assert.match(ima, /SEARCH h USING COVERING INDEX file_hashes_lookup \(product=\? AND file=\? AND algo=\?\)/, ima);
 });
 
 test('device trust/untrust and show devices|sessions|results, as text and JSON', async () => {
