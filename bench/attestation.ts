@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { silentLogger } from '../src/log';
-import '../src/protocol';
+import { ALL_CODECS } from '../src/protocol/codecs';
 import { Writer } from '../src/bytes/cursor';
 import { decodePaMessage, encodePaMessage } from '../src/protocol/pa-tnc/message';
 import {
@@ -138,7 +138,7 @@ async function verifyOnce(s: Scenario, att: AttestationStore, deviceId: number, 
   });
   let final: UntrustedEvidenceFinal | undefined;
   for (const m of s.messages) {
-    const attrs = decodePaMessage(m).attributes;
+    const attrs = decodePaMessage(m, ALL_CODECS.pa).attributes;
     const paths = attrs.flatMap((a) =>
       SimpleComponentEvidenceAttr.is(a) && a.value.policyUri ? [parseImaUri(a.value.policyUri).path] : [],
     );

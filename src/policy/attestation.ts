@@ -2,7 +2,7 @@ import type { PolicyStore } from './store';
 import { productId } from './store';
 import { rowPlaceholders, type Queryable } from '../db/engine';
 
-/** One reference file hash to import: absolute path, PTS algorithm bit (protocols.md 9.1), raw digest. */
+/** One reference file hash to import: absolute path, PTS algorithm bit (PTS 3.9.1), raw digest. */
 export interface FileHashEntry {
   readonly path: string;
   readonly algo: number;

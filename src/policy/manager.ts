@@ -4,7 +4,7 @@ import { PolicyStoreError } from './schema';
 import { rowPlaceholders, type Db, type Queryable } from '../db/engine';
 import { DIR_TYPES, FILE_TYPES, WorkitemType } from './workitem-types';
 
-/** One measurement task of a session, as the IMVs see it (protocols.md 9.1 `workitems`). */
+/** One measurement task of a session, as the IMVs see it (schema.ts `workitems`). */
 export interface Workitem {
   readonly id: number;
   readonly session: number;
@@ -59,7 +59,7 @@ const toWorkitem = (r: WorkitemRow): Workitem => ({
 
 const DEFAULT_GROUP = 1;
 
-/** protocols.md 9.3: a device without groups joins its product's default groups, else group 1 "Default". */
+/** strongSwan's imv_policy_manager.c: a device without groups joins its product's default groups, else group 1 "Default". */
 async function seedGroups(q: Queryable, device: number | null, product: number | null): Promise<number[]> {
   const defaults = (
     await q.all<{ group_id: number }>('SELECT group_id FROM groups_product_defaults WHERE product_id = ?', product)
@@ -88,7 +88,7 @@ async function enforcementsFor(q: Queryable, groups: readonly number[]): Promise
   return [...byPolicy.values()];
 }
 
-/** protocols.md 9.3: skip the policy if the device passed it (ALLOW) within max_age seconds. */
+/** strongSwan's imv_policy_manager.c: skip the policy if the device passed it (ALLOW) within max_age seconds. */
 async function recentlyAllowed(q: Queryable, device: number, e: EnforcementRow, now: number): Promise<boolean> {
   if (e.max_age <= 0) return false;
   return (
@@ -116,7 +116,7 @@ async function lastSwEventId(q: Queryable, device: number): Promise<number> {
 }
 
 async function argInt(q: Queryable, device: number | null, e: EnforcementRow): Promise<number> {
-  // protocols.md 9.3: SWIDT with 'R' asks for events from the device's last EID + 1 (1 if none)
+  // strongSwan's imv_policy_manager.c: SWIDT with 'R' asks for events from the device's last EID + 1 (1 if none)
   if (e.type === WorkitemType.SWIDT && e.argument.includes('R'))
     return device === null ? 1 : (await lastSwEventId(q, device)) + 1;
   if (FILE_TYPES.has(e.type)) return e.file ?? 0;
@@ -124,7 +124,7 @@ async function argInt(q: Queryable, device: number | null, e: EnforcementRow): P
   return 0;
 }
 
-/** Policy manager start (protocols.md 9.3): turns the session's enforcements into workitems. */
+/** Policy manager start (strongSwan's imv_policy_manager.c): turns the session's enforcements into workitems. */
 export function createWorkitems(db: Db, sessionId: number, now: number): Promise<Workitem[]> {
   return db.tx(async (q) => {
     const s = await q.get<{ device: number | null; product: number | null }>(
@@ -176,7 +176,7 @@ function sessionRecommendation(items: readonly Workitem[]): Recommendation {
   return mergeVerdicts('default', verdicts).rec;
 }
 
-/** Policy manager stop (protocols.md 9.3): archive results, delete the workitems, store the session's recommendation. */
+/** Policy manager stop (strongSwan's imv_policy_manager.c): archive results, delete the workitems, store the session's recommendation. */
 export function stopSession(db: Db, sessionId: number, rec?: Recommendation): Promise<Recommendation> {
   return db.tx(async (q) => {
     if (!(await q.get('SELECT 1 FROM sessions WHERE id = ?', sessionId)))

@@ -224,7 +224,7 @@ export class PolicyStore {
     await this.track(id.then((h) => finishHandshake(this.db, h, end)));
   }
 
-  /** Policy manager start (protocols.md 9.3). */
+  /** Policy manager start (src/policy/manager.ts). */
   createWorkitems(sessionId: number): Promise<manager.Workitem[]> {
     return manager.createWorkitems(this.db, sessionId, this.now());
   }
@@ -237,7 +237,7 @@ export class PolicyStore {
     return manager.setWorkitemResult(this.db, id, recFinal, result);
   }
 
-  /** Policy manager stop (protocols.md 9.3); `rec` is the session's final recommendation if the caller has it. */
+  /** Policy manager stop (src/policy/manager.ts); `rec` is the session's final recommendation if the caller has it. */
   stopSession(sessionId: number, rec?: Recommendation): Promise<Recommendation> {
     return manager.stopSession(this.db, sessionId, rec);
   }

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { attest } from '../../src/cli/compose';
+import { attest } from '../../src/agent/attest';
 import { hostOsSources } from '../../src/imcs/os/host-report';
 import { silentLogger } from '../../src/log';
 import { PolicyStore } from '../../src/policy/store';

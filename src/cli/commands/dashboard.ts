@@ -4,7 +4,8 @@ import type { Logger } from '../../log';
 import type { Dashboard } from '../../dashboard/serve';
 import { PolicyViews } from '../../policy/views';
 import { isPostgresUrl } from '../../db/engine';
-import { makeLogger, parseHostPort } from '../common';
+import { makeLogger } from '../common';
+import { parseHostPort } from '../../agent/host-port';
 
 export const DASHBOARD_PORT = 8271;
 
