@@ -12,7 +12,8 @@ import {
 } from '../../src/protocol/pa-tnc/tcg/pts';
 import { VENDOR } from '../../src/protocol/vendors';
 import { PolicyStore } from '../../src/policy/store';
-import { AttestationStore } from '../../src/policy/attestation';
+import { AttestationStore, AttestationView } from '../../src/policy/attestation';
+import { lookupPaths, parseImaUri } from '../../src/imvs/attestation/ima-lookup';
 import { DEFAULT_PLATFORM_PCRS, EvidenceChecker, FIRST_FEW } from '../../src/imvs/attestation/evidence';
 
 // Log volume at scale: at level 1 the verifier names the first few unknown files and counts the
@@ -34,15 +35,23 @@ function ima(path: string, fill: number): UntrustedComponentEvidence {
   };
 }
 
-function run(level: number): { lines: string[]; text: string } {
-  const store = new PolicyStore(':memory:');
+async function run(level: number): Promise<{ lines: string[]; text: string }> {
+  const store = await PolicyStore.open(':memory:');
   try {
-    const device = store.getOrCreateDevice('log-volume-device', 'Debian 12 x86_64');
+    const device = await store.getOrCreateDevice('log-volume-device', 'Debian 12 x86_64');
+    const productId = await store.getOrCreateProduct('Debian 12 x86_64');
+    const evidence = [ima('boot_aggregate', 0)];
+    for (let i = 1; i <= UNKNOWN; i++) evidence.push(ima(`/usr/lib/x/f${i}.so`, i));
+    // the view the IMV loads before an evidence message (src/imvs/attestation/attestation-imv.ts)
+    const view = new AttestationView(new AttestationStore(store));
+    await view.loadRegistered(device.id, bank.bit);
+    const paths = evidence.map((e) => parseImaUri(e.policyUri!).path);
+    await view.loadReferences(productId, bank.bit, lookupPaths(paths, []));
     const sink = new MemorySink();
     const checker = new EvidenceChecker({
-      store: new AttestationStore(store),
+      store: view,
       deviceId: device.id,
-      productId: store.getOrCreateProduct('Debian 12 x86_64'),
+      productId,
       bank,
       locality: 0,
       symlinks: [],
@@ -51,19 +60,19 @@ function run(level: number): { lines: string[]; text: string } {
       failUnboundUnknown: false,
       log: new Logger(level, 'text', sink),
     });
-    checker.add(ima('boot_aggregate', 0));
-    for (let i = 1; i <= UNKNOWN; i++) checker.add(ima(`/usr/lib/x/f${i}.so`, i));
+    for (const e of evidence) checker.add(e);
     checker.finish();
+    await view.flush();
     return { lines: sink.lines, text: checker.texts(false)[0] };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 const notFound = (lines: string[]) => lines.filter((l) => / for '\/usr\/lib\/x\/f\d+\.so' not found/.test(l));
 
-test('level 1: the first few unknown files by name, then how many more; the counts in the result text', () => {
-  const { lines, text } = run(1);
+test('level 1: the first few unknown files by name, then how many more; the counts in the result text', async () => {
+  const { lines, text } = await run(1);
   assert.equal(notFound(lines).length, FIRST_FEW);
   assert.ok(notFound(lines)[0].includes("for '/usr/lib/x/f1.so' not found"), notFound(lines)[0]);
   assert.ok(
@@ -75,8 +84,8 @@ test('level 1: the first few unknown files by name, then how many more; the coun
   assert.match(text, new RegExp(`processed ${UNKNOWN} IMA file evidence measurements: 0 ok, ${UNKNOWN} unknown`));
 });
 
-test('level 2: every unknown file, and no "more" line', () => {
-  const { lines } = run(2);
+test('level 2: every unknown file, and no "more" line', async () => {
+  const { lines } = await run(2);
   assert.equal(notFound(lines).length, UNKNOWN);
   assert.ok(!lines.some((l) => l.includes('more IMA files not found')));
 });
