@@ -18,6 +18,8 @@ import { PolicyStore } from '../../src/policy/store';
 import { AttestationStore } from '../../src/policy/attestation';
 import { DEFAULT_PLATFORM_PCRS, EvidenceChecker } from '../../src/imvs/attestation/evidence';
 import { TPM_ALG_OF_PTS, verifyPtsQuote } from '../../src/imvs/attestation/quote';
+import { evaluate, verifyAttestation } from '../../src/imvs/attestation/verdict';
+import { Evaluation } from '../../src/tnccs/types';
 import { logHexDump, readLog, VECTORS, vectorAttributes } from '../protocol/pts-swima-util';
 
 // strongSwan 5.9.14's own attestation, re-verified offline: its IMC's evidence (09 CDATA), the DH
@@ -73,11 +75,13 @@ function check(att: AttestationStore, store: PolicyStore, evidence = sces, nonce
   });
   for (const e of evidence) checker.add(e);
   const summary = checker.finish();
-  const quote = verifyPtsQuote(final, ak, nonce, TPM_ALG_OF_PTS.get(bank.bit)!, summary.pcrs.selected());
-  const ok = quote.ok && summary.failures.length === 0;
-  if (ok) checker.commitRegistrations();
+  const verified = verifyPtsQuote(final, ak, nonce, TPM_ALG_OF_PTS.get(bank.bit)!, summary.pcrs.selected());
+  const attested = verified.ok ? verifyAttestation(verified.quote, summary.pcrs) : verified;
+  const ok = evaluate(attested, summary.failures) === Evaluation.COMPLIANT;
+  if (attested.ok && ok) checker.commitRegistrations(attested.verified);
   const [imaText, biosText] = checker.texts(ok);
-  return { summary: { ...summary, imaText, biosText }, quote, lines: sink.lines };
+  const quote = verified.ok ? { ok: true } : verified;
+  return { summary: { ...summary, imaText, biosText }, quote, attested, lines: sink.lines };
 }
 
 test("strongSwan's evidence verifies: registered on first contact, then checked, as its IMV logged", () => {

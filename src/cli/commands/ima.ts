@@ -12,8 +12,6 @@ import {
   imaListBankOf,
   ImaReplayer,
   probeImaHashSize,
-  quotedPcr10,
-  verifyImaReplay,
   scanImaAsciiFile,
   scanImaBinaryFile,
   type ImaEntry,
@@ -29,6 +27,7 @@ import {
   readMeasurementFile,
   type FileContext,
 } from './measurement-file';
+import { quotedPcr10, verifyImaReplay } from '../../measurements/verify';
 
 const SECURITYFS_IMA = '/sys/kernel/security/ima';
 const DEFAULT_BINARY = `${SECURITYFS_IMA}/binary_runtime_measurements`;

@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_PLATFORM_PCRS, EvidenceChecker, QUALIFIER_BIOS, QUALIFIER_IMA } from './evidence';
 import { AttestationImvOptions, DEFAULT_ALGORITHMS, DEFAULT_DH_GROUPS } from './options';
 import { TPM_ALG_OF_PTS, verifyPtsQuote } from './quote';
+import { evaluate, verifyAttestation } from './verdict';
 
 /** The TPMRA steps in order; each accepts only its own attributes. */
 type Phase = 'start' | 'negotiating' | 'ready' | 'dh' | 'aik' | 'evidence' | 'final' | 'done';
@@ -304,7 +305,10 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
     return s.checker;
   }
 
-  /** Verifies the quote over the replayed evidence; the verdict waits for the end of the batch. */
+  /**
+   * Verifies the quote over the replayed evidence, then the evidence against the PCRs the quote
+   * proved (verdict.ts); the verdict waits for the end of the batch.
+   */
   private evidenceFinal(s: AttestationState, checker: EvidenceChecker, final: pts.UntrustedEvidenceFinal): void {
     const log = s.conn.log;
     const summary = checker.finish();
@@ -317,18 +321,16 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
       log,
     );
     log.info('IMV', `TPM Quote Info signature verification ${quote.ok ? 'successful' : 'failed'}`);
-    const failures = [...(quote.ok ? [] : [quote.reason]), ...summary.failures];
+    const attested = quote.ok ? verifyAttestation(quote.quote, summary.pcrs) : quote;
+    const failures = [...(attested.ok ? [] : [attested.reason]), ...summary.failures];
     const violation = this.sessions.get(s.conn.id).violation;
     if (violation) failures.push(violation);
-    const ok = failures.length === 0;
-    if (ok) checker.commitRegistrations();
-    const texts = checker.texts(ok);
+    const evaluation = evaluate(attested, failures);
+    if (attested.ok && evaluation === Evaluation.COMPLIANT) checker.commitRegistrations(attested.verified);
+    const texts = checker.texts(evaluation === Evaluation.COMPLIANT);
     for (const t of texts) log.info('PTS', t);
     s.phase = 'final';
-    s.result = {
-      evaluation: ok ? Evaluation.COMPLIANT : Evaluation.NONCOMPLIANT_MINOR,
-      text: [...failures, ...texts].join('; '),
-    };
+    s.result = { evaluation, text: [...failures, ...texts].join('; ') };
   }
 
   /** A failed check ends the workitem as non-compliant, with its reason. */

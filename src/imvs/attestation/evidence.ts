@@ -20,6 +20,7 @@ import type { AttestationStore, ComponentHash } from '../../policy/attestation';
 import { bindTemplateData, type BoundImaClaim } from './ima-binding';
 import { ImaLookup, matchesUnbound, parseImaUri, type FileVerdict } from './ima-lookup';
 import { PCR_COUNT, VirtualPcrs } from './virtual-pcrs';
+import type { VerifiedAttestation } from './verdict';
 
 // strongSwan's ITA-HSR 'Linux IMA' component: qualifier K|trusted platform = firmware log, K|OS = IMA list
 export const QUALIFIER_BIOS = 0x21;
@@ -378,8 +379,8 @@ export class EvidenceChecker {
     return out;
   }
 
-  /** Stores first-contact registrations; only after the quote proved the evidence (strongSwan rolls back otherwise). */
-  commitRegistrations(): void {
+  /** Stores first-contact registrations; only once the quote proved the evidence (strongSwan rolls back otherwise). */
+  commitRegistrations(_proof: VerifiedAttestation): void {
     for (const p of this.pending)
       this.ctx.store.registerComponentHashes(this.ctx.deviceId, p.component, this.ctx.bank.bit, p.fresh);
   }
