@@ -114,6 +114,16 @@ CREATE TABLE ima_results (
 CREATE INDEX ima_results_session ON ima_results(session);
 `;
 
+// The IMA signing keys the Attestation IMV checks ima-sig signatures with (src/policy/ima-keys.ts):
+// the key id as signatures name it (signature_v2_hdr keyid, hex), the public key (DER
+// SubjectPublicKeyInfo, unique), and the certificate it came in (DER) with its subject and expiry.
+const V4_IMA_KEYS = `
+CREATE TABLE ima_keys (
+  id INTEGER PRIMARY KEY, key_id TEXT NOT NULL, spki BLOB NOT NULL UNIQUE, certificate BLOB, subject TEXT,
+  not_after TEXT, source TEXT NOT NULL, added INTEGER NOT NULL);
+CREATE INDEX ima_keys_key_id ON ima_keys(key_id);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'policy core and evidence tables', sql: V1_CORE + V1_EVIDENCE },
   { version: 2, description: 'SWIMA inventory and event records per device', sql: V2_SWIMA },
@@ -122,6 +132,7 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'handshakes, per-IMV verdicts and IMA file results for the dashboard',
     sql: V3_HANDSHAKES,
   },
+  { version: 4, description: 'IMA signing keys', sql: V4_IMA_KEYS },
 ];
 
 /** Brings `db` to the newest schema; refuses a database written by a newer tnc-agent. Returns the version. */

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger, MemorySink } from '../../src/log';
-import { imaKeyring } from '../../src/measurements/ima';
+import { imaKeyring, parseImaKeys } from '../../src/measurements/ima';
 import {
   HASH_ALG,
   hashAlgInfo,
@@ -25,7 +25,7 @@ const SIG = join(FIXTURES, 'ima', 'sig');
 const bank = hashAlgInfo(HASH_ALG.SHA256)!;
 const PRODUCT = 'Debian 12 x86_64';
 const DEVICE = 'ima-sig-device';
-const keys = imaKeyring([readFileSync(join(SIG, 'ima-signing.pem'), 'utf8')]);
+const keys = imaKeyring(parseImaKeys(readFileSync(join(SIG, 'ima-signing.pem')), 'ima-signing.pem'));
 const field = (b: Buffer) => {
   const l = Buffer.alloc(4);
   l.writeUInt32LE(b.length);

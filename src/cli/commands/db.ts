@@ -6,6 +6,8 @@ import { join, relative } from 'node:path';
 import { decodeImaAscii, decodeImaBinary, decodeImaFields } from '../../measurements/ima';
 import { AttestationStore, type FileHashEntry } from '../../policy/attestation';
 import { PolicyStore } from '../../policy/store';
+import { ImaKeyStore } from '../../policy/ima-keys';
+import { parseImaKeys, type ImaSigningKey } from '../../measurements/ima/signature';
 import { workitemTypeName } from '../../policy/workitem-types';
 import { ptsBitOf } from '../../imvs/attestation/ima-lookup';
 import { recommendationName } from '../../tnccs/types';
@@ -111,10 +113,38 @@ async function importHashes(cmd: Command, o: ImportOptions): Promise<void> {
   }
 }
 
-type Table = 'sessions' | 'devices' | 'results';
+/** `db import-ima-keys FILE...`: every key of every file, or none (a file that does not parse stops before any is stored). */
+async function importImaKeys(cmd: Command, files: string[], o: { db: string }): Promise<void> {
+  const keys: { key: ImaSigningKey; source: string }[] = [];
+  for (const f of files) {
+    const data = await readFile(f).catch((e: NodeJS.ErrnoException) =>
+      cmd.error(`${f}: ${e.message}`, { exitCode: 1 }),
+    );
+    try {
+      keys.push(...parseImaKeys(data, f).map((key) => ({ key, source: f })));
+    } catch (e) {
+      cmd.error((e as Error).message, { exitCode: 2 });
+    }
+  }
+  const store = new PolicyStore(o.db);
+  try {
+    const ima = new ImaKeyStore(store);
+    const added = store.sql.tx(() => keys.map(({ key, source }) => ima.add(key, source)));
+    keys.forEach(({ key, source }, i) =>
+      console.log(
+        `IMA key ${key.keyId} (${key.certificate ? `certificate '${key.certificate.subject}'` : `${key.key.asymmetricKeyType} public key`}) from ${source}: ${added[i] ? 'imported' : 'already stored'}`,
+      ),
+    );
+  } finally {
+    store.close();
+  }
+}
+
+type Table = 'sessions' | 'devices' | 'results' | 'ima-keys';
 const time = (t: number): string => new Date(t * 1000).toISOString();
 
 function rows(store: PolicyStore, what: Table): Record<string, unknown>[] {
+  if (what === 'ima-keys') return new ImaKeyStore(store).list().map((k) => ({ ...k, added: time(k.added) }));
   if (what === 'devices') return store.listDevices().map((d) => ({ ...d, created: time(d.created) }));
   if (what === 'sessions')
     return store.listSessions().map((s) => ({ ...s, time: time(s.time), rec: recommendationName(s.rec) }));
@@ -139,6 +169,20 @@ export function register(program: Command): void {
     .action(async function (this: Command, o: ImportOptions) {
       await importHashes(this, o);
     });
+  db.command('import-ima-keys <file...>')
+    .description(
+      'store IMA signing keys (X.509 certificates or public keys, PEM or DER) the Attestation IMV checks ima-sig file signatures with',
+    )
+    .requiredOption('--db <path>', 'policy database (created if missing)')
+    .addHelpText(
+      'after',
+      '\nA running server reads the keys at each attestation. With any key stored (or --ima-keys given), each\n' +
+        'signature is reported ok / bad / missing / unknown key; --ima-signatures says which fail.\n' +
+        'Example: tnc-agent db import-ima-keys /etc/keys/x509_ima.der --db lab/policy.db',
+    )
+    .action(async function (this: Command, files: string[], o: { db: string }) {
+      await importImaKeys(this, files, o);
+    });
   registerImportPackages(db);
   registerEnforce(db);
   const device = db.command('device').description('devices (Device ID = AK key ID)');
@@ -160,12 +204,13 @@ export function register(program: Command): void {
       });
   }
   db.command('show <what>')
-    .description('print sessions, devices or results (newest sessions first)')
+    .alias('list')
+    .description('print sessions, devices, results (newest sessions first) or ima-keys')
     .requiredOption('--db <path>', 'policy database')
     .option('--json', 'print JSON')
     .action(function (this: Command, what: string, o: { db: string; json?: boolean }) {
-      if (!['sessions', 'devices', 'results'].includes(what))
-        this.error(`show takes sessions, devices or results, not '${what}'`, { exitCode: 2 });
+      if (!['sessions', 'devices', 'results', 'ima-keys'].includes(what))
+        this.error(`show takes sessions, devices, results or ima-keys, not '${what}'`, { exitCode: 2 });
       const store = new PolicyStore(o.db);
       const list = rows(store, what as Table);
       store.close();

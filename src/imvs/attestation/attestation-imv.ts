@@ -13,6 +13,8 @@ import { workitemRecommendation } from '../../policy/merge';
 import type { Workitem } from '../../policy/manager';
 import { WorkitemType } from '../../policy/workitem-types';
 import { AttestationStore } from '../../policy/attestation';
+import { ImaKeyStore } from '../../policy/ima-keys';
+import type { ImaKeyring } from '../../measurements/ima/signature';
 import type { SessionManager } from '../sessions';
 import { logOsFacts, osFactsFrom } from '../os/os-facts';
 import { aikDistrust, parseAik, type ReceivedAik } from './aik';
@@ -298,11 +300,17 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
       requested: requestedOf(workitem.argStr),
       platformPcrs: new Set(this.options.platformPcrs ?? DEFAULT_PLATFORM_PCRS),
       failUnboundUnknown: (this.options.unboundUnknown ?? 'fail') === 'fail',
-      imaKeys: this.options.imaKeys,
+      imaKeys: this.imaKeys(),
       imaSignaturePolicy: this.options.imaSignaturePolicy,
       log: s.conn.log,
     });
     return s.checker;
+  }
+
+  /** The IMA signing keys: the policy database's (`db import-ima-keys`), read per attestation, and the options'. */
+  private imaKeys(): ImaKeyring | undefined {
+    const keys = new Map([...new ImaKeyStore(this.sessions.store).keyring(), ...(this.options.imaKeys ?? [])]);
+    return keys.size > 0 ? keys : undefined;
   }
 
   /**
