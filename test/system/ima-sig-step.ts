@@ -10,7 +10,8 @@ import type { AttestOutcome } from './attestation-step';
  * The ima-sig boot of the system test: the kernel logs `ima_template=ima-sig ima_hash=sha256` under
  * the test's own policy (ima-sig-policy.txt, written by the guest before anything runs), and the
  * guest signs files with `evmctl ima_sign` on a tmpfs with a key this test makes. The server holds
- * the key's certificate and fails only bad signatures (`--ima-signatures bad`): the signed file is
+ * the key's certificate in its policy database (`db import-ima-keys`) and fails only bad
+ * signatures (`--ima-signatures bad`): the signed file is
  * reported ok, a file whose signature was tampered with is reported bad and fails the workitem.
  */
 export const SIGNED_DIR = '/run/ima-signed';

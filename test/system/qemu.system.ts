@@ -55,6 +55,8 @@ const VARIANTS: Variant[] = [
 // SeaBIOS: the SMBIOS tables (system serial number) in PCR 1; OVMF: the EFI stub's
 // "LOADED_IMAGE::LoadOptions" event (the kernel command line) in PCR 9 (OVMF measures no SMBIOS)
 const BOOT2_TAG = 'boot2';
+// a guard against a hung guest; boot 2 of ima-sig runs node four times under TCG (slow on a busy host)
+const GUEST_TIMEOUT = 900;
 const TAGGED_PCR: Record<Firmware, number> = { seabios: 1, ovmf: 9 };
 const unavailable = skipUnlessRequired('system', qemuUnavailable());
 if (unavailable) console.log(`SKIP system test: QEMU cannot run here: ${unavailable}`);
@@ -83,7 +85,9 @@ async function startLab(v: Variant): Promise<Lab> {
   const file = join(dir, `policy-${v.name}.db`);
   const db = dbCommand(agent, file);
   ATTESTATION?.prepare(db);
-  const args = v.imaSig ? ['--ima-keys', signing.cert, '--ima-signatures', 'bad'] : [];
+  // the ima-sig server checks signatures with the key stored in its policy database
+  if (v.imaSig) console.log(`# ${db(['import-ima-keys', signing.cert]).trim()}`);
+  const args = v.imaSig ? ['--ima-signatures', 'bad'] : [];
   return { db, server: await startServer({ agent, db: file, pki: pki.files, args }) };
 }
 
@@ -99,6 +103,7 @@ async function boot(v: Variant, lab: Lab, n: 1 | 2): Promise<GuestRun> {
     firmware: v.firmware,
     xfer,
     tpmState: join(dir, `tpm-${v.name}`),
+    timeoutSeconds: GUEST_TIMEOUT,
     bootTag: n === 2 ? BOOT2_TAG : undefined,
     ima: v.imaSig ? IMA_SIG_ARGS : undefined,
     env: {

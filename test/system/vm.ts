@@ -44,6 +44,8 @@ export interface BootOptions {
   env: Record<string, string>;
   /** run-vm.sh --boot-tag: varies what the firmware (SeaBIOS: PCR 1) or the EFI stub (OVMF: PCR 9) measures. */
   bootTag?: string;
+  /** run-vm.sh --timeout: seconds before QEMU is killed (run-vm.sh's default: 300). */
+  timeoutSeconds?: number;
   /** run-vm.sh --ima: the IMA kernel arguments (default: the tcb policy, sha256, ima-ng). */
   ima?: string;
   /** Prepares the exchange dir before the boot (files the guest reads there). */
@@ -68,6 +70,7 @@ export function bootGuest(o: BootOptions): Promise<GuestRun> {
     env,
     ...(o.bootTag ? ['--boot-tag', o.bootTag] : []),
     ...(o.ima ? ['--ima', o.ima] : []),
+    ...(o.timeoutSeconds ? ['--timeout', String(o.timeoutSeconds)] : []),
     GUEST_SCRIPT,
   ];
   return new Promise((resolve, reject) => {
