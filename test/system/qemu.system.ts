@@ -252,7 +252,7 @@ async function secondBoot(v: Variant, lab: Lab, first: GuestRun, firstVerified: 
     const [before, afterChange] = [outcome(run, 'attest'), outcome(run, 'attest-changed')];
     const serverLog = lab.server.log().slice(logStart);
     if (!step) return assert.deepEqual([before.access, afterChange.access], ['allow', 'allow']);
-    step.checkSecondBoot(before, afterChange, join(run.xfer, 'probe.sh'), serverLog);
+    step.checkSecondBoot(before, afterChange, join(run.xfer, 'probe.sh'), serverLog, v.imaSig ? 3 : 2);
     if (!v.imaSig) return;
     checkImaSigList(guestFile(run, 'binary_runtime_measurements'), signing, [SIGNED, TAMPERED]);
     checkSignatures(before, afterChange, outcome(run, 'attest-tampered'), step.onFail, serverLog);
