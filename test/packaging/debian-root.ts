@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // What the packaging tests share: the host shell and a clean Debian 12 root from one cached
@@ -43,4 +43,28 @@ export function unpackBaseRoot(work: string, root: string): void {
   mkdirSync(root);
   must(`tar --numeric-owner -C ${root} -xf ${BASE_TAR}`);
   copyFileSync('/etc/resolv.conf', join(root, 'etc', 'resolv.conf'));
+}
+
+/**
+ * A Debian 12 root as a stock install has it (bookworm, -updates, -security), in which no service starts
+ * (strongswan-charon's postinst would try), with /proc mounted; the caller runs apt-get update.
+ */
+export function makeBookwormRoot(work: string): string {
+  const root = join(work, 'root');
+  unpackBaseRoot(work, root);
+  writeFileSync(
+    join(root, 'etc', 'apt', 'sources.list'),
+    `deb ${MIRROR} bookworm main\ndeb ${MIRROR} bookworm-updates main\ndeb ${SECURITY_MIRROR} bookworm-security main\n`,
+  );
+  writeFileSync(join(root, 'usr', 'sbin', 'policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  writeFileSync(join(root, 'etc', 'machine-id'), `${'0123456789abcdef'.repeat(2)}\n`);
+  must(`mount -t proc proc ${root}/proc`);
+  return root;
+}
+
+/** The code blocks docs/vpn.md marks `<!-- KIND: NAME -->` (kind: file, run, gateway, client), by name. */
+export function vpnDocBlocks(kind: string): Map<string, string> {
+  const doc = readFileSync(join(repo, 'docs', 'vpn.md'), 'utf8');
+  const re = new RegExp(`^<!-- ${kind}: (\\S+) -->\\n\`\`\`[a-z]*\\n([\\s\\S]*?)^\`\`\`$`, 'gm');
+  return new Map([...doc.matchAll(re)].map((m) => [m[1], m[2]]));
 }

@@ -1,19 +1,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeLabPki } from '../../src/cli/commands/pki';
 import { buildConfig, parseIni } from '../../src/daemon/config';
 import { osSources } from '../../src/daemon/parts';
-import { akDeviceId } from '../../src/imcs/attestation';
-import { extendLabEvidence } from '../../src/lab';
-import { silentLogger } from '../../src/log';
-import { decodeImaBinary, decodeImaFields } from '../../src/measurements/ima';
-import { Tpm } from '../../src/tpm/tpm';
-import { startSwtpm, type Swtpm } from '../helpers/swtpm';
+import type { Swtpm } from '../helpers/swtpm';
 import { skipUnlessRequired } from '../helpers/require';
-import { missingTool, MIRROR, must, quote, repo, SECURITY_MIRROR, sh, unpackBaseRoot, version } from './debian-root';
+import { makeBookwormRoot, missingTool, must, quote, repo, sh, version, vpnDocBlocks } from './debian-root';
+import { LineProc } from './line-proc';
+import { LAB, startLabTpm, tamperFileDigest } from './lab';
 
 // strongSwan's own TNC client proves the companion package and the IF-IMC bridge: in a clean
 // Debian 12 root, apt installs strongswan-charon and libcharon-extra-plugins, then our
@@ -22,7 +19,6 @@ import { missingTool, MIRROR, must, quote, repo, SECURITY_MIRROR, sh, unpackBase
 // /usr/bin/pt-tls-client runs against `tnc-agent --server-mode` on loopback, as docs/vpn.md
 // shows. Once as recorded (allow), once with one IMA entry tampered (not allowed, with the reason).
 // Needs root, debootstrap, swtpm and Debian's mirror; `npm run test:strongswan` runs it (a CI step).
-const LAB = join(repo, 'test', 'data', 'fixtures', 'vm', 'seabios');
 
 function whyNot(): string | undefined {
   if (process.env.TNC_TEST_STRONGSWAN !== '1')
@@ -48,88 +44,20 @@ const mustInRoot = (cmd: string): string => {
   return r.out;
 };
 
-/** The code blocks docs/vpn.md marks `<!-- file: PATH -->` or `<!-- run: NAME -->`, by mark. */
-function docBlocks(kind: 'file' | 'run'): Map<string, string> {
-  const doc = readFileSync(join(repo, 'docs', 'vpn.md'), 'utf8');
-  const re = new RegExp(`^<!-- ${kind}: (\\S+) -->\\n\`\`\`[a-z]*\\n([\\s\\S]*?)^\`\`\`$`, 'gm');
-  return new Map([...doc.matchAll(re)].map((m) => [m[1], m[2]]));
-}
-
-/** A process in the chroot whose output is kept line by line. */
-class Proc {
-  readonly lines: string[] = [];
-  readonly child: ChildProcess;
-  constructor(
-    readonly name: string,
-    cmd: string,
-  ) {
-    this.child = spawn('chroot', [root, 'sh', '-c', `cd /root && exec ${cmd}`], {
-      env: chrootEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let rest = '';
-    const take = (b: Buffer) => {
-      const parts = (rest + b.toString('utf8')).split('\n');
-      rest = parts.pop()!;
-      this.lines.push(...parts);
-    };
-    this.child.stdout!.on('data', take);
-    this.child.stderr!.on('data', take);
-  }
-  /** Waits (a deadline only against a hang) for a line; its match. */
-  async line(re: RegExp, from = 0, deadlineMs = 60_000): Promise<RegExpExecArray> {
-    for (const end = Date.now() + deadlineMs; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
-      for (let i = from; i < this.lines.length; i++) {
-        const m = re.exec(this.lines[i]);
-        if (m) return m;
-      }
-      if (this.child.exitCode !== null) break;
-    }
-    assert.fail(
-      `${this.name}: no line matching ${re} (exit ${this.child.exitCode}):\n${this.lines.slice(-60).join('\n')}`,
-    );
-  }
-  stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.child.once('exit', () => resolve());
-      this.child.kill('SIGTERM');
-    });
-  }
-}
+/** A process in the chroot (started in /root) whose output is kept line by line. */
+const inChroot = (name: string, cmd: string) =>
+  new LineProc(name, ['chroot', root, 'sh', '-c', `cd /root && exec ${cmd}`], { env: chrootEnv });
 
 let sw: Swtpm | undefined;
-let daemon: Proc | undefined;
-let server: Proc | undefined;
+let daemon: LineProc | undefined;
+let server: LineProc | undefined;
 let port: number;
 let deviceId: string;
 
 /** A clean Debian 12 root: the cached debootstrap tarball, with bookworm's updates and security suites (a stock install's). */
 function makeRoot(): void {
-  root = join(work, 'root');
-  unpackBaseRoot(work, root);
-  writeFileSync(
-    join(root, 'etc', 'apt', 'sources.list'),
-    `deb ${MIRROR} bookworm main\ndeb ${MIRROR} bookworm-updates main\ndeb ${SECURITY_MIRROR} bookworm-security main\n`,
-  );
-  // no services start in the chroot (strongswan-charon's postinst would try)
-  writeFileSync(join(root, 'usr', 'sbin', 'policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
-  writeFileSync(join(root, 'etc', 'machine-id'), `${'0123456789abcdef'.repeat(2)}\n`);
-  must(`mount -t proc proc ${root}/proc`);
+  root = makeBookwormRoot(work);
   mustInRoot('apt-get update -qq');
-}
-
-/** swtpm on loopback (the chroot shares the network) with an AK and the recorded boot extended into its PCRs. */
-async function labTpm(): Promise<void> {
-  sw = await startSwtpm();
-  const tpm = await Tpm.open(sw.tcti);
-  try {
-    await tpm.provisionAk();
-    await extendLabEvidence(tpm, sw.tcti, LAB, silentLogger);
-    deviceId = await akDeviceId(tpm);
-  } finally {
-    await tpm.close();
-  }
 }
 
 before(
@@ -142,7 +70,7 @@ before(
     must(`bash ${repo}/scripts/package-deb.sh --version ${version} --out ${work}/debs`);
     must(`bash ${repo}/scripts/package-strongswan-plugins.sh --strongswan-version ${strongswan} --out ${work}/debs`);
     must(`cp ${work}/debs/*.deb ${root}/tmp/`);
-    await labTpm();
+    ({ sw, deviceId } = await startLabTpm());
   },
   { timeout: 40 * 60_000 },
 );
@@ -212,7 +140,7 @@ test(
   "with docs/vpn.md's files, the daemon serves the bridge and doctor passes every strongSwan line",
   { skip },
   async () => {
-    const files = docBlocks('file');
+    const files = vpnDocBlocks('file');
     assert.deepEqual([...files.keys()].sort(), [
       '/etc/strongswan.d/tnc-agent.conf',
       '/etc/tnc-agent/conf.d/50-vpn.conf',
@@ -225,7 +153,7 @@ test(
       join(root, 'etc', 'tnc-agent', 'conf.d', '60-lab.conf'),
       `[attestation]\ntcti = ${sw!.tcti}\nima-list = /var/lib/lab-evidence/binary_runtime_measurements\nevent-log = /var/lib/lab-evidence/binary_bios_measurements\n`,
     );
-    daemon = new Proc('tnc-agent daemon', 'tnc-agent daemon');
+    daemon = inChroot('tnc-agent daemon', 'tnc-agent daemon');
     await daemon.line(/IF-IMC bridge listening on \/run\/tnc-agent\/imc\.sock for IMCs "OS", "SWIMA", "Attestation"/);
     const doctor = inRoot('tnc-agent doctor').out;
     assert.match(
@@ -266,15 +194,15 @@ async function startServer(): Promise<void> {
   mustInRoot(
     `cd /root && tnc-agent db enforce SWIDT R ${db} && tnc-agent db enforce TPMRA BI ${db} && tnc-agent db device trust ${deviceId} ${db}`,
   );
-  const cmd = docBlocks('run').get('server')!.trim().replace('--listen 127.0.0.1:2710', '--listen 127.0.0.1:0');
+  const cmd = vpnDocBlocks('run').get('server')!.trim().replace('--listen 127.0.0.1:2710', '--listen 127.0.0.1:0');
   assert.match(cmd, /--listen 127\.0\.0\.1:0 /);
-  server = new Proc('tnc-agent --server-mode', cmd);
+  server = inChroot('tnc-agent --server-mode', cmd);
   port = Number((await server.line(/PT-TLS server listening on 127\.0\.0\.1:(\d+)/))[1]);
 }
 
 /** docs/vpn.md's pt-tls-client line against the server; its whole log (it exits 1 even on success). */
 function ptTlsClient(): string {
-  const cmd = docBlocks('run').get('client')!.trim().replace('--port 2710', `--port ${port}`);
+  const cmd = vpnDocBlocks('run').get('client')!.trim().replace('--port 2710', `--port ${port}`);
   assert.match(cmd, new RegExp(`^pt-tls-client .*--port ${port} `));
   const r = spawnSync('chroot', [root, 'sh', '-c', `cd /root && exec ${cmd} 2>&1`], {
     encoding: 'utf8',
@@ -370,7 +298,7 @@ test(
       join(root, 'etc', 'strongswan.d', 'zz-test.conf'),
       'charon {\n  port = 0\n  port_nat_t = 0\n  filelog {\n    stderr {\n      default = 1\n    }\n  }\n}\n',
     );
-    const charon = new Proc('charon', '/usr/lib/ipsec/charon');
+    const charon = inChroot('charon', '/usr/lib/ipsec/charon');
     try {
       for (const [id, name, lib] of [
         [1, 'OS', 'os'],
@@ -396,15 +324,3 @@ test(
     }
   },
 );
-
-/** The IMA list with the file digest of the entry for `path` changed in its last byte (the template hash left as measured). */
-function tamperFileDigest(list: Buffer, path: string): Buffer {
-  const entry = decodeImaBinary(list).find((e) => decodeImaFields(e).path === path);
-  assert.ok(entry, `${path} is not in the recorded IMA list`);
-  const digest = decodeImaFields(entry).fileDigest.digest;
-  const at = list.indexOf(digest, entry.dataOffset);
-  assert.ok(at > entry.dataOffset && at < entry.dataOffset + entry.templateData.length);
-  const out = Buffer.from(list);
-  out[at + digest.length - 1] ^= 0x01;
-  return out;
-}

@@ -1,20 +1,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeLabPki } from '../../src/cli/commands/pki';
 import { buildConfig, parseIni } from '../../src/daemon/config';
 import { osSources } from '../../src/daemon/parts';
-import { akDeviceId } from '../../src/imcs/attestation';
-import { extendLabEvidence } from '../../src/lab';
-import { silentLogger } from '../../src/log';
-import { decodeImaBinary, decodeImaFields } from '../../src/measurements/ima';
-import { Tpm } from '../../src/tpm/tpm';
-import { startSwtpm, type Swtpm } from '../helpers/swtpm';
+import type { Swtpm } from '../helpers/swtpm';
 import { skipUnlessRequired } from '../helpers/require';
-import { missingTool, MIRROR, must, quote, repo, SECURITY_MIRROR, sh, unpackBaseRoot, version } from './debian-root';
+import { makeBookwormRoot, missingTool, must, quote, repo, sh, version, vpnDocBlocks } from './debian-root';
+import { LineProc } from './line-proc';
+import { LAB, startLabTpm, tamperFileDigest } from './lab';
 
 // The seed's transport end to end: IKEv2 with EAP-TTLS and PT-EAP inside, between two stock
 // Debian 12 charons in two network namespaces the test makes (a veth pair, 192.0.2.1 the gateway
@@ -25,7 +22,6 @@ import { missingTool, MIRROR, must, quote, repo, SECURITY_MIRROR, sh, unpackBase
 // machine kind's kernel has no ESP in XFRM). Once as recorded (allow: IKE_SA and CHILD_SA up),
 // once with one IMA entry tampered (EAP failure, no IKE_SA). Every configuration block comes from
 // docs/vpn.md. Needs root, debootstrap, iproute2, swtpm and Debian's mirror: `npm run test:vpn`.
-const LAB = join(repo, 'test', 'data', 'fixtures', 'vm', 'seabios');
 const GW = '192.0.2.1';
 const CLIENT = '192.0.2.2';
 const tag = `${process.pid % 100000}`;
@@ -62,69 +58,28 @@ const inRoot = (cmd: string, netns?: string, env = '') => {
 };
 const mustInRoot = (cmd: string, netns?: string): string => must(inRoot(cmd, netns));
 
-/** The code blocks docs/vpn.md marks `<!-- gateway: NAME -->` or `<!-- client: NAME -->`. */
-function docBlocks(kind: 'gateway' | 'client' | 'file'): Map<string, string> {
-  const doc = readFileSync(join(repo, 'docs', 'vpn.md'), 'utf8');
-  const re = new RegExp(`^<!-- ${kind}: (\\S+) -->\\n\`\`\`[a-z]*\\n([\\s\\S]*?)^\`\`\`$`, 'gm');
-  return new Map([...doc.matchAll(re)].map((m) => [m[1], m[2]]));
-}
+/** A long-running command (inRoot's, possibly in a namespace) whose output is kept line by line. */
+const startProc = (name: string, cmd: string) =>
+  new LineProc(name, ['sh', '-c', `exec ${cmd}`], {
+    group: true,
+    deadlineMs: 180_000,
+    context: () => othersTail(name),
+  });
 
-/** A long-running process whose output is kept line by line. */
-class Proc {
-  readonly lines: string[] = [];
-  readonly child: ChildProcess;
-  constructor(
-    readonly name: string,
-    cmd: string,
-  ) {
-    // its own process group: stop() ends the whole chain (ip netns exec, unshare, chroot, the program)
-    this.child = spawn('sh', ['-c', `exec ${cmd}`], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let rest = '';
-    const take = (b: Buffer) => {
-      const parts = (rest + b.toString('utf8')).split('\n');
-      rest = parts.pop()!;
-      this.lines.push(...parts);
-    };
-    this.child.stdout!.on('data', take);
-    this.child.stderr!.on('data', take);
-  }
-  /** Waits (a deadline only against a hang) for a line from index `from` on; its match. */
-  async line(re: RegExp, from = 0, deadlineMs = 180_000): Promise<RegExpExecArray> {
-    for (const end = Date.now() + deadlineMs; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-      for (let i = from; i < this.lines.length; i++) {
-        const m = re.exec(this.lines[i]);
-        if (m) return m;
-      }
-      if (this.child.exitCode !== null) break;
-    }
-    const others = Object.values(procs)
-      .filter((p) => p && p !== this)
-      .map(
-        (p) =>
-          `--- ${p!.name}:\n${p!.lines
-            .filter((l) => !/RADIUS (in|out) /.test(l))
-            .slice(-25)
-            .join('\n')}`,
-      );
-    assert.fail(
-      `${this.name}: no line matching ${re} (exit ${this.child.exitCode}):\n${this.lines.slice(-60).join('\n')}\n${others.join('\n')}`,
-    );
-  }
-  text(from = 0): string {
-    return this.lines.slice(from).join('\n');
-  }
-  stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.child.once('exit', () => resolve());
-      process.kill(-this.child.pid!, 'SIGTERM');
-    });
-  }
+/** The last lines of the other processes, for a failed wait (RADIUS packet dumps left out). */
+function othersTail(name: string): string {
+  const others = Object.values(procs).filter((p) => p && p.name !== name);
+  const tail = (p: LineProc) =>
+    p.lines
+      .filter((l) => !/RADIUS (in|out) /.test(l))
+      .slice(-25)
+      .join('\n');
+  return others.map((p) => `--- ${p!.name}:\n${tail(p!)}`).join('\n');
 }
 
 let sw: Swtpm | undefined;
 let deviceId: string;
-const procs: Record<'daemon' | 'server' | 'gateway' | 'client', Proc | undefined> = {
+const procs: Record<'daemon' | 'server' | 'gateway' | 'client', LineProc | undefined> = {
   daemon: undefined,
   server: undefined,
   gateway: undefined,
@@ -133,15 +88,8 @@ const procs: Record<'daemon' | 'server' | 'gateway' | 'client', Proc | undefined
 let radiusSecret: string;
 
 function makeRoot(): void {
-  root = join(work, 'root');
-  unpackBaseRoot(work, root);
-  writeFileSync(
-    join(root, 'etc', 'apt', 'sources.list'),
-    `deb ${MIRROR} bookworm main\ndeb ${MIRROR} bookworm-updates main\ndeb ${SECURITY_MIRROR} bookworm-security main\n`,
-  );
-  writeFileSync(join(root, 'usr', 'sbin', 'policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
-  writeFileSync(join(root, 'etc', 'machine-id'), `${'0123456789abcdef'.repeat(2)}\n`);
-  must(`mount -t proc proc ${root}/proc && mkdir -p ${root}/dev/net && mknod -m 0666 ${root}/dev/net/tun c 10 200`);
+  root = makeBookwormRoot(work);
+  must(`mkdir -p ${root}/dev/net && mknod -m 0666 ${root}/dev/net/tun c 10 200`);
   mustInRoot('apt-get update -qq');
 }
 
@@ -181,7 +129,8 @@ include ${include}
 }
 
 /** One instance's swanctl directory: the docs' connection, with UDP-encapsulated ESP for kernel-libipsec. */
-function swanctlDir(role: 'gw' | 'client', conf: string, cert: string, key: string, ca: string): void {
+function swanctlDir(role: 'gw' | 'client', conf: string, lab: string, name: 'server' | 'client'): void {
+  const [cert, key, ca] = [`${name}.pem`, `${name}.key`, 'ca.pem'].map((f) => join(lab, f));
   const dir = join(root, 'etc', `vpn-${role}`, 'swanctl');
   for (const d of ['x509', 'x509ca', 'private']) mkdirSync(join(dir, d), { recursive: true });
   copyFileSync(cert, join(dir, 'x509', cert.split('/').pop()!));
@@ -212,15 +161,7 @@ before(
       'apt-get install -y -qq --no-install-recommends strongswan-charon libcharon-extra-plugins libstrongswan-standard-plugins strongswan-swanctl libtss2-tcti-swtpm0 /tmp/tnc-agent_*.deb /tmp/tnc-agent-strongswan-plugins_*.deb',
     );
     makeNamespaces();
-    sw = await startSwtpm();
-    const tpm = await Tpm.open(sw.tcti);
-    try {
-      await tpm.provisionAk();
-      await extendLabEvidence(tpm, sw.tcti, LAB, silentLogger);
-      deviceId = await akDeviceId(tpm);
-    } finally {
-      await tpm.close();
-    }
+    ({ sw, deviceId } = await startLabTpm());
     await startDaemon();
     await startServer();
     await startCharons();
@@ -239,7 +180,7 @@ after(async () => {
 
 /** The client's agent: docs/vpn.md's files, lab evidence, the bridge socket outside /run (charon's /run is its own). */
 async function startDaemon(): Promise<void> {
-  for (const [path, text] of docBlocks('file'))
+  for (const [path, text] of vpnDocBlocks('file'))
     if (!path.startsWith('/etc/strongswan.d/')) writeFileSync(join(root, path), text);
   cpSync(LAB, join(root, 'var', 'lib', 'lab-evidence'), { recursive: true });
   mkdirSync(join(root, 'var', 'lib', 'tnc-vpn'), { recursive: true });
@@ -247,7 +188,7 @@ async function startDaemon(): Promise<void> {
     join(root, 'etc', 'tnc-agent', 'conf.d', '60-lab.conf'),
     `[attestation]\ntcti = ${sw!.tcti}\nima-list = /var/lib/lab-evidence/binary_runtime_measurements\nevent-log = /var/lib/lab-evidence/binary_bios_measurements\n\n[bridge]\nsocket = /var/lib/tnc-vpn/imc.sock\n`,
   );
-  procs.daemon = new Proc('tnc-agent daemon', inRoot('exec tnc-agent daemon'));
+  procs.daemon = startProc('tnc-agent daemon', inRoot('exec tnc-agent daemon'));
   await procs.daemon.line(
     /IF-IMC bridge listening on \/var\/lib\/tnc-vpn\/imc\.sock for IMCs "OS", "SWIMA", "Attestation"/,
   );
@@ -267,15 +208,15 @@ async function startServer(): Promise<void> {
   mustInRoot(
     `cd /root && tnc-agent db enforce SWIDT R ${db} && tnc-agent db enforce TPMRA BI ${db} && tnc-agent db device trust ${deviceId} ${db}`,
   );
-  radiusSecret = /secret = (\S+)/.exec(docBlocks('gateway').get('eap-radius.conf')!)![1];
+  radiusSecret = /secret = (\S+)/.exec(vpnDocBlocks('gateway').get('eap-radius.conf')!)![1];
   writeFileSync(join(root, 'etc', 'tnc-agent', 'radius.secret'), `${radiusSecret}\n`, { mode: 0o600 });
-  const cmd = docBlocks('gateway')
+  const cmd = vpnDocBlocks('gateway')
     .get('server')!
     .trim()
     .replace('--listen 127.0.0.1:2710', '--listen 127.0.0.1:0')
     .replace('--radius 127.0.0.1:1812', '--radius 127.0.0.1:0');
   assert.match(cmd, /--radius 127\.0\.0\.1:0 --radius-secret-file \/etc\/tnc-agent\/radius\.secret /);
-  procs.server = new Proc('tnc-agent --server-mode --radius', inRoot(`cd /root && exec ${cmd} --log-level 3`, ns.gw));
+  procs.server = startProc('tnc-agent --server-mode --radius', inRoot(`cd /root && exec ${cmd} --log-level 3`, ns.gw));
 }
 
 async function startCharons(): Promise<void> {
@@ -287,39 +228,27 @@ async function startCharons(): Promise<void> {
   }
   writeFileSync(
     join(root, 'etc', 'vpn-gw', 'eap-radius.conf'),
-    docBlocks('gateway').get('eap-radius.conf')!.replace('auth_port = 1812', `auth_port = ${port}`),
+    vpnDocBlocks('gateway').get('eap-radius.conf')!.replace('auth_port = 1812', `auth_port = ${port}`),
     { flag: 'w' },
   );
-  swanctlDir(
-    'gw',
-    docBlocks('gateway').get('swanctl.conf')!,
-    join(lab, 'server.pem'),
-    join(lab, 'server.key'),
-    join(lab, 'ca.pem'),
-  );
+  swanctlDir('gw', vpnDocBlocks('gateway').get('swanctl.conf')!, lab, 'server');
   writeFileSync(
     join(root, 'etc', 'vpn-gw', 'strongswan.conf'),
     strongswanConf('gw', 'eap-radius', '/etc/vpn-gw/eap-radius.conf'),
   );
   // the client: docs/vpn.md's strongswan.d file (PT-EAP limits) and tnc_config, as a VPN client has them
-  const clientSnippet = docBlocks('file').get('/etc/strongswan.d/tnc-agent.conf')!;
+  const clientSnippet = vpnDocBlocks('file').get('/etc/strongswan.d/tnc-agent.conf')!;
   writeFileSync(join(root, 'etc', 'vpn-client', 'tnc-agent.conf'), clientSnippet);
-  swanctlDir(
-    'client',
-    docBlocks('client').get('swanctl.conf')!,
-    join(lab, 'client.pem'),
-    join(lab, 'client.key'),
-    join(lab, 'ca.pem'),
-  );
+  swanctlDir('client', vpnDocBlocks('client').get('swanctl.conf')!, lab, 'client');
   writeFileSync(
     join(root, 'etc', 'vpn-client', 'strongswan.conf'),
     strongswanConf('client', 'eap-ttls eap-tnc tnc-tnccs tnccs-20 tnc-imc', '/etc/vpn-client/tnc-agent.conf'),
   );
-  procs.gateway = new Proc(
+  procs.gateway = startProc(
     'gateway charon',
     inRoot('exec /usr/lib/ipsec/charon', ns.gw, 'STRONGSWAN_CONF=/etc/vpn-gw/strongswan.conf'),
   );
-  procs.client = new Proc(
+  procs.client = startProc(
     'client charon',
     inRoot(
       'exec /usr/lib/ipsec/charon',
@@ -464,15 +393,3 @@ test('one IMA entry tampered: EAP failure, no IKE_SA, and the PDP says why', { s
   show('gateway charon', g.text(from.gateway), /RADIUS authentication|EAP method|failed/);
   show('server', log, /handled TPMRA|final recommendation|policy enforced|authentication of/);
 });
-
-/** The recorded IMA list with one file's digest changed (the entry's template hash then no longer matches). */
-function tamperFileDigest(list: Buffer, path: string): Buffer {
-  const entry = decodeImaBinary(list).find((e) => decodeImaFields(e).path === path);
-  assert.ok(entry, `${path} is not in the recorded IMA list`);
-  const digest = decodeImaFields(entry).fileDigest.digest;
-  const at = list.indexOf(digest, entry.dataOffset);
-  assert.ok(at > entry.dataOffset && at < entry.dataOffset + entry.templateData.length);
-  const out = Buffer.from(list);
-  out[at + digest.length - 1] ^= 0x01;
-  return out;
-}
