@@ -4,7 +4,7 @@ import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { attest } from '../src/cli/compose';
+import { attest } from '../src/agent/attest';
 import { makeLabPki } from '../src/cli/commands/pki';
 import { akDeviceId } from '../src/imcs/attestation';
 import { hostOsSources } from '../src/imcs/os/host-report';
@@ -20,7 +20,7 @@ import { line } from './_util';
 import { listeningPort } from '../test/helpers/server-process';
 
 // End-to-end attestation (OS + Attestation IMCs against OS + Attestation IMVs) over PT-TLS on
-// loopback with swtpm, at the sizes of performance.md. The server is `tnc-agent --server-mode` in
+// loopback with swtpm, at the IMA list sizes of SIZES. The server is `tnc-agent --server-mode` in
 // its own process (CPU and peak RSS from /proc); the agent runs in a worker process of this bench,
 // one per size, measured with process.cpuUsage and VmHWM (reset after the preparation). Evidence:
 // the real seabios guest boot (test/data/fixtures/vm/seabios), its IMA entries repeated to the size

@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { silentLogger } from '../src/log';
-import '../src/protocol';
+import { ALL_CODECS } from '../src/protocol/codecs';
 import { Writer } from '../src/bytes/cursor';
 import { decodePaMessage, encodePaMessage } from '../src/protocol/pa-tnc/message';
 import {
@@ -135,7 +135,7 @@ function verifyOnce(s: Scenario, att: AttestationStore, deviceId: number, produc
   });
   let final: UntrustedEvidenceFinal | undefined;
   for (const m of s.messages) {
-    for (const a of decodePaMessage(m).attributes) {
+    for (const a of decodePaMessage(m, ALL_CODECS.pa).attributes) {
       if (SimpleComponentEvidenceAttr.is(a)) checker.add(a.value);
       else if (SimpleEvidenceFinalAttr.is(a)) final = a.value;
     }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attest } from '../src/cli/compose';
+import { attest } from '../src/agent/attest';
 import { makeLabPki } from '../src/cli/commands/pki';
 import { hostOsSources } from '../src/imcs/os/host-report';
 import { silentLogger } from '../src/log';

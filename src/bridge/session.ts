@@ -18,7 +18,10 @@ import {
 
 /** IF-IMC 1.3 TNC_CONNECTION_STATE_* in order (0 = CREATE .. 5 = DELETE). */
 const STATES: readonly ConnectionState[] = ['Create', 'Handshake', 'Allowed', 'Isolated', 'None', 'Delete'];
-/** strongSwan's EAP transport: max PA-TNC message when the TNCC does not tell (docs/protocols.md). */
+/**
+ * strongSwan's EAP transport: max PA-TNC message when the TNCC does not tell, its 65522-byte PB-TNC
+ * batch less the headers (maxPaMessageSizeFor, src/tnccs/types.ts).
+ */
 export const DEFAULT_EAP_MAX_PA_MESSAGE = 65490;
 
 /** What the sessions of one bridge server share. */

@@ -1,7 +1,7 @@
 import { chmod, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger, type LogSink } from '../log';
-import { attest } from '../cli/compose';
+import { attest } from '../agent/attest';
 import { evaluationName, type Imc } from '../tnccs/types';
 import { loadConfig, type AgentConfig } from './config';
 import { startControlServer, type ControlCommand, type ControlServer } from './control';

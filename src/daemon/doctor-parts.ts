@@ -2,7 +2,7 @@ import { constants as fs, type Stats } from 'node:fs';
 import { access, lstat, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { connect } from 'node:net';
-import Database from 'better-sqlite3';
+import { SwimaStore } from '../imcs/swima/store';
 import { swimaStorePath, type AgentConfig } from './config';
 import type { Check } from './doctor';
 
@@ -89,7 +89,6 @@ async function nameOf(file: string, id: number): Promise<string> {
   return entry?.split(':')[0] || String(id);
 }
 
-/** Where the daemon keeps the store (src/daemon/parts.ts: [swima] store, else swima.db in the state dir). */
 /** The SWIMA event store: present and readable (its epoch and last EID), or makeable where it goes. */
 export async function swimaStoreCheck(c: AgentConfig): Promise<Check> {
   const name = 'SWIMA store';
@@ -122,17 +121,11 @@ export async function swimaStoreCheck(c: AgentConfig): Promise<Check> {
 
 /** Read-only: doctor never creates the store or draws an epoch (that is the daemon's first start). */
 function readStore(path: string): { epoch: number; lastEid: number; installed: number } {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const store = new SwimaStore(path, { readOnly: true });
   try {
-    const epoch = db.prepare("SELECT value FROM meta WHERE key = 'epoch'").get() as { value: number } | undefined;
-    if (!epoch) throw new Error('it has no EID epoch');
-    const { lastEid } = db.prepare('SELECT COALESCE(MAX(eid), 0) AS lastEid FROM events').get() as { lastEid: number };
-    const { installed } = db.prepare('SELECT COUNT(*) AS installed FROM sw_identifiers WHERE installed = 1').get() as {
-      installed: number;
-    };
-    return { epoch: epoch.value, lastEid, installed };
+    return { epoch: store.epoch, lastEid: store.lastEid(), installed: store.installedCount() };
   } finally {
-    db.close();
+    store.close();
   }
 }
 

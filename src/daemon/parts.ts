@@ -1,13 +1,13 @@
 import { startBridgeServer, type BridgeServer } from '../bridge';
-import { openCollectors, type Collectors } from '../cli/agent-collectors';
-import { AttestationImc, type AttestationImcOptions } from '../imcs/attestation';
+import { endpointImcs } from '../agent/attest';
+import { CollectorError, openCollectors, type CollectorOptions, type Collectors } from '../agent/collectors';
+import type { AttestationImcOptions } from '../imcs/attestation';
 import { procPaths } from '../imcs/os/facts';
 import { hostOsSources } from '../imcs/os/host-report';
-import { OsImc, type OsSources } from '../imcs/os/os-imc';
-import { SwimaImc, type SwimaImcOptions } from '../imcs/swima/swima-imc';
+import type { OsSources } from '../imcs/os/os-imc';
+import type { SwimaImcOptions } from '../imcs/swima/swima-imc';
 import { watchDpkg, type LiveCollection } from '../imcs/swima/watch';
 import type { Logger } from '../log';
-import type { Imc } from '../tnccs/types';
 import { swimaStorePath, type AgentConfig } from './config';
 
 /**
@@ -35,7 +35,9 @@ export async function openParts(
   log: Logger,
   packagesChanged: (events: number) => void,
 ): Promise<DaemonParts> {
-  const col = await openCollectors(collectorFlags(c), log);
+  const col = await openCollectors(collectorOptions(c)).catch((e: unknown) => {
+    throw withConfigHint(e);
+  });
   const closers: (() => Promise<unknown>)[] = [() => col.close()];
   const close = async () => {
     for (const f of closers.reverse()) await f();
@@ -47,9 +49,7 @@ export async function openParts(
     const collectors = { swima, attestation: col.attestation };
     let bridge: BridgeServer | undefined;
     if (c.bridge.socket) {
-      const imcs: Imc[] = [new OsImc(perHandshakeOs(c, deviceId))];
-      if (swima) imcs.push(new SwimaImc(swima));
-      if (col.attestation) imcs.push(new AttestationImc(col.attestation));
+      const imcs = endpointImcs({ os: perHandshakeOs(c, deviceId), swima, attestation: col.attestation });
       bridge = await startBridgeServer({ socketPath: c.bridge.socket, imcs, log });
       closers.push(() => bridge!.close());
     }
@@ -60,15 +60,23 @@ export async function openParts(
   }
 }
 
-function collectorFlags(c: AgentConfig): Parameters<typeof openCollectors>[0] {
+function collectorOptions(c: AgentConfig): CollectorOptions {
   const a = c.attestation;
   return {
-    swima: c.swima.enabled,
-    swimaStore: swimaStorePath(c),
-    dpkgRoot: c.swima.dpkgRoot,
-    osRelease: c.os.osRelease,
-    ...(a.enabled && { tcti: a.tcti, akHandle: a.akHandle, imaList: a.imaList, eventLog: a.eventLog }),
+    swima: c.swima.enabled
+      ? { store: swimaStorePath(c), dpkgRoot: c.swima.dpkgRoot, osRelease: c.os.osRelease }
+      : undefined,
+    attestation: a.enabled
+      ? { tcti: a.tcti, akHandle: a.akHandle, paths: { imaList: a.imaList, bootEventLog: a.eventLog } }
+      : undefined,
   };
+}
+
+/** The configuration's words for what the user can change (the agent core names no front end's options). */
+function withConfigHint(e: unknown): unknown {
+  if (e instanceof CollectorError && e.part === 'swima-store')
+    return new Error(`${e.message} (set another [swima] store, or [swima] enabled = no)`, { cause: e });
+  return e;
 }
 
 /**
@@ -99,6 +107,7 @@ export function osSources(c: AgentConfig, deviceId: string | undefined): OsSourc
   return hostOsSources({
     defaultPassword: c.os.defaultPassword,
     deviceId,
+    deviceIdOption: '[os] device-id',
     paths: {
       osRelease: c.os.osRelease,
       dpkgStatus: c.os.dpkgStatus,

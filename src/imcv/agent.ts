@@ -1,3 +1,4 @@
+import type { PaCodecs } from '../protocol/pa-tnc/registry';
 import type { PaMessageType } from '../protocol/vendors';
 import type { ArIdentity, ConnectionInfo, ConnectionState, PaEnvelope, TnccsHost } from '../tnccs/types';
 import { PaPort, ReceivedPa, Role } from './pa-port';
@@ -16,6 +17,8 @@ export interface AgentState {
 export abstract class Agent<S extends AgentState, H extends TnccsHost> {
   abstract readonly name: string;
   abstract readonly subscriptions: readonly PaMessageType[];
+  /** The PA-TNC attribute families it reads (src/imcv/codecs.ts): an IMC and its IMV share one set. */
+  abstract readonly codecs: PaCodecs;
   protected abstract readonly role: Role;
   protected id = 0;
   protected host!: H;
@@ -35,7 +38,7 @@ export abstract class Agent<S extends AgentState, H extends TnccsHost> {
   notifyConnectionChange(conn: ConnectionInfo, change: ConnectionState): void {
     const label = `${this.role} ${this.id} "${this.name}"`;
     if (change === 'Create') {
-      const port = new PaPort(conn, this.host, this.id, this.role);
+      const port = new PaPort(conn, this.host, this.id, this.role, this.codecs);
       this.states.set(conn.id, this.createState(conn, port));
       conn.log.info(this.role, `${label} created a state for IF-TNCCS 2.0 Connection ID ${conn.id}: +long +excl -soh`);
       conn.log.debug(

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isDecodeError } from '../bytes/errors';
 import { answerDecodeError } from '../protocol/pa-tnc/errors';
-import { PaAttribute, attributeLabel } from '../protocol/pa-tnc/registry';
+import type { PaAttribute, PaCodecs } from '../protocol/pa-tnc/registry';
 import {
   decodePaMessage,
   encodeAttributeBytes,
@@ -50,12 +50,15 @@ export class PaPort {
     private readonly host: TnccsHost,
     readonly ownId: number,
     readonly role: Role,
+    /** The attributes this IMC/IMV reads (its codec set); others arrive raw. */
+    readonly codecs: PaCodecs,
   ) {
     this.segmentation = new Segmentation(
       `${role} ${ownId}`,
       role === 'IMC' ? 'IMV' : 'IMC',
       conn.maxPaMessageSize,
       conn.log,
+      codecs,
       conn.reassembly ?? connectionReassembly(),
     );
   }
@@ -74,7 +77,7 @@ export class PaPort {
     const peerId = this.role === 'IMC' ? env.validatorId : env.collectorId;
     let msg;
     try {
-      msg = decodePaMessage(env.body);
+      msg = decodePaMessage(env.body, this.codecs);
     } catch (e) {
       if (!isDecodeError(e)) throw e;
       this.conn.log.error(this.role, `malformed PA-TNC message from ${this.peerRole} ${peerId}: ${e.message}`);
@@ -122,7 +125,7 @@ export class PaPort {
       if (PA_MSG_HEADER_LEN + bytes.length > limit) {
         this.conn.log.error(
           this.role,
-          `attribute ${attributeLabel(a.vendor, a.type)} of ${bytes.length} bytes exceeds the maximum PA-TNC message size ${limit}: not sent`,
+          `attribute ${this.codecs.label(a.vendor, a.type)} of ${bytes.length} bytes exceeds the maximum PA-TNC message size ${limit}: not sent`,
         );
         continue;
       }
@@ -138,7 +141,7 @@ export class PaPort {
     if (log.enabled(2)) {
       log.debug('TNC', `creating PA-TNC message with ID 0x${messageId.toString(16).padStart(8, '0')}`);
       for (const { attr } of attributes)
-        log.debug('TNC', `creating PA-TNC attribute type ${attributeLabel(attr.vendor, attr.type)}`);
+        log.debug('TNC', `creating PA-TNC attribute type ${this.codecs.label(attr.vendor, attr.type)}`);
       log.debug('TNC', `creating PB-PA message type ${paSubtypeLabel(type)}`);
     }
     const body = encodePaMessageFrom(
@@ -158,6 +161,6 @@ export class PaPort {
     if (!log.enabled(2)) return;
     log.debug('TNC', `processing PA-TNC message with ID 0x${messageId.toString(16).padStart(8, '0')}`);
     for (const a of attributes)
-      log.debug('TNC', `processing PA-TNC attribute type ${attributeLabel(a.vendor, a.type)}`);
+      log.debug('TNC', `processing PA-TNC attribute type ${this.codecs.label(a.vendor, a.type)}`);
   }
 }

@@ -1,5 +1,5 @@
 import type { Logger } from '../log';
-import type { PaAttribute } from '../protocol/pa-tnc/registry';
+import type { PaAttribute, PaCodecs } from '../protocol/pa-tnc/registry';
 import {
   CancelSegmentExchangeAttr,
   ContractRequestAttr,
@@ -41,7 +41,7 @@ export interface SegmentationResult {
 
 /**
  * The segmentation contracts of one IMC/IMV on one connection, one per PA message type
- * (protocols.md 4): answers contract requests, keeps the negotiated segment size, splits
+ * (TCG IF-M Segmentation 1.0; strongSwan's seg_contract.c): answers contract requests, keeps the negotiated segment size, splits
  * attributes too long for it, and reassembles envelopes under a hard size cap.
  */
 export class Segmentation {
@@ -57,6 +57,8 @@ export class Segmentation {
     private readonly peerRole: 'IMC' | 'IMV',
     private readonly maxPaMessageSize: number,
     private readonly log: Logger,
+    /** What a reassembled attribute is decoded with: the owner's codecs. */
+    private readonly codecs: PaCodecs,
     /** The connection's bound on unfinished exchanges (shared by all its IMCs/IMVs). */
     private readonly held?: HeldBytes,
   ) {
@@ -137,6 +139,7 @@ export class Segmentation {
     if (!r) {
       const limit = this.contracts.get(k)?.maxMessageSize ?? NO_LIMIT;
       r = new Reassembler(
+        this.codecs,
         limit === NO_LIMIT ? MAX_REASSEMBLED : Math.min(limit, MAX_REASSEMBLED),
         this.held,
         REASSEMBLY_LIMITS.openExchanges,

@@ -124,7 +124,7 @@ export async function extendLabEvidence(tpm: Tpm, tcti: string, dir: string, log
     const digests = banks.filter((b) => e.digests[b.name]).map((b) => ({ hash: b.id, digest: e.digests[b.name] }));
     if (digests.length > 0) await tpm.pcrExtend(e.pcr, digests);
   }
-  // the kernel extends each IMA entry into every bank (protocols.md 8.4)
+  // the kernel extends each IMA entry into every bank (Linux Documentation/security/IMA-templates.rst; ima_pcr_extend in security/integrity/ima/ima_queue.c)
   for (const e of entries)
     await tpm.pcrExtend(
       e.pcr,

@@ -92,7 +92,8 @@ function exited(child: ChildProcess, ms: number): Promise<boolean> {
 }
 
 async function shutdown(child: ChildProcess, port: number, stateDir: string): Promise<void> {
-  // An orderly TPM2_Shutdown keeps the dictionary-attack counter from growing (see strongswan-notes.md).
+  // An orderly TPM2_Shutdown keeps the dictionary-attack counter from growing (TPM 2.0 Library Part 1,
+  // dictionary attack protection: after a shutdown that was not orderly, TPM2_Startup counts a failure).
   const rsp = await exchange(port, TPM2_SHUTDOWN_CLEAR, 10).catch((e: Error) => e);
   const rc = rsp instanceof Error ? rsp.message : rsp.readUInt32BE(6);
   if (rc !== 0)

@@ -1,7 +1,7 @@
 import type { PolicyStore } from './store';
 import type { Sql } from '../db/sql';
 
-/** One reference file hash to import: absolute path, PTS algorithm bit (protocols.md 9.1), raw digest. */
+/** One reference file hash to import: absolute path, PTS algorithm bit (PTS 3.9.1), raw digest. */
 export interface FileHashEntry {
   readonly path: string;
   readonly algo: number;
@@ -131,7 +131,7 @@ export class AttestationStore {
     }
   }
 
-  /** components.id of a functional component (protocols.md 9.1 seeds the ITA-HSR ones). */
+  /** components.id of a functional component (schema.ts V1 seeds the ITA-HSR ones). */
   componentId(vendor: number, name: number, qualifier: number): number | undefined {
     return this.sql.get<{ id: number }>(
       'SELECT id FROM components WHERE vendor_id = ? AND name = ? AND qualifier = ?',

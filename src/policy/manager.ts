@@ -4,7 +4,7 @@ import { PolicyStoreError } from './schema';
 import type { Sql } from '../db/sql';
 import { DIR_TYPES, FILE_TYPES, WorkitemType } from './workitem-types';
 
-/** One measurement task of a session, as the IMVs see it (protocols.md 9.1 `workitems`). */
+/** One measurement task of a session, as the IMVs see it (schema.ts `workitems`). */
 export interface Workitem {
   readonly id: number;
   readonly session: number;
@@ -59,7 +59,7 @@ const toWorkitem = (r: WorkitemRow): Workitem => ({
 
 const DEFAULT_GROUP = 1;
 
-/** protocols.md 9.3: a device without groups joins its product's default groups, else group 1 "Default". */
+/** strongSwan's imv_policy_manager.c: a device without groups joins its product's default groups, else group 1 "Default". */
 function seedGroups(sql: Sql, device: number | null, product: number | null): number[] {
   const defaults = sql
     .all<{ group_id: number }>('SELECT group_id FROM groups_product_defaults WHERE product_id = ?', product)
@@ -86,7 +86,7 @@ function enforcementsFor(sql: Sql, groups: readonly number[]): EnforcementRow[] 
   return [...byPolicy.values()];
 }
 
-/** protocols.md 9.3: skip the policy if the device passed it (ALLOW) within max_age seconds. */
+/** strongSwan's imv_policy_manager.c: skip the policy if the device passed it (ALLOW) within max_age seconds. */
 function recentlyAllowed(sql: Sql, device: number, e: EnforcementRow, now: number): boolean {
   if (e.max_age <= 0) return false;
   return (
@@ -114,7 +114,7 @@ function lastSwEventId(sql: Sql, device: number): number {
 }
 
 function argInt(sql: Sql, device: number | null, e: EnforcementRow): number {
-  // protocols.md 9.3: SWIDT with 'R' asks for events from the device's last EID + 1 (1 if none)
+  // strongSwan's imv_policy_manager.c: SWIDT with 'R' asks for events from the device's last EID + 1 (1 if none)
   if (e.type === WorkitemType.SWIDT && e.argument.includes('R'))
     return device === null ? 1 : lastSwEventId(sql, device) + 1;
   if (FILE_TYPES.has(e.type)) return e.file ?? 0;
@@ -122,7 +122,7 @@ function argInt(sql: Sql, device: number | null, e: EnforcementRow): number {
   return 0;
 }
 
-/** Policy manager start (protocols.md 9.3): turns the session's enforcements into workitems. */
+/** Policy manager start (strongSwan's imv_policy_manager.c): turns the session's enforcements into workitems. */
 export function createWorkitems(sql: Sql, sessionId: number, now: number): Workitem[] {
   return sql.tx(() => {
     const s = sql.get<{ device: number | null; product: number | null }>(
@@ -170,7 +170,7 @@ function sessionRecommendation(items: readonly Workitem[]): Recommendation {
   return mergeVerdicts('default', verdicts).rec;
 }
 
-/** Policy manager stop (protocols.md 9.3): archive results, delete the workitems, store the session's recommendation. */
+/** Policy manager stop (strongSwan's imv_policy_manager.c): archive results, delete the workitems, store the session's recommendation. */
 export function stopSession(sql: Sql, sessionId: number, rec?: Recommendation): Recommendation {
   return sql.tx(() => {
     if (!sql.get('SELECT 1 FROM sessions WHERE id = ?', sessionId))

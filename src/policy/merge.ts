@@ -11,14 +11,14 @@ export interface Verdict {
 /** Nothing known yet: the neutral element of every policy. */
 export const NO_VERDICT: Verdict = { rec: Recommendation.NO_RECOMMENDATION, evaluation: Evaluation.DONT_KNOW };
 
-// protocols.md 9.4 (from SW tncif_policy.c): NO_RECOMMENDATION < ALLOW < ISOLATE < NO_ACCESS
+// strongSwan's tncif_policy.c (TCG IF-IMV 1.4 TNC_IMV_Action_Recommendation): NO_RECOMMENDATION < ALLOW < ISOLATE < NO_ACCESS
 const REC_SEVERITY: readonly Recommendation[] = [
   Recommendation.NO_RECOMMENDATION,
   Recommendation.ALLOW,
   Recommendation.ISOLATE,
   Recommendation.NO_ACCESS,
 ];
-// protocols.md 9.4: DONT_KNOW < COMPLIANT < MINOR < MAJOR < ERROR
+// strongSwan's tncif_policy.c (TCG IF-IMV 1.4 TNC_IMV_Evaluation_Result): DONT_KNOW < COMPLIANT < MINOR < MAJOR < ERROR
 const EVAL_SEVERITY: readonly Evaluation[] = [
   Evaluation.DONT_KNOW,
   Evaluation.COMPLIANT,
@@ -53,7 +53,7 @@ function unanimous(verdicts: readonly Verdict[]): Verdict {
 }
 
 /**
- * Merges verdicts by policy (protocols.md 9.4): 'default' = most severe wins, 'any' = most permissive wins,
+ * Merges verdicts by policy (strongSwan's tnc_imv_recommendations.c): 'default' = most severe wins, 'any' = most permissive wins,
  * 'all' = any disagreement on the recommendation gives NO_RECOMMENDATION/DONT_KNOW (agreeing recommendations
  * with differing evaluations keep the recommendation, evaluation DONT_KNOW). No verdicts → NO_VERDICT.
  */
@@ -71,7 +71,7 @@ export function mergeVerdicts(policy: RecommendationPolicy, verdicts: readonly V
   }
 }
 
-/** protocols.md 9.4: a workitem's final rec: COMPLIANT → ALLOW, NONCOMPLIANT_* → rec_fail, ERROR/DONT_KNOW → rec_noresult. */
+/** strongSwan's imv_workitem.c: a workitem's final rec: COMPLIANT → ALLOW, NONCOMPLIANT_* → rec_fail, ERROR/DONT_KNOW → rec_noresult. */
 export function workitemRecommendation(
   evaluation: Evaluation,
   recFail: Recommendation,

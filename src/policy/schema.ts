@@ -1,17 +1,11 @@
 import type { Database } from 'better-sqlite3';
-
-/** A schema step; `version` numbers are consecutive from 1 and never change once released. */
-export interface Migration {
-  readonly version: number;
-  readonly description: string;
-  readonly sql: string;
-}
+import { migrate as migrateSchema, type Migration } from '../db/migrate';
 
 export class PolicyStoreError extends Error {
   override readonly name = 'PolicyStoreError';
 }
 
-// Our own schema, informed by strongSwan's tables.sql (protocols.md 9.1). Times are Unix seconds;
+// Our own schema, informed by strongSwan's src/libimcv/imv/tables.sql. Times are Unix seconds;
 // recommendations and evaluations are the IF-IMV numbers (src/tnccs/types.ts).
 const V1_CORE = `
 CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -68,12 +62,12 @@ CREATE INDEX sw_events_device_latest ON sw_events(device, id);
 CREATE TABLE file_hashes (
   id INTEGER PRIMARY KEY, file INTEGER NOT NULL REFERENCES files(id), product INTEGER NOT NULL REFERENCES products(id),
   algo INTEGER NOT NULL, hash BLOB NOT NULL);
--- performance.md: strongSwan scans an unindexed file table on every IMA lookup; this is that lookup's key.
+-- strongSwan's tables.sql has no index for the IMA lookup (pts_database.c); this is that lookup's key.
 CREATE UNIQUE INDEX file_hashes_lookup ON file_hashes(product, file, algo, hash);
 CREATE TABLE components (
   id INTEGER PRIMARY KEY, vendor_id INTEGER NOT NULL, name INTEGER NOT NULL, qualifier INTEGER NOT NULL,
   label TEXT NOT NULL, UNIQUE (vendor_id, name, qualifier));
--- protocols.md 9.1: ITA-HSR (36906) functional components; the label is the TPMRA argument letter (9.2)
+-- strongSwan's data.sql: ITA-HSR (36906) functional components; the label is the TPMRA argument letter
 INSERT INTO components (vendor_id, name, qualifier, label) VALUES
   (36906, 1, 33, 'G'), (36906, 2, 33, 'T'), (36906, 3, 33, 'B'), (36906, 3, 34, 'I');
 CREATE TABLE component_hashes (
@@ -135,29 +129,11 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, description: 'IMA signing keys', sql: V4_IMA_KEYS },
 ];
 
-/** Brings `db` to the newest schema; refuses a database written by a newer tnc-agent. Returns the version. */
+/** Brings `db` to the newest schema (src/db/migrate.ts); refuses a database written by a newer tnc-agent. */
 export function migrate(
   db: Database,
   migrations: readonly Migration[] = MIGRATIONS,
   now = Math.floor(Date.now() / 1000),
 ): number {
-  db.exec(
-    'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied INTEGER NOT NULL)',
-  );
-  const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
-  const current = row.v ?? 0;
-  const known = migrations.length === 0 ? 0 : migrations[migrations.length - 1].version;
-  if (current > known) {
-    throw new PolicyStoreError(
-      `policy database schema version ${current} is newer than this tnc-agent knows (${known}); upgrade tnc-agent`,
-    );
-  }
-  const record = db.prepare('INSERT INTO schema_version (version, description, applied) VALUES (?, ?, ?)');
-  for (const m of migrations.filter((x) => x.version > current)) {
-    db.transaction(() => {
-      db.exec(m.sql);
-      record.run(m.version, m.description, now);
-    })();
-  }
-  return known;
+  return migrateSchema(db, migrations, { what: 'policy database', now, tooNew: (m) => new PolicyStoreError(m) });
 }

@@ -154,7 +154,7 @@ export class PolicyStore {
     finishHandshake(this.sql, id, end);
   }
 
-  /** Policy manager start (protocols.md 9.3). */
+  /** Policy manager start (src/policy/manager.ts). */
   createWorkitems(sessionId: number): manager.Workitem[] {
     return manager.createWorkitems(this.sql, sessionId, this.now());
   }
@@ -167,7 +167,7 @@ export class PolicyStore {
     manager.setWorkitemResult(this.sql, id, recFinal, result);
   }
 
-  /** Policy manager stop (protocols.md 9.3); `rec` is the session's final recommendation if the caller has it. */
+  /** Policy manager stop (src/policy/manager.ts); `rec` is the session's final recommendation if the caller has it. */
   stopSession(sessionId: number, rec?: Recommendation): Recommendation {
     return manager.stopSession(this.sql, sessionId, rec);
   }

@@ -21,7 +21,7 @@ export interface ReportedSwEvent extends ReportedSw {
 }
 
 /**
- * `<regid>__<Name>_<Version>-<Arch>-<package>-<version>` (protocols.md 5.7) names package `name` when
+ * `<regid>__<Name>_<Version>-<Arch>-<package>-<version>` (strongSwan's swid_gen.c, src/imcs/swima/sw-id.ts) names package `name` when
  * what follows the OS part is `name-` and a version (Debian versions start with a digit). A package whose
  * name is another's plus "-<digit>…" (libsqlite3 / libsqlite3-0) is ambiguous: the check errs on flagging.
  */

@@ -1,4 +1,4 @@
-/** Workitem (= policy) types, numbered as strongSwan's imv_workitem.h (protocols.md 9.2). */
+/** Workitem (= policy) types, numbered as strongSwan's src/libimcv/imv/imv_workitem.h. */
 export enum WorkitemType {
   PCKGS = 1,
   UNSRC = 2,

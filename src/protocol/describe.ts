@@ -1,6 +1,6 @@
 import { attributeSize, decodePaMessage } from './pa-tnc/message';
-import { attributeLabel } from './pa-tnc/registry';
-import { batchTypeName, decodeBatch, PbPaMsg, pbMessageLabel, pbMessageSize, PbMessage } from './pb-tnc';
+import type { PaCodecs } from './pa-tnc/registry';
+import { batchTypeName, decodeBatch, PbCodecs, PbPaMsg, pbMessageSize, PbMessage } from './pb-tnc';
 import { decodePtTlsMessage, messageVendorType, ptTlsTypeName } from './pt-tls';
 import { hex32 } from './vendors';
 
@@ -18,14 +18,20 @@ export interface Described {
 
 export type Layer = 'pt-tls' | 'pb-tnc' | 'pa-tnc';
 
-export function describePaMessage(data: Buffer, base = 0): Described {
-  const m = decodePaMessage(data, { base });
+/** What the layers are decoded with (src/protocol/codecs.ts ALL_CODECS: everything this build reads). */
+export interface Codecs {
+  readonly pa: PaCodecs;
+  readonly pb: PbCodecs;
+}
+
+export function describePaMessage(data: Buffer, codecs: Codecs, base = 0): Described {
+  const m = decodePaMessage(data, codecs.pa, { base });
   const children = m.attributes.map((a): Described => {
     const length = attributeSize(a);
     return {
-      title: `PA-TNC attribute type ${attributeLabel(a.vendor, a.type)} (${length} bytes)${a.noskip ? ' NOSKIP' : ''}`,
+      title: `PA-TNC attribute type ${codecs.pa.label(a.vendor, a.type)} (${length} bytes)${a.noskip ? ' NOSKIP' : ''}`,
       fields: { vendor: a.vendor, type: a.type, noskip: a.noskip, length, value: a.value },
-      details: a.spec?.describe?.(a.value) ?? (a.spec ? [] : ['no codec: value kept raw']),
+      details: a.spec?.describe?.(a.value, codecs.pa) ?? (a.spec ? [] : ['no codec: value kept raw']),
       children: [],
     };
   });
@@ -37,17 +43,17 @@ export function describePaMessage(data: Buffer, base = 0): Described {
   };
 }
 
-export function describeBatch(data: Buffer, base = 0): Described {
-  const b = decodeBatch(data, { base });
-  const children = b.messages.map((m) => describePbMessage(m, data, base));
+export function describeBatch(data: Buffer, codecs: Codecs, base = 0): Described {
+  const b = decodeBatch(data, codecs.pb, { base });
+  const children = b.messages.map((m) => describePbMessage(m, data, codecs, base));
   const fields = { version: data[0], type: batchTypeName(b.type), fromServer: b.fromServer };
   return { title: `PB-TNC ${batchTypeName(b.type)} batch (${data.length} bytes)`, fields, details: [], children };
 }
 
-function describePbMessage(m: PbMessage, batch: Buffer, base: number): Described {
+function describePbMessage(m: PbMessage, batch: Buffer, codecs: Codecs, base: number): Described {
   const length = pbMessageSize(m);
   const d: Described = {
-    title: `PB-TNC message ${pbMessageLabel(m.vendor, m.type)} (${length} bytes)${m.noskip ? ' NOSKIP' : ''}`,
+    title: `PB-TNC message ${codecs.pb.label(m.vendor, m.type)} (${length} bytes)${m.noskip ? ' NOSKIP' : ''}`,
     fields: { vendor: m.vendor, type: m.type, noskip: m.noskip, length, value: m.value },
     details: m.spec?.describe?.(m.value) ?? (m.spec ? [] : ['no codec: value kept raw']),
     children: [],
@@ -55,12 +61,12 @@ function describePbMessage(m: PbMessage, batch: Buffer, base: number): Described
   if (PbPaMsg.is(m)) {
     const { body, ...rest } = m.value;
     d.fields.value = rest;
-    d.children.push(describePaMessage(body, base + body.byteOffset - batch.byteOffset));
+    d.children.push(describePaMessage(body, codecs, base + body.byteOffset - batch.byteOffset));
   }
   return d;
 }
 
-export function describePtTls(data: Buffer, base = 0): Described {
+export function describePtTls(data: Buffer, codecs: Codecs, base = 0): Described {
   const m = decodePtTlsMessage(data, { base });
   const { vendor, type } = messageVendorType(m.value);
   const d: Described = {
@@ -72,12 +78,12 @@ export function describePtTls(data: Buffer, base = 0): Described {
   if (m.value.kind === 'pbTncBatch') {
     const batch = m.value.batch;
     d.fields.value = { kind: m.value.kind };
-    d.children.push(describeBatch(batch, base + batch.byteOffset - data.byteOffset));
+    d.children.push(describeBatch(batch, codecs, base + batch.byteOffset - data.byteOffset));
   }
   return d;
 }
 
-export const describeLayer: Record<Layer, (data: Buffer) => Described> = {
+export const describeLayer: Record<Layer, (data: Buffer, codecs: Codecs) => Described> = {
   'pt-tls': describePtTls,
   'pb-tnc': describeBatch,
   'pa-tnc': describePaMessage,

@@ -7,9 +7,18 @@ export interface TypeSpec {
   readonly name: string;
 }
 
+/** One family's codecs as its module exports them (strongSwan's families: IETF, ITA-HSR, TCG ...). */
+export interface CodecFamily<S extends TypeSpec> {
+  /** What the family is, for errors and tests: "IETF PA-TNC", "TCG PTS". */
+  readonly name: string;
+  readonly specs: readonly S[];
+}
+
 /**
- * Specs of one family (PA-TNC attributes, PB-TNC messages) by (vendor, type), each defined once,
- * with names as strongSwan prints them: "IETF/Product Information", and labels with the numbers.
+ * A codec set: the specs of the families a component was given, by (vendor, type), each type
+ * once; names as strongSwan prints them ("IETF/Product Information") and labels with the
+ * numbers. Decoders take one, so what a component can read is what it was handed, nothing that
+ * some import registered on the side (as strongSwan's imcv_init adds its attribute families).
  */
 export class TypeRegistry<S extends TypeSpec> {
   private readonly specs = new Map<string, S>();
@@ -17,16 +26,18 @@ export class TypeRegistry<S extends TypeSpec> {
   constructor(
     /** What the family calls an unknown type: "attribute", "message". */
     private readonly unknown: string,
-  ) {}
+    readonly families: readonly CodecFamily<S>[],
+  ) {
+    for (const f of families) for (const spec of f.specs) this.define(spec);
+  }
 
-  define(spec: S): S {
+  private define(spec: S): void {
     const key = k(spec.vendor, spec.type);
     if (this.specs.has(key)) throw new Error(`${this.name(spec.vendor, spec.type)} defined twice`);
     this.specs.set(key, spec);
-    return spec;
   }
 
-  /** The vendors (namespaces) with at least one defined type. */
+  /** The vendors (namespaces) with at least one type in the set. */
   vendors(): number[] {
     return [...new Set([...this.specs.values()].map((s) => s.vendor))];
   }
@@ -45,6 +56,21 @@ export class TypeRegistry<S extends TypeSpec> {
   label(vendor: number, type: number): string {
     return typeLabel(this.name(vendor, type), vendor, type);
   }
+}
+
+/** A family: every handle of class `kind` that its modules export (a family's index.ts names its modules). */
+export function familyOf<S extends TypeSpec>(
+  kind: abstract new (...args: never[]) => { readonly spec: S },
+  name: string,
+  modules: readonly object[],
+): CodecFamily<S> {
+  const handles = modules.flatMap((m) => Object.values(m)).filter((v): v is { spec: S } => v instanceof kind);
+  return { name, specs: [...new Set(handles.map((h) => h.spec))] };
+}
+
+/** How a describe() names other types (an Attribute Request's list); the codec set a caller holds. */
+export interface TypeNames {
+  label(vendor: number, type: number): string;
 }
 
 const k = (vendor: number, type: number): string => `${vendor}/${type}`;

@@ -8,6 +8,7 @@ import { PbRemediationParametersMsg } from '../protocol/pb-tnc/ietf/remediation'
 import { PbAccessRecommendationMsg, PbAssessmentResultMsg, PbReasonStringMsg } from '../protocol/pb-tnc/ietf/result';
 import { paSubtypeLabel } from '../protocol/vendors';
 import type { Logger } from '../log';
+import { TNCCS_PB_CODECS } from '../tnccs/pb-codecs';
 import { PbConnection } from '../tnccs/pb-connection';
 import { envelopeFromPbPa, pbPaFromEnvelope } from '../tnccs/pb-pa';
 import {
@@ -15,6 +16,7 @@ import {
   ConnectionInfo,
   Evaluation,
   evaluationName,
+  FinalVerdict,
   maxPaMessageSizeFor,
   Recommendation,
   recommendationName,
@@ -51,13 +53,6 @@ export interface ServerOptions {
   reassembly?: { perConnection?: number; total?: ByteBudget };
 }
 
-export interface FinalVerdict {
-  readonly connectionId: number;
-  readonly recommendation: Recommendation;
-  readonly evaluation: Evaluation;
-  readonly reasons: string[];
-}
-
 /** IF-IMV connection state for a recommendation (TCG IF-IMV 1.4: ACCESS_ALLOWED, ACCESS_ISOLATED, ACCESS_NONE). */
 const connectionStateOf = (r: Recommendation): 'Allowed' | 'Isolated' | 'None' =>
   r === Recommendation.ALLOW ? 'Allowed' : r === Recommendation.ISOLATE ? 'Isolated' : 'None';
@@ -88,7 +83,7 @@ export class TnccsServer {
     const id = ++this.lastConnectionId;
     const log = this.opts.log.with({ connection: id });
     log.info('TNC', `assigned TNCCS Connection ID ${id}`);
-    const pb = new PbConnection('server', channel, id, log);
+    const pb = new PbConnection('server', channel, id, log, TNCCS_PB_CODECS);
     const reassembly = connectionReassembly(this.opts.reassembly?.perConnection, this.opts.reassembly?.total);
     let conn: ConnectionInfo = {
       id,

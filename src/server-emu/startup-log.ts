@@ -1,5 +1,4 @@
 import type { Logger } from '../log';
-import { attributeVendors } from '../protocol/pa-tnc/registry';
 import { DH_GROUP, HASH_ALG, ITA_COMPONENT_NAMES, dhGroupName, hashAlgInfo } from '../protocol/pa-tnc/tcg/pts';
 import { paSubtypeLabel, vendorName, VENDOR } from '../protocol/vendors';
 import type { Imv } from '../tnccs/types';
@@ -7,11 +6,11 @@ import type { Imv } from '../tnccs/types';
 /** Where our IMVs come from: they are compiled in, not loaded from shared objects. */
 export const BUILT_IN = 'built-in';
 
-/** The start of strongSwan's TNC server log: where the IMVs come from and the namespaces known. */
-export function logImvLoading(log: Logger): void {
+/** The start of strongSwan's TNC server log: where the IMVs come from and the attribute namespaces their codecs know. */
+export function logImvLoading(log: Logger, attributeVendors: readonly number[]): void {
   log.info('TNC', `loading IMVs from '${BUILT_IN}'`);
-  const vendors = attributeVendors().map(vendorName).sort();
-  for (const v of vendors) log.debug('TNC', `added ${v} attributes`);
+  const names = [...new Set(attributeVendors)].map(vendorName).sort();
+  for (const v of names) log.debug('TNC', `added ${v} attributes`);
 }
 
 /** One IMV's start-up lines; `details` logs what the IMV itself reports between "initialized" and its message types. */

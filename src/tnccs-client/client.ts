@@ -10,6 +10,7 @@ import { PbRemediationParametersMsg } from '../protocol/pb-tnc/ietf/remediation'
 import { PbAccessRecommendationMsg, PbAssessmentResultMsg, PbReasonStringMsg } from '../protocol/pb-tnc/ietf/result';
 import { paSubtypeLabel } from '../protocol/vendors';
 import type { Logger } from '../log';
+import { TNCCS_PB_CODECS } from '../tnccs/pb-codecs';
 import { PbConnection, PbProtocolError } from '../tnccs/pb-connection';
 import { BatchChannel, ConnectionInfo, Evaluation, maxPaMessageSizeFor, PaEnvelope } from '../tnccs/types';
 import { envelopeFromPbPa, pbPaFromEnvelope } from '../tnccs/pb-pa';
@@ -71,7 +72,7 @@ export async function runClientHandshake(
   channel: BatchChannel,
   opts: ClientOptions,
 ): Promise<HandshakeOutcome> {
-  const pb = new PbConnection('client', channel, opts.connectionId, opts.log);
+  const pb = new PbConnection('client', channel, opts.connectionId, opts.log, TNCCS_PB_CODECS);
   const conn: ConnectionInfo = {
     id: opts.connectionId,
     maxPaMessageSize: maxPaMessageSizeFor(channel.maxBatchSize),

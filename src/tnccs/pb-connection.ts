@@ -8,7 +8,7 @@ import {
   PbBatchType,
   PbRole,
 } from '../protocol/pb-tnc/batch';
-import { PbMessage, pbMessageName } from '../protocol/pb-tnc/registry';
+import type { PbCodecs, PbMessage } from '../protocol/pb-tnc/registry';
 import { pbMessageSize } from '../protocol/pb-tnc/message';
 import { pbErrorFor, PbErrorMsg } from '../protocol/pb-tnc/ietf/error';
 import { PB_ERROR } from '../protocol/pb-tnc/errors';
@@ -35,6 +35,8 @@ export class PbConnection {
     readonly channel: BatchChannel,
     readonly connectionId: number,
     readonly log: Logger,
+    /** The message types this end reads; others are unknown (RFC 5793 4.2: skipped, or refused with NOSKIP). */
+    readonly codecs: PbCodecs,
   ) {}
 
   private get peer(): PbRole {
@@ -46,7 +48,7 @@ export class PbConnection {
     const name = batchTypeName(type);
     this.log.debug('TNC', `creating PB-TNC ${name} batch`);
     if (this.log.enabled(2))
-      for (const m of messages) this.log.debug('TNC', `adding ${pbMessageName(m.vendor, m.type)} message`);
+      for (const m of messages) this.log.debug('TNC', `adding ${this.codecs.name(m.vendor, m.type)} message`);
     const bytes = encodeBatch({ type, fromServer: this.role === 'server', messages });
     this.log.info('TNC', `sending PB-TNC ${name} batch (${bytes.length} bytes) for Connection ID ${this.connectionId}`);
     this.stats.sent++;
@@ -72,14 +74,14 @@ export class PbConnection {
     this.transition(batch.type);
     if (this.log.enabled(2)) {
       for (const m of batch.messages)
-        this.log.debug('TNC', `processing ${pbMessageName(m.vendor, m.type)} message (${pbMessageSize(m)} bytes)`);
+        this.log.debug('TNC', `processing ${this.codecs.name(m.vendor, m.type)} message (${pbMessageSize(m)} bytes)`);
     }
     return batch;
   }
 
   private async decode(bytes: Buffer): Promise<DecodedPbBatch> {
     try {
-      return decodeBatch(bytes, { sender: this.peer });
+      return decodeBatch(bytes, this.codecs, { sender: this.peer });
     } catch (e) {
       if (!isDecodeError(e)) throw e;
       return this.fail(pbErrorFor(e), `malformed PB-TNC batch: ${e.message}`);

@@ -119,6 +119,14 @@ export interface Imv extends CollectorOrVerifier<ImvHost> {
   solicitRecommendation(connectionId: number): void | Promise<void>;
 }
 
+/** What a TNC server decided for one connection: the merged recommendation and the reasons (RFC 5793 4.6, 4.7, 4.9). */
+export interface FinalVerdict {
+  readonly connectionId: number;
+  readonly recommendation: Recommendation;
+  readonly evaluation: Evaluation;
+  readonly reasons: string[];
+}
+
 /**
  * What a PB-TNC session needs from its transport (PT-TLS here; an EAP method or the IF-IMC bridge
  * elsewhere): whole PB-TNC batches in and out.

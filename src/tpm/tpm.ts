@@ -65,7 +65,7 @@ function checkDevice(tcti: string): void {
   const path = m[1] || '/dev/tpmrm0';
   if (!existsSync(path)) {
     throw new TpmUnavailableError(
-      `TPM device ${path} not found: this host has no TPM or its driver (tpm_tis/tpm_crb) is not loaded; for a software TPM pass e.g. --tcti swtpm:host=127.0.0.1,port=2321`,
+      `TPM device ${path} not found: this host has no TPM or its driver (tpm_tis/tpm_crb) is not loaded; a software TPM is reached through its TCTI, e.g. swtpm:host=127.0.0.1,port=2321`,
     );
   }
   try {

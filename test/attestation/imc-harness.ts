@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger, MemorySink } from '../../src/log';
-import '../../src/protocol';
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { decodePaMessage, encodePaMessage } from '../../src/protocol/pa-tnc/message';
 import type { PaAttribute } from '../../src/protocol/pa-tnc/registry';
 import { decodeBatch } from '../../src/protocol/pb-tnc';
@@ -26,7 +26,7 @@ export function imvPtsMessages(dir = VECTORS): Buffer[] {
     .sort();
   const out: Buffer[] = [];
   for (const f of files) {
-    for (const m of decodeBatch(readFileSync(join(dir, f))).messages) {
+    for (const m of decodeBatch(readFileSync(join(dir, f)), ALL_CODECS.pb).messages) {
       if (!PbPaMsg.is(m)) continue;
       if (m.value.paVendor === PA_SUBTYPE.PTS.vendor && m.value.paSubtype === PA_SUBTYPE.PTS.subtype)
         out.push(m.value.body);
@@ -67,7 +67,7 @@ export class ImcHarness {
       body,
     });
     await this.imc.batchEnding(1);
-    return this.sent.slice(from).flatMap((env) => decodePaMessage(env.body).attributes);
+    return this.sent.slice(from).flatMap((env) => decodePaMessage(env.body, ALL_CODECS.pa).attributes);
   }
 
   async send(attributes: PaAttribute[]): Promise<PaAttribute[]> {
@@ -76,7 +76,7 @@ export class ImcHarness {
 }
 
 /**
- * What a verifier does with a TPM 2.0 Simple Evidence Final (protocols.md 7.2): rebuild the
+ * What a verifier does with a TPM 2.0 Simple Evidence Final (PTS 3.15.2; TPM 2.0 Library Part 2 10.12, TPMS_ATTEST): rebuild the
  * TPMS_ATTEST from the copied parts, its own nonce (the DH secret) and its own PCR composite
  * digest, and the TPMT_SIGNATURE from the raw RSA signature.
  */

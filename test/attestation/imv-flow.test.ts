@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import '../../src/protocol';
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { Logger, MemorySink } from '../../src/log';
 import { decodePaMessage } from '../../src/protocol/pa-tnc/message';
 import type { PaAttribute } from '../../src/protocol/pa-tnc/registry';
@@ -30,7 +30,7 @@ import { VECTORS } from '../protocol/pts-swima-util';
 const DEVICE = 'af61115643f343bb6d36373db32c73a70ddb277b';
 
 function clientPts(file: string): PaEnvelope {
-  const batch = decodeBatch(readFileSync(join(VECTORS, file)));
+  const batch = decodeBatch(readFileSync(join(VECTORS, file)), ALL_CODECS.pb);
   const env = batch.messages
     .filter((m) => PbPaMsg.is(m))
     .map((m) => envelopeFromPbPa(m.value as never))
@@ -50,7 +50,7 @@ function harness(trusted: boolean) {
   const verdicts: { rec: Recommendation; evaluation: Evaluation; reason?: string }[] = [];
   const imv = new AttestationImv(sessions);
   imv.initialize(3, {
-    send: (_c, msg) => sent.push(decodePaMessage(msg.body).attributes),
+    send: (_c, msg) => sent.push(decodePaMessage(msg.body, ALL_CODECS.pa).attributes),
     provideRecommendation: (_c, _i, rec, evaluation, reason) => verdicts.push({ rec, evaluation, reason }),
   });
   const conn: ConnectionInfo = { id: 1, maxPaMessageSize: 65490, transport: 'pt-tls', language: 'en', log };

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger, MemorySink, silentLogger } from '../../src/log';
-import { startLabServer, type LabServer } from '../../src/cli/compose';
+import { startLabServer, type LabServer } from '../../src/server-emu/lab-server';
 import { Daemon } from '../../src/daemon/daemon';
 import { loadConfig } from '../../src/daemon/config';
 import { osSources } from '../../src/daemon/parts';

@@ -4,7 +4,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger, MemorySink } from '../../src/log';
-import { startLabServer, type LabServer } from '../../src/cli/compose';
+import { startLabServer, type LabServer } from '../../src/server-emu/lab-server';
 import { Daemon } from '../../src/daemon/daemon';
 import { requestDaemon } from '../../src/daemon/control';
 import { labPki } from '../helpers/pki';

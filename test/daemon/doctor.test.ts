@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBridgeServer, type BridgeServer } from '../../src/bridge';
 import { Logger } from '../../src/log';
-import { startLabServer, type LabServer } from '../../src/cli/compose';
+import { startLabServer, type LabServer } from '../../src/server-emu/lab-server';
 import { makeLabPki } from '../../src/cli/commands/pki';
 import { formatCheck, runDoctor, type Check } from '../../src/daemon/doctor';
 import { Tpm } from '../../src/tpm/tpm';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { buildConfig, ConfigError, parseIni } from '../../src/daemon/config';
 import { startControlServer } from '../../src/daemon/control';
 import { startBridgeServer } from '../../src/bridge';
-import { attest } from '../../src/cli/compose';
+import { attest } from '../../src/agent/attest';
 import { PolicyStore } from '../../src/policy/store';
 import { SwimaStore } from '../../src/imcs/swima/store';
 import { Logger } from '../../src/log';

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Logger, MemorySink, silentLogger } from '../../src/log';
-import { attest, LabServer, startLabServer } from '../../src/cli/compose';
+import { attest } from '../../src/agent/attest';
+import { LabServer, startLabServer } from '../../src/server-emu/lab-server';
 import { makeLabPki, type LabPki } from '../../src/cli/commands/pki';
 import { akDeviceId } from '../../src/imcs/attestation';
 import { extendLabEvidence } from '../../src/lab';
@@ -22,7 +23,7 @@ import { labPki } from '../helpers/pki';
 import { hostTree } from '../helpers/host-tree';
 import { startSwtpm, type Swtpm } from '../helpers/swtpm';
 
-// Issue 6 point 2 (protocols.md 6.12): an AIK certificate that chains to a configured CA makes the AIK
+// Issue 6 point 2 (PTS 3.13): an AIK certificate that chains to a configured CA makes the AIK
 // trusted although its device is not marked trusted. Agent and lab server over PT-TLS, AK on swtpm.
 const LAB = join(__dirname, '..', 'data', 'fixtures', 'vm', 'seabios');
 const dir = mkdtempSync(join(tmpdir(), 'tnc-e2e-aikcert-'));

@@ -1,10 +1,12 @@
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger, MemorySink, silentLogger } from '../../src/log';
-import { attest, LabServer, startLabServer } from '../../src/cli/compose';
+import { attest } from '../../src/agent/attest';
+import { LabServer, startLabServer } from '../../src/server-emu/lab-server';
 import { AttestationImc, akDeviceId } from '../../src/imcs/attestation';
 import { extendLabEvidence } from '../../src/lab';
 import { decodeImaBinary, decodeImaFields, encodeImaEntry } from '../../src/measurements/ima';
@@ -45,11 +47,11 @@ function imaCopy(name: string, edit: (list: Buffer[]) => Buffer[]): string {
 function sefTap(imc: Imc, tap: { record?: Buffer[]; replay?: Buffer }): Imc {
   const wrap = (host: TnccsHost): TnccsHost => ({
     send: (id: number, env: PaEnvelope) => {
-      const m = decodePaMessage(env.body);
+      const m = decodePaMessage(env.body, ALL_CODECS.pa);
       const attrs = m.attributes.map((a) => {
         if (!SimpleEvidenceFinalAttr.is(a)) return a;
         tap.record?.push(encodePaMessage({ messageId: 1, attributes: [a] }));
-        return tap.replay ? decodePaMessage(tap.replay).attributes[0] : a;
+        return tap.replay ? decodePaMessage(tap.replay, ALL_CODECS.pa).attributes[0] : a;
       });
       host.send(id, { ...env, body: encodePaMessage({ messageId: m.messageId, attributes: attrs }) });
     },

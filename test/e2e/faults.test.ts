@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger, MemorySink } from '../../src/log';
-import { LabServer, startLabServer } from '../../src/cli/compose';
+import { LabServer, startLabServer } from '../../src/server-emu/lab-server';
 import { connectPtTls } from '../../src/transport/pt-tls';
 import { decodeBatch, encodeBatch, PB_BATCH, PbBatchType } from '../../src/protocol/pb-tnc/batch';
 import { PbErrorMsg } from '../../src/protocol/pb-tnc/ietf/error';
@@ -13,7 +13,7 @@ import { PB_ERROR } from '../../src/protocol/pb-tnc/errors';
 import type { PbMessage } from '../../src/protocol/pb-tnc/registry';
 import { WorkitemType } from '../../src/policy/workitem-types';
 import { labPki } from '../helpers/pki';
-import '../../src/protocol';
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { encodePaMessage } from '../../src/protocol/pa-tnc/message';
 import { ProductInformationAttr } from '../../src/protocol/pa-tnc/ietf/product-information';
 import { StringVersionAttr } from '../../src/protocol/pa-tnc/ietf/versions';
@@ -62,7 +62,7 @@ const batch = (type: PbBatchType, messages: PbMessage[] = [PbLanguagePreferenceM
   encodeBatch({ type, fromServer: false, messages });
 
 async function expectPbError(reply: Promise<Buffer>, code: number): Promise<void> {
-  const b = decodeBatch(await reply);
+  const b = decodeBatch(await reply, ALL_CODECS.pb);
   assert.equal(b.type, PB_BATCH.CLOSE);
   const err = b.messages.find((m) => PbErrorMsg.is(m));
   assert.ok(err && PbErrorMsg.is(err), 'CLOSE without PB-Error');
@@ -109,7 +109,7 @@ function osMessage() {
 test('a client that stops answering is timed out and its session freed', async () => {
   const t = await client();
   await t.send(batch(PB_BATCH.CDATA, [PbLanguagePreferenceMsg.make('en'), osMessage()]));
-  const reply = decodeBatch(await t.receive());
+  const reply = decodeBatch(await t.receive(), ALL_CODECS.pb);
   assert.equal(reply.type, PB_BATCH.SDATA);
   await assert.rejects(t.receive(), /closed|timeout|ended/i); // the server gives up after its idle timeout
   assert.ok(

@@ -5,13 +5,14 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger, MemorySink } from '../../src/log';
-import { attest, LabServer, startLabServer } from '../../src/cli/compose';
+import { attest } from '../../src/agent/attest';
+import { LabServer, startLabServer } from '../../src/server-emu/lab-server';
 import { hostOsSources } from '../../src/imcs/os/host-report';
 import { WorkitemType } from '../../src/policy/workitem-types';
 import { PackageStore } from '../../src/policy/packages';
 import { parseAptPackagesIndex } from '../../src/policy/package-sources';
 import { Recommendation } from '../../src/tnccs/types';
-import type { FinalVerdict } from '../../src/server-emu/server';
+import type { FinalVerdict } from '../../src/tnccs/types';
 import { labPki } from '../helpers/pki';
 import { hostTree as sharedHostTree } from '../helpers/host-tree';
 

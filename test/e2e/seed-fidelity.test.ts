@@ -1,3 +1,4 @@
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
@@ -6,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger, MemorySink, silentLogger } from '../../src/log';
 import { hexDumpLines } from '../../src/hexdump';
-import { attest, LabServer, startLabServer } from '../../src/cli/compose';
-import { openCollectors, type Collectors } from '../../src/cli/agent-collectors';
+import { attest } from '../../src/agent/attest';
+import { LabServer, startLabServer } from '../../src/server-emu/lab-server';
+import type { Collectors } from '../../src/agent/collectors';
+import { openCollectors } from '../../src/cli/agent-collectors';
 import { decodeImaBinary, decodeImaFields } from '../../src/measurements/ima';
 import { AttestationStore } from '../../src/policy/attestation';
 import { WorkitemType } from '../../src/policy/workitem-types';
@@ -255,10 +258,10 @@ test('a client batch no IMV answers gets the seed\'s empty SDATA, announced as "
     await t.send(
       encodeBatch({ type: PB_BATCH.CDATA, fromServer: false, messages: [PbLanguagePreferenceMsg.make('en'), os] }),
     );
-    assert.equal(decodeBatch(await t.receive()).type, PB_BATCH.SDATA);
+    assert.equal(decodeBatch(await t.receive(), ALL_CODECS.pb).type, PB_BATCH.SDATA);
     from = serverLog.lines.length;
     await t.send(encodeBatch({ type: PB_BATCH.CDATA, fromServer: false, messages: [os] }));
-    const reply = decodeBatch(await t.receive());
+    const reply = decodeBatch(await t.receive(), ALL_CODECS.pb);
     assert.deepEqual([reply.type, reply.messages.length], [PB_BATCH.SDATA, 0], serverLog.lines.slice(from).join('\n'));
   } finally {
     await t.close();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/protocol';
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { Agent, AgentState } from '../../src/imcv/agent';
 import type { PaPort } from '../../src/imcv/pa-port';
 import { ByteBudget } from '../../src/imcv/reassembly-budget';
@@ -26,6 +26,7 @@ const DECLARED = 60 * 1024 * 1024; // each exchange claims a 60 MiB attribute
 class Listener<H extends TnccsHost> extends Agent<AgentState, H> {
   readonly name = 'Listener';
   readonly subscriptions = TYPES;
+  readonly codecs = ALL_CODECS.pa;
   constructor(protected readonly role: 'IMC' | 'IMV') {
     super();
   }
@@ -66,9 +67,11 @@ function segment(baseMessageId: number, start: boolean, size: number, fromServer
 /** PA-TNC Errors in a batch from the other side. */
 function errorsIn(batch: Buffer): number {
   let n = 0;
-  for (const m of decodeBatch(batch).messages) {
+  for (const m of decodeBatch(batch, ALL_CODECS.pb).messages) {
     if (PbPaMsg.is(m))
-      n += decodePaMessage(envelopeFromPbPa(m.value).body).attributes.filter((a) => PaTncErrorAttr.is(a)).length;
+      n += decodePaMessage(envelopeFromPbPa(m.value).body, ALL_CODECS.pa).attributes.filter((a) =>
+        PaTncErrorAttr.is(a),
+      ).length;
   }
   return n;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/protocol';
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { PaPort } from '../../src/imcv/pa-port';
 import { Logger, MemorySink } from '../../src/log';
 import { InstalledPackagesAttr } from '../../src/protocol/pa-tnc/ietf/ports-packages';
@@ -16,8 +16,8 @@ function pair(imcMax: number, imvMax: number) {
   const toImv: PaEnvelope[] = [];
   const toImc: PaEnvelope[] = [];
   const conn = (max: number) => ({ id: 1, maxPaMessageSize: max, transport: 'eap' as const, language: 'en', log });
-  const imc = new PaPort(conn(imcMax), { send: (_id, e) => toImv.push(e) }, 2, 'IMC');
-  const imv = new PaPort(conn(imvMax), { send: (_id, e) => toImc.push(e) }, 2, 'IMV');
+  const imc = new PaPort(conn(imcMax), { send: (_id, e) => toImv.push(e) }, 2, 'IMC', ALL_CODECS.pa);
+  const imv = new PaPort(conn(imvMax), { send: (_id, e) => toImc.push(e) }, 2, 'IMV', ALL_CODECS.pa);
   return { imc, imv, toImv, toImc, lines: sink.lines };
 }
 
@@ -43,7 +43,7 @@ test('a contract from the IMC makes the IMV segment a large attribute; Next Segm
   for (let i = 0; i < 100 && !whole; i++) {
     const env = p.toImc.shift()!;
     assert.ok(env.body.length <= 1000, `PA-TNC message of ${env.body.length} bytes exceeds the IMC's limit`);
-    const m = decodePaMessage(env.body);
+    const m = decodePaMessage(env.body, ALL_CODECS.pa);
     assert.ok(m.attributes.every((a) => SegmentEnvelopeAttr.is(a)));
     envelopes++;
     const got = p.imc.receive(env)!;
@@ -67,6 +67,6 @@ test('a segmented attribute longer than the reassembly cap is refused with a PA-
   p.imv.send(PA_SUBTYPE.SWIMA, [SegmentEnvelopeAttr.make({ start: true, more: true, baseMessageId: 9, data: inner })]);
   const got = p.imc.receive(p.toImc.shift()!);
   assert.equal(got?.attributes.length, 0);
-  const reply = decodePaMessage(p.toImv.shift()!.body).attributes[0];
+  const reply = decodePaMessage(p.toImv.shift()!.body, ALL_CODECS.pa).attributes[0];
   assert.equal(reply.type, 8); // IETF/PA-TNC Error
 });

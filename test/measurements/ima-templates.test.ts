@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { decodeImaFields, templateFields, type ImaEntry } from '../../src/measurements/ima';
-import '../../src/protocol';
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { decodePaMessage, encodePaMessage } from '../../src/protocol/pa-tnc/message';
 import { ImaTemplateDataAttr } from '../../src/protocol/pa-tnc/tnc-agent';
 import { hashAlgInfo, HASH_ALG, PCR_TRANSFORM } from '../../src/protocol/pa-tnc/tcg/pts';
@@ -61,7 +61,7 @@ test('the verifier binds ima-sig and custom-template entries by their template d
     messageId: 7,
     attributes: [ImaTemplateDataAttr.make({ template: 'd-ng|n-ng|sig', data })],
   });
-  const [back] = decodePaMessage(wire).attributes;
+  const [back] = decodePaMessage(wire, ALL_CODECS.pa).attributes;
   assert.ok(ImaTemplateDataAttr.is(back));
   assert.deepEqual(back.value, { template: 'd-ng|n-ng|sig', data });
 });

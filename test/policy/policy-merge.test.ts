@@ -37,7 +37,7 @@ for (const [policy, input, expected] of CASES) {
   });
 }
 
-test('workitem final recommendation from its evaluation (protocols.md 9.4)', () => {
+test('workitem final recommendation from its evaluation (strongSwan imv_workitem.c)', () => {
   const table: [E, R][] = [
     [E.COMPLIANT, R.ALLOW],
     [E.NONCOMPLIANT_MINOR, R.ISOLATE],

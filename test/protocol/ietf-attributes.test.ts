@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/protocol';
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { Writer } from '../../src/bytes/cursor';
 import { DecodeError } from '../../src/bytes/errors';
 import { decodePaMessage, encodeAttribute, encodePaMessage } from '../../src/protocol/pa-tnc/message';
@@ -10,7 +10,7 @@ import * as ietf from '../../src/protocol/pa-tnc/ietf';
 /** Encodes attributes into a PA-TNC message, decodes it back and checks values and bytes. */
 function roundTrip(attrs: PaAttribute[]): void {
   const bytes = encodePaMessage({ messageId: 0x9db26aae, attributes: attrs });
-  const back = decodePaMessage(bytes);
+  const back = decodePaMessage(bytes, ALL_CODECS.pa);
   assert.equal(back.attributes.length, attrs.length);
   back.attributes.forEach((a, i) => {
     assert.equal(a.spec, attrs[i].spec, `attribute ${i} decoded by its own spec`);
@@ -36,7 +36,7 @@ function message(vendor: number, type: number, value: number[] | Buffer): Buffer
 
 const rejects = (b: Buffer, kind: DecodeError['kind'], offset: number) =>
   assert.throws(
-    () => decodePaMessage(b),
+    () => decodePaMessage(b, ALL_CODECS.pa),
     (e: unknown) => e instanceof DecodeError && e.kind === kind && e.offset === offset,
     `expected ${kind} at ${offset}`,
   );

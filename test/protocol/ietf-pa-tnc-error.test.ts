@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/protocol';
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { DecodeError } from '../../src/bytes/errors';
 import { decodePaMessage, encodePaMessage } from '../../src/protocol/pa-tnc/message';
 import { PaAttribute } from '../../src/protocol/pa-tnc/registry';
@@ -19,7 +19,7 @@ const header = { kind: 'message' as const, version: 1, reserved: 0, messageId: 0
 
 function roundTrip(e: PaTncError): PaTncError {
   const bytes = encodePaMessage({ messageId: 1, attributes: [PaTncErrorAttr.make(e)] });
-  const back = decodePaMessage(bytes).attributes[0].value as PaTncError;
+  const back = decodePaMessage(bytes, ALL_CODECS.pa).attributes[0].value as PaTncError;
   assert.deepEqual(back, e);
   assert.deepEqual(encodePaMessage({ messageId: 1, attributes: [PaTncErrorAttr.make(back)] }), bytes);
   return back;
@@ -28,7 +28,7 @@ function roundTrip(e: PaTncError): PaTncError {
 /** What decodePaMessage throws for `bytes`. */
 function failure(bytes: Buffer): DecodeError {
   try {
-    decodePaMessage(bytes);
+    decodePaMessage(bytes, ALL_CODECS.pa);
   } catch (e) {
     if (e instanceof DecodeError) return e;
     throw e;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import '../../src/protocol';
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { decodePaMessage, encodePaMessage } from '../../src/protocol/pa-tnc/message';
 import { PaAttribute } from '../../src/protocol/pa-tnc/registry';
 import { decodeBatch, PbPa, PbPaMsg } from '../../src/protocol/pb-tnc';
@@ -15,10 +15,10 @@ const VECTORS = join(__dirname, '..', 'data', 'vectors');
 
 /** Every attribute of every PA-TNC message in one captured batch. */
 function attributes(file: string): PaAttribute[] {
-  const batch = decodeBatch(readFileSync(join(VECTORS, file)));
+  const batch = decodeBatch(readFileSync(join(VECTORS, file)), ALL_CODECS.pb);
   const bodies = batch.messages.filter((m) => PbPaMsg.is(m)).map((m) => (m.value as PbPa).body);
   return bodies.flatMap((b) => {
-    const m = decodePaMessage(b);
+    const m = decodePaMessage(b, ALL_CODECS.pa);
     assert.deepEqual(encodePaMessage(m), b, 'the PA-TNC message re-encodes to the captured bytes');
     return m.attributes;
   });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/protocol';
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { DecodeError } from '../../src/bytes/errors';
 import { decodePaMessage, encodePaMessage } from '../../src/protocol/pa-tnc/message';
 import { PaAttribute } from '../../src/protocol/pa-tnc/registry';
@@ -8,7 +8,7 @@ import * as ita from '../../src/protocol/pa-tnc/ita';
 
 function roundTrip(attrs: PaAttribute[]): void {
   const bytes = encodePaMessage({ messageId: 1, attributes: attrs });
-  const back = decodePaMessage(bytes);
+  const back = decodePaMessage(bytes, ALL_CODECS.pa);
   back.attributes.forEach((a, i) => {
     assert.equal(a.spec, attrs[i].spec);
     assert.deepEqual(a.value, attrs[i].value);
@@ -21,7 +21,7 @@ const itaMessage = (type: number, value: number[]) =>
 
 const rejects = (b: Buffer, kind: DecodeError['kind'], offset: number) =>
   assert.throws(
-    () => decodePaMessage(b),
+    () => decodePaMessage(b, ALL_CODECS.pa),
     (e: unknown) => e instanceof DecodeError && e.kind === kind && e.offset === offset,
   );
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/protocol';
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { VENDOR } from '../../src/protocol/vendors';
 import {
   decodeBatch,
@@ -27,7 +27,7 @@ import {
 function roundTrip(type: PbBatchType, m: PbMessage, expectedHex?: string): PbMessage {
   const bytes = encodeBatch({ type, fromServer: type !== PB_BATCH.CDATA, messages: [m] });
   if (expectedHex !== undefined) assert.equal(bytes.subarray(8).toString('hex'), expectedHex);
-  const batch = decodeBatch(bytes, { sender: type === PB_BATCH.CDATA ? 'client' : 'server' });
+  const batch = decodeBatch(bytes, ALL_CODECS.pb, { sender: type === PB_BATCH.CDATA ? 'client' : 'server' });
   assert.equal(batch.messages.length, 1);
   const back = batch.messages[0];
   assert.equal(back.spec, m.spec);

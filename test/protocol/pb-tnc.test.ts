@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/protocol';
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { DecodeError } from '../../src/bytes/errors';
 import {
   DecodeBatchOptions,
@@ -12,7 +12,7 @@ import {
   PbRole,
 } from '../../src/protocol/pb-tnc';
 
-// Validation rules of RFC 5793 4.1-4.11 (and strongSwan's reading of them, docs protocols.md 2.1-2.4):
+// Validation rules of RFC 5793 4.1-4.11 (and strongSwan's reading of them, pb_tnc_batch.c and pb_*_msg.c):
 // each malformed batch must be refused with the PB-Error the receiver has to send.
 
 /** One message: flags, vendor, type, value; the length field is computed unless given. */
@@ -37,7 +37,7 @@ function batch(type: number, from: PbRole, msgs: Buffer[] = [], length?: number)
 function refused(bytes: Buffer, opts: DecodeBatchOptions, want: Partial<PbErrorValue>): void {
   let err: unknown;
   assert.throws(
-    () => decodeBatch(bytes, opts),
+    () => decodeBatch(bytes, ALL_CODECS.pb, opts),
     (e: unknown) => (err = e) instanceof DecodeError,
   );
   const answer = pbErrorFor(err);
@@ -98,7 +98,7 @@ test('RFC 5793 4.2: unknown type with NOSKIP is Unsupported Mandatory Message at
     params: { offset: 20 },
   });
   const skipped = batch(1, 'client', [msg(0, 0x1234, 7, 'aa')]);
-  const b = decodeBatch(skipped, client);
+  const b = decodeBatch(skipped, ALL_CODECS.pb, client);
   assert.deepEqual(b.messages[0].value, { raw: Buffer.from([0xaa]) });
   assert.deepEqual(encodeBatch(b), skipped);
 });
@@ -126,10 +126,10 @@ test('RFC 5793 4.3-4.11: a message of the wrong size is Invalid Parameter at the
 test('RFC 5793 4.6-4.8, 4.11: RESULT-only messages from a client are refused, a client ignores them outside RESULT', () => {
   const rec = msg(0, 0, 3, '00000001');
   refused(batch(1, 'client', [rec]), client, invalidAt(8));
-  const b = decodeBatch(batch(2, 'server', [rec]), server);
+  const b = decodeBatch(batch(2, 'server', [rec]), ALL_CODECS.pb, server);
   assert.equal(b.messages.length, 0);
   assert.equal(b.ignored.length, 1);
-  assert.equal(decodeBatch(batch(3, 'server', [rec]), server).messages.length, 1);
+  assert.equal(decodeBatch(batch(3, 'server', [rec]), ALL_CODECS.pb, server).messages.length, 1);
 });
 
 test('RFC 5793 4.6/4.7: assessment result and access recommendation out of range', () => {

@@ -1,3 +1,4 @@
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DecodeError } from '../../src/bytes/errors';
@@ -124,7 +125,7 @@ test('Simple Component Evidence round-trips with and without URI and PCR values'
 
 test('Simple Component Evidence decode returns views into the message, not copies', () => {
   const msg = Buffer.from(roundTrip(SimpleComponentEvidenceAttr, biosEvidence).bytes);
-  const a = decodePaMessage(msg).attributes[0];
+  const a = decodePaMessage(msg, ALL_CODECS.pa).attributes[0];
   assert.ok(SimpleComponentEvidenceAttr.is(a));
   msg[msg.length - 1] ^= 0xff;
   assert.equal(a.value.measurement[31], 0xaa ^ 0xff, 'the measurement shares memory with the input');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/protocol';
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { DecodeError } from '../../src/bytes/errors';
 import { attributeSize, decodePaMessage, encodePaMessage } from '../../src/protocol/pa-tnc/message';
 import { PaAttribute } from '../../src/protocol/pa-tnc/registry';
@@ -24,7 +24,7 @@ const contract = { maxMessageSize: NO_LIMIT, maxSegmentSize: MAX_SEG };
 /** Sends `attr` through a sender and a reassembler, as the two peers would; returns the result and the envelope count. */
 function transfer(attr: PaAttribute, spaceLeft?: number): { attribute: PaAttribute; envelopes: number } {
   const sender = new SegmentSender(contract);
-  const receiver = new Reassembler(NO_LIMIT);
+  const receiver = new Reassembler(ALL_CODECS.pa, NO_LIMIT);
   let env: PaAttribute<SegmentEnvelope> | undefined = sender.first(attr, spaceLeft);
   for (let n = 1; env; n++) {
     assert.ok(env.value.data.length <= MAX_SEG, 'segment within the contract');
@@ -38,7 +38,8 @@ function transfer(attr: PaAttribute, spaceLeft?: number): { attribute: PaAttribu
 
 /** Envelopes go over the wire inside PA-TNC messages. */
 const wire = (env: PaAttribute<SegmentEnvelope>): SegmentEnvelope =>
-  decodePaMessage(encodePaMessage({ messageId: 1, attributes: [env] })).attributes[0].value as SegmentEnvelope;
+  decodePaMessage(encodePaMessage({ messageId: 1, attributes: [env] }), ALL_CODECS.pa).attributes[0]
+    .value as SegmentEnvelope;
 
 const testing = (n: number) => TestingAttr.make(Buffer.from(Array.from({ length: n }, (_, i) => i & 0xff)), true);
 
@@ -81,7 +82,7 @@ test('base message IDs count from 1 per contract', () => {
 
 test('an attribute declared larger than the contract allows is refused at the first segment', () => {
   const [first] = splitAttribute(encodePaMessage({ messageId: 0, attributes: [testing(600)] }).subarray(8), 1, MAX_SEG);
-  const r = new Reassembler(500);
+  const r = new Reassembler(ALL_CODECS.pa, 500);
   assert.throws(
     () => r.add(first),
     (e: unknown) => e instanceof DecodeError && e.kind === 'limit' && e.offset === 8,
@@ -91,13 +92,13 @@ test('an attribute declared larger than the contract allows is refused at the fi
 
 test('segments beyond the declared length, or too few, are errors', () => {
   const envs = splitAttribute(encodePaMessage({ messageId: 0, attributes: [testing(300)] }).subarray(8), 7, MAX_SEG);
-  const r = new Reassembler(NO_LIMIT);
+  const r = new Reassembler(ALL_CODECS.pa, NO_LIMIT);
   envs.slice(0, -1).forEach((e) => r.add(e));
   assert.throws(
     () => r.add({ ...envs[envs.length - 1], data: Buffer.alloc(MAX_SEG) }),
     (e: unknown) => e instanceof DecodeError && e.kind === 'overrun',
   );
-  const short = new Reassembler(NO_LIMIT);
+  const short = new Reassembler(ALL_CODECS.pa, NO_LIMIT);
   short.add(envs[0]);
   assert.throws(
     () => short.add({ ...envs[1], more: false }),
@@ -107,7 +108,7 @@ test('segments beyond the declared length, or too few, are errors', () => {
 
 test('a duplicate start is ignored; a segment of an unknown exchange too', () => {
   const envs = splitAttribute(encodePaMessage({ messageId: 0, attributes: [testing(300)] }).subarray(8), 5, MAX_SEG);
-  const r = new Reassembler(NO_LIMIT);
+  const r = new Reassembler(ALL_CODECS.pa, NO_LIMIT);
   assert.equal(r.add(envs[0]).kind, 'more');
   assert.equal(r.add(envs[0]).kind, 'ignored');
   let last: ReassemblyStep | undefined;
@@ -118,12 +119,13 @@ test('a duplicate start is ignored; a segment of an unknown exchange too', () =>
 
 test('cancel: the receiver drops the exchange and tells the sender, who stops', () => {
   const sender = new SegmentSender(contract);
-  const r = new Reassembler(NO_LIMIT);
+  const r = new Reassembler(ALL_CODECS.pa, NO_LIMIT);
   r.add(wire(sender.first(testing(500))));
   const cancel = r.cancel(1);
   assert.deepEqual(cancel?.value, { cancel: true, baseMessageId: 1 });
   assert.equal(r.cancel(1), undefined);
-  const onWire = decodePaMessage(encodePaMessage({ messageId: 2, attributes: [cancel!] })).attributes[0].value;
+  const onWire = decodePaMessage(encodePaMessage({ messageId: 2, attributes: [cancel!] }), ALL_CODECS.pa).attributes[0]
+    .value;
   assert.deepEqual(onWire, { cancel: true, baseMessageId: 1 });
   assert.equal(sender.next({ cancel: true, baseMessageId: 1 }), undefined);
   assert.deepEqual(sender.inProgress, []);
@@ -135,7 +137,7 @@ test('an unsupported NOSKIP attribute inside the segments surfaces after reassem
   inner.writeUInt32BE(0x80000009, 0);
   inner.writeUInt32BE(0x77, 4);
   inner.writeUInt32BE(300, 8);
-  const r = new Reassembler(NO_LIMIT);
+  const r = new Reassembler(ALL_CODECS.pa, NO_LIMIT);
   const envs = splitAttribute(inner, 3, MAX_SEG);
   envs.slice(0, -1).forEach((e) => r.add(e));
   assert.throws(

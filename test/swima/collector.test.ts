@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import '../../src/protocol';
 import { SwIdInventoryAttr } from '../../src/protocol/pa-tnc/swima';
 import { parseDpkgStatus } from '../../src/imcs/os/dpkg-status';
 import { SwCollector } from '../../src/imcs/swima/collector';

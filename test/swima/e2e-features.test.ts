@@ -1,3 +1,4 @@
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, AgentState } from '../../src/imcv/agent';
@@ -80,6 +81,7 @@ type Answers = { inventory?: SwInventory; events?: SwEvents; decided: boolean };
 class TargetedImv extends Agent<AgentState & Answers, ImvHost> {
   readonly name = 'SWIMA-targeted';
   readonly subscriptions = [PA_SUBTYPE.SWIMA];
+  readonly codecs = ALL_CODECS.pa;
   protected readonly role = 'IMV' as const;
   readonly answers: Answers[] = [];
   protected createState(conn: ConnectionInfo, port: PaPort) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/protocol';
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { encodeBatch, PB_BATCH, PbBatchType } from '../../src/protocol/pb-tnc/batch';
 import { Logger } from '../../src/log';
 import { ImcManager } from '../../src/tnccs-client/imc-manager';
@@ -82,7 +82,7 @@ test('a RESULT with two Access Recommendations (deny, then allow) is a protocol 
       PbAccessRecommendationMsg.make(1),
     ];
     await s.send(encodeBatch({ type: PB_BATCH.RESULT, fromServer: true, messages }));
-    return decodeBatch(await s.receive());
+    return decodeBatch(await s.receive(), ALL_CODECS.pb);
   })();
   await assert.rejects(
     runClientHandshake(new ImcManager(), c, { connectionId: 1, language: 'en', log: new Logger(-1) }),
@@ -135,6 +135,6 @@ test('a fatal PB-Error from the client is answered with CLOSE, not a RESULT (RFC
       messages: [PbErrorMsg.make({ fatal: true, vendor: 0, code: 2, params: { offset: 0 } })],
     }),
   );
-  assert.equal(decodeBatch(await c.receive()).type, PB_BATCH.CLOSE);
+  assert.equal(decodeBatch(await c.receive(), ALL_CODECS.pb).type, PB_BATCH.CLOSE);
   assert.equal(await serving, undefined);
 });

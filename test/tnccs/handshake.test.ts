@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/protocol';
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { Agent, AgentState } from '../../src/imcv/agent';
 import type { PaPort, ReceivedPa } from '../../src/imcv/pa-port';
 import { ProductInformationAttr } from '../../src/protocol/pa-tnc/ietf';
@@ -20,6 +20,7 @@ import { channelPair } from '../helpers/channel-pair';
 class EchoImc extends Agent<AgentState, TnccsHost> {
   readonly name = 'Echo';
   readonly subscriptions = [PA_SUBTYPE.OS];
+  readonly codecs = ALL_CODECS.pa;
   protected readonly role = 'IMC' as const;
   protected createState(conn: ConnectionInfo, port: PaPort): AgentState {
     return { conn, port };
@@ -36,6 +37,7 @@ class EchoImc extends Agent<AgentState, TnccsHost> {
 /** Test IMV: asks once more, then decides with a fixed verdict. */
 class AskTwiceImv extends Agent<AgentState & { seen: number }, ImvHost> {
   readonly subscriptions = [PA_SUBTYPE.OS];
+  readonly codecs = ALL_CODECS.pa;
   protected readonly role = 'IMV' as const;
   constructor(
     readonly name: string,
@@ -69,7 +71,7 @@ async function handshake(policy: RecommendationPolicy, verdicts: [Recommendation
     server.serve(s),
   ]);
   const sent = (ch: typeof c) =>
-    (ch as unknown as { sent: Buffer[] }).sent.map((b) => batchTypeName(decodeBatch(b).type));
+    (ch as unknown as { sent: Buffer[] }).sent.map((b) => batchTypeName(decodeBatch(b, ALL_CODECS.pb).type));
   return { outcome, verdict, lines: sink.lines, clientBatches: sent(c), serverBatches: sent(s) };
 }
 
@@ -105,7 +107,7 @@ test('a malformed PA-TNC message is answered with a PA-TNC Error, not a crash', 
   const { PaTncErrorAttr } = await import('../../src/protocol/pa-tnc/ietf/pa-tnc-error');
   const sent: Buffer[] = [];
   const conn = { id: 1, maxPaMessageSize: 65490, transport: 'pt-tls' as const, language: 'en', log: new Logger(-1) };
-  const port = new PaPort(conn, { send: (_id, env) => sent.push(env.body) }, 1, 'IMV');
+  const port = new PaPort(conn, { send: (_id, env) => sent.push(env.body) }, 1, 'IMV', ALL_CODECS.pa);
   // a Product Information attribute whose length overruns the message
   const bad = Buffer.from('0100000000000007' + '000000000000000200000040' + '0000', 'hex');
   assert.equal(
@@ -113,7 +115,7 @@ test('a malformed PA-TNC message is answered with a PA-TNC Error, not a crash', 
     undefined,
   );
   assert.equal(sent.length, 1);
-  const reply = decodePaMessage(sent[0]).attributes[0];
+  const reply = decodePaMessage(sent[0], ALL_CODECS.pa).attributes[0];
   assert.ok(PaTncErrorAttr.is(reply));
   assert.equal(reply.value.code, 1); // Invalid Parameter
 });
@@ -164,7 +166,7 @@ test('an IMC asking for a retry gets CRETRY and a second assessment on the same 
     server.serve(s),
   ]);
   const sent = (ch: typeof c) =>
-    (ch as unknown as { sent: Buffer[] }).sent.map((b) => batchTypeName(decodeBatch(b).type));
+    (ch as unknown as { sent: Buffer[] }).sent.map((b) => batchTypeName(decodeBatch(b, ALL_CODECS.pb).type));
   assert.deepEqual(sent(c), ['CDATA', 'CDATA', 'CRETRY', 'CLOSE']);
   assert.deepEqual(sent(s), ['SDATA', 'RESULT', 'RESULT']);
   assert.equal(outcome.access, 'allow');

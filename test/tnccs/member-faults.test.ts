@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/protocol';
+import { ALL_CODECS } from '../../src/protocol/codecs';
 import { Agent, AgentState } from '../../src/imcv/agent';
 import type { PaPort, ReceivedPa } from '../../src/imcv/pa-port';
 import { ProductInformationAttr } from '../../src/protocol/pa-tnc/ietf';
@@ -25,6 +25,7 @@ type Call = 'beginHandshake' | 'receiveMessage' | 'batchEnding' | 'solicitRecomm
 
 class ProductImc extends Agent<AgentState, TnccsHost> {
   readonly subscriptions = [PA_SUBTYPE.OS];
+  readonly codecs = ALL_CODECS.pa;
   protected readonly role = 'IMC' as const;
   constructor(
     readonly name: string,
@@ -47,6 +48,7 @@ class ProductImc extends Agent<AgentState, TnccsHost> {
 /** Decides on the first message it sees, unless it is the one that throws in `throwIn`. */
 class FixedImv extends Agent<AgentState, ImvHost> {
   readonly subscriptions = [PA_SUBTYPE.OS];
+  readonly codecs = ALL_CODECS.pa;
   protected readonly role = 'IMV' as const;
   constructor(
     readonly name: string,

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger, MemorySink } from '../../src/log';
-import { startLabServer, type LabServer } from '../../src/cli/compose';
+import { startLabServer, type LabServer } from '../../src/server-emu/lab-server';
 import { ImcManager } from '../../src/tnccs-client/imc-manager';
 import { OsImc } from '../../src/imcs/os/os-imc';
 import { runClientHandshake, type HandshakeOutcome } from '../../src/tnccs-client/client';

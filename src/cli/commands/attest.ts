@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { ATTEST_EXIT, makeLogger, parseHostPort } from '../common';
-import { attest } from '../compose';
+import { ATTEST_EXIT, makeLogger } from '../common';
+import { attest } from '../../agent/attest';
+import { parseHostPort } from '../../agent/host-port';
 import { openCollectors } from '../agent-collectors';
 import { hostOsSources } from '../../imcs/os/host-report';
 import { procPaths } from '../../imcs/os/facts';
@@ -119,6 +120,7 @@ Example: tnc-agent attest --server 127.0.0.1:2710 --cert lab/client.pem --key la
         const os = hostOsSources({
           defaultPassword: f.defaultPassword ?? false,
           deviceId: f.deviceId ?? collectors.deviceId,
+          deviceIdOption: '--device-id',
           paths: { osRelease: f.osRelease, dpkgStatus: f.dpkgStatus, ...procPaths(f.procRoot ?? '/proc') },
         });
         try {

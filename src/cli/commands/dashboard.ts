@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from '../../log';
 import type { Dashboard } from '../../dashboard/serve';
 import { PolicyViews } from '../../policy/views';
-import { makeLogger, parseHostPort } from '../common';
+import { makeLogger } from '../common';
+import { parseHostPort } from '../../agent/host-port';
 
 export const DASHBOARD_PORT = 8271;
 

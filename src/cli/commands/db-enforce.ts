@@ -48,7 +48,7 @@ function parseType(v: string): WorkitemType {
   return t;
 }
 
-/** `tnc-agent db enforce TYPE [ARG]`: a policy enforced on a group (protocols.md 9.2: TPMRA 'BI' = BIOS log and IMA list). */
+/** `tnc-agent db enforce TYPE [ARG]`: a policy enforced on a group (src/policy/workitem-types.ts: TPMRA 'BI' = BIOS log and IMA list). */
 export function registerEnforce(db: Command): void {
   db.command('enforce')
     .description(

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import '../../protocol';
+import { ALL_CODECS } from '../../protocol/codecs';
 import { isDecodeError } from '../../bytes/errors';
 import { describedJson, describedLines, describeLayer, guessLayer, Layer } from '../../protocol/describe';
 import { EXIT } from '../main';
@@ -38,7 +38,7 @@ function decodeFile(file: string, opts: DecodeOptions): void {
       `cannot tell the layer: first byte ${data.length ? '0x' + data[0].toString(16).padStart(2, '0') : '(empty file)'} at offset 0 starts no PT-TLS, PB-TNC or PA-TNC header`,
     );
   try {
-    const d = describeLayer[layer](data);
+    const d = describeLayer[layer](data, ALL_CODECS);
     console.log(opts.json ? describedJson(d) : describedLines(d).join('\n'));
   } catch (e) {
     if (!isDecodeError(e)) throw e;

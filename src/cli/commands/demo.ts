@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ATTEST_EXIT, makeLogger } from '../common';
-import { attest, LabServer, startLabServer } from '../compose';
+import { attest } from '../../agent/attest';
+import { startLabServer, type LabServer } from '../../server-emu/lab-server';
 import { openCollectors } from '../agent-collectors';
 import { makeLabPki } from './pki';
 import { exitCodeFor } from './attest';
@@ -13,7 +14,7 @@ import { decodeImaBinary, decodeImaFields } from '../../measurements/ima';
 import type { Logger } from '../../log';
 import { AttestationStore } from '../../policy/attestation';
 import { WorkitemType } from '../../policy/workitem-types';
-import type { FinalVerdict } from '../../server-emu/server';
+import type { FinalVerdict } from '../../tnccs/types';
 import { Tpm } from '../../tpm/tpm';
 import { evaluationName, recommendationName } from '../../tnccs/types';
 

@@ -1,8 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { makeLogger, parseHostPort } from '../common';
-import { startLabServer } from '../compose';
+import { makeLogger } from '../common';
+import { parseHostPort } from '../../agent/host-port';
+import { startLabServer } from '../../server-emu/lab-server';
 import { httpOptions, openDashboard, type HttpFlags, DASHBOARD_PORT } from './dashboard';
 import type { RecommendationPolicy } from '../../policy/merge';
 import type { AttestationImvOptions } from '../../imvs/attestation';
@@ -188,6 +189,8 @@ export function register(program: Command): void {
       if (!POLICIES.includes(o.policy as RecommendationPolicy))
         throw new Error(`--policy must be one of ${POLICIES.join(', ')}`);
       if (!o.ca) throw new Error('--ca is required: the CA that signs client certificates');
+      if (!o.cert || !o.key)
+        throw new Error('--cert and --key are required (make a lab PKI with `tnc-agent pki --out DIR`)');
       const log = makeLogger(o);
       const { host, port } = parseHostPort(o.listen);
       const idle = Number(o.idleTimeout);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ATTESTATION_CODECS } from '../../imcv/codecs';
 import { Agent, AgentState } from '../../imcv/agent';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
 import { Writer } from '../../bytes/cursor';
@@ -45,7 +46,7 @@ interface PtsState extends AgentState, EvidenceState {
 const DEFAULT_NONCE_LEN = 20;
 const MIN_NONCE_LEN = 17;
 
-/** The value bytes of an attribute, for the PTS errors that quote the offending attribute (protocols.md 6.10). */
+/** The value bytes of an attribute, for the PTS errors that quote the offending attribute (PTS 4.2). */
 function valueOf(a: PaAttribute): Buffer {
   const w = new Writer(64);
   a.spec?.encode(w, a.value);
@@ -53,13 +54,14 @@ function valueOf(a: PaAttribute): Buffer {
 }
 
 /**
- * The Attestation IMC (TCG PTS over IF-M, protocols.md 6.12): negotiates capabilities, the
+ * The Attestation IMC (TCG PTS over IF-M, PTS 3; the message flow of strongSwan's imc_attestation.c): negotiates capabilities, the
  * measurement algorithm and a DH nonce, reports the TPM and its AK, and answers evidence requests
  * with firmware-log and IMA measurements and a TPM 2.0 quote over the PCRs they extend.
  */
 export class AttestationImc extends Agent<PtsState, TnccsHost> {
   readonly name = 'Attestation';
   readonly subscriptions = [PA_SUBTYPE.PTS];
+  readonly codecs = ATTESTATION_CODECS;
   protected readonly role = 'IMC' as const;
   private readonly paths: EvidencePaths;
   private readonly akHandle: number;
@@ -145,7 +147,7 @@ export class AttestationImc extends Agent<PtsState, TnccsHost> {
     const log = state.conn.log;
     if (!state.dh) return [ptsError(PTS_ERROR.OPERATION_NOT_SUPPORTED, valueOf(a))];
     const len = state.dh.nonce.length;
-    // protocols.md 6.3: the initiator nonce must be as long as ours
+    // PTS 3.8.3, as strongSwan's imc_attestation_process.c checks: the initiator nonce must be as long as ours
     if (f.initiatorNonce.length !== len)
       return [ptsError(PTS_ERROR.BAD_NONCE_LENGTH, new Writer(4).u16(len).u16(len).finish())];
     // the hash must be the one we offered in the Parameters Response (our measurement algorithm)

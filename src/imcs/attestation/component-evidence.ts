@@ -51,7 +51,7 @@ const sameComponent = (a: ComponentName, b: ComponentName) =>
 /** RFC 3339 UTC with seconds and Z, 20 characters (PTS 3.15.1 measurement time). */
 const rfc3339 = (d: Date) => d.toISOString().slice(0, 19) + 'Z';
 
-/** protocols.md 6.6: which request flags this IMC cannot honour, as the PTS error to send. */
+/** PTS 3.14.1 and 4.2: which request flags this IMC cannot honour, as the PTS error to send. */
 function flagError(c: ComponentRequest, caps: number): number | undefined {
   if (c.flags & COMP_EVID_FLAG.T) return PTS_ERROR.UNABLE_DET_TTC;
   if (c.flags & COMP_EVID_FLAG.V && !(caps & PTS_CAP.V)) return PTS_ERROR.UNABLE_LOCAL_VAL;

@@ -18,7 +18,7 @@ import { VENDOR } from '../../protocol/vendors';
 
 const SHA1 = bankByName('sha1')!;
 
-/** protocols.md 6.5: strongSwan's ITA "Linux IMA" component, K + trusted platform = the firmware event log. */
+/** PTS 5.1 names; strongSwan's ITA "Linux IMA" component, K + trusted platform = the firmware event log. */
 export const BIOS_COMPONENT: ComponentName = {
   vendor: VENDOR.ITA,
   family: 0,
@@ -93,7 +93,7 @@ function makeEvidence(
   };
 }
 
-/** One evidence per extended event of the firmware log, with its digest in the bank (protocols.md 6.7). */
+/** One evidence per extended event of the firmware log, with its digest in the bank (PTS 3.15.1). */
 export function biosEvidence(
   log: UntrustedEventLog,
   ctx: EvidenceContext,

@@ -32,6 +32,6 @@ export interface AttestationImcOptions {
   readonly paths?: Partial<EvidencePaths>;
   /** Measurement hash preference; default sha256, sha384, sha1 (limited to the TPM's PCR banks). */
   readonly hashPreference?: readonly PtsHashName[];
-  /** Length of the responder (IMC) DH nonce in bytes; default 20 (as strongSwan), at least 17 (protocols.md 6.3). */
+  /** Length of the responder (IMC) DH nonce in bytes; default 20 (as strongSwan), at least 17 (PTS 3.8.1). */
   readonly nonceLength?: number;
 }

@@ -3,7 +3,7 @@ import { join, posix } from 'node:path';
 import type { Symlink } from '../../protocol/pa-tnc/ita/lists';
 
 /**
- * ITA-HSR Symlinks (protocols.md 6.11): the entries of `dir` that are symlinks to directories,
+ * ITA-HSR Symlinks (strongSwan's ita_attr_symlinks.c): the entries of `dir` that are symlinks to directories,
  * e.g. /bin -> /usr/bin on a UsrMerge system. `dir` is the path the IMV asked for; `root` is
  * where that path lives on this host ("/" normally, a fixture tree in tests).
  */

@@ -36,7 +36,7 @@ async function akPublic(tpm: Tpm, handle: number): Promise<TpmPublic> {
 
 /**
  * The Device ID strongSwan's OS IMC reports when the AK is used: hex SHA-1 of the AK's DER
- * SubjectPublicKeyInfo (protocols.md 6.11). Pass it to the OS IMC so both IMCs name one device.
+ * SubjectPublicKeyInfo (strongSwan's imc_os.c Device ID). Pass it to the OS IMC so both IMCs name one device.
  */
 export async function akDeviceId(tpm: Tpm, handle = DEFAULT_AK_HANDLE): Promise<string> {
   return keyId(publicKeyObject(await akPublic(tpm, handle)));
@@ -49,7 +49,7 @@ export async function aikOf(tpm: Tpm, handle: number, certificate?: Buffer): Pro
 }
 
 /**
- * protocols.md 6.4: strongSwan's 16-byte TPM 2.0 version information. The locality byte is the
+ * PTS 3.11 TPM Version Information: strongSwan's 16-byte TPM 2.0 version information. The locality byte is the
  * TPM's startup locality, which the verifier uses as PCR 0's reset value (TPM 2.0 Part 1 17.6.4.4):
  * we report the firmware log's StartupLocality (0 when it has none), not strongSwan's vendor guess.
  */
@@ -93,7 +93,7 @@ function rawSignature(sigBytes: Buffer, ak: TpmPublic): { hash: number; sig: Buf
 }
 
 /**
- * PTS 3.15.2 Simple Evidence Final, TPM 2.0 form (protocols.md 6.8, 7.2): TPM2_Quote with the
+ * PTS 3.15.2 Simple Evidence Final, TPM 2.0 form (TPM 2.0 Library Part 3 18.4): TPM2_Quote with the
  * secret as qualifying data over `pcrs` of `bank`; the parts the verifier cannot rebuild are copied.
  */
 export async function quoteEvidence(

@@ -7,6 +7,8 @@ export interface HostReportOptions extends CollectOptions {
   defaultPassword: boolean;
   /** Device ID to report (the AK key ID when a TPM is used); default: SHA-1 of /etc/machine-id. */
   deviceId?: string;
+  /** Where the front end's user sets a device ID (a flag, a configuration key), named when there is none. */
+  deviceIdOption?: string;
 }
 
 /** The OS IMC's sources on a real host: /etc/os-release, /proc and dpkg, paths overridable. */
@@ -34,15 +36,15 @@ function toReport(f: OsFacts, opts: HostReportOptions): OsReport {
     operational: { status: f.operationalStatus, result: f.operationalResult, lastUse: f.lastBoot },
     forwarding: f.forwarding,
     defaultPassword: opts.defaultPassword,
-    deviceId: requireDeviceId(opts.deviceId ?? f.deviceId),
+    deviceId: requireDeviceId(opts.deviceId ?? f.deviceId, opts.deviceIdOption),
     endpoint: { hardware: f.hardware, network: f.network, problems: f.problems.map((p) => p.message) },
   };
 }
 
-function requireDeviceId(id: string | null | undefined): string {
+function requireDeviceId(id: string | null | undefined, option: string | undefined): string {
   if (!id)
     throw new Error(
-      'no device ID: /etc/machine-id is unreadable, the system UUID unknown, and none is configured (--device-id)',
+      `no device ID: /etc/machine-id is unreadable, the system UUID unknown, and none is configured${option ? ` (${option})` : ''}`,
     );
   return id;
 }

@@ -1,4 +1,5 @@
 import { Agent, AgentState } from '../../imcv/agent';
+import { OS_CODECS } from '../../imcv/codecs';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
 import { ProductInformation, ProductInformationAttr } from '../../protocol/pa-tnc/ietf/product-information';
@@ -53,6 +54,7 @@ export interface OsSources {
 export class OsImc extends Agent<AgentState, TnccsHost> {
   readonly name = 'OS';
   readonly subscriptions = [PA_SUBTYPE.OS];
+  readonly codecs = OS_CODECS;
   protected readonly role = 'IMC' as const;
 
   constructor(private readonly sources: OsSources) {

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { checkNotNewer, migrate, type Migration } from '../../db/migrate';
 import { openDatabase } from '../../db/open';
 import { Sql } from '../../db/sql';
 
@@ -11,7 +13,8 @@ const MAX_EID = 0xffffffff;
 
 // AUTOINCREMENT: SQLite never hands out a rowid that was ever used in the table, so an EID is never
 // reused, not even after deleting rows; the sequence is bumped in the same transaction as the event.
-const SCHEMA = `
+// Version 1 is the schema stores had before they were versioned: IF NOT EXISTS adopts such a store as is.
+const V1_EVENT_LOG = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sw_identifiers (
   id INTEGER PRIMARY KEY, sw_id TEXT NOT NULL UNIQUE, package TEXT NOT NULL, version TEXT NOT NULL,
@@ -22,8 +25,51 @@ CREATE TABLE IF NOT EXISTS events (
   sw INTEGER NOT NULL REFERENCES sw_identifiers(id), action INTEGER NOT NULL);
 `;
 
+// inventoryAt() takes each identifier's latest event up to an EID: by identifier, then EID.
+const V2_EVENTS_BY_IDENTIFIER = `CREATE INDEX events_sw ON events(sw, eid);`;
+
+export const SWIMA_MIGRATIONS: readonly Migration[] = [
+  { version: 1, description: 'SWIMA event log: identifiers, events, the EID epoch', sql: V1_EVENT_LOG },
+  { version: 2, description: 'events by identifier', sql: V2_EVENTS_BY_IDENTIFIER },
+];
+
 export class SwimaStoreError extends Error {
   override readonly name = 'SwimaStoreError';
+}
+
+const tooNew = { what: 'SWIMA store', tooNew: (m: string) => new SwimaStoreError(m) };
+
+function openToWrite(path: string): { sql: Sql; epoch: number } {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // 0640: the inventory is the daemon's; its group (doctor) may read it
+  return openDatabase(path, 'SWIMA store', 0o640, (db) => {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, SWIMA_MIGRATIONS, tooNew);
+    const sql = new Sql(db);
+    const epoch = sql.tx(() => {
+      // RFC 8412 3.7.4: the epoch is random so that a recreated store is told apart
+      sql.run("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)", randomBytes(4).readUInt32BE(0));
+      return sql.get<{ value: number }>("SELECT value FROM meta WHERE key = 'epoch'")!.value;
+    });
+    return { sql, epoch };
+  });
+}
+
+/** A store written by a newer tnc-agent, or one without an epoch, is refused. */
+function openToRead(path: string): { sql: Sql; epoch: number } {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    checkNotNewer(db, SWIMA_MIGRATIONS, tooNew);
+    const sql = new Sql(db);
+    const epoch = sql.get<{ value: number }>("SELECT value FROM meta WHERE key = 'epoch'");
+    if (!epoch) throw new SwimaStoreError('it has no EID epoch');
+    return { sql, epoch: epoch.value };
+  } catch (e) {
+    db.close();
+    throw e;
+  }
 }
 
 /** One software identifier the endpoint knows (installed now or in the past). */
@@ -79,22 +125,15 @@ export class SwimaStore {
   readonly epoch: number;
   private readonly sql: Sql;
 
-  constructor(readonly path: string = DEFAULT_STORE_PATH) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    // 0640: the inventory is the daemon's; its group (doctor) may read it
-    const { sql, epoch } = openDatabase(path, 'SWIMA store', 0o640, (db) => {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.pragma('busy_timeout = 5000');
-      db.exec(SCHEMA);
-      const sql = new Sql(db);
-      const epoch = sql.tx(() => {
-        // RFC 8412 3.7.4: the epoch is random so that a recreated store is told apart
-        sql.run("INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?)", randomBytes(4).readUInt32BE(0));
-        return sql.get<{ value: number }>("SELECT value FROM meta WHERE key = 'epoch'")!.value;
-      });
-      return { sql, epoch };
-    });
+  /**
+   * Opens the store, making it (and drawing its epoch) if it is new and bringing its schema up to
+   * date; `readOnly` (doctor) opens an existing store and creates, migrates and draws nothing.
+   */
+  constructor(
+    readonly path: string = DEFAULT_STORE_PATH,
+    opts: { readOnly?: boolean } = {},
+  ) {
+    const { sql, epoch } = opts.readOnly ? openToRead(path) : openToWrite(path);
     this.sql = sql;
     this.epoch = epoch;
   }
@@ -136,6 +175,11 @@ export class SwimaStore {
     const sw = this.sql.get<{ id: number }>('SELECT id FROM sw_identifiers WHERE sw_id = ?', e.swId)!.id;
     return this.sql.run('INSERT INTO events (timestamp, sw, action) VALUES (?, ?, ?)', e.timestamp, sw, e.action)
       .lastInsertRowid;
+  }
+
+  /** How many software identifiers are installed now. */
+  installedCount(): number {
+    return this.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM sw_identifiers WHERE installed = 1')!.n;
   }
 
   /** Installed identifiers with their fingerprints (what the collector compares dpkg's state with). */

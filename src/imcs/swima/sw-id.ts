@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { arch } from 'node:os';
 import { osIdentity, parseOsRelease } from '../os/os-release';
 
-/** The OS part of generated software identifiers: strongSwan's `<Name>_<Version>-<Arch>` (protocols.md 5.7). */
+/** The OS part of generated software identifiers: strongSwan's `<Name>_<Version>-<Arch>` (swid_gen.c). */
 export interface SwOs {
   readonly name: string;
   readonly version: string;
@@ -21,7 +21,7 @@ const osString = (os: SwOs): string => `${os.name}_${os.version}-${os.arch}`;
 
 /**
  * The unique ID (SWID tagId) of a dpkg package as strongSwan's sw-collector forms it (swid_gen_info.c,
- * protocols.md 5.7): `<OS>-<package>-<version>`, the ":arch" suffix of the package dropped, and every
+ * strongSwan's swid_gen.c): `<OS>-<package>-<version>`, the ":arch" suffix of the package dropped, and every
  * ':' and '+' replaced by '~' (they are not allowed unescaped in the URI the identifier becomes).
  */
 export function tagId(os: SwOs, pkg: string, version: string): string {

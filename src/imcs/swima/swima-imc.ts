@@ -1,4 +1,5 @@
 import { Agent, AgentState } from '../../imcv/agent';
+import { SWIMA_CODECS } from '../../imcv/codecs';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
 import { swimaError } from '../../protocol/pa-tnc/errors';
 import { IETF_ERROR, PaTncErrorAttr } from '../../protocol/pa-tnc/ietf/pa-tnc-error';
@@ -60,6 +61,7 @@ interface SwimaImcState extends AgentState {
 export class SwimaImc extends Agent<SwimaImcState, TnccsHost> {
   readonly name = 'SWIMA';
   readonly subscriptions = [PA_SUBTYPE.SWIMA];
+  readonly codecs = SWIMA_CODECS;
   protected readonly role = 'IMC' as const;
   private readonly live = new Set<SwimaImcState>();
   private readonly tags: TagSource;
@@ -170,7 +172,7 @@ export class SwimaImc extends Agent<SwimaImcState, TnccsHost> {
 
   /** Establishes a subscription; returns the PA-TNC error when it is refused. */
   private subscribe(state: SwimaImcState, peerId: number, req: SwimaRequest): PaAttribute | undefined {
-    // protocols.md 5.7: strongSwan honours subscriptions only with imc-swima.subscriptions = yes
+    // strongSwan's imc_swima.c honours subscriptions only with imc-swima.subscriptions = yes
     if (!this.o.subscriptions)
       return swimaError(IETF_ERROR.SWIMA_SUBSCRIPTION_DENIED, req.requestId, 'subscriptions not enabled');
     if (state.subscriptions.has(req.requestId))

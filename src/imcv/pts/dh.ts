@@ -1,7 +1,7 @@
 import { createECDH, getDiffieHellman, hash, type DiffieHellmanGroup, type ECDH } from 'node:crypto';
 import { DH_GROUP, hashAlgInfo } from '../../protocol/pa-tnc/tcg/pts';
 
-/** PTS 3.8.1 / protocols.md 6.2: the responder picks the strongest offered group, ECP_384 first. */
+/** PTS 3.8.1; strongSwan's pts_dh_group.c: the responder picks the strongest offered group, ECP_384 first. */
 const PREFERENCE = [DH_GROUP.ECP_384, DH_GROUP.ECP_256, DH_GROUP.MODP_2048, DH_GROUP.MODP_1536, DH_GROUP.MODP_1024];
 export const SUPPORTED_DH_GROUPS = PREFERENCE.reduce((a, g) => a | g, 0);
 
@@ -50,7 +50,7 @@ export class DhKeyPair {
     }
   }
 
-  /** protocols.md 6.3: ECP = X‖Y without the 0x04 prefix; MODP = big-endian, padded to the prime length. */
+  /** PTS 3.8.2 / 3.8.3 public values (strongSwan's pts_dh_group.c): ECP = X‖Y without the 0x04 prefix; MODP = big-endian, padded to the prime length. */
   publicValue(): Buffer {
     if (this.ecdh) return this.ecdh.getPublicKey().subarray(1);
     return leftPad(this.modp!.getPublicKey(), this.size);
@@ -75,7 +75,7 @@ export class DhKeyPair {
 }
 
 /**
- * protocols.md 7.1 (PTS binding, checked against strongSwan's logged values):
+ * PTS 3.8 (the secret assessment value; strongSwan's pts.c, checked against its logged values):
  * secret = H(0x31 ‖ initiator nonce ‖ responder nonce ‖ Z), H = the DH Nonce Finish's hash.
  */
 export function ptsSecret(hashBit: number, initiatorNonce: Buffer, responderNonce: Buffer, z: Buffer): Buffer {

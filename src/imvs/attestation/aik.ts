@@ -29,7 +29,7 @@ export function chainsToCa(cert: X509Certificate, cas: readonly X509Certificate[
 }
 
 /**
- * protocols.md 6.12: the AIK is trusted when its certificate chains to a configured CA, or when its
+ * strongSwan's imv_attestation_process.c (PTS 3.13 Attestation Identity Key): the AIK is trusted when its certificate chains to a configured CA, or when its
  * key ID is the session's Device ID and that device is marked trusted. Returns the reason it is not.
  */
 export function aikDistrust(

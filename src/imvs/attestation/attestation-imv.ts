@@ -1,7 +1,8 @@
 import { DhKeyPair, ptsSecret } from '../../imcv/pts/dh';
+import { ATTESTATION_CODECS } from '../../imcv/codecs';
 import { Agent, AgentState } from '../../imcv/agent';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
-import { attributeName, type PaAttribute } from '../../protocol/pa-tnc/registry';
+import type { PaAttribute } from '../../protocol/pa-tnc/registry';
 import { AssessmentResultAttr, ASSESSMENT_RESULT } from '../../protocol/pa-tnc/ietf/assessment';
 import { PaTncErrorAttr, paTncErrorName } from '../../protocol/pa-tnc/ietf/pa-tnc-error';
 import { GetSymlinksAttr, SymlinksAttr, type Symlink } from '../../protocol/pa-tnc/ita';
@@ -77,6 +78,7 @@ const requestedOf = (arg: string) => ({
 export class AttestationImv extends Agent<AttestationState, ImvHost> {
   readonly name = 'Attestation';
   readonly subscriptions = [PA_SUBTYPE.PTS, PA_SUBTYPE.OS];
+  readonly codecs = ATTESTATION_CODECS;
   protected readonly role = 'IMV' as const;
   private readonly store: AttestationStore;
 
@@ -125,7 +127,7 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
       case 'evidence':
         return this.evidenceAttribute(s, a);
     }
-    this.violate(s, `unexpected '${attributeName(a.vendor, a.type)}' attribute in the ${s.phase} step`);
+    this.violate(s, `unexpected '${this.codecs.name(a.vendor, a.type)}' attribute in the ${s.phase} step`);
   }
 
   private evidenceAttribute(s: AttestationState, a: PaAttribute): void {
@@ -135,7 +137,7 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
     if (pts.SimpleComponentEvidenceAttr.is(a)) checker.add(a.value);
     else if (ImaTemplateDataAttr.is(a)) checker.addTemplateData(a.value);
     else if (pts.SimpleEvidenceFinalAttr.is(a)) this.evidenceFinal(s, checker, a.value);
-    else this.violate(s, `unexpected '${attributeName(a.vendor, a.type)}' attribute in the evidence step`);
+    else this.violate(s, `unexpected '${this.codecs.name(a.vendor, a.type)}' attribute in the evidence step`);
   }
 
   /** An attribute out of its step, or an error: fails the workitem now, or when it starts. */

@@ -6,7 +6,7 @@ import { bankTemplateHash, type BoundImaClaim } from './ima-binding';
 
 export type FileVerdict = 'ok' | 'unknown' | 'differ' | 'failed';
 
-/** A policy URI split as strongSwan's IMC writes it (protocols.md 6.7): `sha256:/usr/bin/ls`, bare name = legacy `ima`. */
+/** A policy URI split as strongSwan's IMC writes it (PTS 3.15.1 policy URI; strongSwan's ita_comp_ima.c): `sha256:/usr/bin/ls`, bare name = legacy `ima`. */
 export interface ImaUri {
   /** Kernel hash name of the file digest, e.g. "sha256"; undefined for the legacy `ima` template (SHA-1). */
   algorithm?: string;
@@ -16,7 +16,7 @@ export interface ImaUri {
 export function parseImaUri(uri: string): ImaUri {
   const m = /^([a-z0-9-]*):(.*)$/s.exec(uri);
   if (!m) return { path: uri };
-  // protocols.md 7.4: a bare ':' prefix means SHA-1
+  // strongSwan's pts_ima_event_list.c: a bare ':' prefix means SHA-1
   return { algorithm: m[1] === '' ? 'sha1' : m[1], path: m[2] };
 }
 
@@ -76,7 +76,7 @@ export function matchesUnbound(
 
 /**
  * Looks IMA file measurements up in the reference hashes of the session's product, applying the
- * endpoint's UsrMerge directory symlinks (protocols.md 7.4).
+ * endpoint's UsrMerge directory symlinks (ITA-HSR Symlinks, src/protocol/pa-tnc/ita/lists.ts).
  */
 export class ImaLookup {
   constructor(

@@ -20,7 +20,7 @@ export const TPM_ALG_OF_PTS: ReadonlyMap<number, number> = new Map([
 export type PtsQuoteResult = { ok: true; quote: VerifiedQuote } | { ok: false; reason: string };
 
 /**
- * TCG PTS 3.15.2 with strongSwan's TPM 2.0 binding (protocols.md 7.2): the IMC sends only the parts
+ * TCG PTS 3.15.2 with strongSwan's TPM 2.0 binding (strongSwan's tpm_tss_tss2_v2.c; TPM 2.0 Library Part 2 10.12, TPMS_ATTEST): the IMC sends only the parts
  * of TPMS_ATTEST the verifier cannot know; the verifier rebuilds it with ITS nonce (the DH secret)
  * as extraData and the digest the IMC reports, so a quote over another nonce cannot verify.
  */
@@ -54,7 +54,7 @@ function akPublic(key: KeyObject): TpmPublic {
   });
 }
 
-/** strongSwan sends RSA signatures raw and ECDSA ones as r‖s (protocols.md 6.8). */
+/** strongSwan sends RSA signatures raw and ECDSA ones as r‖s (PTS 3.15.2 Simple Evidence Final; strongSwan's tpm_tss_tss2_v2.c). */
 function candidateSignatures(key: KeyObject, raw: Buffer, hash: number): TpmSignature[] {
   if (key.asymmetricKeyType === 'rsa')
     return [

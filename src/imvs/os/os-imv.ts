@@ -1,4 +1,5 @@
 import { Agent, AgentState } from '../../imcv/agent';
+import { OS_CODECS } from '../../imcv/codecs';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
 import { AssessmentResultAttr, RemediationInstructionsAttr } from '../../protocol/pa-tnc/ietf/assessment';
@@ -35,6 +36,7 @@ const INSTALLED_PACKAGES = 7; // RFC 5792 4.2.7
 export class OsImv extends Agent<OsImvState, ImvHost> {
   readonly name = 'OS';
   readonly subscriptions = [PA_SUBTYPE.OS];
+  readonly codecs = OS_CODECS;
   protected readonly role = 'IMV' as const;
 
   constructor(private readonly sessions: SessionManager) {

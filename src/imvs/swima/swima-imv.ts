@@ -1,4 +1,5 @@
 import { Agent, AgentState } from '../../imcv/agent';
+import { SWIMA_CODECS } from '../../imcv/codecs';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
 import { ASSESSMENT_RESULT, AssessmentResultAttr } from '../../protocol/pa-tnc/ietf/assessment';
 import { IETF_ERROR, PaTncError, PaTncErrorAttr, paTncErrorName } from '../../protocol/pa-tnc/ietf/pa-tnc-error';
@@ -42,6 +43,7 @@ const hex32 = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
   readonly name = 'SWIMA';
   readonly subscriptions = [PA_SUBTYPE.SWIMA];
+  readonly codecs = SWIMA_CODECS;
   protected readonly role = 'IMV' as const;
 
   constructor(
@@ -79,7 +81,7 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
     ]);
   }
 
-  /** protocols.md 5.7: argument letters R (IDs only), S (subscribe), C (clear); Request ID = workitem ID. */
+  /** strongSwan's imv_swima_agent.c (RFC 8412 5.7 SWIMA Request flags): argument letters R (IDs only), S (subscribe), C (clear); Request ID = workitem ID. */
   private request(state: SwimaImvState, earliestEid: number): PaAttribute {
     const w = state.workitem!;
     state.conn.log.info('IMV', `IMV ${this.id} issues sw request ${w.id} with earliest eid ${earliestEid}`);

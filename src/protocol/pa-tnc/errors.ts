@@ -55,7 +55,7 @@ export function swimaError(code: 4 | 5 | 8, requestId: number, description: stri
   return ietfError(code, { kind: 'swima', requestId, description });
 }
 
-/** A TCG PTS error (PTS IF-M binding; codes in protocols.md 6.10) with its information bytes. */
+/** A TCG PTS error (PTS 4.2 error codes) with its information bytes. */
 export function ptsError(code: number, info: Buffer = Buffer.alloc(0)): PaAttribute<PaTncError> {
   return PaTncErrorAttr.make({ vendor: VENDOR.TCG, code, info: { kind: 'raw', info } });
 }

@@ -1,6 +1,6 @@
 import { Reader, Writer } from '../../bytes/cursor';
 import { DecodeError } from '../../bytes/errors';
-import { attributeName, lookupAttribute, PaAttribute, RawAttributeValue } from './registry';
+import type { PaAttribute, PaCodecs, RawAttributeValue } from './registry';
 
 // RFC 5792 4.1: PA-TNC message header
 export const PA_TNC_VERSION = 1;
@@ -25,13 +25,12 @@ export interface AttributeHeaderInfo {
 
 /** RFC 5792 4.2.8: an unknown attribute with NOSKIP set; answer with Attribute Type Not Supported. */
 export class UnsupportedAttributeError extends DecodeError {
-  constructor(readonly attribute: AttributeHeaderInfo) {
-    super(
-      'unsupported',
-      `PA-TNC attribute ${attributeName(attribute.vendor, attribute.type)}`,
-      attribute.offset,
-      'NOSKIP attribute of unsupported type',
-    );
+  constructor(
+    readonly attribute: AttributeHeaderInfo,
+    /** Its name in the receiver's codec set ("IETF/attribute-0x00000042"). */
+    name: string,
+  ) {
+    super('unsupported', `PA-TNC attribute ${name}`, attribute.offset, 'NOSKIP attribute of unsupported type');
   }
 }
 
@@ -40,7 +39,8 @@ export interface DecodePaOptions {
   base?: number;
 }
 
-export function decodePaMessage(data: Buffer, opts: DecodePaOptions = {}): PaMessage {
+/** Decodes a PA-TNC message with the attribute codecs given: a type not in them is unknown (raw, or an error with NOSKIP). */
+export function decodePaMessage(data: Buffer, codecs: PaCodecs, opts: DecodePaOptions = {}): PaMessage {
   const r = new Reader(data, opts.base ?? 0);
   const version = r.u8('PA-TNC version');
   if (version !== PA_TNC_VERSION) {
@@ -49,11 +49,11 @@ export function decodePaMessage(data: Buffer, opts: DecodePaOptions = {}): PaMes
   r.skip(3, 'PA-TNC reserved');
   const messageId = r.u32('PA-TNC message identifier');
   const attributes: PaAttribute[] = [];
-  while (!r.atEnd) attributes.push(decodeAttribute(r));
+  while (!r.atEnd) attributes.push(decodeAttribute(r, codecs));
   return { messageId, attributes };
 }
 
-function decodeAttribute(r: Reader): PaAttribute {
+function decodeAttribute(r: Reader, codecs: PaCodecs): PaAttribute {
   const start = r.offset;
   const flags = r.u8('PA-TNC attribute flags');
   const vendor = r.u24('PA-TNC attribute vendor ID');
@@ -77,13 +77,13 @@ function decodeAttribute(r: Reader): PaAttribute {
   }
   const value = r.sub(length - PA_ATTR_HEADER_LEN, 'PA-TNC attribute value');
   const noskip = (flags & PA_ATTR_NOSKIP) !== 0;
-  const spec = lookupAttribute(vendor, type);
+  const spec = codecs.lookup(vendor, type);
   if (!spec) {
-    if (noskip) throw new UnsupportedAttributeError({ flags, vendor, type, offset: start });
+    if (noskip) throw new UnsupportedAttributeError({ flags, vendor, type, offset: start }, codecs.name(vendor, type));
     return { vendor, type, noskip, value: { raw: value.rest() } satisfies RawAttributeValue };
   }
   const decoded = spec.decode(value);
-  value.end(attributeName(vendor, type));
+  value.end(codecs.name(vendor, type));
   return { vendor, type, noskip, value: decoded, spec };
 }
 

@@ -1,5 +1,5 @@
 import { Reader, Writer } from '../../bytes/cursor';
-import { TypedHandle, TypedItem, TypeRegistry, TypeSpec } from '../type-registry';
+import { CodecFamily, TypedHandle, TypedItem, TypeNames, TypeRegistry, TypeSpec } from '../type-registry';
 
 /**
  * One PA-TNC attribute family member: its (vendor, type), its name as strongSwan logs it,
@@ -11,8 +11,8 @@ export interface AttributeSpec<V> extends TypeSpec {
   readonly name: string;
   decode(r: Reader): V;
   encode(w: Writer, v: V): void;
-  /** Human-readable lines for `tnc-agent decode` and debug logs. */
-  describe?(v: V): string[];
+  /** Human-readable lines for `tnc-agent decode` and debug logs; `names` names the types a value refers to. */
+  describe?(v: V, names?: TypeNames): string[];
 }
 
 /** A decoded or to-be-encoded attribute. `spec` is absent for unknown types (value = raw bytes). */
@@ -28,20 +28,14 @@ export class AttributeType<V> extends TypedHandle<V, AttributeSpec<V>> {
   }
 }
 
-const registry = new TypeRegistry<AttributeSpec<unknown>>('attribute');
+/** The typed handle of an attribute spec; the spec reaches decoders only in a family (`familyOf`). */
+export const defineAttribute = <V>(spec: AttributeSpec<V>): AttributeType<V> => new AttributeType(spec);
 
-/** Registers an attribute spec (once per (vendor, type)) and returns its typed handle. */
-export function defineAttribute<V>(spec: AttributeSpec<V>): AttributeType<V> {
-  registry.define(spec as AttributeSpec<unknown>);
-  return new AttributeType(spec);
+export type AttributeFamily = CodecFamily<AttributeSpec<unknown>>;
+
+/** The PA-TNC attributes a component decodes: the families it was given. */
+export class PaCodecs extends TypeRegistry<AttributeSpec<unknown>> {
+  constructor(families: readonly AttributeFamily[]) {
+    super('attribute', families);
+  }
 }
-
-/** Vendors whose PA-TNC attributes we can decode (strongSwan's "added <vendor> attributes"). */
-export const attributeVendors = (): number[] => registry.vendors();
-
-export const lookupAttribute = (vendor: number, type: number): AttributeSpec<unknown> | undefined =>
-  registry.lookup(vendor, type);
-/** Full name as strongSwan prints it, e.g. "IETF/Product Information". */
-export const attributeName = (vendor: number, type: number): string => registry.name(vendor, type);
-/** `'IETF/Product Information' 0x000000/0x00000002` */
-export const attributeLabel = (vendor: number, type: number): string => registry.label(vendor, type);

@@ -1,7 +1,7 @@
 import { Reader, Writer } from '../../bytes/cursor';
 import { PB_ERROR, PbTncError } from './errors';
 import { decodePbMessage, encodePbMessage } from './message';
-import { PbMessage } from './registry';
+import type { PbCodecs, PbMessage } from './registry';
 
 // RFC 5793 4.1: batch header = version(1) D+reserved(3, type in the low 4 bits) length(4)
 export const PB_TNC_VERSION = 2;
@@ -53,11 +53,12 @@ const invalid = (what: string, offset: number, detail: string): PbTncError =>
   new PbTncError(PB_ERROR.INVALID_PARAMETER, 'invalid', what, offset, detail);
 
 /**
- * Decodes one whole PB-TNC batch (exactly the bytes the transport delivered). Throws a
+ * Decodes one whole PB-TNC batch (exactly the bytes the transport delivered) with the message
+ * codecs given; a type not in them is unknown (skipped, or an error with NOSKIP). Throws a
  * DecodeError (a PbTncError where the answer is not Invalid Parameter); `pbErrorFor()` maps it
  * to the PB-Error to send.
  */
-export function decodeBatch(data: Buffer, opts: DecodeBatchOptions = {}): DecodedPbBatch {
+export function decodeBatch(data: Buffer, codecs: PbCodecs, opts: DecodeBatchOptions = {}): DecodedPbBatch {
   const base = opts.base ?? 0;
   const { type, fromServer } = decodeBatchHeader(data, base, opts.sender);
   const r = new Reader(data, base);
@@ -66,7 +67,7 @@ export function decodeBatch(data: Buffer, opts: DecodeBatchOptions = {}): Decode
   const ignored: PbMessage[] = [];
   while (!r.atEnd) {
     const start = r.offset;
-    const m = decodePbMessage(r);
+    const m = decodePbMessage(r, codecs);
     if (m.spec?.resultOnly && type !== PB_BATCH.RESULT && opts.sender) {
       // RFC 5793 4.6-4.8, 4.11: only in RESULT batches; a server rejects them, a client ignores them
       if (opts.sender === 'client')

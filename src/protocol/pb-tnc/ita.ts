@@ -1,5 +1,6 @@
 import { hex32, VENDOR } from '../vendors';
-import { definePbMessage } from './registry';
+import { definePbMessage, PbMessageType } from './registry';
+import { familyOf } from '../type-registry';
 
 // ITA-HSR (strongSwan) PB-Noskip-Test: an empty message sent with NOSKIP to probe the peer
 export const PbNoskipTestMsg = definePbMessage<null>({
@@ -29,3 +30,8 @@ export const PbMutualCapabilityMsg = definePbMessage<number>({
     `mutual capability ${hex32(v)}${v & MUTUAL_HALF_DUPLEX ? ' half-duplex' : ''}${v & MUTUAL_FULL_DUPLEX ? ' full-duplex' : ''}`,
   ],
 });
+
+/** ITA-HSR PB-TNC messages: the family's codecs. */
+export const ITA_PB_MESSAGES = familyOf(PbMessageType, 'ITA-HSR PB-TNC messages', [
+  { PbNoskipTestMsg, PbMutualCapabilityMsg },
+]);

@@ -1,6 +1,6 @@
 import { Reader, Writer } from '../../bytes/cursor';
 import { PB_ERROR, PbTncError } from './errors';
-import { lookupPbMessage, pbMessageName, PbMessage, PbMessageSpec, RawMessageValue } from './registry';
+import { PbCodecs, PbMessage, PbMessageSpec, RawMessageValue } from './registry';
 
 // RFC 5793 4.2: message header = flags(1) vendor(3) type(4) length(4)
 export const PB_MSG_HEADER_LEN = 12;
@@ -9,8 +9,8 @@ export const PB_MSG_NOSKIP = 0x80;
 const invalid = (what: string, offset: number, detail: string): PbTncError =>
   new PbTncError(PB_ERROR.INVALID_PARAMETER, 'invalid', what, offset, detail);
 
-/** Decodes one message at the reader's position; offsets in errors are the reader's absolute ones. */
-export function decodePbMessage(r: Reader): PbMessage {
+/** Decodes one message at the reader's position with the codecs given; offsets in errors are the reader's absolute ones. */
+export function decodePbMessage(r: Reader, codecs: PbCodecs): PbMessage {
   const start = r.offset;
   const flags = r.u8('PB-TNC message flags');
   const vendor = r.u24('PB-TNC message vendor ID');
@@ -47,29 +47,29 @@ export function decodePbMessage(r: Reader): PbMessage {
   }
   const value = r.sub(length - PB_MSG_HEADER_LEN, 'PB-TNC message value');
   const noskip = (flags & PB_MSG_NOSKIP) !== 0;
-  const spec = lookupPbMessage(vendor, type);
+  const spec = codecs.lookup(vendor, type);
   if (!spec || (noskip && spec.unsupportedWithNoskip)) {
     // RFC 5793 4.2: an unknown message with NOSKIP set is answered with Unsupported Mandatory Message
     if (noskip) {
       throw new PbTncError(
         PB_ERROR.UNSUPPORTED_MANDATORY_MESSAGE,
         'unsupported',
-        `PB-TNC message ${pbMessageName(vendor, type)}`,
+        `PB-TNC message ${codecs.name(vendor, type)}`,
         start,
         'NOSKIP message of unsupported type',
       );
     }
     return { vendor, type, noskip, value: { raw: value.rest() } satisfies RawMessageValue };
   }
-  checkRules(spec, noskip, length, start);
+  const name = codecs.name(vendor, type);
+  checkRules(spec, name, noskip, length, start);
   const decoded = spec.decode(value);
-  value.end(pbMessageName(vendor, type));
+  value.end(name);
   return { vendor, type, noskip, value: decoded, spec };
 }
 
 // RFC 5793 4.3-4.11 fix the NOSKIP flag and the size of each message type
-function checkRules(spec: PbMessageSpec<unknown>, noskip: boolean, length: number, start: number): void {
-  const name = pbMessageName(spec.vendor, spec.type);
+function checkRules(spec: PbMessageSpec<unknown>, name: string, noskip: boolean, length: number, start: number): void {
   if (spec.noskip !== 'any' && noskip !== (spec.noskip === 'set')) {
     throw invalid(`${name} flags`, start, `NOSKIP flag must be ${spec.noskip}`);
   }

@@ -1,5 +1,5 @@
 import { Reader, Writer } from '../../bytes/cursor';
-import { TypedHandle, TypedItem, TypeRegistry, TypeSpec } from '../type-registry';
+import { CodecFamily, TypedHandle, TypedItem, TypeRegistry, TypeSpec } from '../type-registry';
 
 /**
  * RFC 5793 4.2 and 4.3-4.11: what a receiver checks in a message header before it decodes the
@@ -41,17 +41,14 @@ export class PbMessageType<V> extends TypedHandle<V, PbMessageSpec<V>> {
   }
 }
 
-const registry = new TypeRegistry<PbMessageSpec<unknown>>('message');
+/** The typed handle of a message spec; the spec reaches decoders only in a family (`familyOf`). */
+export const definePbMessage = <V>(spec: PbMessageSpec<V>): PbMessageType<V> => new PbMessageType(spec);
 
-/** Registers a message spec (once per (vendor, type)) and returns its typed handle. */
-export function definePbMessage<V>(spec: PbMessageSpec<V>): PbMessageType<V> {
-  registry.define(spec as PbMessageSpec<unknown>);
-  return new PbMessageType(spec);
+export type PbMessageFamily = CodecFamily<PbMessageSpec<unknown>>;
+
+/** The PB-TNC messages a TNC client or server decodes: the families it was given. */
+export class PbCodecs extends TypeRegistry<PbMessageSpec<unknown>> {
+  constructor(families: readonly PbMessageFamily[]) {
+    super('message', families);
+  }
 }
-
-export const lookupPbMessage = (vendor: number, type: number): PbMessageSpec<unknown> | undefined =>
-  registry.lookup(vendor, type);
-/** Full name as strongSwan prints it, e.g. "IETF/PB-PA", "TCG/PB-PDP-Referral". */
-export const pbMessageName = (vendor: number, type: number): string => registry.name(vendor, type);
-/** `'IETF/PB-PA' 0x000000/0x00000001` */
-export const pbMessageLabel = (vendor: number, type: number): string => registry.label(vendor, type);

@@ -1,7 +1,8 @@
 import { hex24, hex32, VENDOR } from '../vendors';
 import { DecodeError } from '../../bytes/errors';
 import { Reader } from '../../bytes/cursor';
-import { definePbMessage } from './registry';
+import { definePbMessage, PbMessageType } from './registry';
+import { familyOf } from '../type-registry';
 import { readText } from './text';
 
 /**
@@ -62,3 +63,6 @@ function describeReferral(v: PdpReferral): string {
 }
 
 const ipv6 = (b: Buffer): string => Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2).toString(16)).join(':');
+
+/** TCG PB-TNC messages: the family's codecs. */
+export const TCG_PB_MESSAGES = familyOf(PbMessageType, 'TCG PB-TNC messages', [{ PbPdpReferralMsg }]);

@@ -16,8 +16,7 @@ import {
   type RadiusAttribute,
   type RadiusPacket,
 } from '../../protocol/radius';
-import type { FinalVerdict } from '../../server-emu/server';
-import { Recommendation } from '../../tnccs/types';
+import { type FinalVerdict, Recommendation } from '../../tnccs/types';
 import type { PtEapChannel } from './pt-eap-channel';
 import { ReplayCache } from './replay-cache';
 import { TtlsSession, type EapAnswer } from './ttls-session';

@@ -20,8 +20,7 @@ import {
   type EapPacket,
   type TlsMethodData,
 } from '../../protocol/eap';
-import { Recommendation, recommendationName } from '../../tnccs/types';
-import type { FinalVerdict } from '../../server-emu/server';
+import { type FinalVerdict, Recommendation, recommendationName } from '../../tnccs/types';
 import { PtEapChannel } from './pt-eap-channel';
 import { TlsTunnel, verifyPeer } from './tls-tunnel';
 

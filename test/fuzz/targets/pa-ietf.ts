@@ -1,4 +1,4 @@
-import '../../../src/protocol';
+import { ALL_CODECS } from '../../../src/protocol/codecs';
 import { decodePaMessage, encodePaMessage } from '../../../src/protocol/pa-tnc/message';
 import { answerDecodeError } from '../../../src/protocol/pa-tnc/errors';
 import { isDecodeError } from '../../../src/bytes/errors';
@@ -55,13 +55,13 @@ const errors = encodePaMessage({
 });
 
 export const targets: FuzzTarget[] = [
-  { name: 'pa-tnc ietf attributes', decode: (b) => decodePaMessage(b), seeds: [seed] },
+  { name: 'pa-tnc ietf attributes', decode: (b) => decodePaMessage(b, ALL_CODECS.pa), seeds: [seed] },
   {
     // decode, and on failure build the PA-TNC Error answer: neither step may crash
     name: 'pa-tnc ietf errors + answers',
     decode(b) {
       try {
-        return decodePaMessage(b);
+        return decodePaMessage(b, ALL_CODECS.pa);
       } catch (e) {
         if (isDecodeError(e)) answerDecodeError(e, b);
         throw e;

@@ -1,4 +1,4 @@
-import '../../../src/protocol';
+import { ALL_CODECS } from '../../../src/protocol/codecs';
 import { decodePaMessage, encodePaMessage } from '../../../src/protocol/pa-tnc/message';
 import * as ita from '../../../src/protocol/pa-tnc/ita';
 import type { FuzzTarget } from '../harness';
@@ -18,5 +18,5 @@ const seed = encodePaMessage({
 });
 
 export const targets: FuzzTarget[] = [
-  { name: 'pa-tnc ita-hsr attributes', decode: (b) => decodePaMessage(b), seeds: [seed] },
+  { name: 'pa-tnc ita-hsr attributes', decode: (b) => decodePaMessage(b, ALL_CODECS.pa), seeds: [seed] },
 ];

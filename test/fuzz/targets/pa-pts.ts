@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import '../../../src/protocol';
+import { ALL_CODECS } from '../../../src/protocol/codecs';
 import { decodePaMessage, encodePaMessage } from '../../../src/protocol/pa-tnc/message';
 import type { AttributeType, PaAttribute } from '../../../src/protocol/pa-tnc/registry';
 import { decodeBatch, PbPaMsg } from '../../../src/protocol/pb-tnc';
@@ -19,7 +19,7 @@ function vectorBodies(): Buffer[] {
     '08-server_to_client-SDATA.bin',
     '09-client_to_server-CDATA.bin',
   ]
-    .flatMap((f) => decodeBatch(readFileSync(join(VECTORS, f))).messages)
+    .flatMap((f) => decodeBatch(readFileSync(join(VECTORS, f)), ALL_CODECS.pb).messages)
     .filter((m) => PbPaMsg.is(m))
     .map((m) => m.value.body);
 }
@@ -38,7 +38,7 @@ const files: PaAttribute[] = [
 ];
 
 const bodies = [...vectorBodies(), encodePaMessage({ messageId: 1, attributes: files })];
-const allAttrs = bodies.flatMap((b) => decodePaMessage(b).attributes);
+const allAttrs = bodies.flatMap((b) => decodePaMessage(b, ALL_CODECS.pa).attributes);
 
 /** A target for one attribute's value decoder, seeded with every instance of it seen above. */
 function valueTarget(t: AttributeType<unknown>): FuzzTarget {
@@ -49,7 +49,7 @@ function valueTarget(t: AttributeType<unknown>): FuzzTarget {
 }
 
 export const targets: FuzzTarget[] = [
-  { name: 'pa-tnc message with PTS attributes', decode: (b) => decodePaMessage(b), seeds: bodies },
+  { name: 'pa-tnc message with PTS attributes', decode: (b) => decodePaMessage(b, ALL_CODECS.pa), seeds: bodies },
   ...[
     pts.SimpleComponentEvidenceAttr,
     pts.SimpleEvidenceFinalAttr,

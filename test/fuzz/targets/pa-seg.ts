@@ -1,4 +1,4 @@
-import '../../../src/protocol';
+import { ALL_CODECS } from '../../../src/protocol/codecs';
 import { decodePaMessage, encodePaMessage } from '../../../src/protocol/pa-tnc/message';
 import { TestingAttr } from '../../../src/protocol/pa-tnc/ietf';
 import {
@@ -33,13 +33,17 @@ const control = encodePaMessage({
 });
 
 export const targets: FuzzTarget[] = [
-  { name: 'pa-tnc tcg segmentation attributes', decode: (b) => decodePaMessage(b), seeds: [control, exchange()] },
+  {
+    name: 'pa-tnc tcg segmentation attributes',
+    decode: (b) => decodePaMessage(b, ALL_CODECS.pa),
+    seeds: [control, exchange()],
+  },
   {
     // hostile envelope sequences into a reassembler limited to 4 KB
     name: 'pa-tnc segment reassembly',
     decode(b) {
-      const r = new Reassembler(4096);
-      return decodePaMessage(b)
+      const r = new Reassembler(ALL_CODECS.pa, 4096);
+      return decodePaMessage(b, ALL_CODECS.pa)
         .attributes.filter((a) => SegmentEnvelopeAttr.is(a))
         .map((a) => r.add(a.value as SegmentEnvelope).kind);
     },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import '../../../src/protocol';
+import { ALL_CODECS } from '../../../src/protocol/codecs';
 import { decodePaMessage, encodePaMessage } from '../../../src/protocol/pa-tnc/message';
 import type { AttributeType, PaAttribute } from '../../../src/protocol/pa-tnc/registry';
 import { decodeBatch, PbPaMsg } from '../../../src/protocol/pb-tnc';
@@ -15,7 +15,7 @@ function vectorBodies(): Buffer[] {
     'profile-B/02-server_to_client-SDATA.bin',
     'profile-B/03-client_to_server-CDATA.bin',
   ]
-    .flatMap((f) => decodeBatch(readFileSync(join(VECTORS, f))).messages)
+    .flatMap((f) => decodeBatch(readFileSync(join(VECTORS, f)), ALL_CODECS.pb).messages)
     .filter((m) => PbPaMsg.is(m))
     .map((m) => m.value.body);
 }
@@ -64,7 +64,7 @@ const events: PaAttribute[] = [
 ];
 
 const bodies = [...vectorBodies(), encodePaMessage({ messageId: 1, attributes: events })];
-const allAttrs = bodies.flatMap((b) => decodePaMessage(b).attributes);
+const allAttrs = bodies.flatMap((b) => decodePaMessage(b, ALL_CODECS.pa).attributes);
 
 function valueTarget(t: AttributeType<unknown>): FuzzTarget {
   const seeds = allAttrs
@@ -74,7 +74,7 @@ function valueTarget(t: AttributeType<unknown>): FuzzTarget {
 }
 
 export const targets: FuzzTarget[] = [
-  { name: 'pa-tnc message with SWIMA attributes', decode: (b) => decodePaMessage(b), seeds: bodies },
+  { name: 'pa-tnc message with SWIMA attributes', decode: (b) => decodePaMessage(b, ALL_CODECS.pa), seeds: bodies },
   ...[
     swima.SwimaRequestAttr,
     swima.SwIdInventoryAttr,

@@ -1,4 +1,4 @@
-import '../../../src/protocol';
+import { ALL_CODECS } from '../../../src/protocol/codecs';
 import { decodePaMessage, encodePaMessage } from '../../../src/protocol/pa-tnc/message';
 import { ImaTemplateDataAttr, RequestImaTemplateDataAttr } from '../../../src/protocol/pa-tnc/tnc-agent';
 import type { FuzzTarget } from '../harness';
@@ -13,5 +13,5 @@ const seed = encodePaMessage({
 });
 
 export const targets: FuzzTarget[] = [
-  { name: 'pa-tnc tnc-agent attributes', decode: (b) => decodePaMessage(b), seeds: [seed] },
+  { name: 'pa-tnc tnc-agent attributes', decode: (b) => decodePaMessage(b, ALL_CODECS.pa), seeds: [seed] },
 ];

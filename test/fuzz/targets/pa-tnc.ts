@@ -1,4 +1,4 @@
-import '../../../src/protocol';
+import { ALL_CODECS } from '../../../src/protocol/codecs';
 import { decodePaMessage, encodePaMessage } from '../../../src/protocol/pa-tnc/message';
 import { ProductInformationAttr } from '../../../src/protocol/pa-tnc/ietf';
 import type { FuzzTarget } from '../harness';
@@ -6,7 +6,7 @@ import type { FuzzTarget } from '../harness';
 export const targets: FuzzTarget[] = [
   {
     name: 'pa-tnc message',
-    decode: (b) => decodePaMessage(b),
+    decode: (b) => decodePaMessage(b, ALL_CODECS.pa),
     seeds: [
       encodePaMessage({
         messageId: 1,

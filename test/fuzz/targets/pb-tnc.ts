@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import '../../../src/protocol';
+import { ALL_CODECS } from '../../../src/protocol/codecs';
 import { decodeBatch } from '../../../src/protocol/pb-tnc';
 import type { FuzzTarget } from '../harness';
 
@@ -12,6 +12,10 @@ const seeds = [VECTORS, join(VECTORS, 'profile-B')].flatMap((dir) =>
 );
 
 export const targets: FuzzTarget[] = [
-  { name: 'pb-tnc batch', decode: (b) => decodeBatch(b), seeds },
-  { name: 'pb-tnc batch (server receiving)', decode: (b) => decodeBatch(b, { sender: 'client' }), seeds },
+  { name: 'pb-tnc batch', decode: (b) => decodeBatch(b, ALL_CODECS.pb), seeds },
+  {
+    name: 'pb-tnc batch (server receiving)',
+    decode: (b) => decodeBatch(b, ALL_CODECS.pb, { sender: 'client' }),
+    seeds,
+  },
 ];

@@ -1,5 +1,5 @@
-import { attributeLabel, defineAttribute } from '../registry';
-import { VENDOR } from '../../vendors';
+import { defineAttribute } from '../registry';
+import { hex32, typeLabel, vendorName, VENDOR } from '../../vendors';
 import { DecodeError } from '../../../bytes/errors';
 
 // RFC 5792 4.2.1: Testing — opaque content, no meaning
@@ -40,5 +40,9 @@ export const AttributeRequestAttr = defineAttribute<RequestedAttribute[]>({
   encode(w, v) {
     for (const a of v) w.u8(0).u24(a.vendor).u32(a.type);
   },
-  describe: (v) => v.map((a) => `requested attribute type ${attributeLabel(a.vendor, a.type)}`),
+  describe: (v, names) =>
+    v.map(
+      (a) =>
+        `requested attribute type ${names?.label(a.vendor, a.type) ?? typeLabel(`${vendorName(a.vendor)}/attribute-${hex32(a.type)}`, a.vendor, a.type)}`,
+    ),
 });

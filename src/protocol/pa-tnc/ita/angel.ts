@@ -20,7 +20,7 @@ export const DummyAttr = defineAttribute<{ size: number }>({
   describe: (v) => [`${v.size} dummy bytes`],
 });
 
-// protocols.md 6.11: Start Angel / Stop Angel carry no value
+// strongSwan's ita_attr_angel.c: Start Angel / Stop Angel carry no value
 const emptyAttribute = (type: number, name: string) =>
   defineAttribute<Record<string, never>>({
     vendor: VENDOR.ITA,

@@ -14,7 +14,7 @@ export interface Symlink {
   target: string;
 }
 
-// protocols.md 6.11: every ITA-HSR list is u32 count + entries of u16-length-prefixed strings
+// strongSwan's ita_attr_get_settings.c, ita_attr_settings.c, ita_attr_symlinks.c: every ITA-HSR list is u32 count + entries of u16-length-prefixed strings
 function readPairs(r: Reader, what: string): [string, string][] {
   const count = readCount(r, 4, 4, `${what} count`);
   const out: [string, string][] = [];

@@ -2,7 +2,7 @@ import { defineAttribute } from '../registry';
 import { VENDOR } from '../../vendors';
 import { restText } from '../ietf/text';
 
-// ITA-HSR attributes whose whole value is one string (protocols.md 6.11; strongSwan's ita_attr_*).
+// ITA-HSR attributes whose whole value is one string (strongSwan's src/libimcv/ita/ita_attr_*.c).
 const stringAttribute = (type: number, name: string, line: (v: string) => string) =>
   defineAttribute<string>({
     vendor: VENDOR.ITA,

@@ -1,7 +1,7 @@
 import { defineAttribute } from '../../registry';
 import { VENDOR } from '../../../vendors';
 
-/** protocols.md 4: 0xFFFFFFFF = no message size limit / no segmentation. */
+/** TCG IF-M Segmentation 1.0 (Segmentation Contract Request/Response): 0xFFFFFFFF = no message size limit / no segmentation. */
 export const NO_LIMIT = 0xffffffff;
 
 export interface SegmentationContract {
@@ -76,7 +76,7 @@ export interface NextSegment {
   baseMessageId: number;
 }
 
-// strongSwan writes and tests the C flag as 0x01 (protocols.md 4); we send 0x01 and accept 0x80 too
+// strongSwan writes and tests the C flag as 0x01 (tcg_seg_attr_next_seg.c); we send 0x01 and accept 0x80 too
 const CANCEL = 0x01;
 const CANCEL_MSB = 0x80;
 

@@ -1,13 +1,13 @@
 import { DecodeError } from '../../../../bytes/errors';
 import { decodePaMessage, PA_ATTR_HEADER_LEN, PA_MSG_HEADER_LEN, PA_TNC_VERSION } from '../../message';
-import { PaAttribute } from '../../registry';
+import type { PaAttribute, PaCodecs } from '../../registry';
 import { NextSegment, NO_LIMIT, SegmentEnvelope } from './attributes';
 import { nextSegmentRequest } from './segmenter';
 
 export type ReassemblyStep =
   /** More segments follow: send `request` (Next Segment) to the peer. */
   | { kind: 'more'; baseMessageId: number; request: PaAttribute<NextSegment> }
-  /** The whole attribute, decoded through the registry as if it had arrived in one piece. */
+  /** The whole attribute, decoded with the reassembler's codecs as if it had arrived in one piece. */
   | { kind: 'complete'; baseMessageId: number; attribute: PaAttribute }
   /** Nothing to do: a duplicate start, or a segment of an exchange we do not know. */
   | { kind: 'ignored'; baseMessageId: number; reason: string };
@@ -40,9 +40,10 @@ export class Reassembler {
   /**
    * `held` bounds the bytes of all unfinished exchanges together (beyond this reassembler), and
    * `maxOpen` the exchanges open at once: a peer that starts exchanges and never finishes them
-   * is refused instead of hoarding memory.
+   * is refused instead of hoarding memory. `codecs` decode the whole attribute.
    */
   constructor(
+    private readonly codecs: PaCodecs,
     readonly maxMessageSize: number,
     private readonly held?: HeldBytes,
     private readonly maxOpen = Infinity,
@@ -51,7 +52,7 @@ export class Reassembler {
   add(env: SegmentEnvelope): ReassemblyStep {
     const id = env.baseMessageId;
     if (env.start) {
-      // protocols.md 4: a duplicate start for a base ID in progress is ignored
+      // strongSwan's seg_contract.c: a duplicate start for a base ID in progress is ignored
       if (this.open.has(id)) return { kind: 'ignored', baseMessageId: id, reason: 'duplicate first segment' };
       if (this.open.size >= this.maxOpen)
         throw new DecodeError(
@@ -93,7 +94,7 @@ export class Reassembler {
         p.received,
         `${p.received} of ${p.declared} bytes arrived`,
       );
-    return { kind: 'complete', baseMessageId: id, attribute: decodeWhole(p.chunks) };
+    return { kind: 'complete', baseMessageId: id, attribute: decodeWhole(p.chunks, this.codecs) };
   }
 
   /** Gives up on an exchange; returns the Next Segment with C set to tell the sender. */
@@ -148,8 +149,8 @@ export class Reassembler {
 }
 
 /** Decodes the reassembled attribute with the PA-TNC attribute decoder, offsets relative to its first byte. */
-function decodeWhole(chunks: Buffer[]): PaAttribute {
+function decodeWhole(chunks: Buffer[], codecs: PaCodecs): PaAttribute {
   const header = Buffer.from([PA_TNC_VERSION, 0, 0, 0, 0, 0, 0, 0]);
-  const m = decodePaMessage(Buffer.concat([header, ...chunks]), { base: -PA_MSG_HEADER_LEN });
+  const m = decodePaMessage(Buffer.concat([header, ...chunks]), codecs, { base: -PA_MSG_HEADER_LEN });
   return m.attributes[0];
 }

@@ -12,7 +12,7 @@ import {
 
 /** Envelope value header: flags(1) + base message ID(3). */
 export const ENVELOPE_HEADER_LEN = 4;
-/** Space a first envelope needs at the least: its attribute header, its own header, the inner header (protocols.md 4). */
+/** Space a first envelope needs at the least: its attribute header, its own header, the inner header (TCG IF-M Segmentation 1.0; strongSwan's seg_env.c). */
 export const MIN_FIRST_ENVELOPE_SPACE = PA_ATTR_HEADER_LEN + ENVELOPE_HEADER_LEN + PA_ATTR_HEADER_LEN;
 const MAX_BASE_ID = 0xffffff;
 
@@ -20,7 +20,7 @@ export type SendPlan = 'whole' | 'segmented' | 'oversize';
 
 /**
  * How an attribute of `size` bytes (header included) travels under the peer's contract, as
- * strongSwan decides it (protocols.md 4): too big for the max message size → oversize; value
+ * strongSwan decides it (seg_contract.c): too big for the max message size → oversize; value
  * longer than max segment size + 4 → segmented; else whole.
  */
 export function sendPlan(c: SegmentationContract, size: number): SendPlan {

@@ -1,35 +1,23 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import type { Logger } from '../log';
-import { connectPtTls, startPtTlsServer, PtTlsServer } from '../transport/pt-tls';
+import { startPtTlsServer, PtTlsServer } from '../transport/pt-tls';
 import { startRadiusServer, type RadiusServer } from '../transport/radius';
-import { ImcManager } from '../tnccs-client/imc-manager';
-import { HandshakeLimits, HandshakeOutcome, runClientHandshake } from '../tnccs-client/client';
-import { OsImc, OsSources } from '../imcs/os/os-imc';
-import { ImvManager } from '../server-emu/imv-manager';
+import { readTlsFiles, type TlsFiles } from '../transport/tls-files';
+import type { Logger } from '../log';
 import { OsImv } from '../imvs/os/os-imv';
 import { SessionManager } from '../imvs/sessions';
-import { FinalVerdict, TnccsServer } from '../server-emu/server';
-import { PolicyStore } from '../policy/store';
-import type { RecommendationPolicy } from '../policy/merge';
-import type { Imc, Imv } from '../tnccs/types';
-import { SwimaImc, type SwimaImcOptions } from '../imcs/swima/swima-imc';
-import { AttestationImc, type AttestationImcOptions } from '../imcs/attestation';
 import { SwimaImv } from '../imvs/swima/swima-imv';
-import { SwimaPolicy } from '../policy/swima';
 import { AttestationImv, type AttestationImvOptions } from '../imvs/attestation';
 import { DEFAULT_ALGORITHMS, DEFAULT_DH_GROUPS } from '../imvs/attestation/options';
-import { logImvLoaded, logImvLoading, logPtsComponents, logPtsOffer } from '../server-emu/startup-log';
+import { PolicyStore } from '../policy/store';
+import type { RecommendationPolicy } from '../policy/merge';
+import { SwimaPolicy } from '../policy/swima';
 import { PbPdpReferralMsg } from '../protocol/pb-tnc/tcg';
-import '../protocol';
+import type { FinalVerdict, Imv } from '../tnccs/types';
+import { Agent } from '../imcv/agent';
+import { ImvManager } from './imv-manager';
+import { TnccsServer } from './server';
+import { logImvLoaded, logImvLoading, logPtsComponents, logPtsOffer } from './startup-log';
 
-/** The one place that knows the concrete IMCs and IMVs: it wires them into the managers. */
-
-export interface TlsFiles {
-  cert?: string;
-  key?: string;
-  ca: string;
-}
+/** The embedded server composed: the policy store, the IMVs that share its sessions, PT-TLS and RADIUS listeners. */
 
 export interface LabServerOptions extends TlsFiles {
   host: string;
@@ -64,9 +52,8 @@ export interface LabServer {
 }
 
 export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
-  if (!o.cert || !o.key)
-    throw new Error('the server needs --cert and --key (make a lab PKI with `tnc-agent pki --out DIR`)');
-  const pem = await readPem(o);
+  if (!o.cert || !o.key) throw new Error('the server needs a certificate and its key');
+  const pem = await readTlsFiles(o);
   const store = new PolicyStore(o.db);
   const sessions = new SessionManager(store);
   o.log.info('TNC', `TNC recommendation policy is '${o.policy}'`);
@@ -151,7 +138,10 @@ function loadImvs(o: LabServerOptions, sessions: SessionManager, store: PolicySt
     ...(attestation ? [new AttestationImv(sessions, attestation)] : []),
     ...(o.moreImvs?.(sessions) ?? []),
   ];
-  logImvLoading(o.log);
+  logImvLoading(
+    o.log,
+    list.flatMap((imv) => (imv instanceof Agent ? imv.codecs.vendors() : [])),
+  );
   if (list.some((imv) => imv instanceof AttestationImv)) logPtsComponents(o.log);
   const imvs = new ImvManager();
   for (const imv of list) {
@@ -168,88 +158,4 @@ function loadImvs(o: LabServerOptions, sessions: SessionManager, store: PolicySt
     logImvLoaded(o.log, id, imv, pts);
   }
   return imvs;
-}
-
-export interface AttestOptions extends TlsFiles {
-  host: string;
-  port: number;
-  servername?: string;
-  language: string;
-  log: Logger;
-  os: OsSources;
-  /** SASL PLAIN credentials, for a server that does not take a client certificate. */
-  sasl?: { user: string; password: string };
-  /** The SWIMA and Attestation IMCs, when wanted (the OS IMC always runs). */
-  collectors?: { swima?: SwimaImcOptions; attestation?: AttestationImcOptions };
-  /** Further IMCs (tests). */
-  moreImcs?: Imc[];
-  /** Largest PT-TLS message (header included); default strongSwan's 2,097,136. */
-  maxMessageSize?: number;
-  /** Bounds on the handshake (defaults: DEFAULT_HANDSHAKE_LIMITS). */
-  limits?: Partial<HandshakeLimits>;
-}
-
-export async function attest(o: AttestOptions): Promise<HandshakeOutcome> {
-  const pem = await readPem(o);
-  const imcs = new ImcManager();
-  imcs.add(new OsImc(o.os));
-  if (o.collectors?.swima) imcs.add(new SwimaImc(o.collectors.swima));
-  const attestation = o.collectors?.attestation && new AttestationImc(o.collectors.attestation);
-  if (attestation) imcs.add(attestation);
-  for (const imc of o.moreImcs ?? []) imcs.add(imc);
-  const channel = await connectPtTls({
-    host: o.host,
-    port: o.port,
-    servername: o.servername,
-    cert: pem.cert,
-    key: pem.key,
-    ca: pem.ca,
-    sasl: o.sasl,
-    maxMessageSize: o.maxMessageSize,
-    log: o.log,
-  });
-  try {
-    return await runClientHandshake(imcs, channel, {
-      connectionId: 1,
-      language: o.language,
-      log: o.log,
-      limits: o.limits,
-    });
-  } finally {
-    await attestation?.terminate();
-  }
-}
-
-async function readPem(o: TlsFiles): Promise<{ cert?: string; key?: string; ca: string }> {
-  const read = async (p: string | undefined, what: string) => {
-    if (!p) return undefined;
-    try {
-      return await readFile(p, 'utf8');
-    } catch (e) {
-      throw new Error(`cannot read ${what} '${p}': ${(e as NodeJS.ErrnoException).code ?? e}`, { cause: e });
-    }
-  };
-  const cert = await read(o.cert, 'certificate');
-  const key = await read(o.key, 'key');
-  const ca = (await read(o.ca, 'CA certificate'))!;
-  checkPem(o.cert, 'certificate', cert, (t) => new X509Certificate(t));
-  checkPem(o.key, 'key', key, (t) => createPrivateKey(t));
-  checkPem(o.ca, 'CA certificate', ca, (t) => new X509Certificate(t));
-  return { cert, key, ca };
-}
-
-/** A file that is not what its option says fails here, naming the file (never printing its content). */
-function checkPem(
-  path: string | undefined,
-  what: string,
-  text: string | undefined,
-  parse: (t: string) => unknown,
-): void {
-  if (text === undefined) return;
-  if (!/-----BEGIN [A-Z0-9 ]+-----/.test(text)) throw new Error(`${what} '${path}' is not PEM (no -----BEGIN line)`);
-  try {
-    parse(text);
-  } catch (e) {
-    throw new Error(`${what} '${path}' cannot be used: ${(e as Error).message}`, { cause: e });
-  }
 }
