@@ -79,14 +79,14 @@ function* references(total: number): Generator<FileHashEntry> {
     yield { path: `/usr/lib/bench/d${i % 211}/f${i}.so`, algo: SHA256_BIT, hash: Buffer.alloc(32, i & 0xff) };
 }
 
-function seedPolicy(db: string, deviceId: string, product: string, total: number): void {
-  const store = new PolicyStore(db);
+async function seedPolicy(db: string, deviceId: string, product: string, total: number): Promise<void> {
+  const store = await PolicyStore.open(db);
   try {
-    store.addEnforcement(WorkitemType.TPMRA, 'BI');
-    store.setTrusted(deviceId, true);
-    new AttestationStore(store).importFileHashes(product, references(total));
+    await store.addEnforcement(WorkitemType.TPMRA, 'BI');
+    await store.setTrusted(deviceId, true);
+    await new AttestationStore(store).importFileHashes(product, references(total));
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -136,7 +136,7 @@ async function worker(total: number): Promise<Result> {
     const deviceId = await akDeviceId(tpm);
     const os = hostOsSources({ defaultPassword: false, deviceId });
     const r = await os.report();
-    seedPolicy(join(dir, 'p.db'), deviceId, `${r.product.name} ${r.version.version}`, total);
+    await seedPolicy(join(dir, 'p.db'), deviceId, `${r.product.name} ${r.version.version}`, total);
     const pki = await makeLabPki({ out: join(dir, 'pki') });
     server = spawn(
       process.execPath,

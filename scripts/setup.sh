@@ -8,6 +8,7 @@ pkgs=(swtpm swtpm-tools libtss2-dev tpm2-tools build-essential gcc make python3 
       dpkg-dev debootstrap lintian binutils  # package:deb, test:deb
       chromium  # the dashboard's browser test (test/e2e/dashboard.test.ts, through playwright-core)
       ima-evm-utils  # evmctl: IMA signatures made live in tests, the ima-cli bench's yardstick
+      postgresql  # the policy store on PostgreSQL: tests start throwaway clusters (test/helpers/postgres.ts)
       iproute2 util-linux)  # test:vpn (network namespaces, unshare)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

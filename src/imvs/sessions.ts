@@ -9,6 +9,10 @@ export interface ImvSession {
   sessionId?: number;
   deviceId?: string;
   product?: string;
+  /** devices.id and products.id rows the started session is bound to. */
+  deviceRow?: number | null;
+  starting?: Promise<void>;
+  productRow?: number | null;
   workitems: Workitem[];
   /** Why the session's identity claims cannot be believed: set once, and every verdict then fails. */
   violation?: string;
@@ -26,6 +30,8 @@ export interface IdentityClaim {
  */
 export class SessionManager {
   private readonly sessions = new Map<number, ImvSession>();
+  /** Workitem results being written, per connection. */
+  private readonly writes = new Map<number, Promise<void>[]>();
 
   constructor(readonly store: PolicyStore) {}
 
@@ -63,16 +69,23 @@ export class SessionManager {
   }
 
   /** Starts the policy session when product and device ID are both known; true when it runs. */
-  start(connectionId: number, identity: string | undefined, log: Logger): boolean {
+  async start(connectionId: number, identity: string | undefined, log: Logger): Promise<boolean> {
     const s = this.get(connectionId);
     if (s.sessionId !== undefined) return true;
     if (!s.deviceId || !s.product) return false;
-    s.sessionId = this.store.startSession(connectionId, identity ?? null, s.deviceId, s.product);
-    log.info('IMV', `assigned session ID ${s.sessionId} to Connection ID ${connectionId}`);
-    s.workitems = this.store.createWorkitems(s.sessionId);
+    // one start per connection, however many of its messages ask while it runs
+    s.starting ??= this.begin(s, identity, log);
+    await s.starting;
+    return true;
+  }
+
+  private async begin(s: ImvSession, identity: string | undefined, log: Logger): Promise<void> {
+    const started = await this.store.startSession(s.connectionId, identity ?? null, s.deviceId, s.product);
+    log.info('IMV', `assigned session ID ${started.id} to Connection ID ${s.connectionId}`);
+    const workitems = await this.store.createWorkitems(started.id);
+    Object.assign(s, { sessionId: started.id, deviceRow: started.device, productRow: started.product, workitems });
     log.info('IMV', 'policy: imv_policy_manager start successful');
     for (const w of s.workitems) log.info('IMV', `${workitemTypeName(w.type)} workitem ${w.id}`);
-    return true;
   }
 
   /** The workitems of the given types that no IMV has finished yet. */
@@ -80,19 +93,43 @@ export class SessionManager {
     return this.get(connectionId).workitems.filter((w) => types.includes(w.type) && w.recFinal === null);
   }
 
-  /** Records a workitem's outcome in the store and in the session's copy. */
+  /**
+   * Records a workitem's outcome in the session's copy now and in the store in the background;
+   * `stop` waits for the write before it archives the results.
+   */
   finish(connectionId: number, item: Workitem, rec: Workitem['recFail'], result: string): void {
-    this.store.setWorkitemResult(item.id, rec, result);
     const s = this.get(connectionId);
     s.workitems = s.workitems.map((w) => (w.id === item.id ? { ...w, recFinal: rec, result } : w));
+    const write = this.store.track(this.store.setWorkitemResult(item.id, rec, result));
+    const writes = this.writes.get(connectionId) ?? [];
+    writes.push(write);
+    this.writes.set(connectionId, writes);
   }
 
   /** Policy manager "stop": archives the results and forgets the connection. */
-  stop(connectionId: number, log: Logger): void {
+  stop(connectionId: number, log: Logger): Promise<void> {
     const s = this.sessions.get(connectionId);
     this.sessions.delete(connectionId);
-    if (s?.sessionId === undefined) return;
-    this.store.stopSession(s.sessionId);
-    log.info('IMV', 'policy: imv_policy_manager stop successful');
+    const writes = this.writes.get(connectionId) ?? [];
+    this.writes.delete(connectionId);
+    if (!s) return Promise.resolve();
+    return this.store.track(this.archive(s, writes, log));
+  }
+
+  private async archive(s: ImvSession, writes: Promise<void>[], log: Logger): Promise<void> {
+    try {
+      await s.starting; // a start under way ends first: its session is the one to stop
+      if (s.sessionId === undefined) return;
+      for (const r of await Promise.allSettled(writes))
+        if (r.status === 'rejected')
+          log.error(
+            'IMV',
+            `policy: a workitem result of session ${s.sessionId} was not stored: ${(r.reason as Error).message}`,
+          );
+      await this.store.stopSession(s.sessionId);
+      log.info('IMV', 'policy: imv_policy_manager stop successful');
+    } catch (e) {
+      log.error('IMV', `policy: imv_policy_manager stop failed: ${(e as Error).message}`);
+    }
   }
 }

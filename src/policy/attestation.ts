@@ -1,5 +1,6 @@
 import type { PolicyStore } from './store';
-import type { Sql } from '../db/sql';
+import { productId } from './store';
+import { rowPlaceholders, type Queryable } from '../db/engine';
 
 /** One reference file hash to import: absolute path, PTS algorithm bit (PTS 3.9.1), raw digest. */
 export interface FileHashEntry {
@@ -35,128 +36,167 @@ export function splitPath(path: string): [string, string] {
   return [path.slice(0, slash), path.slice(slash + 1)];
 }
 
+/** Reference hashes by path, as one lookup returned them (paths without any map to an empty list). */
+export type ReferenceHashes = ReadonlyMap<string, readonly Buffer[]>;
+
+/** File names looked up in one query at most (placeholders stay well under both engines' limits). */
+export const LOOKUP_CHUNK = 500;
+
+/**
+ * The reference hashes of `names` files: parameters (directory, name) × names, then product and
+ * algorithm. The names drive the join, each step an index lookup (directories(path, id),
+ * files(dir, name, id), file_hashes_lookup), so the table's size does not matter. CROSS JOIN
+ * fixes that order on SQLite (its planner, without statistics, would otherwise walk the product's
+ * whole file_hashes range); PostgreSQL plans it as the inner join it is.
+ */
+export function referenceLookupSql(names: number): string {
+  return `SELECT v.column1 AS path, v.column2 AS name, h.hash
+     FROM (VALUES ${rowPlaceholders(names, 2)}) v CROSS JOIN directories d CROSS JOIN files f CROSS JOIN file_hashes h
+     WHERE d.path = v.column1 AND f.dir = d.id AND f.name = v.column2 AND h.product = ? AND h.file = f.id AND h.algo = ?`;
+}
+
+/** A reference file hash row to import, as streamed to the database. */
+const STAGE = {
+  table: 'import_file_hashes',
+  columns: [
+    ['path', 'text'],
+    ['name', 'text'],
+    ['algo', 'integer'],
+    ['hash', 'blob'],
+  ],
+} as const;
+
+/** Rows staged per transaction of an import: readers and other servers never wait long for one. */
+export const IMPORT_BATCH = 50_000;
+
+export interface ImportProgress {
+  /** Entries read so far. */
+  readonly read: number;
+  /** Of them, new reference hashes stored so far. */
+  readonly added: number;
+}
+
 /**
  * What the Attestation IMV reads and writes in the policy database: reference file hashes per
  * product and the BIOS/boot-aggregate measurements registered per device (AK). Every lookup is
- * served by an index (schema.ts: directories.path, files(dir,name), file_hashes_lookup,
- * component_hashes' primary key).
+ * served by an index (schema.ts: directories(path, id), files(dir, name, id), file_hashes_lookup,
+ * component_hashes' primary key), index-only on both engines.
  */
 export class AttestationStore {
-  private readonly sql: Sql;
-  private readonly pendingFiles: { deviceId: number; r: ImaFileResult }[] = [];
+  constructor(readonly store: PolicyStore) {}
 
-  constructor(readonly store: PolicyStore) {
-    // PolicyStore keeps its statement cache private; this store shares it (one connection, one cache)
-    this.sql = store.sql;
-  }
-
-  /** Reference hashes of one file for a product and algorithm (raw digests). */
-  referenceHashes(productId: number, path: string, algo: number): Buffer[] {
-    const [dir, name] = splitPath(path);
-    return this.sql
-      .all<{ hash: Buffer }>(
-        `SELECT h.hash FROM directories d JOIN files f ON f.dir = d.id
-         JOIN file_hashes h ON h.file = f.id AND h.product = ? AND h.algo = ?
-         WHERE d.path = ? AND f.name = ?`,
+  /**
+   * The reference hashes of many files of one product and algorithm: one query per LOOKUP_CHUNK
+   * names (one per PA message in practice), not one per file.
+   */
+  async referenceHashes(productId: number, paths: Iterable<string>, algo: number): Promise<ReferenceHashes> {
+    const out = new Map<string, Buffer[]>();
+    for (const p of paths) out.set(p, []);
+    const all = [...out.keys()];
+    for (let i = 0; i < all.length; i += LOOKUP_CHUNK) {
+      const chunk = all.slice(i, i + LOOKUP_CHUNK);
+      const rows = await this.store.db.all<{ path: string; name: string; hash: Buffer }>(
+        referenceLookupSql(chunk.length),
+        ...chunk.flatMap(splitPath),
         productId,
         algo,
-        dir,
-        name,
-      )
-      .map((r) => r.hash);
-  }
-
-  /** Imports reference hashes for a product in one transaction; duplicates are ignored. Returns how many were new. */
-  importFileHashes(product: string, entries: Iterable<FileHashEntry>, onProgress?: (done: number) => void): number {
-    const productId = this.store.getOrCreateProduct(product);
-    return this.sql.tx(() => {
-      let added = 0;
-      let done = 0;
-      for (const e of entries) {
-        added += this.insertHash(productId, e);
-        if (++done % 1000 === 0) onProgress?.(done);
-      }
-      return added;
-    });
-  }
-
-  private insertHash(productId: number, e: FileHashEntry): number {
-    const [dir, name] = splitPath(e.path);
-    this.sql.run('INSERT INTO directories (path) VALUES (?) ON CONFLICT (path) DO NOTHING', dir);
-    const dirId = this.sql.get<{ id: number }>('SELECT id FROM directories WHERE path = ?', dir)!.id;
-    this.sql.run('INSERT INTO files (dir, name) VALUES (?, ?) ON CONFLICT (dir, name) DO NOTHING', dirId, name);
-    const fileId = this.sql.get<{ id: number }>('SELECT id FROM files WHERE dir = ? AND name = ?', dirId, name)!.id;
-    return this.sql.run(
-      'INSERT OR IGNORE INTO file_hashes (file, product, algo, hash) VALUES (?, ?, ?, ?)',
-      fileId,
-      productId,
-      e.algo,
-      e.hash,
-    ).changes;
+      );
+      for (const r of rows) out.get(r.path === '/' ? `/${r.name}` : `${r.path}/${r.name}`)?.push(r.hash);
+    }
+    return out;
   }
 
   /**
-   * Keeps a file result that is not ok for the device's newest policy session (the one attesting), for
-   * the dashboard's differ list; ok results are only counted in the workitem's result text. Rows are
-   * written together once the evidence message in hand is processed (one transaction, not one per
-   * file), at most MAX_IMA_FILE_ROWS per session: the endpoint decides how many files it reports.
+   * Imports reference hashes for a product, streamed: the entries go to the database in batches
+   * of IMPORT_BATCH (PostgreSQL COPY into a staging table, then one INSERT ... SELECT per table),
+   * each batch its own transaction, so servers reading the same tables are never held up. Entries
+   * already stored are skipped, also when another import adds them at the same time. Returns how
+   * many were new.
    */
-  recordImaFile(deviceId: number, r: ImaFileResult): void {
-    if (r.verdict === 'ok') return;
-    if (this.pendingFiles.push({ deviceId, r }) === 1) setImmediate(() => this.flushImaFiles());
-  }
-
-  /** Writes the file results recorded so far (recordImaFile schedules this itself). */
-  flushImaFiles(): void {
-    const rows = this.pendingFiles.splice(0);
-    if (rows.length === 0) return;
-    try {
-      this.sql.tx(() => {
-        for (const { deviceId, r } of rows) {
-          this.sql.run(
-            `INSERT INTO ima_results (session, path, verdict, algorithm, measurement)
-             SELECT s.id, ?, ?, ?, ? FROM (SELECT id FROM sessions WHERE device = ? ORDER BY id DESC LIMIT 1) s
-             WHERE (SELECT COUNT(*) FROM ima_results WHERE session = s.id) < ?`,
-            r.path,
-            r.verdict,
-            r.algorithm ?? null,
-            r.measurement,
-            deviceId,
-            MAX_IMA_FILE_ROWS,
-          );
-        }
+  async importFileHashes(
+    product: string,
+    entries: AsyncIterable<FileHashEntry> | Iterable<FileHashEntry>,
+    onProgress?: (p: ImportProgress) => void,
+  ): Promise<number> {
+    const db = this.store.db;
+    const pid = await productId(db, product);
+    let read = 0;
+    let added = 0;
+    let batch: FileHashEntry[] = [];
+    const flush = async (): Promise<void> => {
+      const rows = batch;
+      batch = [];
+      added += await db.tx(async (q) => {
+        await db.copyRows(
+          q,
+          STAGE,
+          rows.map((e) => [...splitPath(e.path), e.algo, e.hash]),
+        );
+        const n = await mergeStaged(q, pid);
+        await q.exec(`DROP TABLE ${STAGE.table}`);
+        return n;
       });
-    } catch {
-      // the database was closed under us (server stopping): these rows are only for display
+      onProgress?.({ read, added });
+    };
+    for await (const e of entries) {
+      batch.push(e);
+      read++;
+      if (batch.length >= IMPORT_BATCH) await flush();
     }
+    if (batch.length > 0 || read === 0) await flush();
+    return added;
   }
 
-  /** components.id of a functional component (schema.ts V1 seeds the ITA-HSR ones). */
-  componentId(vendor: number, name: number, qualifier: number): number | undefined {
-    return this.sql.get<{ id: number }>(
-      'SELECT id FROM components WHERE vendor_id = ? AND name = ? AND qualifier = ?',
-      vendor,
-      name,
-      qualifier,
-    )?.id;
+  /** Writes file results that are not ok (see ImaFileResults) for the device's newest policy session. */
+  async recordImaFiles(deviceId: number, results: readonly ImaFileResult[]): Promise<void> {
+    const rows = results.filter((r) => r.verdict !== 'ok');
+    if (rows.length === 0) return;
+    await this.store.db.tx(async (q) => {
+      const s = await q.get<{ id: number; n: number }>(
+        `SELECT s.id, (SELECT COUNT(*) FROM ima_results WHERE session = s.id) AS n
+         FROM sessions s WHERE s.device = ? ORDER BY s.id DESC LIMIT 1`,
+        deviceId,
+      );
+      if (!s) return;
+      for (const r of rows.slice(0, Math.max(0, MAX_IMA_FILE_ROWS - s.n))) {
+        await q.run(
+          'INSERT INTO ima_results (session, path, verdict, algorithm, measurement) VALUES (?, ?, ?, ?, ?)',
+          s.id,
+          r.path,
+          r.verdict,
+          r.algorithm ?? null,
+          r.measurement,
+        );
+      }
+    });
   }
 
-  /** The measurements registered for a device's component in one algorithm, by sequence number. */
-  componentHashes(deviceId: number, component: number, algo: number): ComponentHash[] {
-    return this.sql.all<ComponentHash>(
-      'SELECT seq_no AS seqNo, pcr, hash FROM component_hashes WHERE device = ? AND component = ? AND algo = ? ORDER BY seq_no',
+  /** The measurements registered for a device in one algorithm: component id → sequence, by sequence number. */
+  async componentHashes(deviceId: number, algo: number): Promise<Map<number, ComponentHash[]>> {
+    const rows = await this.store.db.all<ComponentHash & { component: number }>(
+      'SELECT component, seq_no AS "seqNo", pcr, hash FROM component_hashes WHERE device = ? AND algo = ? ORDER BY component, seq_no',
       deviceId,
-      component,
       algo,
     );
+    const out = new Map<number, ComponentHash[]>();
+    for (const { component, ...h } of rows) out.set(component, [...(out.get(component) ?? []), h]);
+    return out;
   }
 
-  /** Registers a component's measurements on first contact (trust on first use), replacing nothing. */
-  registerComponentHashes(deviceId: number, component: number, algo: number, hashes: readonly ComponentHash[]): void {
-    this.sql.tx(() => {
+  /**
+   * Registers a component's measurements on first contact (trust on first use), replacing nothing:
+   * when two servers register the same device at once, the first sequence stays.
+   */
+  async registerComponentHashes(
+    deviceId: number,
+    component: number,
+    algo: number,
+    hashes: readonly ComponentHash[],
+  ): Promise<void> {
+    await this.store.db.tx(async (q) => {
       for (const h of hashes) {
-        this.sql.run(
-          'INSERT OR IGNORE INTO component_hashes (device, component, seq_no, pcr, algo, hash) VALUES (?, ?, ?, ?, ?, ?)',
+        await q.run(
+          'INSERT INTO component_hashes (device, component, seq_no, pcr, algo, hash) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
           deviceId,
           component,
           h.seqNo,
@@ -166,5 +206,99 @@ export class AttestationStore {
         );
       }
     });
+  }
+}
+
+/** Staged rows → directories, files, file_hashes (each INSERT ... SELECT skipping what exists). Returns the new hashes. */
+async function mergeStaged(q: Queryable, product: number): Promise<number> {
+  const t = STAGE.table;
+  await q.run(
+    `INSERT INTO directories (path) SELECT DISTINCT path FROM ${t} WHERE true ORDER BY path ON CONFLICT (path) DO NOTHING`,
+  );
+  await q.run(
+    `INSERT INTO files (dir, name) SELECT DISTINCT d.id, s.name FROM ${t} s JOIN directories d ON d.path = s.path
+     WHERE true ORDER BY d.id, s.name ON CONFLICT (dir, name) DO NOTHING`,
+  );
+  const { changes } = await q.run(
+    `INSERT INTO file_hashes (file, product, algo, hash)
+     SELECT DISTINCT f.id, CAST(? AS BIGINT), s.algo, s.hash FROM ${t} s JOIN directories d ON d.path = s.path
+     JOIN files f ON f.dir = d.id AND f.name = s.name WHERE true ORDER BY f.id
+     ON CONFLICT (product, file, algo, hash) DO NOTHING`,
+    product,
+  );
+  return changes;
+}
+
+/**
+ * The policy database as one attestation sees it, synchronously: the checker of a PA message's
+ * evidence (src/imvs/attestation/evidence.ts) reads what the IMV loaded before the message (the
+ * reference hashes of the files it names, in one lookup; the device's registered measurements),
+ * and its writes are kept until `flush`, which the IMV awaits at the end of the message.
+ */
+export class AttestationView {
+  /** This message's reference hashes and the previous one's (an entry's template data may follow in the next message). */
+  private references: ReferenceHashes[] = [];
+  private loaded?: { productId: number; algo: number };
+  private registered?: { deviceId: number; algo: number; hashes: Map<number, ComponentHash[]> };
+  private files: { deviceId: number; r: ImaFileResult }[] = [];
+  private registrations: { deviceId: number; component: number; algo: number; hashes: readonly ComponentHash[] }[] = [];
+
+  constructor(readonly store: AttestationStore) {}
+
+  /** Loads the reference hashes of the files a PA message names (one lookup per LOOKUP_CHUNK names). */
+  async loadReferences(productId: number, algo: number, paths: Iterable<string>): Promise<void> {
+    const refs = await this.store.referenceHashes(productId, paths, algo);
+    const same = this.loaded?.productId === productId && this.loaded.algo === algo;
+    this.references = same ? [refs, ...this.references.slice(0, 1)] : [refs];
+    this.loaded = { productId, algo };
+  }
+
+  /** Loads the measurements registered for the attested device (AK) in one algorithm. */
+  async loadRegistered(deviceId: number, algo: number): Promise<void> {
+    this.registered = { deviceId, algo, hashes: await this.store.componentHashes(deviceId, algo) };
+  }
+
+  /** Reference hashes of one file; a file whose PA message was not loaded is an error of the caller. */
+  referenceHashes(productId: number, path: string, algo: number): readonly Buffer[] {
+    const ok = this.loaded?.productId === productId && this.loaded.algo === algo;
+    const refs = ok ? this.references.map((m) => m.get(path)).find((r) => r !== undefined) : undefined;
+    if (refs === undefined) throw new Error(`reference hashes of '${path}' were not loaded with its PA message`);
+    return refs;
+  }
+
+  componentId(vendor: number, name: number, qualifier: number): number | undefined {
+    return this.store.store.componentId(vendor, name, qualifier);
+  }
+
+  /** The measurements registered for a device's component in one algorithm, by sequence number. */
+  componentHashes(deviceId: number, component: number, algo: number): ComponentHash[] {
+    const r = this.registered;
+    if (r?.deviceId !== deviceId || r.algo !== algo)
+      throw new Error(`registered measurements of device ${deviceId} were not loaded`);
+    return r.hashes.get(component) ?? [];
+  }
+
+  /**
+   * Keeps a file result that is not ok for the device's newest policy session (the one attesting), for
+   * the dashboard's differ list; ok results are only counted in the workitem's result text. At most
+   * MAX_IMA_FILE_ROWS per session: the endpoint decides how many files it reports.
+   */
+  recordImaFile(deviceId: number, r: ImaFileResult): void {
+    if (r.verdict !== 'ok') this.files.push({ deviceId, r });
+  }
+
+  /** Registers a component's measurements on first contact (trust on first use), written at `flush`. */
+  registerComponentHashes(deviceId: number, component: number, algo: number, hashes: readonly ComponentHash[]): void {
+    this.registrations.push({ deviceId, component, algo, hashes });
+  }
+
+  /** Writes what the message's evidence recorded. */
+  async flush(): Promise<void> {
+    const files = this.files.splice(0);
+    const registrations = this.registrations.splice(0);
+    for (const r of registrations) await this.store.registerComponentHashes(r.deviceId, r.component, r.algo, r.hashes);
+    const byDevice = new Map<number, ImaFileResult[]>();
+    for (const { deviceId, r } of files) byDevice.set(deviceId, [...(byDevice.get(deviceId) ?? []), r]);
+    for (const [deviceId, results] of byDevice) await this.store.recordImaFiles(deviceId, results);
   }
 }

@@ -1,4 +1,4 @@
-import type { Sql } from '../db/sql';
+import type { Db } from '../db/engine';
 import type { Evaluation, Recommendation } from '../tnccs/types';
 
 /** A PB-TNC handshake as the server begins it (its transport and the identity the transport authenticated). */
@@ -27,19 +27,20 @@ export interface HandshakeEnd {
   readonly imvs: readonly ImvVerdictRecord[];
 }
 
-export function insertHandshake(sql: Sql, h: HandshakeStart): number {
-  return sql.run(
-    'INSERT INTO handshakes (connection, transport, identity, started_ms) VALUES (?, ?, ?, ?)',
+export async function insertHandshake(db: Db, h: HandshakeStart): Promise<number> {
+  const row = await db.get<{ id: number }>(
+    'INSERT INTO handshakes (connection, transport, identity, started_ms) VALUES (?, ?, ?, ?) RETURNING id',
     h.connection,
     h.transport,
     h.identity ?? null,
     h.startedMs,
-  ).lastInsertRowid;
+  );
+  return row!.id;
 }
 
-export function finishHandshake(sql: Sql, id: number, end: HandshakeEnd): void {
-  sql.tx(() => {
-    sql.run(
+export function finishHandshake(db: Db, id: number, end: HandshakeEnd): Promise<void> {
+  return db.tx(async (q) => {
+    await q.run(
       'UPDATE handshakes SET ended_ms = ?, rec = ?, evaluation = ?, reasons = ? WHERE id = ?',
       end.endedMs,
       end.rec ?? null,
@@ -48,8 +49,10 @@ export function finishHandshake(sql: Sql, id: number, end: HandshakeEnd): void {
       id,
     );
     for (const v of end.imvs) {
-      sql.run(
-        'INSERT OR REPLACE INTO handshake_imvs (handshake, imv_id, imv, rec, evaluation, reason) VALUES (?, ?, ?, ?, ?, ?)',
+      await q.run(
+        `INSERT INTO handshake_imvs (handshake, imv_id, imv, rec, evaluation, reason) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (handshake, imv_id) DO UPDATE SET imv = excluded.imv, rec = excluded.rec,
+           evaluation = excluded.evaluation, reason = excluded.reason`,
         id,
         v.imvId,
         v.imv,

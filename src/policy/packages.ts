@@ -1,6 +1,6 @@
-import type { Sql } from '../db/sql';
+import type { Db, Queryable } from '../db/engine';
 import { compareDebianVersions, parseDebianVersion } from './debian-version';
-import type { PolicyStore } from './store';
+import { productId, type PolicyStore } from './store';
 
 /** One package version of a distribution's security suite. */
 export interface SecurityVersion {
@@ -23,10 +23,10 @@ export interface SecurityImport {
  * as a `versions` row with security = 1. An endpoint's version below it is vulnerable.
  */
 export class PackageStore {
-  private readonly sql: Sql;
+  private readonly db: Db;
 
   constructor(readonly store: PolicyStore) {
-    this.sql = store.sql;
+    this.db = store.db;
   }
 
   /**
@@ -37,24 +37,24 @@ export class PackageStore {
     product: string,
     versions: Iterable<SecurityVersion>,
     now = Math.floor(Date.now() / 1000),
-  ): SecurityImport {
+  ): Promise<SecurityImport> {
     const newest = newestByName(versions);
-    return this.sql.tx(() => {
-      const productId = this.store.getOrCreateProduct(product);
-      const stored = this.securityVersionsOf(productId);
+    return this.db.tx(async (q) => {
+      const pid = await productId(q, product);
+      const stored = await securityVersionsOf(q, pid);
       let added = 0;
       let updated = 0;
       for (const [name, version] of newest) {
         const old = stored.get(name);
         if (old !== undefined && compareDebianVersions(parseDebianVersion(old), parseDebianVersion(version)) >= 0)
           continue;
-        this.sql.run('INSERT INTO packages (name) VALUES (?) ON CONFLICT (name) DO NOTHING', name);
-        const pkg = this.sql.get<{ id: number }>('SELECT id FROM packages WHERE name = ?', name)!.id;
-        this.sql.run('DELETE FROM versions WHERE product = ? AND package = ? AND security = 1', productId, pkg);
-        this.sql.run(
+        await q.run('INSERT INTO packages (name) VALUES (?) ON CONFLICT (name) DO NOTHING', name);
+        const pkg = (await q.get<{ id: number }>('SELECT id FROM packages WHERE name = ?', name))!.id;
+        await q.run('DELETE FROM versions WHERE product = ? AND package = ? AND security = 1', pid, pkg);
+        await q.run(
           `INSERT INTO versions (product, package, release, security, time) VALUES (?, ?, ?, 1, ?)
            ON CONFLICT (product, package, release) DO UPDATE SET security = 1, time = excluded.time`,
-          productId,
+          pid,
           pkg,
           version,
           now,
@@ -67,25 +67,24 @@ export class PackageStore {
   }
 
   /** Package name → newest security version, for a product by name (empty for an unknown product). */
-  securityVersions(product: string): Map<string, string> {
-    const row = this.sql.get<{ id: number }>('SELECT id FROM products WHERE name = ?', product);
-    return row ? this.securityVersionsOf(row.id) : new Map();
+  async securityVersions(product: string): Promise<Map<string, string>> {
+    const row = await this.db.get<{ id: number }>('SELECT id FROM products WHERE name = ?', product);
+    return row ? securityVersionsOf(this.db, row.id) : new Map();
   }
 
   /** Names of the blocklisted packages. */
-  blocklisted(): Set<string> {
-    return new Set(
-      this.sql.all<{ name: string }>('SELECT name FROM packages WHERE blocklisted = 1').map((r) => r.name),
-    );
+  async blocklisted(): Promise<Set<string>> {
+    const rows = await this.db.all<{ name: string }>('SELECT name FROM packages WHERE blocklisted = 1');
+    return new Set(rows.map((r) => r.name));
   }
+}
 
-  private securityVersionsOf(productId: number): Map<string, string> {
-    const rows = this.sql.all<{ name: string; release: string }>(
-      'SELECT p.name, v.release FROM versions v JOIN packages p ON p.id = v.package WHERE v.product = ? AND v.security = 1',
-      productId,
-    );
-    return new Map(rows.map((r) => [r.name, r.release]));
-  }
+async function securityVersionsOf(q: Queryable, productId: number): Promise<Map<string, string>> {
+  const rows = await q.all<{ name: string; release: string }>(
+    'SELECT p.name, v.release FROM versions v JOIN packages p ON p.id = v.package WHERE v.product = ? AND v.security = 1',
+    productId,
+  );
+  return new Map(rows.map((r) => [r.name, r.release]));
 }
 
 /** The newest version of each name (a suite may list a package once per architecture). */

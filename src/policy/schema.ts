@@ -1,5 +1,5 @@
-import type { Database } from 'better-sqlite3';
-import { migrate as migrateSchema, type Migration } from '../db/migrate';
+import type { Db } from '../db/engine';
+import { migrateDb, type Migration } from '../db/migrate';
 
 export class PolicyStoreError extends Error {
   override readonly name = 'PolicyStoreError';
@@ -44,7 +44,7 @@ CREATE TABLE results (
   rec INTEGER NOT NULL, result TEXT NOT NULL DEFAULT '');
 CREATE INDEX results_policy ON results(policy, rec, session);
 CREATE INDEX results_session ON results(session);
-INSERT INTO groups (id, name) VALUES (1, 'Default');
+INSERT INTO groups (name) VALUES ('Default');
 `;
 
 // Tables the package, SWIMA and attestation IMVs fill; indexed on what they look up.
@@ -108,10 +108,17 @@ CREATE TABLE ima_results (
 CREATE INDEX ima_results_session ON ima_results(session);
 `;
 
+// The Attestation IMV's reference lookup (attestation.ts referenceHashes) reads only indexes: on
+// PostgreSQL an index must hold the id it joins on (SQLite's indexes hold the rowid anyway).
+const V4_LOOKUP_INDEXES = `
+CREATE UNIQUE INDEX directories_path_id ON directories(path, id);
+CREATE UNIQUE INDEX files_dir_name_id ON files(dir, name, id);
+`;
+
 // The IMA signing keys the Attestation IMV checks ima-sig signatures with (src/policy/ima-keys.ts):
 // the key id as signatures name it (signature_v2_hdr keyid, hex), the public key (DER
 // SubjectPublicKeyInfo, unique), and the certificate it came in (DER) with its subject and expiry.
-const V4_IMA_KEYS = `
+const V5_IMA_KEYS = `
 CREATE TABLE ima_keys (
   id INTEGER PRIMARY KEY, key_id TEXT NOT NULL, spki BLOB NOT NULL UNIQUE, certificate BLOB, subject TEXT,
   not_after TEXT, source TEXT NOT NULL, added INTEGER NOT NULL);
@@ -126,14 +133,10 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'handshakes, per-IMV verdicts and IMA file results for the dashboard',
     sql: V3_HANDSHAKES,
   },
-  { version: 4, description: 'IMA signing keys', sql: V4_IMA_KEYS },
+  { version: 4, description: 'covering indexes for index-only reference hash lookups', sql: V4_LOOKUP_INDEXES },
+  { version: 5, description: 'IMA signing keys', sql: V5_IMA_KEYS },
 ];
 
-/** Brings `db` to the newest schema (src/db/migrate.ts); refuses a database written by a newer tnc-agent. */
-export function migrate(
-  db: Database,
-  migrations: readonly Migration[] = MIGRATIONS,
-  now = Math.floor(Date.now() / 1000),
-): number {
-  return migrateSchema(db, migrations, { what: 'policy database', now, tooNew: (m) => new PolicyStoreError(m) });
-}
+/** Brings the policy database to the newest schema on either engine (src/db/migrate.ts); returns the version. */
+export const migrate = (db: Db, migrations: readonly Migration[] = MIGRATIONS, now?: number): Promise<number> =>
+  migrateDb(db, migrations, { what: 'policy database', now, tooNew: (m) => new PolicyStoreError(m) });

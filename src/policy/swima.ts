@@ -1,6 +1,6 @@
 import { SW_ACTION } from '../protocol/pa-tnc/swima';
-import { Sql } from '../db/sql';
-import type { PolicyStore } from './store';
+import type { Db, Queryable } from '../db/engine';
+import { deviceRow, type PolicyStore } from './store';
 
 /** Where a device's reported inventory stands: RFC 8412 EID epoch and the last EID it covers. */
 export interface SwState {
@@ -32,27 +32,30 @@ export function swIdNamesPackage(swId: string, name: string): boolean {
 
 /** The SWIMA IMV's part of the policy database: per device inventory, event records and last EID/epoch. */
 export class SwimaPolicy {
-  constructor(
-    private readonly sql: Sql,
-    private readonly store: PolicyStore,
-  ) {}
+  private readonly db: Db;
+
+  constructor(store: PolicyStore) {
+    this.db = store.db;
+  }
 
   /** SWIMA accessors over the policy store's own connection. */
   static of(store: PolicyStore): SwimaPolicy {
-    return new SwimaPolicy(store.sql, store);
+    return new SwimaPolicy(store);
   }
 
-  private device(value: string): number {
-    return this.store.getOrCreateDevice(value).id;
+  private device(q: Queryable, value: string): Promise<number> {
+    return deviceRow(q, value, null, Math.floor(Date.now() / 1000));
   }
 
-  state(deviceValue: string): SwState | undefined {
-    const d = this.store.findDevice(deviceValue);
-    return d && this.sql.get<SwState>('SELECT epoch, last_eid AS lastEid FROM sw_state WHERE device = ?', d.id);
+  async state(deviceValue: string): Promise<SwState | undefined> {
+    return this.db.get<SwState>(
+      'SELECT s.epoch, s.last_eid AS "lastEid" FROM sw_state s JOIN devices d ON d.id = s.device WHERE d.value = ?',
+      deviceValue,
+    );
   }
 
-  private setState(device: number, s: SwState): void {
-    this.sql.run(
+  private async setState(q: Queryable, device: number, s: SwState): Promise<void> {
+    await q.run(
       `INSERT INTO sw_state (device, epoch, last_eid, time) VALUES (?, ?, ?, ?)
        ON CONFLICT (device) DO UPDATE SET epoch = excluded.epoch, last_eid = excluded.last_eid, time = excluded.time`,
       device,
@@ -63,39 +66,39 @@ export class SwimaPolicy {
   }
 
   /** A whole inventory replaces what was stored for the device (first contact, or a new epoch). */
-  replaceInventory(deviceValue: string, s: SwState, records: readonly ReportedSw[]): void {
-    this.sql.tx(() => {
-      const device = this.device(deviceValue);
-      this.sql.run('DELETE FROM sw_inventory WHERE device = ?', device);
+  async replaceInventory(deviceValue: string, s: SwState, records: readonly ReportedSw[]): Promise<void> {
+    await this.db.tx(async (q) => {
+      const device = await this.device(q, deviceValue);
+      await q.run('DELETE FROM sw_inventory WHERE device = ?', device);
       for (const r of records)
-        this.sql.run(
-          'INSERT OR IGNORE INTO sw_inventory (device, sw_id, source) VALUES (?, ?, ?)',
+        await q.run(
+          'INSERT INTO sw_inventory (device, sw_id, source) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
           device,
           r.swId,
           r.source,
         );
-      this.setState(device, s);
+      await this.setState(q, device, s);
     });
   }
 
   /** Events applied to the stored inventory of the same epoch; the state moves to `s.lastEid`. */
-  applyEvents(deviceValue: string, s: SwState, events: readonly ReportedSwEvent[]): void {
-    this.sql.tx(() => {
-      const device = this.device(deviceValue);
-      for (const e of events) this.applyEvent(device, s.epoch, e);
-      this.setState(device, s);
+  async applyEvents(deviceValue: string, s: SwState, events: readonly ReportedSwEvent[]): Promise<void> {
+    await this.db.tx(async (q) => {
+      const device = await this.device(q, deviceValue);
+      for (const e of events) await this.applyEvent(q, device, s.epoch, e);
+      await this.setState(q, device, s);
     });
   }
 
-  private applyEvent(device: number, epoch: number, e: ReportedSwEvent): void {
-    this.sql.run(
-      'INSERT OR IGNORE INTO sw_events (device, epoch, eid, timestamp) VALUES (?, ?, ?, ?)',
+  private async applyEvent(q: Queryable, device: number, epoch: number, e: ReportedSwEvent): Promise<void> {
+    await q.run(
+      'INSERT INTO sw_events (device, epoch, eid, timestamp) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
       device,
       epoch,
       e.eid,
       e.timestamp,
     );
-    this.sql.run(
+    await q.run(
       'INSERT INTO sw_event_records (device, epoch, eid, action, sw_id) VALUES (?, ?, ?, ?, ?)',
       device,
       epoch,
@@ -104,39 +107,40 @@ export class SwimaPolicy {
       e.swId,
     );
     if (e.action === SW_ACTION.DELETION)
-      this.sql.run('DELETE FROM sw_inventory WHERE device = ? AND sw_id = ?', device, e.swId);
+      await q.run('DELETE FROM sw_inventory WHERE device = ? AND sw_id = ?', device, e.swId);
     else
-      this.sql.run(
-        'INSERT OR IGNORE INTO sw_inventory (device, sw_id, source) VALUES (?, ?, ?)',
+      await q.run(
+        'INSERT INTO sw_inventory (device, sw_id, source) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
         device,
         e.swId,
         e.source,
       );
   }
 
-  inventory(deviceValue: string): string[] {
-    const d = this.store.findDevice(deviceValue);
-    if (!d) return [];
-    return this.sql
-      .all<{ sw_id: string }>('SELECT sw_id FROM sw_inventory WHERE device = ? ORDER BY sw_id', d.id)
-      .map((r) => r.sw_id);
+  async inventory(deviceValue: string): Promise<string[]> {
+    const rows = await this.db.all<{ sw_id: string }>(
+      'SELECT i.sw_id FROM sw_inventory i JOIN devices d ON d.id = i.device WHERE d.value = ? ORDER BY i.sw_id',
+      deviceValue,
+    );
+    return rows.map((r) => r.sw_id);
   }
 
   /** Event records stored for the device, oldest first. */
-  events(deviceValue: string): (ReportedSwEvent & { epoch: number })[] {
-    const d = this.store.findDevice(deviceValue);
-    if (!d) return [];
-    return this.sql.all(
-      `SELECT r.epoch, r.eid, e.timestamp, r.action, r.sw_id AS swId, 0 AS source FROM sw_event_records r
-       JOIN sw_events e ON e.device = r.device AND e.epoch = r.epoch AND e.eid = r.eid WHERE r.device = ? ORDER BY r.id`,
-      d.id,
+  events(deviceValue: string): Promise<(ReportedSwEvent & { epoch: number })[]> {
+    return this.db.all(
+      `SELECT r.epoch, r.eid, e.timestamp, r.action, r.sw_id AS "swId", 0 AS source FROM sw_event_records r
+       JOIN sw_events e ON e.device = r.device AND e.epoch = r.epoch AND e.eid = r.eid
+       JOIN devices d ON d.id = r.device WHERE d.value = ? ORDER BY r.id`,
+      deviceValue,
     );
   }
 
   /** Identifiers in the device's inventory that name a blocklisted package (packages.blocklisted). */
-  blocklisted(deviceValue: string): string[] {
-    const names = this.sql.all<{ name: string }>('SELECT name FROM packages WHERE blocklisted = 1').map((r) => r.name);
+  async blocklisted(deviceValue: string): Promise<string[]> {
+    const names = (await this.db.all<{ name: string }>('SELECT name FROM packages WHERE blocklisted = 1')).map(
+      (r) => r.name,
+    );
     if (names.length === 0) return [];
-    return this.inventory(deviceValue).filter((id) => names.some((n) => swIdNamesPackage(id, n)));
+    return (await this.inventory(deviceValue)).filter((id) => names.some((n) => swIdNamesPackage(id, n)));
   }
 }

@@ -22,7 +22,10 @@ import { logImvLoaded, logImvLoading, logPtsComponents, logPtsOffer } from './st
 export interface LabServerOptions extends TlsFiles {
   host: string;
   port: number;
+  /** Policy database: an SQLite file or a postgres:// URL (several servers may share one PostgreSQL database). */
   db: string;
+  /** PostgreSQL password file (else PGPASSWORD). */
+  dbPasswordFile?: string;
   policy: RecommendationPolicy;
   log: Logger;
   idleTimeoutMs?: number;
@@ -54,7 +57,7 @@ export interface LabServer {
 export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
   if (!o.cert || !o.key) throw new Error('the server needs a certificate and its key');
   const pem = await readTlsFiles(o);
-  const store = new PolicyStore(o.db);
+  const store = await PolicyStore.open(o.db, { passwordFile: o.dbPasswordFile });
   const sessions = new SessionManager(store);
   o.log.info('TNC', `TNC recommendation policy is '${o.policy}'`);
   const imvs = loadImvs(o, sessions, store);
@@ -94,7 +97,7 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
       },
     );
   } catch (e) {
-    store.close();
+    await store.close();
     throw e;
   }
   let radius: RadiusServer | undefined;
@@ -113,7 +116,7 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
       );
     } catch (e) {
       await tls.close();
-      store.close();
+      await store.close();
       throw e;
     }
   }
@@ -124,7 +127,7 @@ export async function startLabServer(o: LabServerOptions): Promise<LabServer> {
     close: async () => {
       await radius?.close();
       await tls.close();
-      store.close();
+      await store.close();
     },
   };
 }

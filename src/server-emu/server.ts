@@ -28,8 +28,8 @@ import type { HandshakeEnd, HandshakeStart } from '../policy/handshakes';
 
 /** Where each handshake's course is kept (the policy store, for the lab dashboard). */
 export interface HandshakeRecorder {
-  beginHandshake(h: HandshakeStart): void;
-  endHandshake(connection: number, end: HandshakeEnd): void;
+  beginHandshake(h: HandshakeStart): unknown;
+  endHandshake(connection: number, end: HandshakeEnd): unknown;
 }
 
 export interface ServerOptions {
@@ -46,7 +46,7 @@ export interface ServerOptions {
    * Called with the connection's recommendation before the IMVs learn it and the RESULT goes out,
    * where strongSwan runs its policy manager's "stop".
    */
-  onRecommendation?: (conn: ConnectionInfo, rec: Recommendation) => void;
+  onRecommendation?: (conn: ConnectionInfo, rec: Recommendation) => void | Promise<void>;
   /** Records every handshake: transport, identity, duration, each IMV's and the merged verdict. */
   recorder?: HandshakeRecorder;
   /** Bounds on unfinished IF-M segment exchanges: per connection (default 64 MiB) and for all (default: the process's 256 MiB). */
@@ -97,7 +97,7 @@ export class TnccsServer {
     };
     let verdict: FinalVerdict | undefined;
     let created = false;
-    this.safely(id, () =>
+    await this.safely(id, () =>
       this.opts.recorder?.beginHandshake({
         connection: id,
         transport: conn.transport,
@@ -148,7 +148,7 @@ export class TnccsServer {
         );
       return verdict;
     } finally {
-      this.record(id, verdict);
+      await this.record(id, verdict);
       // the IMVs learnt a verdict when it was sent (sendResult); without one the outcome is None
       if (created) await this.imvs.endConnection(conn, verdict ? undefined : 'None');
       await channel.close();
@@ -156,7 +156,7 @@ export class TnccsServer {
     }
   }
 
-  private record(id: number, verdict: FinalVerdict | undefined): void {
+  private async record(id: number, verdict: FinalVerdict | undefined): Promise<void> {
     const imvs = this.imvs.verdictsOf(id).map((v) => ({
       imvId: v.imvId,
       imv: this.imvs.nameOf(v.imvId) ?? `IMV ${v.imvId}`,
@@ -164,7 +164,7 @@ export class TnccsServer {
       evaluation: v.evaluation,
       reason: v.reason,
     }));
-    this.safely(id, () =>
+    await this.safely(id, () =>
       this.opts.recorder?.endHandshake(id, {
         endedMs: Date.now(),
         rec: verdict?.recommendation,
@@ -176,9 +176,9 @@ export class TnccsServer {
   }
 
   /** A record that cannot be written is logged; the handshake goes on. */
-  private safely(id: number, fn: () => void): void {
+  private async safely(id: number, fn: () => unknown): Promise<void> {
     try {
-      fn();
+      await fn();
     } catch (e) {
       this.opts.log.error('TNC', `cannot record handshake of Connection ID ${id}: ${(e as Error).message}`);
     }
@@ -236,7 +236,7 @@ export class TnccsServer {
       'IMV',
       `policy: recommendation for access requestor ${requestorName(conn)}is ${recommendationName(recommendation)}`,
     );
-    this.opts.onRecommendation?.(conn, recommendation);
+    await this.opts.onRecommendation?.(conn, recommendation);
     await this.imvs.notifyResult(conn, connectionStateOf(recommendation));
     await pb.send(PB_BATCH.RESULT, [...pa, ...result]);
     return { connectionId: conn.id, recommendation, evaluation, reasons };

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { HASH_ALG } from '../../src/protocol/pa-tnc/tcg/pts';
-import { AttestationStore } from '../../src/policy/attestation';
+import { AttestationStore, referenceLookupSql } from '../../src/policy/attestation';
 import { PolicyStore } from '../../src/policy/store';
 import { WorkitemType } from '../../src/policy/workitem-types';
 import { Recommendation } from '../../src/tnccs/types';
@@ -26,18 +26,21 @@ function db(dbFile: string, ...args: string[]) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function lookup(dbFile: string, path: string, algo: number = HASH_ALG.SHA256): string[] {
-  const store = new PolicyStore(dbFile);
+async function lookup(dbFile: string, path: string, algo: number = HASH_ALG.SHA256): Promise<string[]> {
+  const store = await PolicyStore.open(dbFile);
   try {
-    return new AttestationStore(store)
-      .referenceHashes(store.getOrCreateProduct(PRODUCT), path, algo)
-      .map((h) => h.toString('hex'));
+    const refs = await new AttestationStore(store).referenceHashes(
+      await store.getOrCreateProduct(PRODUCT),
+      [path],
+      algo,
+    );
+    return refs.get(path)!.map((h) => h.toString('hex'));
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
-test('import-hashes --root hashes every regular file as if the tree were /, with a progress line', () => {
+test('import-hashes --root hashes every regular file as if the tree were /, with a progress line', async () => {
   const file = join(dir, 'root.db');
   const root = join(dir, 'root');
   mkdirSync(join(root, 'usr', 'bin'), { recursive: true });
@@ -45,16 +48,16 @@ test('import-hashes --root hashes every regular file as if the tree were /, with
   symlinkSync('usr/bin', join(root, 'bin'));
   const r = db(file, 'import-hashes', '--product', PRODUCT, '--root', root, '--algo', 'sha256,sha1');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /\[CFG\] 2 reference hashes read\n$/);
+  assert.match(r.stderr, /\[CFG\] 2 reference hashes read, 2 new stored.*\n$/);
   assert.match(r.stdout, /imported 2 new reference hashes/);
-  assert.deepEqual(lookup(file, '/usr/bin/tool'), [createHash('sha256').update('the tool\n').digest('hex')]);
-  assert.deepEqual(lookup(file, '/usr/bin/tool', HASH_ALG.SHA1), [
+  assert.deepEqual(await lookup(file, '/usr/bin/tool'), [createHash('sha256').update('the tool\n').digest('hex')]);
+  assert.deepEqual(await lookup(file, '/usr/bin/tool', HASH_ALG.SHA1), [
     createHash('sha1').update('the tool\n').digest('hex'),
   ]);
-  assert.deepEqual(lookup(file, '/bin/tool'), [], 'symlinks are not followed');
+  assert.deepEqual(await lookup(file, '/bin/tool'), [], 'symlinks are not followed');
 });
 
-test('import-hashes --ima-list takes the file digests of a binary or ascii list, boot_aggregate left out', () => {
+test('import-hashes --ima-list takes the file digests of a binary or ascii list, boot_aggregate left out', async () => {
   const file = join(dir, 'ima.db');
   const expected = JSON.parse(readFileSync(join(VECTORS, 'evidence', 'ima_files.json'), 'utf8')) as {
     file: string;
@@ -70,7 +73,7 @@ test('import-hashes --ima-list takes the file digests of a binary or ascii list,
   );
   assert.equal(ascii.status, 0, ascii.stderr);
   assert.match(ascii.stdout, /imported 4 new reference hashes \(4 read, 1 boot_aggregate entry skipped\)/);
-  for (const f of expected) assert.deepEqual(lookup(file, f.file), [f.sha256]);
+  for (const f of expected) assert.deepEqual(await lookup(file, f.file), [f.sha256]);
   const binary = db(
     file,
     'import-hashes',
@@ -91,7 +94,7 @@ test('import-hashes --ima-list takes the file digests of a binary or ascii list,
   assert.match(bad.stderr, /broken\.bin: .*offset/);
 });
 
-test('import-hashes --ima-list skips boot_aggregate by name: a list without it loses no file, one with it elsewhere skips it there', () => {
+test('import-hashes --ima-list skips boot_aggregate by name: a list without it loses no file, one with it elsewhere skips it there', async () => {
   const file = join(dir, 'no-ba.db');
   const lines = readFileSync(join(VECTORS, 'evidence', 'ascii_runtime_measurements'), 'utf8')
     .split('\n')
@@ -103,7 +106,7 @@ test('import-hashes --ima-list skips boot_aggregate by name: a list without it l
   assert.match(r.stdout, /imported 4 new reference hashes \(4 read, 0 boot_aggregate entries skipped\)/);
   const first = lines[1].split(' ');
   assert.deepEqual(
-    lookup(file, first[4]),
+    await lookup(file, first[4]),
     [first[3].slice('sha256:'.length)],
     'the first entry of a list without boot_aggregate is kept',
   );
@@ -113,22 +116,36 @@ test('import-hashes --ima-list skips boot_aggregate by name: a list without it l
   assert.match(again.stdout, /imported 4 new reference hashes \(4 read, 1 boot_aggregate entry skipped\)/);
 });
 
-test('the IMA lookup and the component lookup are index searches, not table scans', () => {
+test('the IMA lookup and the component lookup are index searches, not table scans', async () => {
   const raw = new Database(join(dir, 'ima.db'), { readonly: true });
   const plan = (sql: string) =>
     (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
   const ima = plan(
-    `SELECT h.hash FROM directories d JOIN files f ON f.dir = d.id JOIN file_hashes h ON h.file = f.id AND h.product = 1 AND h.algo = 1 WHERE d.path = 'x' AND f.name = 'y'`,
+    referenceLookupSql(2)
+      .replace('?', "'/usr/bin'")
+      .replace('?', "'ls'")
+      .replace('?', "'/bin'")
+      .replace('?', "'ls'")
+      .replace('?', '1')
+      .replace('?', '1'),
   );
   const comp = plan(
-    'SELECT seq_no, pcr, hash FROM component_hashes WHERE device = 1 AND component = 1 AND algo = 1 ORDER BY seq_no',
+    'SELECT component, seq_no, pcr, hash FROM component_hashes WHERE device = 1 AND algo = 1 ORDER BY component, seq_no',
   );
   raw.close();
   for (const p of [ima, comp])
     assert.doesNotMatch(p, /SCAN (d|f|h|component_hashes|directories|files|file_hashes)\b/, p);
+  // the names drive: each table is an index-only search on its whole key, never a walk of the product's range
+  assert.match(ima, /^SCAN 2-ROW VALUES CLAUSE/, ima);
+  for (const t of [
+    'd USING COVERING INDEX \\S+ \\(path=\\?\\)',
+    'f USING COVERING INDEX \\S+ \\(dir=\\? AND name=\\?\\)',
+  ])
+    assert.match(ima, new RegExp(`SEARCH ${t}`), ima);
+  assert.match(ima, /SEARCH h USING COVERING INDEX file_hashes_lookup \(product=\? AND file=\? AND algo=\?\)/, ima);
 });
 
-test('device trust/untrust and show devices|sessions|results, as text and JSON', () => {
+test('device trust/untrust and show devices|sessions|results, as text and JSON', async () => {
   const file = join(dir, 'show.db');
   const id = 'AF61115643F343BB6D36373DB32C73A70DDB277B';
   assert.equal(db(file, 'device', 'trust', id).status, 0);
@@ -140,13 +157,13 @@ test('device trust/untrust and show devices|sessions|results, as text and JSON',
   db(file, 'device', 'untrust', id);
   devices = JSON.parse(db(file, 'show', 'devices', '--json').stdout);
   assert.equal(devices[0].trusted, false);
-  const store = new PolicyStore(file);
-  store.addEnforcement(WorkitemType.TPMRA, 'BI');
-  const session = store.startSession(1, 'client', id.toLowerCase(), PRODUCT);
-  const [w] = store.createWorkitems(session);
-  store.setWorkitemResult(w.id, Recommendation.NO_ACCESS, 'AIK public key is not trusted');
-  store.stopSession(session);
-  store.close();
+  const store = await PolicyStore.open(file);
+  await store.addEnforcement(WorkitemType.TPMRA, 'BI');
+  const session = (await store.startSession(1, 'client', id.toLowerCase(), PRODUCT)).id;
+  const [w] = await store.createWorkitems(session);
+  await store.setWorkitemResult(w.id, Recommendation.NO_ACCESS, 'AIK public key is not trusted');
+  await store.stopSession(session);
+  await store.close();
   const results = JSON.parse(db(file, 'show', 'results', '--json').stdout) as {
     type: string;
     rec: string;

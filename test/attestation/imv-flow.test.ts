@@ -39,10 +39,10 @@ function clientPts(file: string): PaEnvelope {
   return env;
 }
 
-function harness(trusted: boolean) {
-  const store = new PolicyStore(':memory:');
-  store.addEnforcement(WorkitemType.TPMRA, 'BI');
-  if (trusted) store.setTrusted(DEVICE, true);
+async function harness(trusted: boolean) {
+  const store = await PolicyStore.open(':memory:');
+  await store.addEnforcement(WorkitemType.TPMRA, 'BI');
+  if (trusted) await store.setTrusted(DEVICE, true);
   const sessions = new SessionManager(store);
   const sink = new MemorySink();
   const log = new Logger(2, 'text', sink);
@@ -58,7 +58,7 @@ function harness(trusted: boolean) {
   const s = sessions.get(1);
   s.deviceId = DEVICE;
   s.product = 'Debian 12 x86_64';
-  sessions.start(1, undefined, log);
+  await sessions.start(1, undefined, log);
   const step = async (file?: string) => {
     if (file) await imv.receiveMessage(1, clientPts(file));
     await imv.batchEnding(1);
@@ -68,7 +68,7 @@ function harness(trusted: boolean) {
 }
 
 test('the seed sequence: negotiation, DH nonce, TPM version + AIK, evidence request; a replayed quote fails', async () => {
-  const h = harness(true);
+  const h = await harness(true);
   const first = await h.step();
   assert.deepEqual(
     first.map((a) => a.type),
@@ -118,11 +118,11 @@ test('the seed sequence: negotiation, DH nonce, TPM version + AIK, evidence requ
     h.lines.includes('[PTS] boot aggregate computed over PCR0..PCR9 is correct'),
     'evidence itself was consistent',
   );
-  h.close();
+  await h.close();
 });
 
 test('an AIK whose device is not marked trusted ends the workitem with that reason', async () => {
-  const h = harness(false);
+  const h = await harness(false);
   for (const f of [
     undefined,
     '03-client_to_server-CDATA.bin',
@@ -137,11 +137,11 @@ test('an AIK whose device is not marked trusted ends the workitem with that reas
   );
   assert.equal(h.verdicts[0]?.rec, Recommendation.NO_ACCESS);
   assert.equal(h.verdicts[0].reason, `AIK public key is not trusted: device ${DEVICE} is not marked trusted`);
-  h.close();
+  await h.close();
 });
 
 test('a client that stops answering fails the workitem (its rec_fail, never allow), saying where attestation stopped', async () => {
-  const h = harness(true);
+  const h = await harness(true);
   await h.step();
   await h.step('03-client_to_server-CDATA.bin');
   h.imv.solicitRecommendation(1);
@@ -151,5 +151,5 @@ test('a client that stops answering fails the workitem (its rec_fail, never allo
     [Recommendation.NO_ACCESS, Evaluation.NONCOMPLIANT_MINOR],
   );
   assert.equal(h.verdicts[0].reason, 'attestation incomplete: the client stopped before the dh step ended');
-  h.close();
+  await h.close();
 });

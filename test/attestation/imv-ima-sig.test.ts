@@ -15,7 +15,7 @@ import {
 } from '../../src/protocol/pa-tnc/tcg/pts';
 import { VENDOR } from '../../src/protocol/vendors';
 import { DEFAULT_PLATFORM_PCRS, EvidenceChecker, QUALIFIER_IMA } from '../../src/imvs/attestation/evidence';
-import { AttestationStore } from '../../src/policy/attestation';
+import { AttestationStore, AttestationView } from '../../src/policy/attestation';
 import { PolicyStore } from '../../src/policy/store';
 import { FIXTURES } from '../measurements/_fixtures';
 
@@ -51,19 +51,28 @@ const files = [
   { path: '/usr/bin/plain', digest: plainDigest, sig: Buffer.alloc(0) },
 ];
 
-function run(policy?: 'bad' | 'not-ok') {
-  const store = new PolicyStore(':memory:');
+async function run(policy?: 'bad' | 'not-ok') {
+  const store = await PolicyStore.open(':memory:');
   const att = new AttestationStore(store);
-  att.importFileHashes(
+  await att.importFileHashes(
     PRODUCT,
     files.map((f) => ({ path: f.path, algo: HASH_ALG.SHA256, hash: f.digest })),
   );
-  store.getOrCreateDevice(DEVICE, PRODUCT);
+  const deviceId = (await store.getOrCreateDevice(DEVICE, PRODUCT)).id;
+  const productId = await store.getOrCreateProduct(PRODUCT);
+  // what the IMV loads before the evidence message
+  const view = new AttestationView(att);
+  await view.loadRegistered(deviceId, bank.bit);
+  await view.loadReferences(
+    productId,
+    bank.bit,
+    files.map((f) => f.path),
+  );
   const sink = new MemorySink();
   const checker = new EvidenceChecker({
-    store: att,
-    deviceId: store.findDevice(DEVICE)!.id,
-    productId: store.getOrCreateProduct(PRODUCT),
+    store: view,
+    deviceId,
+    productId,
     bank,
     locality: 0,
     symlinks: [],
@@ -95,8 +104,8 @@ function run(policy?: 'bad' | 'not-ok') {
   return { failures: summary.failures, texts: checker.texts(false), lines: sink.lines };
 }
 
-test('ima-sig evidence: every file bound and ok by reference hash; signatures ok / bad / missing per file; a bad one fails', () => {
-  const r = run();
+test('ima-sig evidence: every file bound and ok by reference hash; signatures ok / bad / missing per file; a bad one fails', async () => {
+  const r = await run();
   assert.ok(
     r.texts[0].endsWith('processed 3 IMA file evidence measurements: 3 ok, 0 unknown, 0 differ, 0 failed'),
     r.texts[0],
@@ -108,8 +117,8 @@ test('ima-sig evidence: every file bound and ok by reference hash; signatures ok
   assert.ok(!r.lines.some((l) => l.includes("IMA signature of '/usr/bin/plain'")));
 });
 
-test('ima-sig evidence with the strict policy: a missing signature fails too', () => {
-  const r = run('not-ok');
+test('ima-sig evidence with the strict policy: a missing signature fails too', async () => {
+  const r = await run('not-ok');
   assert.deepEqual(r.failures, [
     '1 IMA file signatures are bad: /usr/bin/tampered',
     '1 IMA file signatures are missing: /usr/bin/plain',

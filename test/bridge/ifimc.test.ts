@@ -122,7 +122,7 @@ test("the library reports the OS IMC's message type and carries a handshake to a
 });
 
 test('with a FWDEN workitem a forwarding host is isolated over the bridge exactly as over PT-TLS', async () => {
-  server.store.addEnforcement(WorkitemType.FWDEN, '', { recFail: Recommendation.ISOLATE });
+  await server.store.addEnforcement(WorkitemType.FWDEN, '', { recFail: Recommendation.ISOLATE });
   const router = hostTree(dir, 'router', { forwarding: '1' });
   const { outcome } = await overBridge(router);
   assert.equal(outcome.access, 'isolate');

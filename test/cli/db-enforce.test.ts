@@ -18,34 +18,34 @@ function enforce(dbFile: string, ...args: string[]) {
 }
 
 /** The workitems a new session of a device in group `group` (or Default) gets. */
-function workitemsOf(dbFile: string, device: string, group?: string) {
-  const store = new PolicyStore(dbFile);
+async function workitemsOf(dbFile: string, device: string, group?: string) {
+  const store = await PolicyStore.open(dbFile);
   try {
-    if (group) store.addDeviceToGroup(device, group);
-    return store.createWorkitems(store.startSession(1, 'client', device, 'Debian 12 x86_64'));
+    if (group) await store.addDeviceToGroup(device, group);
+    return await store.createWorkitems((await store.startSession(1, 'client', device, 'Debian 12 x86_64')).id);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
-test('enforce TPMRA BI with --rec-fail isolate: a new session gets that workitem', () => {
+test('enforce TPMRA BI with --rec-fail isolate: a new session gets that workitem', async () => {
   const file = join(dir, 'tpmra.db');
   const r = enforce(file, 'TPMRA', 'BI', '--rec-fail', 'isolate');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), "enforcement 1: TPMRA 'BI' on group 'Default'");
-  const items = workitemsOf(file, 'ab01');
+  const items = await workitemsOf(file, 'ab01');
   assert.deepEqual(
     items.map((w) => [w.type, w.argStr, w.recFail, w.recNoResult]),
     [[WorkitemType.TPMRA, 'BI', Recommendation.ISOLATE, Recommendation.NO_RECOMMENDATION]],
   );
 });
 
-test("enforce without --rec-fail isolates on failure, as strongSwan's policies do; --rec-fail no-access still applies", () => {
+test("enforce without --rec-fail isolates on failure, as strongSwan's policies do; --rec-fail no-access still applies", async () => {
   const file = join(dir, 'default-fail.db');
   assert.equal(enforce(file, 'FWDEN').status, 0);
   assert.equal(enforce(file, 'PWDEN', '--rec-fail', 'no-access').status, 0);
   assert.deepEqual(
-    workitemsOf(file, 'ef03').map((w) => [w.type, w.recFail]),
+    (await workitemsOf(file, 'ef03')).map((w) => [w.type, w.recFail]),
     [
       [WorkitemType.FWDEN, Recommendation.ISOLATE],
       [WorkitemType.PWDEN, Recommendation.NO_ACCESS],
@@ -55,23 +55,23 @@ test("enforce without --rec-fail isolates on failure, as strongSwan's policies d
   assert.match(help.replace(/\s+/g, ' '), /--rec-fail <rec> .*\(default isolate/);
 });
 
-test("enforce on a group: only that group's devices get the workitem; the same policy twice is refused", () => {
+test("enforce on a group: only that group's devices get the workitem; the same policy twice is refused", async () => {
   const file = join(dir, 'group.db');
-  const store = new PolicyStore(file);
-  store.addGroup('Lab');
-  store.close();
+  const store = await PolicyStore.open(file);
+  await store.addGroup('Lab');
+  await store.close();
   assert.equal(enforce(file, 'swidt', '--group', 'Lab', '--rec-noresult', 'no-access', '--max-age', '60').status, 0);
   assert.deepEqual(
-    workitemsOf(file, 'in-lab', 'Lab').map((w) => [w.type, w.recNoResult]),
+    (await workitemsOf(file, 'in-lab', 'Lab')).map((w) => [w.type, w.recNoResult]),
     [[WorkitemType.SWIDT, Recommendation.NO_ACCESS]],
   );
-  assert.deepEqual(workitemsOf(file, 'elsewhere'), []);
+  assert.deepEqual(await workitemsOf(file, 'elsewhere'), []);
   const again = enforce(file, 'SWIDT', '--group', 'Lab');
   assert.equal(again.status, 1);
   assert.match(again.stderr, /SWIDT is already enforced on group 'Lab'/);
 });
 
-test('enforce refuses unknown or file-bound types, bad recommendations and unknown groups', () => {
+test('enforce refuses unknown or file-bound types, bad recommendations and unknown groups', async () => {
   const file = join(dir, 'bad.db');
   for (const [args, message] of [
     [['NOPE'], /invalid for argument 'type'\. one of .*TPMRA/],
@@ -84,5 +84,5 @@ test('enforce refuses unknown or file-bound types, bad recommendations and unkno
     assert.notEqual(r.status, 0, args.join(' '));
     assert.match(r.stderr, message);
   }
-  assert.deepEqual(workitemsOf(file, 'cd02'), [], 'nothing was enforced');
+  assert.deepEqual(await workitemsOf(file, 'cd02'), [], 'nothing was enforced');
 });

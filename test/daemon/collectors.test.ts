@@ -71,14 +71,14 @@ async function writeConfig(): Promise<string> {
 
 /** SWIDT and TPMRA for every device, the AK trusted, the lab list's digests as the product's reference hashes. */
 async function seedPolicy(configFile: string): Promise<void> {
-  server.store.addEnforcement(WorkitemType.SWIDT, 'R');
-  server.store.addEnforcement(WorkitemType.TPMRA, 'BI');
-  server.store.setTrusted(deviceId, true);
+  await server.store.addEnforcement(WorkitemType.SWIDT, 'R');
+  await server.store.addEnforcement(WorkitemType.TPMRA, 'BI');
+  await server.store.setTrusted(deviceId, true);
   const r = await osSources(await loadConfig(configFile), deviceId).report();
   const refs = decodeImaBinary(readFileSync(join(LAB, 'binary_runtime_measurements')))
     .slice(1)
     .map((e) => decodeImaFields(e));
-  new AttestationStore(server.store).importFileHashes(
+  await new AttestationStore(server.store).importFileHashes(
     `${r.product.name} ${r.version.version}`,
     refs.map((f) => ({ path: f.path, algo: 0x4000, hash: f.fileDigest.digest })),
   );
@@ -145,7 +145,9 @@ test('a package install is collected live and re-attested with no restart; the S
   serverHas(/received software ID events with 1 items for request \d+/, serverMark);
   serverHas(/handled SWIDT workitem \d+: allow - received 1 SW ID events/, serverMark);
   assert.ok(
-    SwimaPolicy.of(server.store).inventory(deviceId).includes('strongswan.org__Debian_12-x86_64-telnet-0.17~2.4-2'),
+    (await SwimaPolicy.of(server.store).inventory(deviceId)).includes(
+      'strongswan.org__Debian_12-x86_64-telnet-0.17~2.4-2',
+    ),
   );
 });
 

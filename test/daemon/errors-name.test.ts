@@ -64,12 +64,11 @@ test('a certificate option naming a file that is not PEM says which file', async
   await assert.rejects(attest({ ...base, ca: notPem }), /CA certificate '.*shadow' is not PEM/);
 });
 
-test('a corrupt policy database or SWIMA store is named in the error', () => {
+test('a corrupt policy database or SWIMA store is named in the error', async () => {
   const bad = join(dir, 'corrupt.db');
   writeFileSync(bad, Buffer.alloc(4096, 0x41));
-  assert.throws(
-    () => new PolicyStore(bad),
-    (e: Error) => e.message.startsWith(`policy database '${bad}': file is not a database`),
+  await assert.rejects(PolicyStore.open(bad), (e: Error) =>
+    e.message.startsWith(`policy database '${bad}': file is not a database`),
   );
   assert.throws(
     () => new SwimaStore(bad),
@@ -77,10 +76,10 @@ test('a corrupt policy database or SWIMA store is named in the error', () => {
   );
 });
 
-test('new stores are created 0600 (policy) and 0640 (SWIMA) whatever the umask', () => {
+test('new stores are created 0600 (policy) and 0640 (SWIMA) whatever the umask', async () => {
   const old = process.umask(0);
   try {
-    new PolicyStore(join(dir, 'p.db')).close();
+    await (await PolicyStore.open(join(dir, 'p.db'))).close();
     new SwimaStore(join(dir, 's.db')).close();
   } finally {
     process.umask(old);

@@ -1,4 +1,4 @@
-import { test, after } from 'node:test';
+import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { dashboardApp, isLoopbackHost } from '../../src/dashboard/app';
 import { startDashboard } from '../../src/dashboard/serve';
 import { packageChanges, packageOf } from '../../src/dashboard/format';
 import { chart } from '../../src/dashboard/layout';
-import { AttestationStore, MAX_IMA_FILE_ROWS } from '../../src/policy/attestation';
+import { AttestationStore, AttestationView, MAX_IMA_FILE_ROWS } from '../../src/policy/attestation';
 import { PolicyStore } from '../../src/policy/store';
 import { bootStatusInText, differingInText, imaCountsInText, PolicyViews } from '../../src/policy/views';
 import { SwimaPolicy } from '../../src/policy/swima';
@@ -25,26 +25,26 @@ const AK = 'af61115643f343bb6d36373db32c73a70ddb277b';
 const LOCAL = { headers: { host: '127.0.0.1:8271' } };
 
 /** Two handshakes of one device: allowed, then isolated with a file that differs (recorded per file). */
-function filledDb(name: string): string {
+async function filledDb(name: string): Promise<string> {
   const path = join(dir, `${name}.db`);
-  const store = new PolicyStore(path);
+  const store = await PolicyStore.open(path);
   const att = new AttestationStore(store);
-  store.addEnforcement(WorkitemType.TPMRA, 'BI', { recFail: Recommendation.ISOLATE });
-  att.importFileHashes('Debian 12 x86_64', [{ path: '/usr/bin/ls', algo: 0x4000, hash: Buffer.alloc(32, 0xab) }]);
-  const run = (
+  await store.addEnforcement(WorkitemType.TPMRA, 'BI', { recFail: Recommendation.ISOLATE });
+  await att.importFileHashes('Debian 12 x86_64', [{ path: '/usr/bin/ls', algo: 0x4000, hash: Buffer.alloc(32, 0xab) }]);
+  const run = async (
     connection: number,
     rec: Recommendation,
     text: string,
     startedMs: number,
-    files: () => void = () => {},
+    files: () => Promise<void> = async () => {},
   ) => {
-    store.beginHandshake({ connection, transport: 'pt-tls', identity: `${HOSTILE}.lab`, startedMs });
-    const session = store.startSession(connection, null, AK, 'Debian 12 x86_64');
-    const [w] = store.createWorkitems(session);
-    files();
-    store.setWorkitemResult(w.id, rec, text);
-    store.stopSession(session);
-    store.endHandshake(connection, {
+    await store.beginHandshake({ connection, transport: 'pt-tls', identity: `${HOSTILE}.lab`, startedMs });
+    const session = (await store.startSession(connection, null, AK, 'Debian 12 x86_64')).id;
+    const [w] = await store.createWorkitems(session);
+    await files();
+    await store.setWorkitemResult(w.id, rec, text);
+    await store.stopSession(session);
+    await store.endHandshake(connection, {
       endedMs: startedMs + 1500,
       rec,
       evaluation: rec === Recommendation.ALLOW ? Evaluation.COMPLIANT : Evaluation.NONCOMPLIANT_MINOR,
@@ -52,38 +52,28 @@ function filledDb(name: string): string {
       imvs: [{ imvId: 1, imv: 'Attestation', rec, evaluation: Evaluation.COMPLIANT }],
     });
   };
-  run(
+  await run(
     1,
     Recommendation.ALLOW,
     'processed 10 IMA file evidence measurements: 10 ok, 0 unknown, 0 differ, 0 failed; 13 BIOS evidence measurements are ok',
     1_700_000_000_000,
   );
-  const device = store.findDevice(AK)!.id;
-  run(
+  const device = (await store.findDevice(AK))!.id;
+  await run(
     2,
     Recommendation.ISOLATE,
     '1 IMA file measurements differ from the reference hashes: /usr/bin/ls; processed 10 IMA file evidence measurements: 9 ok, 0 unknown, 1 differ, 0 failed; 13 BIOS evidence measurements are ok',
     1_700_000_060_000,
-    () => {
-      att.recordImaFile(device, {
-        path: '/usr/bin/ls',
-        verdict: 'differ',
-        algorithm: 'sha256',
-        measurement: Buffer.alloc(32, 0xcd),
-      });
-      att.recordImaFile(device, {
-        path: '/usr/bin/true',
-        verdict: 'ok',
-        algorithm: 'sha256',
-        measurement: Buffer.alloc(32, 1),
-      });
-      att.flushImaFiles();
-    },
+    () =>
+      att.recordImaFiles(device, [
+        { path: '/usr/bin/ls', verdict: 'differ', algorithm: 'sha256', measurement: Buffer.alloc(32, 0xcd) },
+        { path: '/usr/bin/true', verdict: 'ok', algorithm: 'sha256', measurement: Buffer.alloc(32, 1) },
+      ]),
   );
-  SwimaPolicy.of(store).replaceInventory(AK, { epoch: 7, lastEid: 3 }, [
+  await SwimaPolicy.of(store).replaceInventory(AK, { epoch: 7, lastEid: 3 }, [
     { swId: 'strongswan.org__Debian_12-x86_64-bash-5.2.15-2', source: 0 },
   ]);
-  SwimaPolicy.of(store).applyEvents(AK, { epoch: 7, lastEid: 4 }, [
+  await SwimaPolicy.of(store).applyEvents(AK, { epoch: 7, lastEid: 4 }, [
     {
       eid: 4,
       timestamp: '2023-11-14T22:13:20Z',
@@ -92,14 +82,17 @@ function filledDb(name: string): string {
       source: 0,
     },
   ]);
-  store.close();
+  await store.close();
   return path;
 }
 
-const path = filledDb('lab');
-const views = PolicyViews.openReadOnly(path);
+let views: PolicyViews;
+let app: ReturnType<typeof dashboardApp>;
+before(async () => {
+  views = PolicyViews.openReadOnly(await filledDb('lab'));
+  app = dashboardApp(views, { pollMs: 10 });
+});
 after(() => views.close());
-const app = dashboardApp(views, { pollMs: 10 });
 const get = async (url: string, init = LOCAL) => {
   const r = await app.request(url, init);
   return { status: r.status, body: await r.text(), headers: r.headers };
@@ -176,17 +169,17 @@ test('every page escapes what endpoints sent: identities and package names appea
 });
 
 test('file results are written in one go after the message, at most MAX_IMA_FILE_ROWS per session', async () => {
-  const store = new PolicyStore(':memory:');
-  const att = new AttestationStore(store);
-  store.startSession(1, null, AK, 'Debian 12 x86_64');
-  const device = store.findDevice(AK)!.id;
+  const store = await PolicyStore.open(':memory:');
+  const view = new AttestationView(new AttestationStore(store));
+  await store.startSession(1, null, AK, 'Debian 12 x86_64');
+  const device = (await store.findDevice(AK))!.id;
   for (let i = 0; i < MAX_IMA_FILE_ROWS + 5; i++)
-    att.recordImaFile(device, { path: `/f${i}`, verdict: 'unknown', measurement: Buffer.alloc(20) });
-  const count = () => store.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM ima_results')!.n;
-  assert.equal(count(), 0, 'nothing written while the message is processed');
-  await new Promise((r) => setImmediate(r));
-  assert.equal(count(), MAX_IMA_FILE_ROWS);
-  store.close();
+    view.recordImaFile(device, { path: `/f${i}`, verdict: 'unknown', measurement: Buffer.alloc(20) });
+  const count = async () => (await store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM ima_results'))!.n;
+  assert.equal(await count(), 0, 'nothing written while the message is processed');
+  await view.flush();
+  assert.equal(await count(), MAX_IMA_FILE_ROWS);
+  await store.close();
 });
 
 test('chart data cannot close its script element', () => {
@@ -250,7 +243,7 @@ test('an address other than loopback is refused without a token', async () => {
 });
 
 test('the live stream says "change" when a handshake is recorded', async () => {
-  const live = filledDb('live');
+  const live = await filledDb('live');
   const v = PolicyViews.openReadOnly(live);
   const d = await startDashboard({ host: '127.0.0.1', port: 0, views: v, log: silentLogger, pollMs: 20 });
   try {
@@ -258,9 +251,9 @@ test('the live stream says "change" when a handshake is recorded', async () => {
     const reader = res.body!.getReader();
     const read = async () => new TextDecoder().decode((await reader.read()).value);
     assert.match(await read(), /event: hello/);
-    const store = new PolicyStore(live);
-    store.beginHandshake({ connection: 9, transport: 'pt-tls', startedMs: Date.now() });
-    store.close();
+    const store = await PolicyStore.open(live);
+    await store.beginHandshake({ connection: 9, transport: 'pt-tls', startedMs: Date.now() });
+    await store.close();
     let got = '';
     while (!got.includes('event: change')) got += await read();
     await reader.cancel();

@@ -78,12 +78,12 @@ async function labServer(name: string, ca: LabPki): Promise<{ server: LabServer;
     verifiers: { attestation: { caCertificates: [new X509Certificate(ca.pem.ca)] } },
   });
   servers.push({ server, log });
-  server.store.addEnforcement(WorkitemType.TPMRA, 'BI');
+  await server.store.addEnforcement(WorkitemType.TPMRA, 'BI');
   const refs = decodeImaBinary(readFileSync(join(LAB, 'binary_runtime_measurements')))
     .slice(1)
     .map((e) => decodeImaFields(e))
     .map((f) => ({ path: f.path, algo: 0x4000, hash: f.fileDigest.digest }));
-  new AttestationStore(server.store).importFileHashes('Ubuntu 22.04 x86_64', refs);
+  await new AttestationStore(server.store).importFileHashes('Ubuntu 22.04 x86_64', refs);
   return { server, log };
 }
 
@@ -149,7 +149,7 @@ test('an AK certificate from the configured CA: allow / compliant although the d
   const { outcome, lines } = await run(rightCa, akCert);
   assert.equal(outcome.access, 'allow', outcome.reasons.join('; '));
   assert.equal(
-    rightCa.server.store.findDevice(deviceId)?.trusted,
+    (await rightCa.server.store.findDevice(deviceId))?.trusted,
     false,
     'the device row is not what made the AIK trusted',
   );

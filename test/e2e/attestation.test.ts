@@ -81,9 +81,9 @@ before(async () => {
     idleTimeoutMs: 5000,
     moreImvs: (s) => [new AttestationImv(s)],
   });
-  server.store.addEnforcement(WorkitemType.TPMRA, 'BI');
-  server.store.setTrusted(deviceId, true);
-  importReferences(PRODUCT);
+  await server.store.addEnforcement(WorkitemType.TPMRA, 'BI');
+  await server.store.setTrusted(deviceId, true);
+  await importReferences(PRODUCT);
 });
 
 const labFiles = () =>
@@ -92,13 +92,13 @@ const labFiles = () =>
     .map((e) => decodeImaFields(e));
 
 /** The lab list's file digests as a product's reference hashes, `wrong` replaced by another digest. */
-function importReferences(product: string, wrong?: string): void {
+async function importReferences(product: string, wrong?: string): Promise<void> {
   const refs = labFiles().map((f) => ({
     path: f.path,
     algo: 0x4000,
     hash: f.path === wrong ? Buffer.alloc(32, 0xee) : f.fileDigest.digest,
   }));
-  new AttestationStore(server.store).importFileHashes(product, refs);
+  await new AttestationStore(server.store).importFileHashes(product, refs);
 }
 after(async () => {
   await server?.close();
@@ -158,7 +158,7 @@ test("good evidence: allow / compliant, with the seed's log lines", async () => 
 
 test('an IMA entry whose file hash differs from the reference: no access, naming the file', async () => {
   const victim = labFiles()[2].path;
-  importReferences('Ubuntu 22.10 x86_64', victim);
+  await importReferences('Ubuntu 22.10 x86_64', victim);
   const { outcome } = await run(undefined, undefined, '22.10');
   assert.equal(outcome.access, 'no access');
   assert.ok(
@@ -202,7 +202,7 @@ test('a Simple Evidence Final from an earlier session (a quote over a stale nonc
 });
 
 test('an AK whose device is not trusted: no access, saying so', async () => {
-  server.store.setTrusted(deviceId, false);
+  await server.store.setTrusted(deviceId, false);
   try {
     const { outcome, lines } = await run();
     assert.equal(outcome.access, 'no access');
@@ -215,6 +215,6 @@ test('an AK whose device is not trusted: no access, saying so', async () => {
       outcome.reasons.join('\n'),
     );
   } finally {
-    server.store.setTrusted(deviceId, true);
+    await server.store.setTrusted(deviceId, true);
   }
 });

@@ -74,17 +74,17 @@ before(async () => {
     idleTimeoutMs: 10000,
     verifiers: { swima: true, attestation: {} },
   });
-  server.store.addEnforcement(WorkitemType.TPMRA, 'BI', { recFail: Recommendation.ISOLATE });
-  server.store.addEnforcement(WorkitemType.SWIDT, '', { recFail: Recommendation.NO_ACCESS });
-  server.store.setTrusted(deviceId, true);
+  await server.store.addEnforcement(WorkitemType.TPMRA, 'BI', { recFail: Recommendation.ISOLATE });
+  await server.store.addEnforcement(WorkitemType.SWIDT, '', { recFail: Recommendation.NO_ACCESS });
+  await server.store.setTrusted(deviceId, true);
   const refs = (wrong?: string) =>
     labFiles().map((f) => ({
       path: f.path,
       algo: 0x4000,
       hash: f.path === wrong ? Buffer.alloc(32, 0xee) : f.fileDigest.digest,
     }));
-  new AttestationStore(server.store).importFileHashes('Ubuntu 22.04 x86_64', refs());
-  new AttestationStore(server.store).importFileHashes('Ubuntu 22.10 x86_64', refs(victim));
+  await new AttestationStore(server.store).importFileHashes('Ubuntu 22.04 x86_64', refs());
+  await new AttestationStore(server.store).importFileHashes('Ubuntu 22.10 x86_64', refs(victim));
   dpkgTree(dpkgRoot, true);
   swima = swStore();
   dashboard = await openDashboard({ http: '127.0.0.1:0' }, db, silentLogger);

@@ -40,7 +40,7 @@ before(async () => {
     log: new Logger(1, 'text', serverLog),
     idleTimeoutMs: 400,
   });
-  server.store.addEnforcement(WorkitemType.PCKGS, '');
+  await server.store.addEnforcement(WorkitemType.PCKGS, '');
 });
 after(async () => {
   await server.close();

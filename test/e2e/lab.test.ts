@@ -76,8 +76,8 @@ test("without OS workitems the OS IMV answers allow / don't know, as in the seed
 });
 
 test('FWDEN and PCKGS workitems: allow when clean, not when forwarding is on or a package is blocklisted', async () => {
-  server.store.addEnforcement(WorkitemType.FWDEN, '', { recFail: Recommendation.ISOLATE });
-  server.store.addEnforcement(WorkitemType.PCKGS, '', { recFail: Recommendation.NO_ACCESS });
+  await server.store.addEnforcement(WorkitemType.FWDEN, '', { recFail: Recommendation.ISOLATE });
+  await server.store.addEnforcement(WorkitemType.PCKGS, '', { recFail: Recommendation.NO_ACCESS });
   const clean = await runAgent(hostTree('clean', '0'));
   assert.equal(clean.outcome.access, 'allow');
   assert.ok(
@@ -91,12 +91,12 @@ test('FWDEN and PCKGS workitems: allow when clean, not when forwarding is on or 
   const forwarding = await runAgent(hostTree('router', '1'));
   assert.equal(forwarding.outcome.access, 'isolate');
   assert.deepEqual(forwarding.outcome.remediation, ['https://remediation.lab.example/fix']);
-  server.store.setPackageBlocklisted('bash', true);
+  await server.store.setPackageBlocklisted('bash', true);
   const blocked = await runAgent(hostTree('blocked', '0'));
   assert.equal(blocked.outcome.access, 'no access');
   assert.ok(serverLog.lines.some((l) => l.includes('blocklisted packages: bash')));
   assert.equal(verdicts.at(-1)?.recommendation, Recommendation.NO_ACCESS);
-  server.store.setPackageBlocklisted('bash', false);
+  await server.store.setPackageBlocklisted('bash', false);
 });
 
 test("PCKGS against the security suite's versions: a package below its security update is vulnerable, named in the result", async () => {
@@ -115,7 +115,7 @@ test("PCKGS against the security suite's versions: a package below its security 
     result ?? '',
     /: no access - 2 vulnerable packages: libssl3 3\.0\.22-1~deb12u2 \(security update 3\.0\.23-1~deb12u1\), openssl 3\.0\.22-1~deb12u2 \(security update 3\.0\.23-1~deb12u1\); \d+ packages checked: 2 ok, \d+ unknown, 2 vulnerable, 0 blocklisted$/,
   );
-  const archived = server.store.listResults().at(-1);
+  const archived = (await server.store.listResults()).at(-1);
   assert.match(archived?.result ?? '', /vulnerable packages: libssl3 .*openssl/);
   new PackageStore(server.store).importSecurityVersions('Ubuntu 22.04 x86_64', [
     { name: 'openssl', version: '3.0.22-1~deb12u2' },

@@ -131,13 +131,13 @@ before(async () => {
     { swima: true, swimaStore: join(dir, 'swima.db'), tcti: sw.tcti, labEvidence: LAB },
     silentLogger,
   );
-  server.store.addEnforcement(WorkitemType.SWIDT, 'R');
-  server.store.addEnforcement(WorkitemType.TPMRA, 'BI');
-  server.store.setTrusted(collectors.deviceId!, true);
+  await server.store.addEnforcement(WorkitemType.SWIDT, 'R');
+  await server.store.addEnforcement(WorkitemType.TPMRA, 'BI');
+  await server.store.setTrusted(collectors.deviceId!, true);
   const files = decodeImaBinary(readFileSync(join(LAB, 'binary_runtime_measurements')))
     .map((e) => decodeImaFields(e))
     .filter((f) => f.path.startsWith('/'));
-  new AttestationStore(server.store).importFileHashes(
+  await new AttestationStore(server.store).importFileHashes(
     PRODUCT,
     files.map((f) => ({ path: f.path, algo: 0x4000, hash: f.fileDigest.digest })),
   );
@@ -279,7 +279,7 @@ test('a client batch no IMV answers gets the seed\'s empty SDATA, announced as "
 
 test('an untrusted AIK is reported once, with the reason', async () => {
   const pki = await labPki();
-  server.store.setTrusted(collectors.deviceId!, false);
+  await server.store.setTrusted(collectors.deviceId!, false);
   const from = serverLog.lines.length;
   try {
     const outcome = await attest({
@@ -295,7 +295,7 @@ test('an untrusted AIK is reported once, with the reason', async () => {
     });
     assert.notEqual(outcome.access, 'allow');
   } finally {
-    server.store.setTrusted(collectors.deviceId!, true);
+    await server.store.setTrusted(collectors.deviceId!, true);
   }
   const aikLines = ourLines(from)
     .map((l) => l.text)

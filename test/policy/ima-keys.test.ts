@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { checkImaSignature, parseImaKeys } from '../../src/measurements/ima';
 import { ImaKeyStore } from '../../src/policy/ima-keys';
 import { migrate, MIGRATIONS } from '../../src/policy/schema';
+import { SqliteDb } from '../../src/db/sqlite';
 import { PolicyStore } from '../../src/policy/store';
 import { FIXTURES } from '../measurements/_fixtures';
 
@@ -20,36 +21,36 @@ const bin = join(__dirname, '..', '..', 'bin', 'tnc-agent.js');
 const cert = new X509Certificate(readFileSync(CERT));
 const agent = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
 
-function withDir(fn: (dir: string) => void): void {
+async function withDir(fn: (dir: string) => void | Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ima-keys-'));
   try {
-    fn(dir);
+    await fn(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-test('a version 3 database upgrades to the ima_keys table and keeps its data', () => {
-  withDir((dir) => {
-    const path = join(dir, 'v3.db');
-    const old = new Database(path);
-    migrate(
+test('a version 4 database upgrades to the ima_keys table and keeps its data', async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, 'v4.db');
+    const old = new SqliteDb(new Database(path), path);
+    await migrate(
       old,
-      MIGRATIONS.filter((m) => m.version <= 3),
+      MIGRATIONS.filter((m) => m.version <= 4),
     );
-    old.prepare("INSERT INTO devices (value, trusted, created) VALUES ('aa', 1, 0)").run();
-    old.close();
-    const store = new PolicyStore(path);
-    assert.equal(store.schemaVersion, 4);
-    assert.equal(store.findDevice('aa')?.trusted, true);
+    await old.run("INSERT INTO devices (value, trusted, created) VALUES ('aa', 1, 0)");
+    await old.close();
+    const store = await PolicyStore.open(path);
+    assert.equal(store.schemaVersion, 5);
+    assert.equal((await store.findDevice('aa'))?.trusted, true);
     const keys = new ImaKeyStore(store, () => 1_800_000_000);
-    assert.deepEqual(keys.list(), []);
-    assert.equal(keys.add(parseImaKeys(readFileSync(CERT), CERT)[0], CERT), true);
-    store.close();
+    assert.deepEqual(await keys.list(), []);
+    assert.deepEqual(await keys.add([{ key: parseImaKeys(readFileSync(CERT), CERT)[0], source: CERT }]), [true]);
+    await store.close();
   });
 });
 
-test('certificates and public keys, PEM and DER, are one key each; the keyring verifies what evmctl signed', () => {
+test('certificates and public keys, PEM and DER, are one key each; the keyring verifies what evmctl signed', async () => {
   const der = parseImaKeys(cert.raw, 'cert.der');
   const pub = parseImaKeys(Buffer.from(cert.publicKey.export({ type: 'spki', format: 'pem' }) as string), 'pub.pem');
   const spki = parseImaKeys(cert.publicKey.export({ type: 'spki', format: 'der' }), 'pub.der');
@@ -63,14 +64,14 @@ test('certificates and public keys, PEM and DER, are one key each; the keyring v
       [1, '13f4d53d', false],
     ],
   );
-  const store = new PolicyStore(':memory:');
+  const store = await PolicyStore.open(':memory:');
   const keys = new ImaKeyStore(store, () => 1_800_000_000);
   assert.deepEqual(
-    [pem, der, pub].map((k) => keys.add(k[0], 'x')),
+    await keys.add([pem, der, pub].map((k) => ({ key: k[0], source: 'x' }))),
     [true, false, false],
     'the same public key is stored once',
   );
-  const [row] = keys.list();
+  const [row] = await keys.list();
   assert.deepEqual(row, {
     keyId: '13f4d53d',
     type: 'rsa',
@@ -83,8 +84,8 @@ test('certificates and public keys, PEM and DER, are one key each; the keyring v
   const digest = createHash('sha256')
     .update(readFileSync(join(SIG, 'signed.txt')))
     .digest();
-  assert.equal(checkImaSignature(sig, 'sha256', digest, keys.keyring()).verdict, 'ok');
-  store.close();
+  assert.equal(checkImaSignature(sig, 'sha256', digest, await keys.keyring()).verdict, 'ok');
+  await store.close();
 });
 
 test('what is not a key is refused with the file and block named; a private key is not a signing key here', () => {
@@ -103,8 +104,8 @@ test('what is not a key is refused with the file and block named; a private key 
   );
 });
 
-test('db import-ima-keys stores every key of its files or none; db list ima-keys shows them', () => {
-  withDir((dir) => {
+test('db import-ima-keys stores every key of its files or none; db list ima-keys shows them', async () => {
+  await withDir((dir) => {
     const db = join(dir, 'p.db');
     writeFileSync(join(dir, 'cert.der'), cert.raw);
     writeFileSync(join(dir, 'junk'), 'junk');

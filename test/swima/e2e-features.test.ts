@@ -68,7 +68,11 @@ test('SWIMA Response Too Large: an answer over the maximum becomes PA-TNC error 
       l.log.lines.some((x) => x.includes('received software ID inventory')),
       false,
     );
-    assert.equal(l.policy!.state(l.server.store.listDevices()[0].value), undefined, 'nothing stored for the device');
+    assert.equal(
+      await l.policy!.state((await l.server.store.listDevices())[0].value),
+      undefined,
+      'nothing stored for the device',
+    );
     a.store.close();
   } finally {
     await l.server.close();
@@ -178,7 +182,7 @@ test('subscriptions: new events collected live while connected go unsolicited to
   try {
     await live.ready;
     assert.equal((await handshake(l, imc)).outcome.access, 'allow');
-    const device = l.server.store.listDevices()[0].value;
+    const device = (await l.server.store.listDevices())[0].value;
     const lastEid = a.store.lastEid();
     // second handshake: events since lastEid + 1 with a subscription; telnet is installed mid-handshake
     imc.hook = () =>
@@ -197,8 +201,8 @@ test('subscriptions: new events collected live while connected go unsolicited to
       l.log.lines,
       new RegExp(`received software ID events with 1 items for subscription \\d+ at last eid ${lastEid + 1} of epoch`),
     );
-    assert.ok(l.policy!.inventory(device).includes('strongswan.org__Debian_12-x86_64-telnet-0.17~2.4-2'));
-    assert.deepEqual(l.policy!.state(device), { epoch: a.store.epoch, lastEid: lastEid + 1 });
+    assert.ok((await l.policy!.inventory(device)).includes('strongswan.org__Debian_12-x86_64-telnet-0.17~2.4-2'));
+    assert.deepEqual(await l.policy!.state(device), { epoch: a.store.epoch, lastEid: lastEid + 1 });
   } finally {
     await live.close();
     await l.server.close();

@@ -21,10 +21,10 @@ test('first handshake: the whole inventory; second: only the new events; an epoc
     /received software ID inventory with 781 items for request \d+ at last eid \d+ of epoch 0x[0-9a-f]{8}, 0 items to follow$/,
   );
   has(ids.log.lines, /IMV \d+ handled SWIDT workitem \d+: allow - received inventory of 781 SW IDs and 0 SWID tags$/);
-  const deviceId = ids.server.store.listDevices()[0].value;
-  assert.ok(ids.policy!.inventory(deviceId).includes('strongswan.org__Debian_12-x86_64-bash-5.2.15-2~b8'));
+  const deviceId = (await ids.server.store.listDevices())[0].value;
+  assert.ok((await ids.policy!.inventory(deviceId)).includes('strongswan.org__Debian_12-x86_64-bash-5.2.15-2~b8'));
   const lastEid = a.store.lastEid();
-  assert.deepEqual(ids.policy!.state(deviceId), { epoch: a.store.epoch, lastEid });
+  assert.deepEqual(await ids.policy!.state(deviceId), { epoch: a.store.epoch, lastEid });
 
   setVersion(a.root, 'bash', '5.2.15-3');
   removePackage(a.root, 'less');
@@ -38,7 +38,7 @@ test('first handshake: the whole inventory; second: only the new events; an epoc
     new RegExp(`received software ID events with 4 items for request \\d+ at last eid ${lastEid + 4} of epoch`),
   );
   has(ids.log.lines, /handled SWIDT workitem \d+: allow - received 4 SW ID events and 0 SWID tags$/);
-  const inv = ids.policy!.inventory(deviceId);
+  const inv = await ids.policy!.inventory(deviceId);
   assert.ok(
     inv.includes('strongswan.org__Debian_12-x86_64-bash-5.2.15-3') &&
       !inv.includes('strongswan.org__Debian_12-x86_64-bash-5.2.15-2~b8'),
@@ -57,15 +57,15 @@ test('first handshake: the whole inventory; second: only the new events; an epoc
   assert.equal(third.outcome.access, 'allow');
   has(ids.log.lines, /EID epoch changed from 0x[0-9a-f]{8} to 0x[0-9a-f]{8}, requesting the whole inventory$/);
   has(ids.log.lines, /issues sw request \d+ with earliest eid 0$/);
-  assert.deepEqual(ids.policy!.state(deviceId), { epoch: b.store.epoch, lastEid: b.store.lastEid() });
-  assert.equal(ids.policy!.inventory(deviceId).length, 781);
+  assert.deepEqual(await ids.policy!.state(deviceId), { epoch: b.store.epoch, lastEid: b.store.lastEid() });
+  assert.equal((await ids.policy!.inventory(deviceId)).length, 781);
   a.store.close();
   b.store.close();
 });
 
 test('a blocklisted package makes the SWIDT workitem fail: no access', async () => {
   const a = agent('blocked');
-  ids.server.store.setPackageBlocklisted('openssl', true);
+  await ids.server.store.setPackageBlocklisted('openssl', true);
   try {
     const r = await handshake(ids, a.imc);
     assert.equal(r.outcome.access, 'no access');
@@ -74,7 +74,7 @@ test('a blocklisted package makes the SWIDT workitem fail: no access', async () 
       /handled SWIDT workitem \d+: no access - .* 1 blocklisted: strongswan.org__Debian_12-x86_64-openssl-3.0.22-1~deb12u2$/,
     );
   } finally {
-    ids.server.store.setPackageBlocklisted('openssl', false);
+    await ids.server.store.setPackageBlocklisted('openssl', false);
     a.store.close();
   }
 });

@@ -74,7 +74,7 @@ export async function lab(name: string, argument: string, imvs?: () => Imv[]): P
       return [new SwimaImv(sessions, l.policy)];
     },
   });
-  l.server.store.addEnforcement(WorkitemType.SWIDT, argument, { recFail: Recommendation.NO_ACCESS });
+  await l.server.store.addEnforcement(WorkitemType.SWIDT, argument, { recFail: Recommendation.NO_ACCESS });
   return l as Lab;
 }
 

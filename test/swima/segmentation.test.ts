@@ -47,7 +47,7 @@ test(`${PACKAGES} full SWID tags over PT-TLS: one attribute larger than a PA-TNC
     assert.equal(r.outcome.access, 'allow');
     has(l.log.lines, new RegExp(`received software inventory with ${PACKAGES} items for request \\d+`));
     has(l.log.lines, new RegExp(`handled SWIDT workitem \\d+: allow - received ${PACKAGES} SWID tags$`));
-    assert.equal(l.policy!.inventory(l.server.store.listDevices()[0].value).length, PACKAGES);
+    assert.equal((await l.policy!.inventory((await l.server.store.listDevices())[0].value)).length, PACKAGES);
   } finally {
     await l.server.close();
     e.store.close();
@@ -55,10 +55,10 @@ test(`${PACKAGES} full SWID tags over PT-TLS: one attribute larger than a PA-TNC
 });
 
 test(`${PACKAGES} software identifiers under strongSwan's small contract (32698-byte segments), in process`, async () => {
-  const store = new PolicyStore(join(dir, 'small-contract.db'));
+  const store = await PolicyStore.open(join(dir, 'small-contract.db'));
   const e = bigEndpoint('small-contract');
   try {
-    store.addEnforcement(WorkitemType.SWIDT, 'R', { recFail: Recommendation.NO_ACCESS });
+    await store.addEnforcement(WorkitemType.SWIDT, 'R', { recFail: Recommendation.NO_ACCESS });
     const sessions = new SessionManager(store);
     const imvs = new ImvManager();
     imvs.add(new OsImv(sessions));
@@ -85,9 +85,9 @@ test(`${PACKAGES} software identifiers under strongSwan's small contract (32698-
       /^client .*creating PA-TNC attribute type 'TCG\/Segmentation Envelope'/.test(x),
     ).length;
     assert.ok(segments > 10, `the inventory went in ${segments} envelopes`);
-    assert.equal(SwimaPolicy.of(store).inventory(store.listDevices()[0].value).length, PACKAGES);
+    assert.equal((await SwimaPolicy.of(store).inventory((await store.listDevices())[0].value)).length, PACKAGES);
   } finally {
-    store.close();
+    await store.close();
     e.store.close();
   }
 });

@@ -92,7 +92,7 @@ test('small fragments: a TLS flight in many EAP-TTLS fragments each way', async 
 });
 
 test("isolate and no access: Access-Reject with EAP-Failure and the IMV's reason", async () => {
-  server.store.addEnforcement(WorkitemType.FWDEN, '', { recFail: Recommendation.ISOLATE });
+  await server.store.addEnforcement(WorkitemType.FWDEN, '', { recFail: Recommendation.ISOLATE });
   const r = await client('router', { forwarding: '1' });
   assert.equal(r.code, RadiusCode.ACCESS_REJECT);
   assert.match(r.reply ?? '', /recommendation 'isolate'/);
@@ -114,7 +114,7 @@ test('--radius-isolate accept: isolate becomes Access-Accept with Filter-Id isol
     radius: { host: '127.0.0.1', port: 0, secret, isolate: 'accept' },
   });
   try {
-    other.store.addEnforcement(WorkitemType.FWDEN, '', { recFail: Recommendation.ISOLATE });
+    await other.store.addEnforcement(WorkitemType.FWDEN, '', { recFail: Recommendation.ISOLATE });
     const r = await client('isolated', { forwarding: '1', port: other.radius!.port });
     assert.equal(r.code, RadiusCode.ACCESS_ACCEPT, r.reply);
     assert.equal(r.filterId, 'isolate');

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from '../../log';
 import type { Dashboard } from '../../dashboard/serve';
 import { PolicyViews } from '../../policy/views';
+import { isPostgresUrl } from '../../db/engine';
 import { makeLogger } from '../common';
 import { parseHostPort } from '../../agent/host-port';
 
@@ -40,6 +41,10 @@ export async function openDashboard(flags: HttpFlags & { http: string }, db: str
   const tls = flags.httpCert
     ? { cert: await readFile(flags.httpCert, 'utf8'), key: await readFile(flags.httpKey!, 'utf8') }
     : undefined;
+  if (isPostgresUrl(db))
+    throw new Error(
+      'the dashboard reads an SQLite policy database; it does not read PostgreSQL yet (run it on one server of the fleet without --http, or on an SQLite copy)',
+    );
   const views = PolicyViews.openReadOnly(db);
   try {
     // loaded here: every other command starts without the HTTP stack

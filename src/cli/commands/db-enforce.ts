@@ -1,10 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { PolicyStore } from '../../policy/store';
+import { openPolicyStore, policyDbOptions, type PolicyDbFlags } from '../policy-db';
 import { DIR_TYPES, FILE_TYPES, WorkitemType, workitemTypeName } from '../../policy/workitem-types';
 import { Recommendation, recommendationName } from '../../tnccs/types';
 
-interface EnforceFlags {
-  db: string;
+interface EnforceFlags extends PolicyDbFlags {
   group: string;
   recFail?: Recommendation;
   recNoresult?: Recommendation;
@@ -50,13 +49,12 @@ function parseType(v: string): WorkitemType {
 
 /** `tnc-agent db enforce TYPE [ARG]`: a policy enforced on a group (src/policy/workitem-types.ts: TPMRA 'BI' = BIOS log and IMA list). */
 export function registerEnforce(db: Command): void {
-  db.command('enforce')
+  policyDbOptions(db.command('enforce'))
     .description(
       "enforce a policy on a group of devices, e.g. `enforce TPMRA BI` (attest the boot event log 'B' and the IMA list 'I')",
     )
     .argument('<type>', 'workitem type, e.g. TPMRA, SWIDT, PCKGS', parseType)
     .argument('[argument]', "the policy's argument (TPMRA: B, I or BI)", '')
-    .requiredOption('--db <path>', 'policy database (created if missing)')
     .option('--group <name>', 'group the policy is enforced on', 'Default')
     .option(
       '--rec-fail <rec>',
@@ -75,10 +73,10 @@ export function registerEnforce(db: Command): void {
       0,
     )
     .option('--name <name>', 'policy name (default "TYPE ARGUMENT")')
-    .action((type: WorkitemType, argument: string, o: EnforceFlags) => {
-      const store = new PolicyStore(o.db);
+    .action(async (type: WorkitemType, argument: string, o: EnforceFlags) => {
+      const store = await openPolicyStore(o);
       try {
-        const id = store.addEnforcement(type, argument, {
+        const id = await store.addEnforcement(type, argument, {
           group: o.group,
           recFail: o.recFail ?? DEFAULT_REC_FAIL,
           recNoResult: o.recNoresult,
@@ -87,13 +85,14 @@ export function registerEnforce(db: Command): void {
         });
         console.log(`enforcement ${id}: ${workitemTypeName(type)} '${argument}' on group '${o.group}'`);
       } catch (e) {
-        if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
+        // SQLite's code, PostgreSQL's SQLSTATE unique_violation
+        if (!['SQLITE_CONSTRAINT_UNIQUE', '23505'].includes((e as { code?: string }).code ?? '')) throw e;
         throw new Error(
           `${o.name ?? `${workitemTypeName(type)} ${argument}`.trim()} is already enforced on group '${o.group}'`,
           { cause: e },
         );
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

@@ -5,10 +5,9 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { PackageSourceError, parseAptPackagesIndex, parsePackageList } from '../../policy/package-sources';
 import { PackageStore, type SecurityVersion } from '../../policy/packages';
-import { PolicyStore } from '../../policy/store';
+import { policyDbOptions, withPolicyStore, type PolicyDbFlags } from '../policy-db';
 
-interface PackagesFlags {
-  db: string;
+interface PackagesFlags extends PolicyDbFlags {
   product: string;
   index?: string;
   list?: string;
@@ -43,13 +42,12 @@ async function read(cmd: Command, o: PackagesFlags): Promise<SecurityVersion[]> 
 
 /** `tnc-agent db import-packages`: the package database the OS IMV's PCKGS workitem judges against. */
 export function registerImportPackages(db: Command): void {
-  db.command('import-packages')
+  policyDbOptions(db.command('import-packages'))
     .description(
       "store the newest security version of each package for a product, from the security suite's apt Packages index " +
         '(e.g. dists/bookworm-security/main/binary-amd64/Packages.xz) or a plain list; an endpoint with an older version of a ' +
         'package is vulnerable (PCKGS workitem: `db enforce PCKGS`)',
     )
-    .requiredOption('--db <path>', 'policy database (created if missing)')
     .requiredOption('--product <name>', "product as the OS IMV names it, e.g. 'Debian 12 x86_64'")
     .option('--index <file>', 'apt Packages index of a security suite (plain, .gz or .xz)')
     .option('--list <file>', "plain list, one 'NAME VERSION' a line (# comments)")
@@ -58,14 +56,11 @@ export function registerImportPackages(db: Command): void {
         this.error('give exactly one of --index FILE and --list FILE', { exitCode: 2 });
       const versions = await read(this, o);
       process.stderr.write(`[CFG] ${versions.length} package versions read\n`);
-      const store = new PolicyStore(o.db);
-      try {
-        const r = new PackageStore(store).importSecurityVersions(o.product, versions);
-        console.log(
-          `security versions for product '${o.product}': ${r.added} new, ${r.updated} newer, ${r.unchanged} unchanged (${versions.length} entries read)`,
-        );
-      } finally {
-        store.close();
-      }
+      const r = await withPolicyStore(o, (store) =>
+        new PackageStore(store).importSecurityVersions(o.product, versions),
+      );
+      console.log(
+        `security versions for product '${o.product}': ${r.added} new, ${r.updated} newer, ${r.unchanged} unchanged (${versions.length} entries read)`,
+      );
     });
 }

@@ -129,9 +129,9 @@ async function productOf(os: ReturnType<typeof hostOsSources>): Promise<string> 
 
 /** SWIDT and TPMRA workitems for every device, this device trusted, reference hashes for the sample. */
 async function seedPolicy(server: LabServer, deviceId: string, product: string, evidence: string): Promise<void> {
-  server.store.addEnforcement(WorkitemType.SWIDT, 'R');
-  server.store.addEnforcement(WorkitemType.TPMRA, 'BI');
-  server.store.setTrusted(deviceId, true);
+  await server.store.addEnforcement(WorkitemType.SWIDT, 'R');
+  await server.store.addEnforcement(WorkitemType.TPMRA, 'BI');
+  await server.store.setTrusted(deviceId, true);
   const list = decodeImaBinary(await readFile(join(evidence, 'binary_runtime_measurements'))).map((e) =>
     decodeImaFields(e),
   );
@@ -139,7 +139,7 @@ async function seedPolicy(server: LabServer, deviceId: string, product: string, 
   const refs = list
     .filter((f) => f.path.startsWith('/') && !f.path.startsWith('/etc/'))
     .map((f) => ({ path: f.path, algo: 0x4000, hash: f.fileDigest.digest }));
-  const n = new AttestationStore(server.store).importFileHashes(product, refs);
+  const n = await new AttestationStore(server.store).importFileHashes(product, refs);
   say(`lab: ${n} reference hashes for '${product}' imported from the sample's IMA list`);
 }
 

@@ -8,6 +8,7 @@ import { httpOptions, openDashboard, type HttpFlags, DASHBOARD_PORT } from './da
 import type { RecommendationPolicy } from '../../policy/merge';
 import type { AttestationImvOptions } from '../../imvs/attestation';
 import { imaKeyring, parseImaKeys } from '../../measurements/ima/signature';
+import { DB_PASSWORD_HELP } from '../policy-db';
 
 const POLICIES: RecommendationPolicy[] = ['default', 'any', 'all'];
 
@@ -15,6 +16,7 @@ interface ServerFlags extends HttpFlags {
   serverMode?: boolean;
   listen: string;
   db: string;
+  dbPasswordFile?: string;
   cert?: string;
   key?: string;
   ca?: string;
@@ -114,7 +116,12 @@ export function register(program: Command): void {
   program
     .option('--server-mode', 'run the reference TNC server (PB-TNC over PT-TLS) instead of a command')
     .option('--listen <host:port>', 'server: address to listen on', '127.0.0.1:271')
-    .option('--db <path>', 'server: SQLite policy database (created and migrated on start)', 'tnc-policy.db')
+    .option(
+      '--db <file|url>',
+      'server: policy database, migrated on start: an SQLite file (created if missing), or postgres://USER@HOST:PORT/DB shared by several servers',
+      'tnc-policy.db',
+    )
+    .option('--db-password-file <file>', `server: ${DB_PASSWORD_HELP}`)
     .option('--cert <file>', 'server: PEM certificate (tnc-agent pki makes a lab one)')
     .option('--key <file>', 'server: PEM private key')
     .option('--ca <file>', 'server: PEM CA that signs client certificates')
@@ -199,6 +206,7 @@ export function register(program: Command): void {
         host,
         port,
         db: o.db,
+        dbPasswordFile: o.dbPasswordFile,
         cert: o.cert,
         key: o.key,
         ca: o.ca,
@@ -214,7 +222,11 @@ export function register(program: Command): void {
         },
         radius: o.radius ? await radiusOptions(o) : undefined,
       });
-      log.log(0, 'TNC', `PT-TLS server listening on ${host}:${server.port}, policy database '${o.db}'`);
+      log.log(
+        0,
+        'TNC',
+        `PT-TLS server listening on ${host}:${server.port}, policy database '${server.store.db.description}'`,
+      );
       if (server.radius)
         log.log(
           0,

@@ -13,7 +13,8 @@ import { ConnectionInfo, Evaluation, ImvHost, Recommendation, recommendationName
 import { workitemRecommendation } from '../../policy/merge';
 import type { Workitem } from '../../policy/manager';
 import { WorkitemType } from '../../policy/workitem-types';
-import { AttestationStore } from '../../policy/attestation';
+import { AttestationStore, AttestationView } from '../../policy/attestation';
+import type { DeviceInfo } from '../../policy/store';
 import { ImaKeyStore } from '../../policy/ima-keys';
 import type { ImaKeyring } from '../../measurements/ima/signature';
 import type { SessionManager } from '../sessions';
@@ -21,6 +22,7 @@ import { logOsFacts, osFactsFrom } from '../os/os-facts';
 import { aikDistrust, parseAik, type ReceivedAik } from './aik';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_PLATFORM_PCRS, EvidenceChecker, QUALIFIER_BIOS, QUALIFIER_IMA } from './evidence';
+import { lookupPaths, parseImaUri, ptsBitOf } from './ima-lookup';
 import { AttestationImvOptions, DEFAULT_ALGORITHMS, DEFAULT_DH_GROUPS } from './options';
 import { TPM_ALG_OF_PTS, verifyPtsQuote } from './quote';
 import { evaluate, verifyAttestation } from './verdict';
@@ -48,6 +50,13 @@ interface AttestationState extends AgentState {
   aik?: ReceivedAik;
   device?: AttestedDevice;
   productId?: number;
+  /** The session's device row as the workitem started (its trust decides a bare AIK). */
+  deviceRecord?: DeviceInfo;
+  /** The policy database for this attestation's evidence: loaded per PA message, written at its end. */
+  view: AttestationView;
+  registeredLoaded?: boolean;
+  /** The IMA signing keys, read with the registered measurements when the evidence step starts. */
+  imaKeys?: ImaKeyring;
   symlinks: Symlink[];
   checker?: EvidenceChecker;
   /** The verdict of a Simple Evidence Final, given when its batch ends (nothing may follow it). */
@@ -91,10 +100,10 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
   }
 
   protected createState(conn: ConnectionInfo, port: PaPort): AttestationState {
-    return { conn, port, phase: 'start', answered: false, symlinks: [] };
+    return { conn, port, phase: 'start', answered: false, symlinks: [], view: new AttestationView(this.store) };
   }
 
-  protected handle(state: AttestationState, msg: ReceivedPa): void {
+  protected async handle(state: AttestationState, msg: ReceivedPa): Promise<void> {
     if (msg.type.vendor === PA_SUBTYPE.OS.vendor && msg.type.subtype === PA_SUBTYPE.OS.subtype) {
       const { product, version, deviceId } = osFactsFrom(msg.attributes);
       logOsFacts(state.conn.log, { product, version, deviceId });
@@ -103,10 +112,38 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
       return;
     }
     state.answered = true;
-    for (const a of msg.attributes) {
-      if (state.phase === 'done') return;
+    if (state.phase === 'evidence') await this.loadFor(state, msg.attributes);
+    for (const [i, a] of msg.attributes.entries()) {
+      if (state.phase === 'done') break;
+      const before = state.phase;
       this.attribute(state, a);
+      // evidence in the AIK's own message (not asked for yet, but possible): load for what follows
+      if (before !== 'evidence' && state.phase === 'evidence') await this.loadFor(state, msg.attributes.slice(i + 1));
     }
+    await state.view.flush();
+  }
+
+  /**
+   * Before an evidence message is checked: the device's registered measurements (once) and the
+   * reference hashes of every file the message names, with their UsrMerge alternatives, in one lookup.
+   */
+  private async loadFor(s: AttestationState, attrs: readonly PaAttribute[]): Promise<void> {
+    const { device, algorithm } = s;
+    if (!device || !algorithm) return;
+    if (!s.registeredLoaded) {
+      await s.view.loadRegistered(device.rowId, algorithm.bit);
+      s.imaKeys = await this.imaKeys();
+      s.registeredLoaded = true;
+    }
+    const algo = ptsBitOf(algorithm.node);
+    if (s.productId === undefined || algo === undefined) return;
+    const links = attrs.find((a) => SymlinksAttr.is(a));
+    const symlinks = links && SymlinksAttr.is(links) && !s.checker ? links.value : s.symlinks;
+    const paths: string[] = [];
+    for (const a of attrs)
+      if (pts.SimpleComponentEvidenceAttr.is(a) && a.value.policyUri !== undefined)
+        paths.push(parseImaUri(a.value.policyUri).path);
+    await s.view.loadReferences(s.productId, algo, lookupPaths(paths, symlinks));
   }
 
   private attribute(s: AttestationState, a: PaAttribute): void {
@@ -175,14 +212,14 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
     for (const l of links) s.conn.log.info('PTS', `  ${l.symlink} -> ${l.target}`);
   }
 
-  protected override batchEnded(s: AttestationState): void {
+  protected override async batchEnded(s: AttestationState): Promise<void> {
     const answered = s.answered;
     s.answered = false;
     if (s.phase === 'start') this.negotiate(s);
     // the IMC answers the negotiation in its next batch: whatever it said, the workitem may start
     else if (s.phase === 'negotiating' && answered) s.phase = 'ready';
     else if (s.phase === 'final' && s.result) this.complete(s, s.result.evaluation, s.result.text);
-    if (s.phase === 'ready') this.startWorkitem(s);
+    if (s.phase === 'ready') await this.startWorkitem(s);
   }
 
   /** First message (seed): Segmentation Contract Request + Request PTS Protocol Capabilities + Measurement Algorithm Request. */
@@ -197,7 +234,7 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
   }
 
   /** Runs once the policy session has started (the OS IMV starts it); waits a batch otherwise. */
-  private startWorkitem(s: AttestationState): void {
+  private async startWorkitem(s: AttestationState): Promise<void> {
     const session = this.sessions.get(s.conn.id);
     if (session.sessionId === undefined) return;
     const [w] = this.sessions.pending(s.conn.id, [WorkitemType.TPMRA]);
@@ -207,7 +244,8 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
       return;
     }
     s.workitem = w;
-    s.productId = session.product === undefined ? undefined : this.sessions.store.getOrCreateProduct(session.product);
+    s.productId = session.productRow ?? undefined;
+    if (session.deviceId !== undefined) s.deviceRecord = await this.sessions.store.findDevice(session.deviceId);
     s.conn.log.info('IMV', `IMV ${this.id} handles TPMRA workitem ${w.id}`);
     if (s.violation) return this.fail(s, s.violation);
     // TCG PTS 3.7: a TPM quote over a DH nonce needs the T and D capabilities, and an offered algorithm
@@ -262,7 +300,7 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
     if (typeof aik === 'string') return this.fail(s, aik);
     log.info('IMV', `verifying AIK with keyid ${pts.colonHex(Buffer.from(aik.keyId, 'hex'))}`);
     const deviceId = this.sessions.get(s.conn.id).deviceId;
-    const device = deviceId === undefined ? undefined : this.sessions.store.findDevice(deviceId);
+    const device = s.deviceRecord;
     const distrust = aikDistrust(aik, deviceId, device, this.options.caCertificates ?? []);
     if (distrust) return this.fail(s, `AIK public key is not trusted: ${distrust}`);
     if (!device || deviceId === undefined)
@@ -292,7 +330,7 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
     const { device, workitem, algorithm } = s;
     if (!device || !workitem || !algorithm) return void this.fail(s, 'evidence before the AIK was verified');
     s.checker = new EvidenceChecker({
-      store: this.store,
+      store: s.view,
       deviceId: device.rowId,
       productId: s.productId,
       bank: algorithm,
@@ -302,7 +340,7 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
       requested: requestedOf(workitem.argStr),
       platformPcrs: new Set(this.options.platformPcrs ?? DEFAULT_PLATFORM_PCRS),
       failUnboundUnknown: (this.options.unboundUnknown ?? 'fail') === 'fail',
-      imaKeys: this.imaKeys(),
+      imaKeys: s.imaKeys,
       imaSignaturePolicy: this.options.imaSignaturePolicy,
       log: s.conn.log,
     });
@@ -310,8 +348,9 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
   }
 
   /** The IMA signing keys: the policy database's (`db import-ima-keys`), read per attestation, and the options'. */
-  private imaKeys(): ImaKeyring | undefined {
-    const keys = new Map([...new ImaKeyStore(this.sessions.store).keyring(), ...(this.options.imaKeys ?? [])]);
+  private async imaKeys(): Promise<ImaKeyring | undefined> {
+    const stored = await new ImaKeyStore(this.sessions.store).keyring();
+    const keys = new Map([...stored, ...(this.options.imaKeys ?? [])]);
     return keys.size > 0 ? keys : undefined;
   }
 

@@ -16,7 +16,7 @@ import {
 import type { ImaTemplateData } from '../../protocol/pa-tnc/tnc-agent';
 import type { Symlink } from '../../protocol/pa-tnc/ita';
 import { VENDOR } from '../../protocol/vendors';
-import type { AttestationStore, ComponentHash } from '../../policy/attestation';
+import type { AttestationView, ComponentHash } from '../../policy/attestation';
 import { bindTemplateData, type BoundImaClaim } from './ima-binding';
 import { ImaLookup, matchesUnbound, parseImaUri, type FileVerdict } from './ima-lookup';
 import { PCR_COUNT, VirtualPcrs } from './virtual-pcrs';
@@ -36,7 +36,8 @@ export const DEFAULT_PLATFORM_PCRS: ReadonlySet<number> = new Set([0, 1, 2, 3, 4
 
 /** Where the checker looks things up: the device (AK) and the product of the session. */
 export interface EvidenceContext {
-  readonly store: AttestationStore;
+  /** What the IMV loaded for this message (reference hashes, registered measurements); writes wait for its flush. */
+  readonly store: AttestationView;
   /** devices.id of the device whose AK was verified. */
   readonly deviceId: number;
   readonly productId?: number;

@@ -1,7 +1,7 @@
 import { HASH_ALG, type HashAlgInfo } from '../../protocol/pa-tnc/tcg/pts';
 import type { Symlink } from '../../protocol/pa-tnc/ita';
 import { IMA_NAME_PADDED } from '../../measurements/ima';
-import type { AttestationStore } from '../../policy/attestation';
+import type { AttestationView } from '../../policy/attestation';
 import { bankTemplateHash, type BoundImaClaim } from './ima-binding';
 
 export type FileVerdict = 'ok' | 'unknown' | 'differ' | 'failed';
@@ -80,7 +80,7 @@ export function matchesUnbound(
  */
 export class ImaLookup {
   constructor(
-    private readonly store: AttestationStore,
+    private readonly store: AttestationView,
     private readonly productId: number | undefined,
     private readonly bank: HashAlgInfo,
     private readonly symlinks: readonly Symlink[],
@@ -122,13 +122,27 @@ export class ImaLookup {
     return refs.some((h) => matchesUnbound(this.bank, transform, uri, h, measurement)) ? 'ok' : 'differ';
   }
 
-  /** `/bin/ls` ↔ `/usr/bin/ls` for a symlink /bin → /usr/bin. */
   private alternatives(path: string): string[] {
-    const out: string[] = [];
-    for (const { symlink, target } of this.symlinks) {
-      if (path.startsWith(`${target}/`)) out.push(symlink + path.slice(target.length));
-      else if (path.startsWith(`${symlink}/`)) out.push(target + path.slice(symlink.length));
-    }
-    return out;
+    return alternativePaths(path, this.symlinks);
   }
+}
+
+/** `/bin/ls` ↔ `/usr/bin/ls` for a symlink /bin → /usr/bin. */
+export function alternativePaths(path: string, symlinks: readonly Symlink[]): string[] {
+  const out: string[] = [];
+  for (const { symlink, target } of symlinks) {
+    if (path.startsWith(`${target}/`)) out.push(symlink + path.slice(target.length));
+    else if (path.startsWith(`${symlink}/`)) out.push(target + path.slice(symlink.length));
+  }
+  return out;
+}
+
+/** Every name the lookups of these IMA files may ask for: the paths and their UsrMerge alternatives. */
+export function lookupPaths(paths: Iterable<string>, symlinks: readonly Symlink[]): Set<string> {
+  const out = new Set<string>();
+  for (const p of paths) {
+    out.add(p);
+    for (const alt of alternativePaths(p, symlinks)) out.add(alt);
+  }
+  return out;
 }

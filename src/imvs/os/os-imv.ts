@@ -47,7 +47,7 @@ export class OsImv extends Agent<OsImvState, ImvHost> {
     return { conn, port, facts: {}, packagesRequested: false };
   }
 
-  protected handle(state: OsImvState, msg: ReceivedPa): void {
+  protected async handle(state: OsImvState, msg: ReceivedPa): Promise<void> {
     const facts = osFactsFrom(msg.attributes);
     logOsFacts(state.conn.log, facts);
     const product = facts.product ? productName({ ...state.facts, ...facts }) : undefined;
@@ -56,8 +56,8 @@ export class OsImv extends Agent<OsImvState, ImvHost> {
     Object.assign(state.facts, facts);
     const packages = msg.attributes.find((a) => InstalledPackagesAttr.is(a)) as
       PaAttribute<InstalledPackage[]> | undefined;
-    if (!this.sessions.start(state.conn.id, state.conn.peerIdentity, state.conn.log)) return;
-    this.runWorkitems(state, packages?.value);
+    if (!(await this.sessions.start(state.conn.id, state.conn.peerIdentity, state.conn.log))) return;
+    await this.runWorkitems(state, packages?.value);
   }
 
   /** RFC 5792 4.2.8: Invalid Parameter at the attribute that changed the identity; the evaluation fails. */
@@ -82,7 +82,7 @@ export class OsImv extends Agent<OsImvState, ImvHost> {
     this.host.provideRecommendation(state.conn.id, this.id, Recommendation.NO_ACCESS, Evaluation.ERROR, reason);
   }
 
-  private runWorkitems(state: OsImvState, packages: InstalledPackage[] | undefined): void {
+  private async runWorkitems(state: OsImvState, packages: InstalledPackage[] | undefined): Promise<void> {
     const id = state.conn.id;
     const items = this.sessions.pending(id, OS_WORKITEMS);
     if (!this.sessions.get(id).workitems.some((w) => isOsWorkitem(w.type))) {
@@ -95,7 +95,7 @@ export class OsImv extends Agent<OsImvState, ImvHost> {
         this.requestPackages(state, w);
         continue;
       }
-      const [evaluation, text] = this.evaluate(state, w, packages ?? []);
+      const [evaluation, text] = await this.evaluate(state, w, packages ?? []);
       const rec = workitemRecommendation(evaluation, w.recFail, w.recNoResult);
       this.sessions.finish(id, w, rec, text);
       state.conn.log.info(
@@ -116,7 +116,7 @@ export class OsImv extends Agent<OsImvState, ImvHost> {
     ]);
   }
 
-  private evaluate(state: OsImvState, w: Workitem, packages: InstalledPackage[]): [Evaluation, string] {
+  private async evaluate(state: OsImvState, w: Workitem, packages: InstalledPackage[]): Promise<[Evaluation, string]> {
     switch (w.type) {
       case WorkitemType.FWDEN:
         if (state.facts.forwarding === undefined) return [Evaluation.DONT_KNOW, 'forwarding status unknown'];
@@ -168,7 +168,7 @@ export class OsImv extends Agent<OsImvState, ImvHost> {
   }
 
   protected override deleted(state: OsImvState): void {
-    this.sessions.stop(state.conn.id, state.conn.log);
+    void this.sessions.stop(state.conn.id, state.conn.log);
   }
 }
 

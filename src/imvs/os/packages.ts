@@ -22,15 +22,15 @@ const LISTED = 20; // packages named in the result text; the log names every one
  * vulnerable (its version is below the newest security version stored for the product), ok (at or
  * above it) or unknown (no security version stored). Any vulnerable or blocklisted package fails it.
  */
-export function evaluatePackages(
+export async function evaluatePackages(
   store: PolicyStore,
   product: string | undefined,
   packages: readonly InstalledPackage[],
   log: Logger,
-): [Evaluation, string] {
+): Promise<[Evaluation, string]> {
   const db = new PackageStore(store);
-  const security = product === undefined ? new Map<string, string>() : db.securityVersions(product);
-  const blocked = db.blocklisted();
+  const security = product === undefined ? new Map<string, string>() : await db.securityVersions(product);
+  const blocked = await db.blocklisted();
   const judged = packages.map((p) => judge(p, security.get(p.name), blocked.has(p.name)));
   const count = (s: PackageState) => judged.filter((j) => j.state === s).length;
   for (const j of judged) {

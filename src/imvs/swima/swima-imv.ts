@@ -58,7 +58,7 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
   }
 
   /** Starts the workitem once the OS IMV has started the session (it runs first in the batch). */
-  protected override batchEnded(state: SwimaImvState): void {
+  protected override async batchEnded(state: SwimaImvState): Promise<void> {
     const session = this.sessions.get(state.conn.id);
     if (state.workitem || state.decided || session.sessionId === undefined) return;
     const [w] = this.sessions.pending(state.conn.id, [WorkitemType.SWIDT]);
@@ -71,7 +71,7 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
     state.conn.log.info('IMV', `IMV ${this.id} handles SWIDT workitem ${w.id}`);
     if (w.argStr.includes('S')) state.conn.log.info('IMV', `SWIMA subscription ${w.id} requested`);
     // a started session has its (frozen) Device ID
-    const known = session.deviceId === undefined ? undefined : this.policy.state(session.deviceId);
+    const known = session.deviceId === undefined ? undefined : await this.policy.state(session.deviceId);
     // seed: the first SWIMA message carries a segmentation contract request before the SWIMA Request
     const contract = state.port.contractRequest(PA_SUBTYPE.SWIMA);
     state.port.send(PA_SUBTYPE.SWIMA, [
@@ -114,11 +114,12 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
     return out;
   }
 
-  protected handle(state: SwimaImvState, msg: ReceivedPa): void {
+  protected async handle(state: SwimaImvState, msg: ReceivedPa): Promise<void> {
     for (const a of msg.attributes) {
       if (PaTncErrorAttr.is(a)) this.error(state, a.value);
-      else if (SwIdInventoryAttr.is(a) || SwInventoryAttr.is(a)) this.inventory(state, a.value, SwInventoryAttr.is(a));
-      else if (SwIdEventsAttr.is(a) || SwEventsAttr.is(a)) this.events(state, a.value, SwEventsAttr.is(a));
+      else if (SwIdInventoryAttr.is(a) || SwInventoryAttr.is(a))
+        await this.inventory(state, a.value, SwInventoryAttr.is(a));
+      else if (SwIdEventsAttr.is(a) || SwEventsAttr.is(a)) await this.events(state, a.value, SwEventsAttr.is(a));
       else if (SubscriptionStatusResponseAttr.is(a) || SourceMetadataResponseAttr.is(a)) this.report(state, a);
     }
   }
@@ -145,18 +146,18 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
     }
   }
 
-  private inventory(state: SwimaImvState, v: SwInventory, full: boolean): void {
+  private async inventory(state: SwimaImvState, v: SwInventory, full: boolean): Promise<void> {
     const describe = (full ? SwInventoryAttr : SwIdInventoryAttr).spec.describe!(v)[0];
     state.conn.log.info('IMV', `received ${describe}, 0 items to follow`);
     const device = this.sessions.get(state.conn.id).deviceId;
     if (!device) return;
-    this.policy.replaceInventory(
+    await this.policy.replaceInventory(
       device,
       { epoch: v.eidEpoch, lastEid: v.lastEid },
       v.records.map((r) => ({ swId: r.softwareId, source: r.sourceId })),
     );
     const n = v.records.length;
-    this.finishIfMine(
+    await this.finishIfMine(
       state,
       v.requestId,
       v.subscriptionFulfillment,
@@ -164,13 +165,13 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
     );
   }
 
-  private events(state: SwimaImvState, v: SwEvents, full: boolean): void {
+  private async events(state: SwimaImvState, v: SwEvents, full: boolean): Promise<void> {
     const describe = (full ? SwEventsAttr : SwIdEventsAttr).spec.describe!(v)[0];
     const log = state.conn.log;
     log.info('IMV', `received ${describe}, 0 items to follow`);
     const device = this.sessions.get(state.conn.id).deviceId;
     if (!device) return;
-    const known = this.policy.state(device);
+    const known = await this.policy.state(device);
     if (known?.epoch !== v.eidEpoch) {
       // RFC 8412 3.7.4: a new epoch voids every EID we hold: start over with the whole inventory
       log.info(
@@ -190,9 +191,9 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
       swId: e.record.softwareId,
       source: e.record.sourceId,
     }));
-    this.policy.applyEvents(device, { epoch: v.eidEpoch, lastEid: Math.max(v.lastEid, known.lastEid) }, events);
+    await this.policy.applyEvents(device, { epoch: v.eidEpoch, lastEid: Math.max(v.lastEid, known.lastEid) }, events);
     const tags = full ? v.events.length : 0;
-    this.finishIfMine(
+    await this.finishIfMine(
       state,
       v.requestId,
       v.subscriptionFulfillment,
@@ -200,10 +201,15 @@ export class SwimaImv extends Agent<SwimaImvState, ImvHost> {
     );
   }
 
-  private finishIfMine(state: SwimaImvState, requestId: number, fulfilment: boolean, text: string): void {
+  private async finishIfMine(
+    state: SwimaImvState,
+    requestId: number,
+    fulfilment: boolean,
+    text: string,
+  ): Promise<void> {
     if (fulfilment || state.workitem?.id !== requestId || state.workitem.recFinal !== null || state.decided) return;
     const device = this.sessions.get(state.conn.id).deviceId;
-    const blocked = device === undefined ? [] : this.policy.blocklisted(device);
+    const blocked = device === undefined ? [] : await this.policy.blocklisted(device);
     if (blocked.length > 0)
       this.finish(
         state,

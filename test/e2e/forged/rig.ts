@@ -33,17 +33,17 @@ const labFiles = () =>
 export const VICTIM = labFiles()[2].path;
 
 /** The policy database a site would have: TPMRA BI enforced, the AK's device trusted, reference hashes for two products. */
-function preparePolicy(db: string, deviceId: string): void {
-  const store = new PolicyStore(db);
-  store.addEnforcement(WorkitemType.TPMRA, 'BI');
-  store.setTrusted(deviceId, true);
-  store.setTrusted(OTHER_DEVICE, true);
+async function preparePolicy(db: string, deviceId: string): Promise<void> {
+  const store = await PolicyStore.open(db);
+  await store.addEnforcement(WorkitemType.TPMRA, 'BI');
+  await store.setTrusted(deviceId, true);
+  await store.setTrusted(OTHER_DEVICE, true);
   const att = new AttestationStore(store);
   for (const [product, wrong] of [
     ['Ubuntu 22.04 x86_64', undefined],
     ['Ubuntu 22.10 x86_64', VICTIM],
   ]) {
-    att.importFileHashes(
+    await att.importFileHashes(
       product!,
       labFiles().map((f) => ({
         path: f.path,
@@ -52,7 +52,7 @@ function preparePolicy(db: string, deviceId: string): void {
       })),
     );
   }
-  store.close();
+  await store.close();
 }
 
 interface Server {
@@ -121,7 +121,7 @@ export async function startRig(target: Target, policy: RecommendationPolicy = 'd
   const deviceId = await akDeviceId(tpm);
   const pki = await labPki();
   const db = join(dir, 'policy.db');
-  preparePolicy(db, deviceId);
+  await preparePolicy(db, deviceId);
   const server = await (target === 'in-process' ? inProcess(db, pki, policy) : standalone(db, pki));
   const imc = new ForgingImc({
     tpm,
