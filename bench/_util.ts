@@ -1,3 +1,4 @@
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 
 /** `npm run bench -- --quick`: fewer sizes and handshakes (scripts/bench.ts sets it for every module). */
@@ -36,8 +37,14 @@ export function rate(fn: () => void, minSeconds = 1): number {
   return n / (Number(elapsed) / 1e9);
 }
 
-export function line(area: string, what: string, value: number, unit: string): void {
+export function line(area: string, what: string, value: number, unit: string, note = ''): void {
   const v = value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
-  console.log(`${area}: ${what} ${v} ${unit}`);
+  console.log(`${area}: ${what} ${v} ${unit}${note ? ` ${note}` : ''}`);
   figures.push({ area, what, value, unit });
+}
+
+/** How busy the machine was while measuring (a figure taken under load says less about the code). */
+export function loadNote(): string {
+  const [one] = loadavg();
+  return `(load average ${one.toFixed(2)} on ${availableParallelism()} cores)`;
 }

@@ -24,6 +24,7 @@ import {
 import { bankTemplateHash as templateHash } from '../src/imvs/attestation/ima-binding';
 import { imaTemplateData } from '../src/imvs/attestation/ima-lookup';
 import { verifyPtsQuote } from '../src/imvs/attestation/quote';
+import { verifyAttestation } from '../src/imvs/attestation/verdict';
 import { VirtualPcrs } from '../src/imvs/attestation/virtual-pcrs';
 import { AttestationStore, AttestationView } from '../src/policy/attestation';
 import { parseImaUri } from '../src/imvs/attestation/ima-lookup';
@@ -151,9 +152,10 @@ async function verifyOnce(s: Scenario, att: AttestationStore, deviceId: number, 
   }
   const summary = checker.finish();
   const quote = verifyPtsQuote(final!, s.ak, s.secret, ALG.SHA256, summary.pcrs.selected());
-  if (!quote.ok || summary.failures.length > 0)
-    throw new Error(`bench evidence did not verify: ${JSON.stringify([quote, summary.failures])}`);
-  checker.commitRegistrations();
+  const attested = quote.ok ? verifyAttestation(quote.quote, summary.pcrs) : quote;
+  if (!attested.ok || summary.failures.length > 0)
+    throw new Error(`bench evidence did not verify: ${JSON.stringify([attested, summary.failures])}`);
+  checker.commitRegistrations(attested.verified);
   await view.flush();
 }
 

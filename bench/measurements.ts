@@ -11,7 +11,7 @@ import {
 } from '../src/measurements/ima';
 import { sha1Into } from '../src/measurements/sha1';
 import { sha256Into } from '../src/measurements/sha256';
-import { line, rate } from './_util';
+import { line, loadNote, rate } from './_util';
 
 const fixtures = join(__dirname, '..', 'test', 'data', 'fixtures', 'vm', 'seabios');
 const ENTRIES = 100_000;
@@ -72,7 +72,8 @@ export function run(): void {
   const full = rate(() => replayImaList(list, { banks: ['sha1'] }), 2);
   line('measurements', 'IMA parse + template hash + PCR 10 replay (sha1)', full * ENTRIES, 'entries/s');
   const replayOnly = rate(() => replayImaList(list, { banks: ['sha1'], checkTemplateHash: false }), 2);
-  line('measurements', 'IMA parse + PCR 10 replay (sha1)', replayOnly * ENTRIES, 'entries/s');
+  // the issue 21 target: at least 1,000,000 entries/s on one idle core
+  line('measurements', 'IMA parse + PCR 10 replay (sha1)', replayOnly * ENTRIES, 'entries/s', loadNote());
   const sha256 = rate(() => replayImaList(list, { banks: ['sha256'], checkTemplateHash: false }), 2);
   line('measurements', 'IMA parse + PCR 10 replay (sha256)', sha256 * ENTRIES, 'entries/s');
   const sha256Full = rate(() => replayImaList(list, { banks: ['sha256'] }), 2);

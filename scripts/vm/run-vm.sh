@@ -17,6 +17,9 @@
 #                     differs: TAG ([A-Za-z0-9._-]) becomes the SMBIOS system serial number (SeaBIOS
 #                     measures the SMBIOS tables into PCR 1) and vm.tag=TAG on the kernel command line
 #                     (Linux's EFI stub measures its load options into PCR 9 under OVMF)
+#   --ima ARGS        the IMA kernel arguments (default: "ima_policy=tcb ima_hash=sha256 ima_template=ima-ng");
+#                     without ima_policy= nothing is measured until SCRIPT writes a policy to
+#                     /sys/kernel/security/ima/policy (once per boot: Debian's kernel cannot rewrite it)
 # Exit status: SCRIPT's exit status; 124 on timeout; 125 when the guest reported no status.
 # Environment: VM_CACHE (default /var/tmp/tnc-agent-vm/cache): kernel, initramfs, TPM template.
 # Host packages (scripts/setup.sh installs them): qemu-system-x86 ovmf seabios swtpm swtpm-tools
@@ -25,12 +28,14 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${VM_CACHE:-/var/tmp/tnc-agent-vm/cache}
 XFER="" ENVFILE="" FIRMWARE=seabios TPMSTATE="" ACCEL=auto TIMEOUT=300 TAG=""
+IMA_ARGS="ima_policy=tcb ima_hash=sha256 ima_template=ima-ng"
 
 die() { echo "run-vm: $*" >&2; exit 125; }
 while [ $# -gt 1 ]; do
   case "$1" in
     --xfer) XFER=$2;; --env) ENVFILE=$2;; --firmware) FIRMWARE=$2;;
     --tpm-state) TPMSTATE=$2;; --accel) ACCEL=$2;; --timeout) TIMEOUT=$2;; --boot-tag) TAG=$2;;
+    --ima) IMA_ARGS=$2;;
     *) die "unknown option $1";;
   esac
   shift 2
@@ -38,6 +43,7 @@ done
 SCRIPT=${1:-}
 [ -f "$SCRIPT" ] && [ -n "$XFER" ] || die "usage: run-vm.sh --xfer DIR [options] SCRIPT (see the header of $0)"
 case "$TAG" in *[!A-Za-z0-9._-]*) die "--boot-tag takes letters, digits, '.', '_' and '-' only";; esac
+for a in $IMA_ARGS; do case "$a" in ima_*=*|ima=*|evm=*) ;; *) die "--ima takes ima_*= / evm= kernel arguments, not '$a'";; esac; done
 for p in qemu-system-x86_64 swtpm swtpm_setup swtpm_localca busybox depmod modprobe cpio; do
   command -v "$p" >/dev/null || die "$p is missing: run scripts/setup.sh"
 done
@@ -86,8 +92,8 @@ case "$FIRMWARE" in
                  -drive "if=pflash,format=raw,unit=1,file=$PRIV/vars.fd");;
   *) die "unknown firmware $FIRMWARE";;
 esac
-# IMA: the built-in tcb policy, sha256 file digests, the ima-ng template
-CMDLINE="console=ttyS0 loglevel=4 panic=-1 ima_policy=tcb ima_hash=sha256 ima_template=ima-ng vm.xfer=$XFER"
+# IMA: by default the built-in tcb policy, sha256 file digests, the ima-ng template (--ima)
+CMDLINE="console=ttyS0 loglevel=4 panic=-1 $IMA_ARGS vm.xfer=$XFER"
 TAG_ARGS=()
 if [ -n "$TAG" ]; then CMDLINE="$CMDLINE vm.tag=$TAG"; TAG_ARGS=(-smbios "type=1,serial=$TAG"); fi
 QEMU=(qemu-system-x86_64 -machine q35 "${ACCEL_ARGS[@]}" -smp "$(nproc)" -m 2048 "${FW_ARGS[@]}" "${TAG_ARGS[@]}"

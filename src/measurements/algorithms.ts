@@ -35,11 +35,6 @@ export function canHash(bank: BankAlgorithm): boolean {
   return nodeHashes.has(bank.node);
 }
 
-/** PCR extend (TPM 2.0 Part 1, 17.2): new = H(old || digest). */
-export function extend(bank: BankAlgorithm, pcr: Buffer, digest: Buffer): Buffer {
-  return hash(bank.node, Buffer.concat([pcr, digest]), 'buffer');
-}
-
 export function digestOf(bank: BankAlgorithm, data: Buffer): Buffer {
   return hash(bank.node, data, 'buffer');
 }

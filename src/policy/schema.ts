@@ -115,6 +115,16 @@ CREATE UNIQUE INDEX directories_path_id ON directories(path, id);
 CREATE UNIQUE INDEX files_dir_name_id ON files(dir, name, id);
 `;
 
+// The IMA signing keys the Attestation IMV checks ima-sig signatures with (src/policy/ima-keys.ts):
+// the key id as signatures name it (signature_v2_hdr keyid, hex), the public key (DER
+// SubjectPublicKeyInfo, unique), and the certificate it came in (DER) with its subject and expiry.
+const V5_IMA_KEYS = `
+CREATE TABLE ima_keys (
+  id INTEGER PRIMARY KEY, key_id TEXT NOT NULL, spki BLOB NOT NULL UNIQUE, certificate BLOB, subject TEXT,
+  not_after TEXT, source TEXT NOT NULL, added INTEGER NOT NULL);
+CREATE INDEX ima_keys_key_id ON ima_keys(key_id);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'policy core and evidence tables', sql: V1_CORE + V1_EVIDENCE },
   { version: 2, description: 'SWIMA inventory and event records per device', sql: V2_SWIMA },
@@ -124,6 +134,7 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: V3_HANDSHAKES,
   },
   { version: 4, description: 'covering indexes for index-only reference hash lookups', sql: V4_LOOKUP_INDEXES },
+  { version: 5, description: 'IMA signing keys', sql: V5_IMA_KEYS },
 ];
 
 /** Brings the policy database to the newest schema on either engine (src/db/migrate.ts); returns the version. */

@@ -22,8 +22,13 @@ export interface QuoteExpectations {
   pcrs: PcrValues;
 }
 
-/** A quote whose signature, nonce and PCR digest all checked out. */
+declare const verifiedBrand: unique symbol;
+
+/** A quote whose signature, nonce and PCR digest all checked out; minted only by verifyQuote. */
 export interface VerifiedQuote {
+  readonly [verifiedBrand]: true;
+  /** The PCR values the quote proved: the expected ones, whose digest the TPM signed. */
+  pcrs: PcrValues;
   akKeyId: string;
   pcrSelect: PcrSelection[];
   pcrDigest: Buffer;
@@ -161,13 +166,14 @@ function verifyOrReject(ev: QuoteEvidence, expect: QuoteExpectations): VerifiedQ
   checkPcrs(attest.quote.pcrSelect, attest.quote.pcrDigest, expect.pcrs, hash);
   const { pcrSelect, pcrDigest: digest } = attest.quote;
   return {
+    pcrs: expect.pcrs,
     akKeyId: keyId(key),
     pcrSelect,
     pcrDigest: digest,
     clockInfo: attest.clockInfo,
     firmwareVersion: attest.firmwareVersion,
     qualifiedSigner: attest.qualifiedSigner,
-  };
+  } as VerifiedQuote;
 }
 
 /**

@@ -19,6 +19,9 @@ import { AttestationStore, AttestationView } from '../../src/policy/attestation'
 import { lookupPaths, parseImaUri } from '../../src/imvs/attestation/ima-lookup';
 import { DEFAULT_PLATFORM_PCRS, EvidenceChecker } from '../../src/imvs/attestation/evidence';
 import { TPM_ALG_OF_PTS, verifyPtsQuote } from '../../src/imvs/attestation/quote';
+import { evaluate, verifyAttestation } from '../../src/imvs/attestation/verdict';
+import { VirtualPcrs } from '../../src/imvs/attestation/virtual-pcrs';
+import { Evaluation } from '../../src/tnccs/types';
 import { logHexDump, readLog, VECTORS, vectorAttributes } from '../protocol/pts-swima-util';
 
 // strongSwan 5.9.14's own attestation, re-verified offline: its IMC's evidence (09 CDATA), the DH
@@ -95,12 +98,14 @@ async function check(
   });
   for (const e of evidence) checker.add(e);
   const summary = checker.finish();
-  const quote = verifyPtsQuote(final, ak, nonce, TPM_ALG_OF_PTS.get(bank.bit)!, summary.pcrs.selected());
-  const ok = quote.ok && summary.failures.length === 0;
-  if (ok) checker.commitRegistrations();
+  const verified = verifyPtsQuote(final, ak, nonce, TPM_ALG_OF_PTS.get(bank.bit)!, summary.pcrs.selected());
+  const attested = verified.ok ? verifyAttestation(verified.quote, summary.pcrs) : verified;
+  const ok = evaluate(attested, summary.failures) === Evaluation.COMPLIANT;
+  if (attested.ok && ok) checker.commitRegistrations(attested.verified);
   await view.flush();
   const [imaText, biosText] = checker.texts(ok);
-  return { summary: { ...summary, imaText, biosText }, quote, lines: sink.lines };
+  const quote = verified.ok ? { ok: true } : verified;
+  return { summary: { ...summary, imaText, biosText }, quote, attested, lines: sink.lines };
 }
 
 test("strongSwan's evidence verifies: registered on first contact, then checked, as its IMV logged", async () => {
@@ -123,6 +128,12 @@ test("strongSwan's evidence verifies: registered on first contact, then checked,
   // strongSwan's composite covered PCR 0-10; ours must be the same values
   const composite = Buffer.concat([...first.summary.pcrs.selected().values()]);
   assert.equal(composite.toString('hex'), logHexDump(log, 'constructed PCR Composite').toString('hex'));
+  // quote verified → its PCR values trusted → firmware (PCR 0-9 that the log extended) and IMA (PCR 10) verified against them
+  assert.ok(first.attested.ok);
+  assert.deepEqual(
+    [first.attested.verified.firmware?.pcrs, first.attested.verified.ima?.pcrs],
+    [[...first.summary.pcrs.selected().keys()].filter((p) => p !== 10), [10]],
+  );
   const second = await check(att, store);
   assert.deepEqual([second.quote, second.summary.failures], [{ ok: true }, []]);
   assert.equal(second.summary.biosText, '14 BIOS evidence measurements are ok');
@@ -159,6 +170,30 @@ test('a file whose reference hash differs fails; one without a reference is unkn
   );
   assert.deepEqual(unknown.summary.failures, []);
   await empty.close();
+});
+
+test('the verdict needs the evidence verified against the PCRs the quote proved: a replay the quote did not cover fails', async () => {
+  const { store, att } = await referenceStore();
+  const good = await check(att, store);
+  assert.ok(good.attested.ok);
+  const quote = good.attested.verified.quote;
+  // the same evidence with one more IMA entry: PCR 10 is no longer the value the quote proved
+  const more = new VirtualPcrs(bank, version.tpm2!.locality);
+  for (const e of sces) more.extend(e.pcr, e.measurement);
+  more.extend(10, Buffer.alloc(32, 1));
+  const v = verifyAttestation(quote, more);
+  assert.equal(v.ok, false);
+  assert.match(
+    (v as { reason: string }).reason,
+    /^the ima evidence does not replay to the quoted PCRs: PCR 10 \(sha256\): quoted [0-9a-f]{64}, replay gives [0-9a-f]{64}$/,
+  );
+  assert.equal(evaluate(v, []), Evaluation.NONCOMPLIANT_MINOR, 'no failure listed, still not compliant');
+  // evidence for a PCR the quote did not cover
+  const extra = new VirtualPcrs(bank, version.tpm2!.locality);
+  for (const e of sces) extra.extend(e.pcr, e.measurement);
+  extra.extend(11, Buffer.alloc(32, 1));
+  assert.match((verifyAttestation(quote, extra) as { reason: string }).reason, /firmware evidence .*PCR 11 not quoted/);
+  await store.close();
 });
 
 test('tampered evidence: an IMA entry that does not replay, a forged boot aggregate, another nonce', async () => {

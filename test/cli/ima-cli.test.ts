@@ -1,10 +1,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeImaBinary, encodeImaEntry } from '../../src/measurements/ima';
+import { imaHint } from '../../src/cli/commands/ima';
 
 // `tnc-agent ima` as a real process on hostile and odd input (issue: escape control bytes, cap
 // endless streams, PCR > 23, a stray trailing byte, a log without the list's bank, missing files).
@@ -57,10 +58,26 @@ test('control bytes from the input are escaped in errors and listings', () => {
   assert.match(l.stdout, /1 do not match/, 'the edited entry keeps its old template hash');
 });
 
-test('endless streams are capped: /dev/zero as ascii hits the line limit, --max-bytes stops a long read', () => {
+test('control bytes in errors: a CSI sequence and a NUL (ascii), a binary entry whose template name has them', () => {
+  const csi = ima('--file', file('csi.txt', `10 ${'ab'.repeat(20)} ima-ng\x1b[31m\0 sha256:00 /x\n`), '--ascii');
+  assert.equal(csi.status, 2);
+  assert.match(csi.stderr, /unknown template 'ima-ng\\x1b\[31m\\x00'/);
+  const entries = decodeImaBinary(list);
+  const named = encodeImaEntry({ ...entries[1], template: '\x1b[2Jx\0' });
+  const b = ima('--file', file('template.bin', Buffer.concat([list.subarray(0, entries[1].offset), named])));
+  assert.equal(b.status, 2);
+  assert.match(b.stderr, /unknown template '\\x1b\[2Jx\\x00'/);
+  for (const out of [csi.stderr, b.stderr])
+    assert.ok(![0x00, 0x1b].some((c) => out.includes(String.fromCharCode(c))), 'no raw control byte on stderr');
+});
+
+test('endless streams are capped: /dev/zero as ascii hits the line limit, as binary stops at its first entry; --max-bytes stops a long read', () => {
   const z = ima('--file', '/dev/zero', '--ascii');
   assert.equal(z.status, 2);
   assert.match(z.stderr, /IMA ascii line: no end of line within \d+ bytes/);
+  const zb = ima('--file', '/dev/zero');
+  assert.equal(zb.status, 2);
+  assert.match(zb.stderr, /\/dev\/zero: IMA template name: unknown template '' at offset 28/);
   const capped = ima('--file', join(GUEST, 'binary_runtime_measurements'), '--max-bytes', '1000');
   assert.equal(capped.status, 2);
   assert.match(capped.stderr, /stopped reading after 1000 bytes .*give --max-bytes to read more/);
@@ -109,6 +126,20 @@ test('--eventlog against a log without the list\'s bank says "cannot check", not
     '--summary',
   );
   assert.match(ok.stdout, /: match: boot_aggregate matches sha256 over PCR0-9/);
+});
+
+test('a missing default list: IMA advice only where the IMA directory is missing too', () => {
+  const on = join(dir, 'ima-on');
+  rmSync(on, { recursive: true, force: true });
+  mkdirSync(on);
+  assert.match(
+    imaHint(join(on, 'binary_runtime_measurements_sha384')),
+    /^IMA is on \(.*ima-on exists\) but this kernel does not export this list$/,
+  );
+  assert.match(
+    imaHint(join(dir, 'no-ima', 'binary_runtime_measurements')),
+    /^is IMA enabled \(ima_policy= on the kernel command line\)/,
+  );
 });
 
 test('a missing file is named as missing (no IMA advice for a --file path); --json prints a JSON error', () => {

@@ -67,7 +67,7 @@ test('tnc-agent attest against tnc-agent --server-mode ends in allow (exit 0)', 
   }
 });
 
-test('--server-mode --ima-keys takes IMA signing certificates and refuses a file without one', async () => {
+test('--server-mode --ima-keys takes IMA signing certificates and refuses a file holding a private key', async () => {
   const pki = await labPki();
   const dir = mkdtempSync(join(tmpdir(), 'tnc-cli-keys-'));
   const args = (keys: string) => [
@@ -89,7 +89,7 @@ test('--server-mode --ima-keys takes IMA signing certificates and refuses a file
   try {
     const bad = spawnSync(process.execPath, args(pki.files.serverKey), { encoding: 'utf8', timeout: 30_000 });
     assert.notEqual(bad.status, 0);
-    assert.match(bad.stderr, /--ima-keys: .* holds no PEM certificate/);
+    assert.match(bad.stderr, /--ima-keys .*: PEM block 1 \(.*PRIVATE KEY\): not a certificate or public key/);
     const server = spawn(
       process.execPath,
       args(join(__dirname, '..', 'data', 'fixtures', 'ima', 'sig', 'ima-signing.pem')),

@@ -8,12 +8,11 @@ import {
   decodeImaFields,
   imaListBankOf,
   probeImaHashSize,
-  quotedPcr10,
   replayImaEntries,
   replayImaList,
-  verifyImaReplay,
 } from '../../src/measurements/ima';
 import { fixture, vmPcrs } from './_fixtures';
+import { quotedPcr10, verifyImaReplay } from '../../src/measurements/verify';
 
 // test/data/fixtures/ima/per-bank: derived from the OVMF guest's SHA-1 lists (see its PROVENANCE.md)
 const perBank = (name: string) => fixture('ima', 'per-bank', name);

@@ -5,13 +5,14 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkImaSignature, decodeImaSignature, imaKeyId, imaKeyring } from '../../src/measurements/ima';
+import { checkImaSignature, decodeImaSignature, imaKeyId, imaKeyring, parseImaKeys } from '../../src/measurements/ima';
 import { FIXTURES } from './_fixtures';
 
 // IMA file signatures made by evmctl (test/data/fixtures/ima/sig/PROVENANCE.md), checked against signing certificates.
 const SIG = join(FIXTURES, 'ima', 'sig');
 const read = (name: string) => readFileSync(join(SIG, name));
-const keys = imaKeyring([read('ima-signing.pem').toString('utf8'), read('other-signing.pem').toString('utf8')]);
+const keyring = (...names: string[]) => imaKeyring(names.flatMap((n) => parseImaKeys(read(n), n)));
+const keys = keyring('ima-signing.pem', 'other-signing.pem');
 const digest = createHash('sha256').update(read('signed.txt')).digest();
 
 test('an evmctl signature decodes (v2, sha256, key id of the certificate) and verifies: ok', () => {
@@ -32,7 +33,7 @@ test('a tampered signature or file is bad; no signature is missing; a key not im
   assert.equal(checkImaSignature(sig, 'sha1', digest.subarray(0, 20), keys).verdict, 'bad');
   assert.equal(checkImaSignature(Buffer.alloc(0), 'sha256', digest, keys).verdict, 'missing');
   assert.equal(checkImaSignature(undefined, 'sha256', digest, keys).verdict, 'missing');
-  const onlyOther = imaKeyring([read('other-signing.pem').toString('utf8')]);
+  const onlyOther = keyring('other-signing.pem');
   assert.equal(checkImaSignature(sig, 'sha256', digest, onlyOther).verdict, 'unknown-key');
   assert.equal(
     checkImaSignature(sig.subarray(0, 20), 'sha256', digest, keys).verdict,

@@ -9,13 +9,12 @@ import {
   decodeImaBinary,
   decodeImaFields,
   encodeImaEntry,
-  quotedPcr10,
   replayImaEntries,
   replayImaList,
   streamImaFile,
-  verifyImaReplay,
 } from '../../src/measurements/ima';
 import { FIXTURES, LAB, decodeError, fixture, vmPcrs } from './_fixtures';
+import { quotedPcr10, verifyImaReplay } from '../../src/measurements/verify';
 
 for (const vm of ['seabios', 'ovmf']) {
   test(`${vm} boot: the IMA list replays to PCR 10 read after the copy, in sha1 and sha256`, () => {

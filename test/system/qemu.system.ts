@@ -21,18 +21,42 @@ import {
   type ServerProcess,
 } from './vm';
 import { ATTESTATION, type AttestOutcome } from './attestation-step';
+import {
+  checkImaSigList,
+  checkSignatures,
+  guestSigningKey,
+  IMA_SIG_ARGS,
+  makeSigningKey,
+  prepareXfer,
+  SIGNED,
+  TAMPERED,
+  type SigningKey,
+} from './ima-sig-step';
 import { skipUnlessRequired } from '../helpers/require';
 
-// The agent on a real kernel: a QEMU guest (Debian's kernel, IMA tcb policy, TPM 2.0 on swtpm, the
-// host's root read-only over 9p) runs `tnc-agent` against `tnc-agent --server-mode` on the host.
-// Per firmware two boots on one TPM: boot 1 is the first run; boot 2 is a changed boot (a new
-// boot_aggregate), attests, then changes and runs a probe file and attests again. Nothing here is
-// recorded: every value comes from the guest.
-const FIRMWARES: Firmware[] = ['seabios', 'ovmf'];
+// The agent on a real kernel: a QEMU guest (Debian's kernel, IMA, TPM 2.0 on swtpm, the host's root
+// read-only over 9p) runs `tnc-agent` against `tnc-agent --server-mode` on the host. Per variant two
+// boots on one TPM: boot 1 is the first run; boot 2 is a changed boot (a new boot_aggregate),
+// attests, then changes and runs a probe file and attests again. Nothing here is recorded: every
+// value comes from the guest. Variants: SeaBIOS and OVMF with the tcb policy and ima-ng; OVMF with
+// ima-sig, the test's own policy and files signed by evmctl (ima-sig-step.ts), against a server
+// that holds the signing certificate.
+interface Variant {
+  name: string;
+  firmware: Firmware;
+  imaSig: boolean;
+}
+const VARIANTS: Variant[] = [
+  { name: 'seabios', firmware: 'seabios', imaSig: false },
+  { name: 'ovmf', firmware: 'ovmf', imaSig: false },
+  { name: 'ovmf-ima-sig', firmware: 'ovmf', imaSig: true },
+];
 // Boot 2 runs with run-vm.sh --boot-tag: measured on both firmwares, the tag changes one PCR below 10
 // SeaBIOS: the SMBIOS tables (system serial number) in PCR 1; OVMF: the EFI stub's
 // "LOADED_IMAGE::LoadOptions" event (the kernel command line) in PCR 9 (OVMF measures no SMBIOS)
 const BOOT2_TAG = 'boot2';
+// a guard against a hung guest; boot 2 of ima-sig runs node four times under TCG (slow on a busy host)
+const GUEST_TIMEOUT = 900;
 const TAGGED_PCR: Record<Firmware, number> = { seabios: 1, ovmf: 9 };
 const unavailable = skipUnlessRequired('system', qemuUnavailable());
 if (unavailable) console.log(`SKIP system test: QEMU cannot run here: ${unavailable}`);
@@ -40,59 +64,74 @@ if (unavailable) console.log(`SKIP system test: QEMU cannot run here: ${unavaila
 const PROBE_V1 = '#!/bin/sh\necho probe v1\n';
 const dir = mkdtempSync('/tmp/tnc-system-'); // under /tmp: the guest sees it (read-only)
 let agent: string;
-let db: DbCommand;
 let pki: LabPki;
-let server: ServerProcess;
+let signing: SigningKey;
+
+/** A variant's policy database and server: each variant learns its own device and files. */
+interface Lab {
+  db: DbCommand;
+  server: ServerProcess;
+}
 
 before(async () => {
   if (unavailable) return;
   pki = await makeLabPki({ out: join(dir, 'pki'), serverCn: 'tnc-server', clientCn: 'guest.lab', days: 2 });
   agent = buildAgent(join(dir, 'agent'));
-  db = dbCommand(agent, join(dir, 'policy.db'));
+  signing = makeSigningKey(dir);
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function startLab(v: Variant): Promise<Lab> {
+  const file = join(dir, `policy-${v.name}.db`);
+  const db = dbCommand(agent, file);
   ATTESTATION?.prepare(db);
-  server = await startServer({ agent, db: join(dir, 'policy.db'), pki: pki.files });
-});
-after(async () => {
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+  // the ima-sig server checks signatures with the key stored in its policy database
+  if (v.imaSig) console.log(`# ${db(['import-ima-keys', signing.cert]).trim()}`);
+  const args = v.imaSig ? ['--ima-signatures', 'bad'] : [];
+  return { db, server: await startServer({ agent, db: file, pki: pki.files, args }) };
+}
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const json = <T>(run: GuestRun, step: string): T => JSON.parse(guestText(run, `${step}.json`)) as T;
+const guestFile = (run: GuestRun, name: string) => readFileSync(join(run.xfer, 'out', name));
 
-async function boot(firmware: Firmware, n: 1 | 2): Promise<GuestRun> {
-  const xfer = join(dir, firmware); // the same exchange dir for both boots: same paths in IMA
+async function boot(v: Variant, lab: Lab, n: 1 | 2): Promise<GuestRun> {
+  const xfer = join(dir, v.name); // the same exchange dir for both boots: same paths in IMA
   rmSync(join(xfer, 'out'), { recursive: true, force: true });
   rmSync(join(xfer, 'second-boot'), { force: true });
   const run = await bootGuest({
-    firmware,
+    firmware: v.firmware,
     xfer,
-    tpmState: join(dir, `tpm-${firmware}`),
+    tpmState: join(dir, `tpm-${v.name}`),
+    timeoutSeconds: GUEST_TIMEOUT,
     bootTag: n === 2 ? BOOT2_TAG : undefined,
+    ima: v.imaSig ? IMA_SIG_ARGS : undefined,
     env: {
       AGENT: agent,
-      SERVER: `10.0.2.2:${server.port}`,
+      SERVER: `10.0.2.2:${lab.server.port}`,
       PKI: pki.dir,
       SERVERNAME: pki.serverCn,
       ATTEST_ARGS: (ATTESTATION?.agentArgs ?? []).join(' '),
+      ...(v.imaSig ? { IMA_SIGN_KEY: guestSigningKey(xfer) } : {}),
     },
     setup: (x) => {
       writeFileSync(join(x, 'probe.sh'), PROBE_V1);
       chmodSync(join(x, 'probe.sh'), 0o755);
+      if (v.imaSig) prepareXfer(x, signing);
       if (n === 2) writeFileSync(join(x, 'second-boot'), '');
     },
   });
-  console.log(`# ${firmware} boot ${n}: ${run.log.trim().split('\n').pop()}`);
+  console.log(`# ${v.name} boot ${n}: ${run.log.trim().split('\n').pop()}`);
   return run;
 }
 
 /** Runs `checks` on a boot's results; on failure keeps the guest's evidence under artifacts/. */
-async function checked<T>(run: GuestRun, name: string, checks: () => T | Promise<T>): Promise<T> {
+async function checked<T>(run: GuestRun, lab: Lab, name: string, checks: () => T | Promise<T>): Promise<T> {
   try {
     assert.equal(run.rc, 0, `the guest script failed (${run.rc}): ${run.log}`);
     return await checks();
   } catch (e) {
-    console.log(`# evidence of the failed boot kept in ${saveArtifacts(run, name, server.log())}`);
+    console.log(`# evidence of the failed boot kept in ${saveArtifacts(run, name, lab.server.log())}`);
     throw e;
   }
 }
@@ -187,36 +226,52 @@ function outcome(run: GuestRun, step: string): AttestOutcome {
   return json<AttestOutcome>(run, step);
 }
 
-for (const firmware of FIRMWARES) {
-  describe(`the agent in a QEMU guest booted by ${firmware}`, { skip: unavailable }, () => {
-    let first: GuestRun;
-    let firstBoot: VerifiedBoot;
+/** Boot 1: the evidence verifies on the host; the unknown AK gets the policy's verdict. */
+async function firstBoot(v: Variant, lab: Lab): Promise<[GuestRun, VerifiedBoot]> {
+  const run = await boot(v, lab, 1);
+  const verified = await checked(run, lab, `${v.name}-boot1`, async () => {
+    const verified = await checkBoot(run, v.firmware, [sha256(PROBE_V1)], true);
+    if (v.imaSig) checkImaSigList(guestFile(run, 'binary_runtime_measurements'), signing, [SIGNED]);
+    if (ATTESTATION) ATTESTATION.checkFirstRun(outcome(run, 'attest'));
+    else assert.equal(outcome(run, 'attest').access, 'allow');
+    return verified;
+  });
+  return [run, verified];
+}
+
+/** Boot 2 after learning from boot 1: allow, then the changed probe (and on ima-sig a tampered signature) fail. */
+async function secondBoot(v: Variant, lab: Lab, first: GuestRun, firstVerified: VerifiedBoot): Promise<void> {
+  const step = ATTESTATION;
+  if (step) await checked(first, lab, `${v.name}-boot1`, () => step.learn(first, lab.db));
+  const logStart = lab.server.log().length;
+  const run = await boot(v, lab, 2);
+  await checked(run, lab, `${v.name}-boot2`, async () => {
+    const changed = readFileSync(join(run.xfer, 'probe.sh'));
+    const verified = await checkBoot(run, v.firmware, [sha256(PROBE_V1), sha256(changed)], false);
+    checkChangedBoot(v.firmware, firstVerified, verified);
+    const [before, afterChange] = [outcome(run, 'attest'), outcome(run, 'attest-changed')];
+    const serverLog = lab.server.log().slice(logStart);
+    if (!step) return assert.deepEqual([before.access, afterChange.access], ['allow', 'allow']);
+    step.checkSecondBoot(before, afterChange, join(run.xfer, 'probe.sh'), serverLog, v.imaSig ? 3 : 2);
+    if (!v.imaSig) return;
+    checkImaSigList(guestFile(run, 'binary_runtime_measurements'), signing, [SIGNED, TAMPERED]);
+    checkSignatures(before, afterChange, outcome(run, 'attest-tampered'), step.onFail, serverLog);
+  });
+}
+
+for (const v of VARIANTS) {
+  // the signature checks are the Attestation IMV's: without attestation there is nothing to show
+  const skip = unavailable ?? (v.imaSig && !ATTESTATION ? 'the ima-sig boot needs the attestation step' : undefined);
+  describe(`the agent in a QEMU guest: ${v.name}`, { skip }, () => {
+    let lab: Lab;
+    let first: [GuestRun, VerifiedBoot];
+    before(async () => (lab = await startLab(v)));
+    after(() => lab?.server.stop());
     test('first boot: event log, IMA list and boot_aggregate verify against the TPM; attest', async () => {
-      first = await boot(firmware, 1);
-      firstBoot = await checked(first, `${firmware}-boot1`, async () => {
-        const verified = await checkBoot(first, firmware, [sha256(PROBE_V1)], true);
-        if (ATTESTATION) ATTESTATION.checkFirstRun(outcome(first, 'attest'));
-        else assert.equal(outcome(first, 'attest').access, 'allow');
-        return verified;
-      });
+      first = await firstBoot(v, lab);
     });
-    test('second boot: a new boot_aggregate that verifies; a changed probe is re-measured and attested', async () => {
-      const step = ATTESTATION;
-      if (step) await checked(first, `${firmware}-boot1`, () => step.learn(first, db));
-      const logStart = server.log().length;
-      const run = await boot(firmware, 2);
-      await checked(run, `${firmware}-boot2`, async () => {
-        const changed = readFileSync(join(run.xfer, 'probe.sh'));
-        checkChangedBoot(
-          firmware,
-          firstBoot,
-          await checkBoot(run, firmware, [sha256(PROBE_V1), sha256(changed)], false),
-        );
-        const [before, afterChange] = [outcome(run, 'attest'), outcome(run, 'attest-changed')];
-        if (ATTESTATION)
-          ATTESTATION.checkSecondBoot(before, afterChange, join(run.xfer, 'probe.sh'), server.log().slice(logStart));
-        else assert.deepEqual([before.access, afterChange.access], ['allow', 'allow']);
-      });
+    test(`second boot: a new boot_aggregate that verifies; a changed probe is re-measured and attested${v.imaSig ? '; signatures ok, then one tampered with' : ''}`, async () => {
+      await secondBoot(v, lab, ...first);
     });
   });
 }

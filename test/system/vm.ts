@@ -44,6 +44,10 @@ export interface BootOptions {
   env: Record<string, string>;
   /** run-vm.sh --boot-tag: varies what the firmware (SeaBIOS: PCR 1) or the EFI stub (OVMF: PCR 9) measures. */
   bootTag?: string;
+  /** run-vm.sh --timeout: seconds before QEMU is killed (run-vm.sh's default: 300). */
+  timeoutSeconds?: number;
+  /** run-vm.sh --ima: the IMA kernel arguments (default: the tcb policy, sha256, ima-ng). */
+  ima?: string;
   /** Prepares the exchange dir before the boot (files the guest reads there). */
   setup(xfer: string): void;
 }
@@ -65,6 +69,8 @@ export function bootGuest(o: BootOptions): Promise<GuestRun> {
     '--env',
     env,
     ...(o.bootTag ? ['--boot-tag', o.bootTag] : []),
+    ...(o.ima ? ['--ima', o.ima] : []),
+    ...(o.timeoutSeconds ? ['--timeout', String(o.timeoutSeconds)] : []),
     GUEST_SCRIPT,
   ];
   return new Promise((resolve, reject) => {
@@ -133,6 +139,8 @@ export interface ServerOptions {
   agent: string;
   db: string;
   pki: { caCert: string; serverCert: string; serverKey: string };
+  /** More `--server-mode` options. */
+  args?: string[];
 }
 
 function waitListening(child: ChildProcess, out: () => string): Promise<number> {
@@ -163,6 +171,7 @@ export async function startServer(o: ServerOptions): Promise<ServerProcess> {
     o.pki.caCert,
     '--log-level',
     '2',
+    ...(o.args ?? []),
   ];
   const child = spawn(process.execPath, args, { cwd: PROJECT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

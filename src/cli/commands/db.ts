@@ -8,6 +8,8 @@ import { isDecodeError } from '../../bytes/errors';
 import { AttestationStore, type FileHashEntry, type ImportProgress } from '../../policy/attestation';
 import type { PolicyStore } from '../../policy/store';
 import { policyDbOptions, withPolicyStore, type PolicyDbFlags } from '../policy-db';
+import { ImaKeyStore } from '../../policy/ima-keys';
+import { parseImaKeys, type ImaSigningKey } from '../../measurements/ima/signature';
 import { workitemTypeName } from '../../policy/workitem-types';
 import { ptsBitOf } from '../../imvs/attestation/ima-lookup';
 import { recommendationName } from '../../tnccs/types';
@@ -118,11 +120,33 @@ async function importHashes(cmd: Command, o: ImportOptions): Promise<void> {
   );
 }
 
-type Table = 'sessions' | 'devices' | 'results';
+/** `db import-ima-keys FILE...`: every key of every file, or none (a file that does not parse stops before any is stored). */
+async function importImaKeys(cmd: Command, files: string[], o: PolicyDbFlags): Promise<void> {
+  const keys: { key: ImaSigningKey; source: string }[] = [];
+  for (const f of files) {
+    const data = await readFile(f).catch((e: NodeJS.ErrnoException) =>
+      cmd.error(`${f}: ${e.message}`, { exitCode: 1 }),
+    );
+    try {
+      keys.push(...parseImaKeys(data, f).map((key) => ({ key, source: f })));
+    } catch (e) {
+      cmd.error((e as Error).message, { exitCode: 2 });
+    }
+  }
+  const added = await withPolicyStore(o, (store) => new ImaKeyStore(store).add(keys));
+  keys.forEach(({ key, source }, i) =>
+    console.log(
+      `IMA key ${key.keyId} (${key.certificate ? `certificate '${key.certificate.subject}'` : `${key.key.asymmetricKeyType} public key`}) from ${source}: ${added[i] ? 'imported' : 'already stored'}`,
+    ),
+  );
+}
+
+type Table = 'sessions' | 'devices' | 'results' | 'ima-keys';
 const time = (t: number): string => new Date(t * 1000).toISOString();
 
 async function rows(store: PolicyStore, what: Table): Promise<Record<string, unknown>[]> {
   if (what === 'devices') return (await store.listDevices()).map((d) => ({ ...d, created: time(d.created) }));
+  if (what === 'ima-keys') return (await new ImaKeyStore(store).list()).map((k) => ({ ...k, added: time(k.added) }));
   if (what === 'sessions')
     return (await store.listSessions()).map((s) => ({ ...s, time: time(s.time), rec: recommendationName(s.rec) }));
   return (await store.listResults()).map((r) => ({
@@ -150,6 +174,19 @@ export function register(program: Command): void {
     .action(async function (this: Command, o: ImportOptions) {
       await importHashes(this, o);
     });
+  policyDbOptions(db.command('import-ima-keys <file...>'))
+    .description(
+      'store IMA signing keys (X.509 certificates or public keys, PEM or DER) the Attestation IMV checks ima-sig file signatures with',
+    )
+    .addHelpText(
+      'after',
+      '\nA running server reads the keys at each attestation. With any key stored (or --ima-keys given), each\n' +
+        'signature is reported ok / bad / missing / unknown key; --ima-signatures says which fail.\n' +
+        'Example: tnc-agent db import-ima-keys /etc/keys/x509_ima.der --db lab/policy.db',
+    )
+    .action(async function (this: Command, files: string[], o: PolicyDbFlags) {
+      await importImaKeys(this, files, o);
+    });
   registerImportPackages(db);
   registerEnforce(db);
   const device = db.command('device').description('devices (Device ID = AK key ID)');
@@ -166,12 +203,12 @@ export function register(program: Command): void {
         console.log(`device ${id.toLowerCase()} is ${trusted ? '' : 'not '}trusted`);
       });
   }
-  policyDbOptions(db.command('show <what>'))
-    .description('print sessions, devices or results (newest sessions first)')
+  policyDbOptions(db.command('show <what>').alias('list'))
+    .description('print sessions, devices, results (newest sessions first) or ima-keys')
     .option('--json', 'print JSON')
     .action(async function (this: Command, what: string, o: PolicyDbFlags & { json?: boolean }) {
-      if (!['sessions', 'devices', 'results'].includes(what))
-        this.error(`show takes sessions, devices or results, not '${what}'`, { exitCode: 2 });
+      if (!['sessions', 'devices', 'results', 'ima-keys'].includes(what))
+        this.error(`show takes sessions, devices, results or ima-keys, not '${what}'`, { exitCode: 2 });
       const list = await withPolicyStore(o, (store) => rows(store, what as Table));
       if (o.json) console.log(JSON.stringify(list, null, 1));
       else

@@ -1,13 +1,8 @@
 import type { Command } from 'commander';
-import {
-  decodeEventLog,
-  pcrsExtended,
-  replayEventLog,
-  verifyEventLog,
-  type UntrustedEventLog,
-} from '../../measurements/eventlog';
+import { decodeEventLog, pcrsExtended, replayEventLog, type UntrustedEventLog } from '../../measurements/eventlog';
 import { parsePcrRead, type QuotedPcrs } from '../../measurements/pcrs';
 import { orBadInput, readMeasurementFile } from './measurement-file';
+import { verifyEventLog } from '../../measurements/verify';
 
 const DEFAULT = '/sys/kernel/security/tpm0/binary_bios_measurements';
 

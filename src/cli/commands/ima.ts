@@ -12,8 +12,6 @@ import {
   imaListBankOf,
   ImaReplayer,
   probeImaHashSize,
-  quotedPcr10,
-  verifyImaReplay,
   scanImaAsciiFile,
   scanImaBinaryFile,
   type ImaEntry,
@@ -29,6 +27,7 @@ import {
   readMeasurementFile,
   type FileContext,
 } from './measurement-file';
+import { quotedPcr10, verifyImaReplay } from '../../measurements/verify';
 
 const SECURITYFS_IMA = '/sys/kernel/security/ima';
 const DEFAULT_BINARY = `${SECURITYFS_IMA}/binary_runtime_measurements`;
@@ -48,7 +47,7 @@ interface Options {
 }
 
 /** What an absent default list means: IMA off, or IMA on without this list (a per-bank list on an older kernel). */
-function imaHint(path: string): string {
+export function imaHint(path: string): string {
   return existsSync(dirname(path))
     ? `IMA is on (${dirname(path)} exists) but this kernel does not export this list`
     : 'is IMA enabled (ima_policy= on the kernel command line) and securityfs mounted';

@@ -7,7 +7,7 @@ import { startLabServer } from '../../server-emu/lab-server';
 import { httpOptions, openDashboard, type HttpFlags, DASHBOARD_PORT } from './dashboard';
 import type { RecommendationPolicy } from '../../policy/merge';
 import type { AttestationImvOptions } from '../../imvs/attestation';
-import { imaKeyring } from '../../measurements/ima/signature';
+import { imaKeyring, parseImaKeys } from '../../measurements/ima/signature';
 import { DB_PASSWORD_HELP } from '../policy-db';
 
 const POLICIES: RecommendationPolicy[] = ['default', 'any', 'all'];
@@ -75,9 +75,7 @@ async function attestationOptions(o: ServerFlags): Promise<AttestationImvOptions
 }
 
 async function readImaKeys(file: string): Promise<ReturnType<typeof imaKeyring>> {
-  const keys = imaKeyring([await readFile(file, 'utf8')]);
-  if (keys.size === 0) throw new Error(`--ima-keys: ${file} holds no PEM certificate`);
-  return keys;
+  return imaKeyring(parseImaKeys(await readFile(file), `--ima-keys ${file}`));
 }
 
 /** `0-7`, `0-7,8`: PCR indexes 0-23. */
@@ -141,11 +139,11 @@ export function register(program: Command): void {
     )
     .option(
       '--ima-keys <file>',
-      'server: IMA signing certificates (PEM, several allowed): every ima-sig file signature is checked and reported ok / bad / missing / unknown key',
+      "server: IMA signing keys besides the policy database's (db import-ima-keys): X.509 certificates or public keys, PEM (several) or DER; with any key, every ima-sig file signature is checked and reported ok / bad / missing / unknown key",
     )
     .option(
       '--ima-signatures <bad|not-ok>',
-      'server: with --ima-keys, which signatures fail the attestation: only bad ones, or every one that is not ok',
+      'server: with IMA signing keys, which signatures fail the attestation: only bad ones, or every one that is not ok (missing, unknown key, unsupported)',
       'bad',
     )
     .option(

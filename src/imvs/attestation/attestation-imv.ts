@@ -15,6 +15,8 @@ import type { Workitem } from '../../policy/manager';
 import { WorkitemType } from '../../policy/workitem-types';
 import { AttestationStore, AttestationView } from '../../policy/attestation';
 import type { DeviceInfo } from '../../policy/store';
+import { ImaKeyStore } from '../../policy/ima-keys';
+import type { ImaKeyring } from '../../measurements/ima/signature';
 import type { SessionManager } from '../sessions';
 import { logOsFacts, osFactsFrom } from '../os/os-facts';
 import { aikDistrust, parseAik, type ReceivedAik } from './aik';
@@ -23,6 +25,7 @@ import { DEFAULT_PLATFORM_PCRS, EvidenceChecker, QUALIFIER_BIOS, QUALIFIER_IMA }
 import { lookupPaths, parseImaUri, ptsBitOf } from './ima-lookup';
 import { AttestationImvOptions, DEFAULT_ALGORITHMS, DEFAULT_DH_GROUPS } from './options';
 import { TPM_ALG_OF_PTS, verifyPtsQuote } from './quote';
+import { evaluate, verifyAttestation } from './verdict';
 
 /** The TPMRA steps in order; each accepts only its own attributes. */
 type Phase = 'start' | 'negotiating' | 'ready' | 'dh' | 'aik' | 'evidence' | 'final' | 'done';
@@ -52,6 +55,8 @@ interface AttestationState extends AgentState {
   /** The policy database for this attestation's evidence: loaded per PA message, written at its end. */
   view: AttestationView;
   registeredLoaded?: boolean;
+  /** The IMA signing keys, read with the registered measurements when the evidence step starts. */
+  imaKeys?: ImaKeyring;
   symlinks: Symlink[];
   checker?: EvidenceChecker;
   /** The verdict of a Simple Evidence Final, given when its batch ends (nothing may follow it). */
@@ -127,6 +132,7 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
     if (!device || !algorithm) return;
     if (!s.registeredLoaded) {
       await s.view.loadRegistered(device.rowId, algorithm.bit);
+      s.imaKeys = await this.imaKeys();
       s.registeredLoaded = true;
     }
     const algo = ptsBitOf(algorithm.node);
@@ -334,14 +340,24 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
       requested: requestedOf(workitem.argStr),
       platformPcrs: new Set(this.options.platformPcrs ?? DEFAULT_PLATFORM_PCRS),
       failUnboundUnknown: (this.options.unboundUnknown ?? 'fail') === 'fail',
-      imaKeys: this.options.imaKeys,
+      imaKeys: s.imaKeys,
       imaSignaturePolicy: this.options.imaSignaturePolicy,
       log: s.conn.log,
     });
     return s.checker;
   }
 
-  /** Verifies the quote over the replayed evidence; the verdict waits for the end of the batch. */
+  /** The IMA signing keys: the policy database's (`db import-ima-keys`), read per attestation, and the options'. */
+  private async imaKeys(): Promise<ImaKeyring | undefined> {
+    const stored = await new ImaKeyStore(this.sessions.store).keyring();
+    const keys = new Map([...stored, ...(this.options.imaKeys ?? [])]);
+    return keys.size > 0 ? keys : undefined;
+  }
+
+  /**
+   * Verifies the quote over the replayed evidence, then the evidence against the PCRs the quote
+   * proved (verdict.ts); the verdict waits for the end of the batch.
+   */
   private evidenceFinal(s: AttestationState, checker: EvidenceChecker, final: pts.UntrustedEvidenceFinal): void {
     const log = s.conn.log;
     const summary = checker.finish();
@@ -354,18 +370,16 @@ export class AttestationImv extends Agent<AttestationState, ImvHost> {
       log,
     );
     log.info('IMV', `TPM Quote Info signature verification ${quote.ok ? 'successful' : 'failed'}`);
-    const failures = [...(quote.ok ? [] : [quote.reason]), ...summary.failures];
+    const attested = quote.ok ? verifyAttestation(quote.quote, summary.pcrs) : quote;
+    const failures = [...(attested.ok ? [] : [attested.reason]), ...summary.failures];
     const violation = this.sessions.get(s.conn.id).violation;
     if (violation) failures.push(violation);
-    const ok = failures.length === 0;
-    if (ok) checker.commitRegistrations();
-    const texts = checker.texts(ok);
+    const evaluation = evaluate(attested, failures);
+    if (attested.ok && evaluation === Evaluation.COMPLIANT) checker.commitRegistrations(attested.verified);
+    const texts = checker.texts(evaluation === Evaluation.COMPLIANT);
     for (const t of texts) log.info('PTS', t);
     s.phase = 'final';
-    s.result = {
-      evaluation: ok ? Evaluation.COMPLIANT : Evaluation.NONCOMPLIANT_MINOR,
-      text: [...failures, ...texts].join('; '),
-    };
+    s.result = { evaluation, text: [...failures, ...texts].join('; ') };
   }
 
   /** A failed check ends the workitem as non-compliant, with its reason. */

@@ -20,6 +20,7 @@ import type { AttestationView, ComponentHash } from '../../policy/attestation';
 import { bindTemplateData, type BoundImaClaim } from './ima-binding';
 import { ImaLookup, matchesUnbound, parseImaUri, type FileVerdict } from './ima-lookup';
 import { PCR_COUNT, VirtualPcrs } from './virtual-pcrs';
+import type { VerifiedAttestation } from './verdict';
 
 // strongSwan's ITA-HSR 'Linux IMA' component: qualifier K|trusted platform = firmware log, K|OS = IMA list
 export const QUALIFIER_BIOS = 0x21;
@@ -81,7 +82,7 @@ const FINDING_TEXT: Record<FileFinding, string> = {
   unknown: 'IMA files not found in the reference hashes',
   differ: 'IMA files that differ from the reference hashes',
   failed: 'IMA file measurements that failed',
-  signature: 'IMA signatures that are not ok',
+  signature: 'IMA signatures that fail the attestation',
 };
 
 const range = (pcrs: ReadonlySet<number>): string => [...pcrs].sort((a, b) => a - b).join(',');
@@ -222,9 +223,9 @@ export class EvidenceChecker {
     const g = this.signatures[verdict];
     if (g.count++ < FIRST_FEW) g.first.push(bound.path);
     const line = () => `IMA signature of '${bound.path}' is ${verdict.replace('-', ' ')}: ${detail}`;
-    if (verdict === 'ok') {
-      if (this.ctx.log.enabled(2)) this.ctx.log.debug('PTS', line());
-    } else this.logFinding('signature', line);
+    // the ones that fail the attestation are findings (the first few at level 1), the others at level 2
+    if (this.failingSignatures().includes(verdict)) this.logFinding('signature', line);
+    else if (this.ctx.log.enabled(2)) this.ctx.log.debug('PTS', line());
   }
 
   /** One line per finding at level 2; at level 1 the first few of each kind (finish() says how many more). */
@@ -373,10 +374,12 @@ export class EvidenceChecker {
     return { failures: [...this.failures], pcrs: this.pcrs };
   }
 
+  private failingSignatures(): readonly SignatureVerdict[] {
+    return this.ctx.imaSignaturePolicy === 'not-ok' ? ['bad', 'missing', 'unknown-key', 'unsupported'] : ['bad'];
+  }
+
   private signatureFailures(): void {
-    const failing: SignatureVerdict[] =
-      this.ctx.imaSignaturePolicy === 'not-ok' ? ['bad', 'missing', 'unknown-key', 'unsupported'] : ['bad'];
-    for (const v of failing) {
+    for (const v of this.failingSignatures()) {
       const { count, first } = this.signatures[v];
       if (count > 0) this.fail(`${count} IMA file signatures are ${v.replace('-', ' ')}: ${first.join(', ')}`);
     }
@@ -405,8 +408,8 @@ export class EvidenceChecker {
     return out;
   }
 
-  /** Stores first-contact registrations; only after the quote proved the evidence (strongSwan rolls back otherwise). */
-  commitRegistrations(): void {
+  /** Stores first-contact registrations; only once the quote proved the evidence (strongSwan rolls back otherwise). */
+  commitRegistrations(_proof: VerifiedAttestation): void {
     for (const p of this.pending)
       this.ctx.store.registerComponentHashes(this.ctx.deviceId, p.component, this.ctx.bank.bit, p.fresh);
   }

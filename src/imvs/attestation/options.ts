@@ -19,9 +19,9 @@ export interface AttestationImvOptions {
    * attestation, 'unknown' accepts it as strongSwan's IMV does.
    */
   readonly unboundUnknown?: 'fail' | 'unknown';
-  /** IMA signing keys by key id: each ima-sig file signature is checked against them. */
+  /** IMA signing keys by key id besides the policy database's: each ima-sig file signature is checked against them all. */
   readonly imaKeys?: ImaKeyring;
-  /** With imaKeys: 'bad' fails only bad signatures (default); 'not-ok' also missing, unknown-key and unsupported ones. */
+  /** With IMA signing keys: 'bad' fails only bad signatures (default); 'not-ok' also missing, unknown-key and unsupported ones. */
   readonly imaSignaturePolicy?: 'bad' | 'not-ok';
 }
 

@@ -5,7 +5,7 @@ import { ALG, OBJECT, ST_ATTEST, TPM_GENERATED_VALUE } from '../../tpm/constants
 import type { PcrValues } from '../../tpm/pcr';
 import { publicFromKey, type TpmPublic } from '../../tpm/public';
 import { encodeSignature, type TpmSignature } from '../../tpm/signature';
-import { verifyQuote, type QuoteVerification } from '../../tpm/verify';
+import { verifyQuote, type QuoteVerification, type VerifiedQuote } from '../../tpm/verify';
 import { silentLogger, type Logger } from '../../log';
 import { logConstructedQuote } from './quote-log';
 
@@ -17,7 +17,7 @@ export const TPM_ALG_OF_PTS: ReadonlyMap<number, number> = new Map([
   [HASH_ALG.SHA512, ALG.SHA512],
 ]);
 
-export type PtsQuoteResult = { ok: true } | { ok: false; reason: string };
+export type PtsQuoteResult = { ok: true; quote: VerifiedQuote } | { ok: false; reason: string };
 
 /**
  * TCG PTS 3.15.2 with strongSwan's TPM 2.0 binding (strongSwan's tpm_tss_tss2_v2.c; TPM 2.0 Library Part 2 10.12, TPMS_ATTEST): the IMC sends only the parts
@@ -74,6 +74,7 @@ const REASONS: Record<string, string> = {
 /**
  * Verifies a Simple Evidence Final's TPM 2.0 quote with src/tpm verifyQuote: AIK signature, nonce =
  * the DH secret, PCR digest = the digest over the verifier's own replay of `pcrs` (bank `bankAlg`).
+ * The VerifiedQuote it returns carries those PCR values, now proven by the TPM.
  */
 export function verifyPtsQuote(
   final: UntrustedEvidenceFinal,
@@ -99,6 +100,7 @@ export function verifyPtsQuote(
     );
     if (last.ok || last.reason !== 'signature') break;
   }
-  if (!last || last.ok) return { ok: true };
+  if (!last) return { ok: false, reason: 'no signature candidate for the AIK' };
+  if (last.ok) return { ok: true, quote: last.quote };
   return { ok: false, reason: REASONS[last.reason] ?? `TPM quote rejected (${last.reason}): ${last.detail}` };
 }

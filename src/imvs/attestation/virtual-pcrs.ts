@@ -1,5 +1,6 @@
 import { KNOWN_BANKS } from '../../measurements/algorithms';
 import { PCR_COUNT, PcrBank } from '../../measurements/pcr-bank';
+import type { ReplayedPcrs } from '../../measurements/pcrs';
 import type { HashAlgInfo } from '../../protocol/pa-tnc/tcg/pts';
 
 export { PCR_COUNT };
@@ -35,6 +36,11 @@ export class VirtualPcrs {
   /** The PCRs the evidence extended, ascending, with their values (what the quote must cover). */
   selected(): Map<number, Buffer> {
     return this.pcrs.extended();
+  }
+
+  /** The extended PCRs as src/measurements replays them (hex by bank name and index), untrusted. */
+  replayed(): ReplayedPcrs {
+    return { [this.pcrs.bank.name]: this.pcrs.hexExtended() };
   }
 
   /** PCR values as hex by index (the shape src/measurements uses). */

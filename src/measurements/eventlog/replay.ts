@@ -1,6 +1,6 @@
 import { bankByName, canHash } from '../algorithms';
 import { PCR_COUNT, PcrBank } from '../pcr-bank';
-import { comparePcrs, type PcrMismatch, type QuotedPcrs, type ReplayedPcrs } from '../pcrs';
+import type { ReplayedPcrs } from '../pcrs';
 import { EV_EFI_HCRTM_EVENT, EV_NO_ACTION } from './event-types';
 import type { LogEvent, UntrustedEventLog } from './decode';
 
@@ -58,38 +58,7 @@ export function replayEventLog(log: UntrustedEventLog): EventLogReplay {
   return { pcrs, problems };
 }
 
-declare const verifiedBrand: unique symbol;
-
-/** An event log whose replay reproduced PCRs the caller took from a verified quote. */
-export interface VerifiedEventLog {
-  readonly [verifiedBrand]: true;
-  readonly log: UntrustedEventLog;
-  readonly pcrs: QuotedPcrs;
-  readonly banks: string[];
-}
-
-export type EventLogVerdict =
-  | { ok: true; verified: VerifiedEventLog; replay: EventLogReplay }
-  | { ok: false; mismatches: PcrMismatch[]; replay: EventLogReplay; reason: string };
-
 /** PCRs the log extends in any bank: the ones its replay can speak for. */
 export function pcrsExtended(log: UntrustedEventLog): number[] {
   return [...new Set(log.events.filter(replays).map((e) => e.pcr))].sort((a, b) => a - b);
-}
-
-/**
- * Replays the log and compares it with quoted PCRs (by default the PCRs the log extends, in every
- * bank both sides have). Only a full match turns the log into a VerifiedEventLog.
- */
-export function verifyEventLog(log: UntrustedEventLog, quoted: QuotedPcrs, pcrs = pcrsExtended(log)): EventLogVerdict {
-  const replay = replayEventLog(log);
-  const { mismatches, banksCompared } = comparePcrs(replay.pcrs, quoted, pcrs);
-  if (banksCompared.length === 0) {
-    return { ok: false, mismatches, replay, reason: 'no bank in common between the quoted PCRs and the log' };
-  }
-  if (mismatches.length > 0) {
-    return { ok: false, mismatches, replay, reason: `${mismatches.length} PCR value(s) differ` };
-  }
-  const verified = { log, pcrs: quoted, banks: banksCompared } as unknown as VerifiedEventLog;
-  return { ok: true, verified, replay };
 }

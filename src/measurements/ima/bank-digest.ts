@@ -7,7 +7,7 @@ import { imaTemplateHashInput, IMA_NAME_PADDED } from './template';
  * hash over the data as listed; the legacy `ima` template hashes its digest and the name padded to
  * 256 bytes instead.
  */
-export function templateBankDigest(
+function templateBankDigest(
   template: string,
   data: Buffer,
   bank: BankAlgorithm,

@@ -4,6 +4,5 @@ export * from './boot-aggregate';
 export * from './replay';
 export * from './stream';
 export * from './template';
-export * from './verify';
 export * from './bank-digest';
 export * from './signature';

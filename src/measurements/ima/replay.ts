@@ -196,3 +196,13 @@ export function replayImaList(buf: Buffer, opts: ImaReplayOptions = {}, base = 0
   if (end < buf.length) replayer.setTail({ offset: base + end, length: buf.length - end });
   return replayer.done();
 }
+
+/** Replays entries from any source (decoded ascii list, a file stream) without holding them. */
+export async function replayImaEntries(
+  entries: Iterable<ImaEntry> | AsyncIterable<ImaEntry>,
+  opts: ImaReplayOptions = {},
+): Promise<ImaReplay> {
+  const replayer = new ImaReplayer(opts);
+  for await (const e of entries) replayer.add(e);
+  return replayer.done();
+}

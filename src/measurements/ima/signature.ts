@@ -1,4 +1,4 @@
-import { createHash, publicDecrypt, constants, type KeyObject, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey, publicDecrypt, constants, type KeyObject, X509Certificate } from 'node:crypto';
 import { Reader } from '../../bytes/cursor';
 import { DecodeError } from '../../bytes/errors';
 
@@ -53,9 +53,10 @@ export function decodeImaSignature(sig: Buffer, base = 0): ImaSignature {
   return { version, hashAlgorithm: HASH_ALGO[algo] ?? `algo_${algo}`, keyId, signature };
 }
 
-/** The IMA key id of a certificate: the last 4 bytes of SHA-1 over its subjectPublicKey bits (RFC 5280 4.2.1.2 method 1, as evmctl computes it). */
-export function imaKeyId(cert: X509Certificate): string {
-  const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
+/** The IMA key id of a public key: the last 4 bytes of SHA-1 over its subjectPublicKey bits (RFC 5280 4.2.1.2 method 1, as evmctl computes it). */
+export function imaKeyId(key: X509Certificate | KeyObject): string {
+  const pub = key instanceof X509Certificate ? key.publicKey : key;
+  const spki = pub.export({ type: 'spki', format: 'der' });
   return createHash('sha1').update(subjectPublicKeyBits(spki)).digest().subarray(16).toString('hex');
 }
 
@@ -86,16 +87,63 @@ export type SignatureVerdict = 'ok' | 'bad' | 'missing' | 'unknown-key' | 'unsup
 /** Signing certificates by IMA key id. */
 export type ImaKeyring = ReadonlyMap<string, KeyObject>;
 
-/** A keyring from PEM certificates (one file may hold several). */
-export function imaKeyring(pems: readonly string[]): Map<string, KeyObject> {
-  const out = new Map<string, KeyObject>();
-  for (const pem of pems) {
-    for (const block of pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []) {
-      const cert = new X509Certificate(block);
-      out.set(imaKeyId(cert), cert.publicKey);
+/** One IMA signing key: its key id, public key, and the certificate it came in (if any). */
+export interface ImaSigningKey {
+  readonly keyId: string;
+  readonly key: KeyObject;
+  readonly certificate?: X509Certificate;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
+
+/** A DER certificate or SubjectPublicKeyInfo; undefined when it is neither. */
+function derKey(der: Buffer): ImaSigningKey | undefined {
+  try {
+    const certificate = new X509Certificate(der);
+    return { keyId: imaKeyId(certificate), key: certificate.publicKey, certificate };
+  } catch {
+    try {
+      const key = createPublicKey({ key: der, format: 'der', type: 'spki' });
+      return { keyId: imaKeyId(key), key };
+    } catch {
+      return undefined;
     }
   }
-  return out;
+}
+
+/**
+ * The IMA signing keys in a file: PEM (CERTIFICATE, PUBLIC KEY and RSA PUBLIC KEY blocks, several
+ * per file) or one DER certificate or SubjectPublicKeyInfo. Throws an Error naming what it could not read.
+ */
+export function parseImaKeys(data: Buffer, name: string): ImaSigningKey[] {
+  const text = data.toString('latin1');
+  const blocks = [...text.matchAll(PEM_BLOCK)];
+  if (blocks.length === 0) {
+    const key = derKey(data);
+    if (!key) throw new Error(`${name}: neither PEM nor a DER certificate or public key`);
+    return [key];
+  }
+  return blocks.map(([block, label], i) => {
+    const where = `${name}: PEM block ${i + 1} (${label})`;
+    try {
+      if (label === 'CERTIFICATE') {
+        const certificate = new X509Certificate(block);
+        return { keyId: imaKeyId(certificate), key: certificate.publicKey, certificate };
+      }
+      if (label === 'PUBLIC KEY' || label === 'RSA PUBLIC KEY') {
+        const key = createPublicKey(block);
+        return { keyId: imaKeyId(key), key };
+      }
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
+    }
+    throw new Error(`${where}: not a certificate or public key`);
+  });
+}
+
+/** A keyring from signing keys (a later key with the same key id replaces an earlier one). */
+export function imaKeyring(keys: Iterable<ImaSigningKey>): Map<string, KeyObject> {
+  return new Map([...keys].map((k) => [k.keyId, k.key]));
 }
 
 /**
