@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { silentLogger } from '../src/log';
 import { AttestationStore, AttestationView, type FileHashEntry } from '../src/policy/attestation';
 import { PolicyStore } from '../src/policy/store';
 import { WorkitemType } from '../src/policy/workitem-types';
-import { listeningPort } from '../test/helpers/server-process';
+import { listeningPort, serverModeArgs, spawnServer } from '../test/helpers/server-process';
 import { postgresSkip, startPostgres, type PgCluster } from '../test/helpers/postgres';
 import { line } from './_util';
 
@@ -38,29 +38,8 @@ interface Db {
 }
 
 function startServer(at: Db, pki: Awaited<ReturnType<typeof makeLabPki>>): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      bin,
-      '--server-mode',
-      '--listen',
-      '127.0.0.1:0',
-      '--db',
-      at.db,
-      ...(at.passwordFile ? ['--db-password-file', at.passwordFile] : []),
-      '--cert',
-      pki.files.serverCert,
-      '--key',
-      pki.files.serverKey,
-      '--ca',
-      pki.files.caCert,
-      '--no-swima',
-      '--no-attestation',
-      '--log-level',
-      '0',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const auth = at.passwordFile ? ['--db-password-file', at.passwordFile] : [];
+  return spawnServer(bin, serverModeArgs(at.db, pki, ...auth, '--no-swima', '--no-attestation', '--log-level', '0'));
 }
 
 const stop = (s: ChildProcess) =>

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { makeLabPki } from '../src/cli/commands/pki';
 import { hostOsSources } from '../src/imcs/os/host-report';
 import { silentLogger } from '../src/log';
 import { DIST_MAIN, line, progress, QUICK } from './_util';
-import { listeningPort } from '../test/helpers/server-process';
+import { listeningPort, serverModeArgs, spawnServer } from '../test/helpers/server-process';
 
 // OS-only TNC handshakes over PT-TLS on loopback against `tnc-agent --server-mode` (dist/) in its
 // own process: handshakes per second with 1 and 200 concurrent clients, and the server's RSS idle,
@@ -19,26 +18,7 @@ const MANY = QUICK ? 400 : 2000;
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tnc-bench-'));
   const pki = await makeLabPki({ out: join(dir, 'pki') });
-  const server = spawn(
-    process.execPath,
-    [
-      bin,
-      '--server-mode',
-      '--listen',
-      '127.0.0.1:0',
-      '--db',
-      join(dir, 'p.db'),
-      '--cert',
-      pki.files.serverCert,
-      '--key',
-      pki.files.serverKey,
-      '--ca',
-      pki.files.caCert,
-      '--log-level',
-      '0',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const server = spawnServer(bin, serverModeArgs(join(dir, 'p.db'), pki, '--log-level', '0'));
   try {
     const port = await listeningPort(server);
     const os = hostOsSources({ defaultPassword: false, deviceId: 'bench-device' });

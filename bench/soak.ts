@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { makeLabPki } from '../src/cli/commands/pki';
 import { hostOsSources } from '../src/imcs/os/host-report';
 import { silentLogger } from '../src/log';
 import { DIST_MAIN, line, progress, QUICK } from './_util';
-import { listeningPort } from '../test/helpers/server-process';
+import { listeningPort, serverModeArgs, spawnServer } from '../test/helpers/server-process';
 import { rssKiB } from './handshake';
 
 // Soak: OS-only handshakes over PT-TLS on loopback against one `tnc-agent --server-mode` process,
@@ -26,26 +25,7 @@ const SEQUENTIAL = QUICK ? 200 : 1000;
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tnc-soak-'));
   const pki = await makeLabPki({ out: join(dir, 'pki') });
-  const server = spawn(
-    process.execPath,
-    [
-      bin,
-      '--server-mode',
-      '--listen',
-      '127.0.0.1:0',
-      '--db',
-      join(dir, 'p.db'),
-      '--cert',
-      pki.files.serverCert,
-      '--key',
-      pki.files.serverKey,
-      '--ca',
-      pki.files.caCert,
-      '--log-level',
-      '0',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const server = spawnServer(bin, serverModeArgs(join(dir, 'p.db'), pki, '--log-level', '0'));
   try {
     const port = await listeningPort(server);
     const os = hostOsSources({ defaultPassword: false, deviceId: 'soak-device' });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { listeningPort } from '../helpers/server-process';
+import { listeningPort, serverModeArgs, spawnServer } from '../helpers/server-process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,24 +13,7 @@ const bin = join(__dirname, '..', '..', 'bin', 'tnc-agent.js');
 test('tnc-agent attest against tnc-agent --server-mode ends in allow (exit 0)', async () => {
   const pki = await labPki();
   const dir = mkdtempSync(join(tmpdir(), 'tnc-cli-'));
-  const server = spawn(
-    process.execPath,
-    [
-      bin,
-      '--server-mode',
-      '--listen',
-      '127.0.0.1:0',
-      '--db',
-      join(dir, 'p.db'),
-      '--cert',
-      pki.files.serverCert,
-      '--key',
-      pki.files.serverKey,
-      '--ca',
-      pki.files.caCert,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const server = spawnServer(bin, serverModeArgs(join(dir, 'p.db'), pki));
   try {
     const port = await listeningPort(server);
     const r = spawnSync(
@@ -70,22 +53,7 @@ test('tnc-agent attest against tnc-agent --server-mode ends in allow (exit 0)', 
 test('--server-mode --ima-keys takes IMA signing certificates and refuses a file holding a private key', async () => {
   const pki = await labPki();
   const dir = mkdtempSync(join(tmpdir(), 'tnc-cli-keys-'));
-  const args = (keys: string) => [
-    bin,
-    '--server-mode',
-    '--listen',
-    '127.0.0.1:0',
-    '--db',
-    join(dir, 'p.db'),
-    '--cert',
-    pki.files.serverCert,
-    '--key',
-    pki.files.serverKey,
-    '--ca',
-    pki.files.caCert,
-    '--ima-keys',
-    keys,
-  ];
+  const args = (keys: string) => [bin, ...serverModeArgs(join(dir, 'p.db'), pki, '--ima-keys', keys)];
   try {
     const bad = spawnSync(process.execPath, args(pki.files.serverKey), { encoding: 'utf8', timeout: 30_000 });
     assert.notEqual(bad.status, 0);

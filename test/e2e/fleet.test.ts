@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { attest } from '../../src/agent/attest';
 import { hostOsSources } from '../../src/imcs/os/host-report';
@@ -19,7 +19,7 @@ import { WorkitemType } from '../../src/policy/workitem-types';
 import { Recommendation } from '../../src/tnccs/types';
 import { POSTGRES } from '../helpers/engines';
 import { labPki } from '../helpers/pki';
-import { listeningPort } from '../helpers/server-process';
+import { listeningPort, serverModeArgs, spawnServer } from '../helpers/server-process';
 
 const AGENTS = 100;
 const AT_ONCE = 20;
@@ -36,29 +36,7 @@ test(
     const pki = await labPki();
     const password = (await import('node:fs')).readFileSync(at.passwordFile!, 'utf8').trim();
     const server = (auth: string[], env: NodeJS.ProcessEnv): ChildProcess =>
-      spawn(
-        process.execPath,
-        [
-          bin,
-          '--server-mode',
-          '--listen',
-          '127.0.0.1:0',
-          '--db',
-          at.db,
-          ...auth,
-          '--cert',
-          pki.files.serverCert,
-          '--key',
-          pki.files.serverKey,
-          '--ca',
-          pki.files.caCert,
-          '--no-swima',
-          '--no-attestation',
-          '--log-level',
-          '0',
-        ],
-        { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } },
-      );
+      spawnServer(bin, serverModeArgs(at.db, pki, ...auth, '--no-swima', '--no-attestation', '--log-level', '0'), env);
     const servers = [server(['--db-password-file', at.passwordFile!], {}), server([], { PGPASSWORD: password })];
     try {
       const ports = await Promise.all(servers.map(listeningPort));

@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 /**
  * The port a `tnc-agent --server-mode` child announces on stderr ("listening on 127.0.0.1:P");
@@ -20,3 +20,21 @@ export function listeningPort(p: ChildProcess): Promise<number> {
     p.once('exit', (c) => reject(new Error(`server exited ${c}: ${text}`)));
   });
 }
+
+/** What a lab server needs of `tnc-agent pki`'s files. */
+interface ServerPki {
+  readonly files: { readonly serverCert: string; readonly serverKey: string; readonly caCert: string };
+}
+
+/** `tnc-agent --server-mode` arguments: a loopback port the OS picks, `db`, the lab PKI's server files, then `extra`. */
+export function serverModeArgs(db: string, pki: ServerPki, ...extra: string[]): string[] {
+  const tls = ['--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert];
+  return ['--server-mode', '--listen', '127.0.0.1:0', '--db', db, ...tls, ...extra];
+}
+
+/** `bin` (bin/tnc-agent.js or dist's main) run with `args`, its stderr piped for listeningPort. */
+export const spawnServer = (bin: string, args: readonly string[], env?: NodeJS.ProcessEnv): ChildProcess =>
+  spawn(process.execPath, [bin, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: env && { ...process.env, ...env },
+  });

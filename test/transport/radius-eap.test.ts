@@ -15,6 +15,7 @@ import { Recommendation } from '../../src/tnccs/types';
 import { labPki } from '../helpers/pki';
 import { makeLabPki } from '../../src/cli/commands/pki';
 import { hostTree } from '../helpers/host-tree';
+import { serverModeArgs } from '../helpers/server-process';
 import { runTtlsClient, type TtlsClientOptions } from '../helpers/ttls-client';
 
 // The RADIUS PDP end to end on loopback: EAP-TTLS (node:tls both ends, records in EAP fragments)
@@ -128,21 +129,7 @@ test('--radius-isolate accept: isolate becomes Access-Accept with Filter-Id isol
 test('the CLI takes the RADIUS secret only from a file, and refuses an empty one', async () => {
   const pki = await labPki();
   const bin = join(__dirname, '..', '..', 'bin', 'tnc-agent.js');
-  const base = [
-    '--server-mode',
-    '--listen',
-    '127.0.0.1:0',
-    '--db',
-    join(dir, 'cli.db'),
-    '--cert',
-    pki.files.serverCert,
-    '--key',
-    pki.files.serverKey,
-    '--ca',
-    pki.files.caCert,
-    '--radius',
-    '127.0.0.1:0',
-  ];
+  const base = serverModeArgs(join(dir, 'cli.db'), pki, '--radius', '127.0.0.1:0');
   const run = (extra: string[]) =>
     spawnSync(process.execPath, [bin, ...base, ...extra], { encoding: 'utf8', timeout: 60_000 });
   assert.match(

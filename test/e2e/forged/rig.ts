@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ import { WorkitemType } from '../../../src/policy/workitem-types';
 import { ALG } from '../../../src/tpm/constants';
 import { Tpm } from '../../../src/tpm/tpm';
 import { hostTree } from '../../helpers/host-tree';
-import { listeningPort } from '../../helpers/server-process';
+import { listeningPort, serverModeArgs, spawnServer } from '../../helpers/server-process';
 import { labPki } from '../../helpers/pki';
 import { startSwtpm, type Swtpm } from '../../helpers/swtpm';
 import { EXTRA_PCR4, ForgingImc, type Forge } from './forge';
@@ -83,22 +82,7 @@ async function inProcess(
 /** `tnc-agent --server-mode` as its own process, on the same kind of database. */
 async function standalone(db: string, pki: Awaited<ReturnType<typeof labPki>>): Promise<Server> {
   const bin = join(__dirname, '..', '..', '..', 'bin', 'tnc-agent.js');
-  const args = [
-    '--server-mode',
-    '--listen',
-    '127.0.0.1:0',
-    '--db',
-    db,
-    '--cert',
-    pki.files.serverCert,
-    '--key',
-    pki.files.serverKey,
-    '--ca',
-    pki.files.caCert,
-    '--idle-timeout',
-    '5',
-  ];
-  const child: ChildProcess = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnServer(bin, serverModeArgs(db, pki, '--idle-timeout', '5'));
   const port = await listeningPort(child);
   return { port, close: async () => void (child.kill('SIGTERM'), await new Promise((r) => child.once('exit', r))) };
 }
