@@ -33,3 +33,34 @@ export async function withPolicyStore<T>(o: PolicyDbFlags, fn: (store: PolicySto
     await store.close();
   }
 }
+
+/** What a server's `--config` file gives: its [policy] section (one file the servers of a fleet can share). */
+export interface PolicyConfig {
+  readonly db?: string;
+  readonly dbPasswordFile?: string;
+}
+
+const POLICY_KEYS: Record<string, keyof PolicyConfig> = { db: 'db', 'db-password-file': 'dbPasswordFile' };
+
+/** Parses `[policy] db = FILE|URL` and `db-password-file = FILE`; anything else is an error naming file:line. */
+export function parsePolicyConfig(text: string, file: string): PolicyConfig {
+  const config: Record<string, string> = {};
+  let section = '';
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    const fail = (why: string): never => {
+      throw new Error(`${file}:${i + 1}: ${why}`);
+    };
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
+    const head = /^\[([a-z-]+)\]$/.exec(line);
+    if (head) {
+      section = head[1] === 'policy' ? head[1] : fail(`unknown section [${head[1]}] (the server reads [policy])`);
+      return;
+    }
+    const kv = /^([a-z-]+)\s*=\s*(.*)$/.exec(line) ?? fail(`expected "key = value", "[policy]" or a # comment`);
+    if (!section) fail(`'${kv[1]}' is outside the [policy] section`);
+    const key = POLICY_KEYS[kv[1]] ?? fail(`unknown option '${kv[1]}' in [policy] (db, db-password-file)`);
+    config[key] = kv[2];
+  });
+  return config;
+}

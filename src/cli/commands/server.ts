@@ -8,7 +8,7 @@ import { httpOptions, openDashboard, type HttpFlags, DASHBOARD_PORT } from './da
 import type { RecommendationPolicy } from '../../policy/merge';
 import type { AttestationImvOptions } from '../../imvs/attestation';
 import { imaKeyring, parseImaKeys } from '../../measurements/ima/signature';
-import { DB_PASSWORD_HELP } from '../policy-db';
+import { DB_PASSWORD_HELP, parsePolicyConfig } from '../policy-db';
 
 const POLICIES: RecommendationPolicy[] = ['default', 'any', 'all'];
 
@@ -17,6 +17,7 @@ interface ServerFlags extends HttpFlags {
   listen: string;
   db: string;
   dbPasswordFile?: string;
+  config?: string;
   cert?: string;
   key?: string;
   ca?: string;
@@ -122,6 +123,10 @@ export function register(program: Command): void {
       'tnc-policy.db',
     )
     .option('--db-password-file <file>', `server: ${DB_PASSWORD_HELP}`)
+    .option(
+      '--config <file>',
+      'server: settings file whose [policy] section gives db = FILE|URL and db-password-file = FILE (one file the servers of a fleet share; --db and --db-password-file win)',
+    )
     .option('--cert <file>', 'server: PEM certificate (tnc-agent pki makes a lab one)')
     .option('--key <file>', 'server: PEM private key')
     .option('--ca <file>', 'server: PEM CA that signs client certificates')
@@ -198,6 +203,7 @@ export function register(program: Command): void {
       if (!o.ca) throw new Error('--ca is required: the CA that signs client certificates');
       if (!o.cert || !o.key)
         throw new Error('--cert and --key are required (make a lab PKI with `tnc-agent pki --out DIR`)');
+      if (o.config) await applyPolicyConfig(program, o, o.config);
       const log = makeLogger(o);
       const { host, port } = parseHostPort(o.listen);
       const idle = Number(o.idleTimeout);
@@ -246,4 +252,11 @@ export function register(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+}
+
+/** The config file's [policy] settings, where the command line did not give them. */
+async function applyPolicyConfig(program: Command, o: ServerFlags, file: string): Promise<void> {
+  const config = parsePolicyConfig(await readFile(file, 'utf8'), file);
+  if (config.db !== undefined && program.getOptionValueSource('db') !== 'cli') o.db = config.db;
+  o.dbPasswordFile ??= config.dbPasswordFile;
 }
