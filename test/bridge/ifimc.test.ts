@@ -18,6 +18,7 @@ import { labPki } from '../helpers/pki';
 import { buildNative } from './native';
 import { Harness, HarnessImc, reportedTypes, resultOf } from './harness-imc';
 import { hostTree } from '../helpers/host-tree';
+import { loopbackServer } from '../helpers/server-process';
 
 // The VPN path end to end: our C TNC client (harness.c) dlopens imc-os.so, which relays every
 // IF-IMC call to the daemon's bridge server running the real OS IMC; the harness's messages ride
@@ -35,12 +36,7 @@ let bridge: BridgeServer | undefined;
 before(async () => {
   const pki = await labPki();
   server = await startLabServer({
-    host: '127.0.0.1',
-    port: 0,
-    db: join(dir, 'policy.db'),
-    cert: pki.files.serverCert,
-    key: pki.files.serverKey,
-    ca: pki.files.caCert,
+    ...loopbackServer(join(dir, 'policy.db'), pki),
     policy: 'default',
     log: new Logger(2, 'text', serverLog),
     idleTimeoutMs: 2000,

@@ -24,6 +24,7 @@ import { addPackage, dpkgTree, statusFile } from '../swima/fixture';
 import { buildNative } from '../bridge/native';
 import { Harness, HarnessImc } from '../bridge/harness-imc';
 import { hostTree, logLine, serverSection } from './fixture';
+import { loopbackServer } from '../helpers/server-process';
 
 // The daemon with every part on: SWIMA collecting live from a fixture dpkg tree, the Attestation
 // IMC on swtpm holding a real guest's boot (lab evidence), and the IF-IMC bridge. Against the lab
@@ -88,12 +89,7 @@ before(async () => {
   deviceId = await provisionLabTpm();
   const pki = await labPki();
   server = await startLabServer({
-    host: '127.0.0.1',
-    port: 0,
-    db: join(dir, 'policy.db'),
-    cert: pki.files.serverCert,
-    key: pki.files.serverKey,
-    ca: pki.files.caCert,
+    ...loopbackServer(join(dir, 'policy.db'), pki),
     policy: 'default',
     log: new Logger(2, 'text', serverLog),
     idleTimeoutMs: 5000,

@@ -9,6 +9,7 @@ import { Daemon } from '../../src/daemon/daemon';
 import { requestDaemon } from '../../src/daemon/control';
 import { labPki } from '../helpers/pki';
 import { hostTree, logLine, serverSection } from './fixture';
+import { loopbackServer } from '../helpers/server-process';
 
 // The daemon against the lab server over real PT-TLS, with a host tree the test writes and a real
 // dpkg status file it changes, a real control socket and real signals' handlers (called directly).
@@ -40,12 +41,7 @@ before(async () => {
   osSection = hostTree(dir);
   const pki = await labPki();
   server = await startLabServer({
-    host: '127.0.0.1',
-    port: 0,
-    db: join(dir, 'policy.db'),
-    cert: pki.files.serverCert,
-    key: pki.files.serverKey,
-    ca: pki.files.caCert,
+    ...loopbackServer(join(dir, 'policy.db'), pki),
     policy: 'default',
     log: new Logger(-1),
   });

@@ -11,6 +11,7 @@ import { formatCheck, runDoctor, type Check } from '../../src/daemon/doctor';
 import { Tpm } from '../../src/tpm/tpm';
 import { labPki } from '../helpers/pki';
 import { startSwtpm, type Swtpm } from '../helpers/swtpm';
+import { loopbackServer } from '../helpers/server-process';
 
 // doctor against the real lab server (TLS on loopback), a real swtpm and recorded IMA lists.
 const dir = mkdtempSync(join(tmpdir(), 'tnc-doctor-'));
@@ -29,12 +30,7 @@ let bridge: BridgeServer;
 before(async () => {
   const pki = await labPki();
   server = await startLabServer({
-    host: '127.0.0.1',
-    port: 0,
-    db: join(dir, 'policy.db'),
-    cert: pki.files.serverCert,
-    key: pki.files.serverKey,
-    ca: pki.files.caCert,
+    ...loopbackServer(join(dir, 'policy.db'), pki),
     policy: 'default',
     log: new Logger(-1),
   });

@@ -22,6 +22,7 @@ import { Tpm } from '../../src/tpm/tpm';
 import { labPki } from '../helpers/pki';
 import { hostTree } from '../helpers/host-tree';
 import { startSwtpm, type Swtpm } from '../helpers/swtpm';
+import { loopbackServer } from '../helpers/server-process';
 
 // Issue 6 point 2 (PTS 3.13): an AIK certificate that chains to a configured CA makes the AIK
 // trusted although its device is not marked trusted. Agent and lab server over PT-TLS, AK on swtpm.
@@ -66,12 +67,7 @@ async function labServer(name: string, ca: LabPki): Promise<{ server: LabServer;
   const pki = await labPki();
   const log = new MemorySink();
   const server = await startLabServer({
-    host: '127.0.0.1',
-    port: 0,
-    db: join(dir, `${name}.db`),
-    cert: pki.files.serverCert,
-    key: pki.files.serverKey,
-    ca: pki.files.caCert,
+    ...loopbackServer(join(dir, `${name}.db`), pki),
     policy: 'default',
     log: new Logger(2, 'text', log),
     idleTimeoutMs: 5000,

@@ -20,6 +20,7 @@ import type { Imc, PaEnvelope, TnccsHost } from '../../src/tnccs/types';
 import { labPki } from '../helpers/pki';
 import { hostTree as sharedHostTree } from '../helpers/host-tree';
 import { startSwtpm, type Swtpm } from '../helpers/swtpm';
+import { loopbackServer } from '../helpers/server-process';
 
 // Agent (OS + Attestation IMC) against the lab server (OS + Attestation IMV) over PT-TLS, on swtpm
 // whose PCRs hold a real guest's boot (test/data/fixtures/vm/seabios, lab evidence mode).
@@ -70,12 +71,7 @@ before(async () => {
   deviceId = await akDeviceId(tpm);
   const pki = await labPki();
   server = await startLabServer({
-    host: '127.0.0.1',
-    port: 0,
-    db: join(dir, 'policy.db'),
-    cert: pki.files.serverCert,
-    key: pki.files.serverKey,
-    ca: pki.files.caCert,
+    ...loopbackServer(join(dir, 'policy.db'), pki),
     policy: 'default',
     log: new Logger(2, 'text', serverLog),
     idleTimeoutMs: 5000,

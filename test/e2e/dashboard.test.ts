@@ -23,6 +23,7 @@ import { labPki } from '../helpers/pki';
 import { hostTree } from '../helpers/host-tree';
 import { startSwtpm, type Swtpm } from '../helpers/swtpm';
 import { addPackage, DEBIAN_12, dpkgTree, removePackage, setVersion } from '../swima/fixture';
+import { loopbackServer } from '../helpers/server-process';
 
 // The lab dashboard in a real headless Chromium (Debian's package, driven by playwright-core; nothing
 // is downloaded): a good handshake (allow), then one whose IMA list names a file whose reference hash
@@ -63,12 +64,7 @@ before(async () => {
   const pki = await labPki();
   const db = join(dir, 'policy.db');
   server = await startLabServer({
-    host: '127.0.0.1',
-    port: 0,
-    db,
-    cert: pki.files.serverCert,
-    key: pki.files.serverKey,
-    ca: pki.files.caCert,
+    ...loopbackServer(db, pki),
     policy: 'default',
     log: new Logger(1, 'text', new MemorySink()),
     idleTimeoutMs: 10000,

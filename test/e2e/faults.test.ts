@@ -20,6 +20,7 @@ import { StringVersionAttr } from '../../src/protocol/pa-tnc/ietf/versions';
 import { DeviceIdAttr } from '../../src/protocol/pa-tnc/ita';
 import { PA_SUBTYPE } from '../../src/protocol/vendors';
 import { pbPaFromEnvelope } from '../../src/tnccs/pb-pa';
+import { loopbackServer } from '../helpers/server-process';
 
 // PB-TNC faults against the lab server over real PT-TLS: each must end that one session with the
 // protocol's answer (PB-Error in a CLOSE batch) or a timeout, while the server keeps serving.
@@ -30,12 +31,7 @@ let server: LabServer;
 before(async () => {
   const pki = await labPki();
   server = await startLabServer({
-    host: '127.0.0.1',
-    port: 0,
-    db: join(dir, 'p.db'),
-    cert: pki.files.serverCert,
-    key: pki.files.serverKey,
-    ca: pki.files.caCert,
+    ...loopbackServer(join(dir, 'p.db'), pki),
     policy: 'default',
     log: new Logger(1, 'text', serverLog),
     idleTimeoutMs: 400,

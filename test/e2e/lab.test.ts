@@ -15,6 +15,7 @@ import { Recommendation } from '../../src/tnccs/types';
 import type { FinalVerdict } from '../../src/tnccs/types';
 import { labPki } from '../helpers/pki';
 import { hostTree as sharedHostTree } from '../helpers/host-tree';
+import { loopbackServer } from '../helpers/server-process';
 
 // The agent against the lab server over real PT-TLS on loopback, with the OS facts read from a
 // host tree the test writes (os-release, /proc files, a real dpkg status file).
@@ -30,12 +31,7 @@ const verdicts: (FinalVerdict | undefined)[] = [];
 before(async () => {
   const pki = await labPki();
   server = await startLabServer({
-    host: '127.0.0.1',
-    port: 0,
-    db: join(dir, 'policy.db'),
-    cert: pki.files.serverCert,
-    key: pki.files.serverKey,
-    ca: pki.files.caCert,
+    ...loopbackServer(join(dir, 'policy.db'), pki),
     policy: 'default',
     log: new Logger(2, 'text', serverLog),
     idleTimeoutMs: 2000,

@@ -26,6 +26,7 @@ import { labPki } from '../helpers/pki';
 import { hostTree } from '../helpers/host-tree';
 import { startSwtpm, type Swtpm } from '../helpers/swtpm';
 import { normalise, phases, seedLine, STARTUP, subsequence, type LogLine } from '../helpers/log-fidelity';
+import { loopbackServer } from '../helpers/server-process';
 
 // Our lab server's log against strongSwan's IMA server example (test/data/fixtures/strongswan):
 // the same handshake (OS, SWIMA and Attestation IMVs; TPM attestation of a recorded boot on swtpm)
@@ -112,12 +113,7 @@ before(async () => {
   await tpm.close();
   const pki = await labPki();
   server = await startLabServer({
-    host: '127.0.0.1',
-    port: 0,
-    db: join(dir, 'policy.db'),
-    cert: pki.files.serverCert,
-    key: pki.files.serverKey,
-    ca: pki.files.caCert,
+    ...loopbackServer(join(dir, 'policy.db'), pki),
     policy: 'default',
     log: new Logger(3, 'json', serverLog),
     idleTimeoutMs: 10_000,

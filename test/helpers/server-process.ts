@@ -38,3 +38,13 @@ export const spawnServer = (bin: string, args: readonly string[], env?: NodeJS.P
     stdio: ['ignore', 'ignore', 'pipe'],
     env: env && { ...process.env, ...env },
   });
+
+/** startLabServer's options for a lab server on a loopback port the OS picks, with the lab PKI's server files. */
+export const loopbackServer = (db: string, pki: ServerPki) => ({
+  host: '127.0.0.1',
+  port: 0,
+  db,
+  cert: pki.files.serverCert,
+  key: pki.files.serverKey,
+  ca: pki.files.caCert,
+});

@@ -10,6 +10,7 @@ import { hostOsSources } from '../../src/imcs/os/host-report';
 import { networkIdentity } from '../../src/imcs/os/host-identity';
 import { labPki } from '../helpers/pki';
 import { hostTree } from '../helpers/host-tree';
+import { loopbackServer } from '../helpers/server-process';
 
 // What the OS IMC tells the endpoint's operator in a real handshake (PT-TLS on loopback): its
 // hardware, the address the server should see as the machine AR identity, and each OS fact it
@@ -18,12 +19,7 @@ test('the OS IMC logs the endpoint hardware, the machine address and the facts i
   const dir = mkdtempSync(join(tmpdir(), 'tnc-os-log-'));
   const pki = await labPki();
   const server = await startLabServer({
-    host: '127.0.0.1',
-    port: 0,
-    db: join(dir, 'p.db'),
-    cert: pki.files.serverCert,
-    key: pki.files.serverKey,
-    ca: pki.files.caCert,
+    ...loopbackServer(join(dir, 'p.db'), pki),
     policy: 'default',
     log: silentLogger,
     idleTimeoutMs: 2000,

@@ -16,6 +16,7 @@ import { WorkitemType } from '../../src/policy/workitem-types';
 import { Recommendation, type Imc, type Imv } from '../../src/tnccs/types';
 import { labPki } from '../helpers/pki';
 import { DEBIAN_12, dpkgTree } from './fixture';
+import { loopbackServer } from '../helpers/server-process';
 
 // The SWIMA IMC against the lab server over real PT-TLS on loopback, with fixture dpkg trees.
 export const dir = mkdtempSync(join(tmpdir(), 'tnc-swima-e2e-'));
@@ -59,12 +60,7 @@ export async function lab(name: string, argument: string, imvs?: () => Imv[]): P
   const pki = await labPki();
   const l: Partial<Lab> = { log: new MemorySink() };
   l.server = await startLabServer({
-    host: '127.0.0.1',
-    port: 0,
-    db: join(dir, `${name}.db`),
-    cert: pki.files.serverCert,
-    key: pki.files.serverKey,
-    ca: pki.files.caCert,
+    ...loopbackServer(join(dir, `${name}.db`), pki),
     policy: 'default',
     log: new Logger(2, 'text', l.log),
     idleTimeoutMs: 5000,

@@ -15,7 +15,7 @@ import { Recommendation } from '../../src/tnccs/types';
 import { labPki } from '../helpers/pki';
 import { makeLabPki } from '../../src/cli/commands/pki';
 import { hostTree } from '../helpers/host-tree';
-import { serverModeArgs } from '../helpers/server-process';
+import { serverModeArgs, loopbackServer } from '../helpers/server-process';
 import { runTtlsClient, type TtlsClientOptions } from '../helpers/ttls-client';
 
 // The RADIUS PDP end to end on loopback: EAP-TTLS (node:tls both ends, records in EAP fragments)
@@ -29,12 +29,7 @@ const serverLog = new MemorySink();
 before(async () => {
   const pki = await labPki();
   server = await startLabServer({
-    host: '127.0.0.1',
-    port: 0,
-    db: join(dir, 'policy.db'),
-    cert: pki.files.serverCert,
-    key: pki.files.serverKey,
-    ca: pki.files.caCert,
+    ...loopbackServer(join(dir, 'policy.db'), pki),
     policy: 'default',
     log: new Logger(2, 'text', serverLog),
     idleTimeoutMs: 5000,
@@ -104,12 +99,7 @@ test("isolate and no access: Access-Reject with EAP-Failure and the IMV's reason
 test('--radius-isolate accept: isolate becomes Access-Accept with Filter-Id isolate (the gateway restricts the group)', async () => {
   const pki = await labPki();
   const other = await startLabServer({
-    host: '127.0.0.1',
-    port: 0,
-    db: join(dir, 'isolate.db'),
-    cert: pki.files.serverCert,
-    key: pki.files.serverKey,
-    ca: pki.files.caCert,
+    ...loopbackServer(join(dir, 'isolate.db'), pki),
     policy: 'default',
     log: new Logger(2, 'text', serverLog),
     radius: { host: '127.0.0.1', port: 0, secret, isolate: 'accept' },

@@ -15,7 +15,7 @@ import { WorkitemType } from '../../../src/policy/workitem-types';
 import { ALG } from '../../../src/tpm/constants';
 import { Tpm } from '../../../src/tpm/tpm';
 import { hostTree } from '../../helpers/host-tree';
-import { listeningPort, serverModeArgs, spawnServer } from '../../helpers/server-process';
+import { listeningPort, loopbackServer, serverModeArgs, spawnServer } from '../../helpers/server-process';
 import { labPki } from '../../helpers/pki';
 import { startSwtpm, type Swtpm } from '../../helpers/swtpm';
 import { EXTRA_PCR4, ForgingImc, type Forge } from './forge';
@@ -65,12 +65,7 @@ async function inProcess(
   policy: RecommendationPolicy,
 ): Promise<Server> {
   const s: LabServer = await startLabServer({
-    host: '127.0.0.1',
-    port: 0,
-    db,
-    cert: pki.files.serverCert,
-    key: pki.files.serverKey,
-    ca: pki.files.caCert,
+    ...loopbackServer(db, pki),
     policy,
     log: new Logger(1, 'text', new MemorySink()),
     idleTimeoutMs: 5000,
