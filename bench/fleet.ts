@@ -9,7 +9,7 @@ import { silentLogger } from '../src/log';
 import { AttestationStore, AttestationView, type FileHashEntry } from '../src/policy/attestation';
 import { PolicyStore } from '../src/policy/store';
 import { WorkitemType } from '../src/policy/workitem-types';
-import { listeningPort, serverModeArgs, spawnServer } from '../test/helpers/server-process';
+import { listeningPort, serverModeArgs, spawnServer, loopbackClient } from '../test/helpers/server-process';
 import { postgresSkip, startPostgres, type PgCluster } from '../test/helpers/postgres';
 import { line } from './_util';
 
@@ -61,12 +61,7 @@ async function handshakes(label: string, at: Db, servers: number, dir: string): 
       for (let i = next++; i < HANDSHAKES; i = next++) {
         const t0 = process.hrtime.bigint();
         const r = await attest({
-          host: '127.0.0.1',
-          port: ports[i % ports.length],
-          cert: pki.files.clientCert,
-          key: pki.files.clientKey,
-          ca: pki.files.caCert,
-          language: 'en',
+          ...loopbackClient(ports[i % ports.length], pki),
           log: silentLogger,
           os: hostOsSources({ defaultPassword: false, deviceId: `bench-device-${i % DEVICES}` }),
         });

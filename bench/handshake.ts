@@ -6,7 +6,7 @@ import { makeLabPki } from '../src/cli/commands/pki';
 import { hostOsSources } from '../src/imcs/os/host-report';
 import { silentLogger } from '../src/log';
 import { DIST_MAIN, line, progress, QUICK } from './_util';
-import { listeningPort, serverModeArgs, spawnServer } from '../test/helpers/server-process';
+import { listeningPort, serverModeArgs, spawnServer, loopbackClient } from '../test/helpers/server-process';
 
 // OS-only TNC handshakes over PT-TLS on loopback against `tnc-agent --server-mode` (dist/) in its
 // own process: handshakes per second with 1 and 200 concurrent clients, and the server's RSS idle,
@@ -24,12 +24,7 @@ export async function run(): Promise<void> {
     const os = hostOsSources({ defaultPassword: false, deviceId: 'bench-device' });
     const one = () =>
       attest({
-        host: '127.0.0.1',
-        port,
-        cert: pki.files.clientCert,
-        key: pki.files.clientKey,
-        ca: pki.files.caCert,
-        language: 'en',
+        ...loopbackClient(port, pki),
         log: silentLogger,
         os,
       });

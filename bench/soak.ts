@@ -6,7 +6,7 @@ import { makeLabPki } from '../src/cli/commands/pki';
 import { hostOsSources } from '../src/imcs/os/host-report';
 import { silentLogger } from '../src/log';
 import { DIST_MAIN, line, progress, QUICK } from './_util';
-import { listeningPort, serverModeArgs, spawnServer } from '../test/helpers/server-process';
+import { listeningPort, serverModeArgs, spawnServer, loopbackClient } from '../test/helpers/server-process';
 import { rssKiB } from './handshake';
 
 // Soak: OS-only handshakes over PT-TLS on loopback against one `tnc-agent --server-mode` process,
@@ -32,12 +32,7 @@ export async function run(): Promise<void> {
     const one = async (): Promise<number> => {
       const t0 = process.hrtime.bigint();
       const r = await attest({
-        host: '127.0.0.1',
-        port,
-        cert: pki.files.clientCert,
-        key: pki.files.clientKey,
-        ca: pki.files.caCert,
-        language: 'en',
+        ...loopbackClient(port, pki),
         log: silentLogger,
         os,
       });

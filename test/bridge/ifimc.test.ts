@@ -18,7 +18,7 @@ import { labPki } from '../helpers/pki';
 import { buildNative } from './native';
 import { Harness, HarnessImc, reportedTypes, resultOf } from './harness-imc';
 import { hostTree } from '../helpers/host-tree';
-import { loopbackServer } from '../helpers/server-process';
+import { loopbackServer, loopbackClient } from '../helpers/server-process';
 
 // The VPN path end to end: our C TNC client (harness.c) dlopens imc-os.so, which relays every
 // IF-IMC call to the daemon's bridge server running the real OS IMC; the harness's messages ride
@@ -75,12 +75,7 @@ async function overBridge(host: ReturnType<typeof hostTree>) {
 async function overPtTls(host: ReturnType<typeof hostTree>) {
   const pki = await labPki();
   return attest({
-    host: '127.0.0.1',
-    port: server.port,
-    cert: pki.files.clientCert,
-    key: pki.files.clientKey,
-    ca: pki.files.caCert,
-    language: 'en',
+    ...loopbackClient(server.port, pki),
     log: new Logger(-1),
     os: host,
   });

@@ -22,7 +22,7 @@ import { Tpm } from '../../src/tpm/tpm';
 import { labPki } from '../helpers/pki';
 import { hostTree } from '../helpers/host-tree';
 import { startSwtpm, type Swtpm } from '../helpers/swtpm';
-import { loopbackServer } from '../helpers/server-process';
+import { loopbackServer, loopbackClient } from '../helpers/server-process';
 
 // Issue 6 point 2 (PTS 3.13): an AIK certificate that chains to a configured CA makes the AIK
 // trusted although its device is not marked trusted. Agent and lab server over PT-TLS, AK on swtpm.
@@ -118,12 +118,7 @@ async function run(to: { server: LabServer; log: MemorySink }, akCertificate: Bu
   const pki = await labPki();
   const from = to.log.lines.length;
   const outcome = await attest({
-    host: '127.0.0.1',
-    port: to.server.port,
-    cert: pki.files.clientCert,
-    key: pki.files.clientKey,
-    ca: pki.files.caCert,
-    language: 'en',
+    ...loopbackClient(to.server.port, pki),
     log: silentLogger,
     os: hostTree(dir, 'host', { version: '22.04', deviceId }),
     collectors: {

@@ -20,7 +20,7 @@ import type { Imc, PaEnvelope, TnccsHost } from '../../src/tnccs/types';
 import { labPki } from '../helpers/pki';
 import { hostTree as sharedHostTree } from '../helpers/host-tree';
 import { startSwtpm, type Swtpm } from '../helpers/swtpm';
-import { loopbackServer } from '../helpers/server-process';
+import { loopbackServer, loopbackClient } from '../helpers/server-process';
 
 // Agent (OS + Attestation IMC) against the lab server (OS + Attestation IMV) over PT-TLS, on swtpm
 // whose PCRs hold a real guest's boot (test/data/fixtures/vm/seabios, lab evidence mode).
@@ -115,12 +115,7 @@ async function run(
     paths: { bootEventLog: join(LAB, 'binary_bios_measurements'), imaList, symlinkRoot: dir },
   });
   const outcome = await attest({
-    host: '127.0.0.1',
-    port: server.port,
-    cert: pki.files.clientCert,
-    key: pki.files.clientKey,
-    ca: pki.files.caCert,
-    language: 'en',
+    ...loopbackClient(server.port, pki),
     log: silentLogger,
     os: hostTree(version),
     moreImcs: [tap ? sefTap(imc, tap) : imc],

@@ -23,7 +23,7 @@ import { labPki } from '../helpers/pki';
 import { hostTree } from '../helpers/host-tree';
 import { startSwtpm, type Swtpm } from '../helpers/swtpm';
 import { addPackage, DEBIAN_12, dpkgTree, removePackage, setVersion } from '../swima/fixture';
-import { loopbackServer } from '../helpers/server-process';
+import { loopbackServer, loopbackClient } from '../helpers/server-process';
 
 // The lab dashboard in a real headless Chromium (Debian's package, driven by playwright-core; nothing
 // is downloaded): a good handshake (allow), then one whose IMA list names a file whose reference hash
@@ -137,12 +137,7 @@ async function handshake(version: string) {
     os: DEBIAN_12,
   });
   return attest({
-    host: '127.0.0.1',
-    port: server.port,
-    cert: pki.files.clientCert,
-    key: pki.files.clientKey,
-    ca: pki.files.caCert,
-    language: 'en',
+    ...loopbackClient(server.port, pki),
     log: silentLogger,
     os: hostTree(dir, `host-${version}`, { version, deviceId }),
     moreImcs: [swimaImc, imc],

@@ -19,7 +19,7 @@ import { WorkitemType } from '../../src/policy/workitem-types';
 import { Recommendation } from '../../src/tnccs/types';
 import { POSTGRES } from '../helpers/engines';
 import { labPki } from '../helpers/pki';
-import { listeningPort, serverModeArgs, spawnServer } from '../helpers/server-process';
+import { listeningPort, serverModeArgs, spawnServer, loopbackClient } from '../helpers/server-process';
 
 const AGENTS = 100;
 const AT_ONCE = 20;
@@ -42,12 +42,7 @@ test(
       const ports = await Promise.all(servers.map(listeningPort));
       const handshake = async (device: number, port: number) =>
         attest({
-          host: '127.0.0.1',
-          port,
-          cert: pki.files.clientCert,
-          key: pki.files.clientKey,
-          ca: pki.files.caCert,
-          language: 'en',
+          ...loopbackClient(port, pki),
           log: silentLogger,
           os: hostOsSources({ defaultPassword: false, deviceId: `fleet-device-${device}` }),
         });

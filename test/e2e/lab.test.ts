@@ -15,7 +15,7 @@ import { Recommendation } from '../../src/tnccs/types';
 import type { FinalVerdict } from '../../src/tnccs/types';
 import { labPki } from '../helpers/pki';
 import { hostTree as sharedHostTree } from '../helpers/host-tree';
-import { loopbackServer } from '../helpers/server-process';
+import { loopbackServer, loopbackClient } from '../helpers/server-process';
 
 // The agent against the lab server over real PT-TLS on loopback, with the OS facts read from a
 // host tree the test writes (os-release, /proc files, a real dpkg status file).
@@ -46,12 +46,7 @@ async function runAgent(os: ReturnType<typeof hostOsSources>) {
   const pki = await labPki();
   const sink = new MemorySink();
   const outcome = await attest({
-    host: '127.0.0.1',
-    port: server.port,
-    cert: pki.files.clientCert,
-    key: pki.files.clientKey,
-    ca: pki.files.caCert,
-    language: 'en',
+    ...loopbackClient(server.port, pki),
     log: new Logger(2, 'text', sink),
     os,
   });
@@ -138,12 +133,7 @@ test('a server that is gone makes attest fail with a clear error', async () => {
   const pki = await labPki();
   await assert.rejects(
     attest({
-      host: '127.0.0.1',
-      port: 1,
-      cert: pki.files.clientCert,
-      key: pki.files.clientKey,
-      ca: pki.files.caCert,
-      language: 'en',
+      ...loopbackClient(1, pki),
       log: new Logger(-1),
       os: hostTree('nosrv', '0'),
     }),

@@ -26,7 +26,7 @@ import { labPki } from '../helpers/pki';
 import { hostTree } from '../helpers/host-tree';
 import { startSwtpm, type Swtpm } from '../helpers/swtpm';
 import { normalise, phases, seedLine, STARTUP, subsequence, type LogLine } from '../helpers/log-fidelity';
-import { loopbackServer } from '../helpers/server-process';
+import { loopbackServer, loopbackClient } from '../helpers/server-process';
 
 // Our lab server's log against strongSwan's IMA server example (test/data/fixtures/strongswan):
 // the same handshake (OS, SWIMA and Attestation IMVs; TPM attestation of a recorded boot on swtpm)
@@ -175,12 +175,7 @@ test(
   async () => {
     const pki = await labPki();
     const outcome = await attest({
-      host: '127.0.0.1',
-      port: server.port,
-      cert: pki.files.clientCert,
-      key: pki.files.clientKey,
-      ca: pki.files.caCert,
-      language: 'en',
+      ...loopbackClient(server.port, pki),
       log: silentLogger,
       os: hostTree(dir, 'host', { deviceId: collectors.deviceId }),
       collectors,
@@ -279,12 +274,7 @@ test('an untrusted AIK is reported once, with the reason', async () => {
   const from = serverLog.lines.length;
   try {
     const outcome = await attest({
-      host: '127.0.0.1',
-      port: server.port,
-      cert: pki.files.clientCert,
-      key: pki.files.clientKey,
-      ca: pki.files.caCert,
-      language: 'en',
+      ...loopbackClient(server.port, pki),
       log: silentLogger,
       os: hostTree(dir, 'host', { deviceId: collectors.deviceId }),
       collectors,

@@ -48,3 +48,18 @@ export const loopbackServer = (db: string, pki: ServerPki) => ({
   key: pki.files.serverKey,
   ca: pki.files.caCert,
 });
+
+/** What a lab client needs of `tnc-agent pki`'s files. */
+interface ClientPki {
+  readonly files: { readonly clientCert: string; readonly clientKey: string; readonly caCert: string };
+}
+
+/** attest()'s options for a lab server on loopback `port`, with the lab PKI's client files, in English. */
+export const loopbackClient = (port: number, pki: ClientPki) => ({
+  host: '127.0.0.1',
+  port,
+  cert: pki.files.clientCert,
+  key: pki.files.clientKey,
+  ca: pki.files.caCert,
+  language: 'en',
+});

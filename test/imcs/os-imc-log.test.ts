@@ -10,7 +10,7 @@ import { hostOsSources } from '../../src/imcs/os/host-report';
 import { networkIdentity } from '../../src/imcs/os/host-identity';
 import { labPki } from '../helpers/pki';
 import { hostTree } from '../helpers/host-tree';
-import { loopbackServer } from '../helpers/server-process';
+import { loopbackServer, loopbackClient } from '../helpers/server-process';
 
 // What the OS IMC tells the endpoint's operator in a real handshake (PT-TLS on loopback): its
 // hardware, the address the server should see as the machine AR identity, and each OS fact it
@@ -28,12 +28,7 @@ test('the OS IMC logs the endpoint hardware, the machine address and the facts i
     const run = async (os: ReturnType<typeof hostOsSources>) => {
       const sink = new MemorySink();
       const outcome = await attest({
-        host: '127.0.0.1',
-        port: server.port,
-        cert: pki.files.clientCert,
-        key: pki.files.clientKey,
-        ca: pki.files.caCert,
-        language: 'en',
+        ...loopbackClient(server.port, pki),
         log: new Logger(1, 'text', sink),
         os,
       });

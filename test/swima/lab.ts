@@ -16,7 +16,7 @@ import { WorkitemType } from '../../src/policy/workitem-types';
 import { Recommendation, type Imc, type Imv } from '../../src/tnccs/types';
 import { labPki } from '../helpers/pki';
 import { DEBIAN_12, dpkgTree } from './fixture';
-import { loopbackServer } from '../helpers/server-process';
+import { loopbackServer, loopbackClient } from '../helpers/server-process';
 
 // The SWIMA IMC against the lab server over real PT-TLS on loopback, with fixture dpkg trees.
 export const dir = mkdtempSync(join(tmpdir(), 'tnc-swima-e2e-'));
@@ -78,12 +78,7 @@ export async function handshake(l: Lab, imc: Imc) {
   const pki = await labPki();
   const sink = new MemorySink();
   const outcome = await attest({
-    host: '127.0.0.1',
-    port: l.server.port,
-    cert: pki.files.clientCert,
-    key: pki.files.clientKey,
-    ca: pki.files.caCert,
-    language: 'en',
+    ...loopbackClient(l.server.port, pki),
     log: new Logger(2, 'text', sink),
     os: osTree(),
     moreImcs: [imc],

@@ -15,7 +15,13 @@ import { WorkitemType } from '../../../src/policy/workitem-types';
 import { ALG } from '../../../src/tpm/constants';
 import { Tpm } from '../../../src/tpm/tpm';
 import { hostTree } from '../../helpers/host-tree';
-import { listeningPort, loopbackServer, serverModeArgs, spawnServer } from '../../helpers/server-process';
+import {
+  listeningPort,
+  loopbackServer,
+  serverModeArgs,
+  spawnServer,
+  loopbackClient,
+} from '../../helpers/server-process';
 import { labPki } from '../../helpers/pki';
 import { startSwtpm, type Swtpm } from '../../helpers/swtpm';
 import { EXTRA_PCR4, ForgingImc, type Forge } from './forge';
@@ -115,12 +121,7 @@ export async function startRig(target: Target, policy: RecommendationPolicy = 'd
     run: (forge, version = '22.04') => {
       imc.forge = forge;
       return attest({
-        host: '127.0.0.1',
-        port: server.port,
-        cert: pki.files.clientCert,
-        key: pki.files.clientKey,
-        ca: pki.files.caCert,
-        language: 'en',
+        ...loopbackClient(server.port, pki),
         log: silentLogger,
         os: hostTree(dir, `host-${version}`, { version, deviceId }),
         moreImcs: [imc],
