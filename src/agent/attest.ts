@@ -5,7 +5,7 @@ import { SwimaImc, type SwimaImcOptions } from '../imcs/swima/swima-imc';
 import { HandshakeLimits, HandshakeOutcome, runClientHandshake } from '../tnccs-client/client';
 import { ImcManager } from '../tnccs-client/imc-manager';
 import type { Imc } from '../tnccs/types';
-import { connectPtTls } from '../transport/pt-tls';
+import { connectPtTls } from '../transport/pt-tls/client';
 import { readTlsFiles, type TlsFiles } from '../transport/tls-files';
 
 /** The options of the endpoint's IMCs: the OS IMC always runs, SWIMA and Attestation when given. */

@@ -1,9 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { akDeviceId, type AttestationImcOptions, type EvidencePaths } from '../imcs/attestation';
-import { SwCollector } from '../imcs/swima/collector';
-import { SwimaStore } from '../imcs/swima/store';
-import { hostSwOs } from '../imcs/swima/sw-id';
+import type { SwimaStore } from '../imcs/swima/store';
 import type { SwimaImcOptions } from '../imcs/swima/swima-imc';
 import { Tpm } from '../tpm/tpm';
 
@@ -47,7 +45,13 @@ export async function openCollectors(o: CollectorOptions): Promise<Collectors> {
   const out: Collectors = { close: async () => void (await Promise.all(closers.map((c) => c()))) };
   try {
     if (o.swima) {
-      const store = openSwimaStore(o.swima.store);
+      // loaded only when SWIMA runs: the store brings SQLite, the collector zlib (an attest --no-swima needs neither)
+      /* eslint-disable @typescript-eslint/no-require-imports -- require, not import(): tsx runs the sources as CommonJS */
+      const { SwimaStore } = require('../imcs/swima/store') as typeof import('../imcs/swima/store');
+      const { SwCollector } = require('../imcs/swima/collector') as typeof import('../imcs/swima/collector');
+      const { hostSwOs } = require('../imcs/swima/sw-id') as typeof import('../imcs/swima/sw-id');
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      const store = openSwimaStore(() => new SwimaStore(o.swima!.store), o.swima.store);
       closers.push(() => store.close());
       const os = await hostSwOs(o.swima.osRelease);
       out.swima = { store, os, collector: new SwCollector({ root: o.swima.dpkgRoot ?? '/', store, os }) };
@@ -68,9 +72,9 @@ export async function openCollectors(o: CollectorOptions): Promise<Collectors> {
   }
 }
 
-function openSwimaStore(path: string): SwimaStore {
+function openSwimaStore(open: () => SwimaStore, path: string): SwimaStore {
   try {
-    return new SwimaStore(path);
+    return open();
   } catch (e) {
     throw new CollectorError('swima-store', `cannot open the SWIMA event store '${path}': ${(e as Error).message}`, {
       cause: e,

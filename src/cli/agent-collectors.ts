@@ -1,6 +1,5 @@
 import { CollectorError, openCollectors as openAgentCollectors, type Collectors } from '../agent/collectors';
-import { DEFAULT_STORE_PATH } from '../imcs/swima/store';
-import { assertSoftwareTpm, extendLabEvidence, labEvidencePaths } from '../lab';
+import { DEFAULT_STORE_PATH } from '../imcs/swima/store-path';
 import type { Logger } from '../log';
 
 /** The command line's collector flags (attest, demo). */
@@ -23,7 +22,10 @@ export interface CollectorFlags {
 /** The agent's collectors from the flags; lab evidence mode and the flags' hints live here, not in the agent. */
 export async function openCollectors(f: CollectorFlags, log: Logger): Promise<Collectors> {
   const { tcti, labEvidence } = f;
-  if (tcti && labEvidence) assertSoftwareTpm(tcti);
+  // lab evidence mode only: its code stays unloaded on a real host (require: tsx runs the sources as CommonJS)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const lab = labEvidence ? (require('../lab') as typeof import('../lab')) : undefined;
+  if (tcti && lab) lab.assertSoftwareTpm(tcti);
   try {
     return await openAgentCollectors({
       swima: f.swima
@@ -34,10 +36,11 @@ export async function openCollectors(f: CollectorFlags, log: Logger): Promise<Co
             tcti,
             akHandle: f.akHandle,
             akCert: f.akCert,
-            paths: labEvidence
-              ? labEvidencePaths(labEvidence)
-              : { ...(f.imaList && { imaList: f.imaList }), ...(f.eventLog && { bootEventLog: f.eventLog }) },
-            prepare: labEvidence ? (tpm) => extendLabEvidence(tpm, tcti, labEvidence, log) : undefined,
+            paths:
+              lab && labEvidence
+                ? lab.labEvidencePaths(labEvidence)
+                : { ...(f.imaList && { imaList: f.imaList }), ...(f.eventLog && { bootEventLog: f.eventLog }) },
+            prepare: lab && labEvidence ? (tpm) => lab.extendLabEvidence(tpm, tcti, labEvidence, log) : undefined,
           }
         : undefined,
     });

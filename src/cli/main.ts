@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import * as nodeModule from 'node:module';
 import { join } from 'node:path';
@@ -16,8 +16,8 @@ export function versionLine(): string {
 }
 
 /** The program with the command modules `args` (after the program name) need: see commandsFor. */
-export function buildProgram(args: readonly string[]): Command {
-  const program = new Command('tnc-agent')
+function buildProgram(args: readonly string[], commander: typeof import('commander')): Command {
+  const program = new commander.Command('tnc-agent')
     .description(
       "Trusted Network Connect endpoint agent: proves this host's integrity (OS, software inventory, TPM attestation) to a TNC server, and holds a reference TNC server for labs.",
     )
@@ -38,17 +38,24 @@ function enableCompileCache(): void {
   if (typeof m.enableCompileCache === 'function') m.enableCompileCache();
 }
 
-export function main(argv: string[]): void {
+/** `tnc-agent --version` alone: version probes (packaging scripts, monitoring) need no command line parser. */
+const versionOnly = (args: readonly string[]): boolean => args.length === 1 && ['-V', '--version'].includes(args[0]);
+
+export async function main(argv: string[]): Promise<void> {
   enableCompileCache();
   // `tnc-agent ... | head` closes stdout early: that is not an error
   process.stdout.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? 0 : 1));
-  const program = buildProgram(argv.slice(2)).exitOverride();
-  program.parseAsync(argv).catch((e: unknown) => {
-    if (e instanceof CommanderError) process.exit(e.exitCode);
+  const args = argv.slice(2);
+  if (versionOnly(args)) return void process.stdout.write(`${versionLine()}\n`);
+  // commander loads node:child_process and the stream modules: a fifth of a bare start-up
+  const commander = await import('commander');
+  const program = buildProgram(args, commander).exitOverride();
+  await program.parseAsync(argv).catch((e: unknown) => {
+    if (e instanceof commander.CommanderError) process.exit(e.exitCode);
     console.error(`tnc-agent: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(EXIT.ERROR);
   });
 }
 
 // `node dist/cli/main.js ARGS` runs the compiled form directly (npm start, the benches)
-if (require.main === module) main(process.argv);
+if (require.main === module) void main(process.argv);

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LogFormat } from '../log';
 import { parseHostPort } from '../agent/host-port';
-import { DEFAULT_STORE_PATH } from '../imcs/swima/store';
+import { DEFAULT_STORE_PATH } from '../imcs/swima/store-path';
 import type { HandshakeLimits } from '../tnccs-client/client';
 import { formatDuration, OPTIONS, optionSpec, type OptionKind } from './options';
 

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import {
   describeHardware,
   describeMachineAddress,
@@ -11,8 +13,9 @@ import {
   networkIdentity,
 } from '../../src/imcs/os/host-identity';
 
-// systeminformation's answers checked against this machine's own sources: /etc/os-release,
-// `ip -j addr` / `ip -j route`, /proc/stat btime and /sys/class/dmi/id.
+// The answers checked against this machine's own sources (/etc/os-release, `ip -j addr` /
+// `ip -j route`, /proc/stat btime, /sys/class/dmi/id), and the hardware read from made-up roots
+// shaped as the kernel exports DMI and device trees.
 
 interface IpAddr {
   ifname: string;
@@ -117,4 +120,92 @@ test('descriptions: unknown parts are named as unknown, not left blank', () => {
     describeMachineAddress({ addresses: [], machineAddress: null }),
     'unknown: no IPv4 address on an interface other than loopback',
   );
+});
+
+/** A root holding `files` (path → content), for hardwareIdentity(root). */
+function fakeRoot(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'tnc-hw-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
+
+async function hardwareOf(files: Record<string, string>) {
+  const root = fakeRoot(files);
+  try {
+    return await hardwareIdentity(root);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+const DMI = 'sys/class/dmi/id/';
+
+test('a QEMU guest: DMI names maker, model and UUID, the vendor string the hypervisor', async () => {
+  const hw = await hardwareOf({
+    [`${DMI}sys_vendor`]: 'QEMU\n',
+    [`${DMI}product_name`]: 'Standard PC (Q35 + ICH9, 2009)\n',
+    [`${DMI}product_uuid`]: '5D3A0C1E-0000-4000-8000-000000000001\n',
+    [`${DMI}bios_vendor`]: 'EFI Development Kit II / OVMF\n',
+  });
+  assert.deepEqual(hw, {
+    manufacturer: 'QEMU',
+    model: 'Standard PC (Q35 + ICH9, 2009)',
+    serial: null,
+    systemUuid: '5d3a0c1e-0000-4000-8000-000000000001',
+    virtualHost: 'QEMU',
+  });
+});
+
+test('bare metal: placeholders and an unset UUID are unknown, no hypervisor', async () => {
+  const hw = await hardwareOf({
+    [`${DMI}sys_vendor`]: 'Dell Inc.\n',
+    [`${DMI}product_name`]: 'To be filled by O.E.M.\n',
+    [`${DMI}product_serial`]: 'Not Specified\n',
+    [`${DMI}product_uuid`]: 'ffffffff-ffff-ffff-ffff-ffffffffffff\n',
+    [`${DMI}board_vendor`]: 'Dell Inc.\n',
+  });
+  assert.deepEqual(hw, { manufacturer: 'Dell Inc.', model: null, serial: null, systemUuid: null, virtualHost: null });
+});
+
+test('other hypervisors are named by whichever DMI field carries their vendor string', async () => {
+  const cases: [Record<string, string>, string][] = [
+    [{ [`${DMI}sys_vendor`]: 'innotek GmbH\n', [`${DMI}product_name`]: 'VirtualBox\n' }, 'VirtualBox'],
+    [{ [`${DMI}sys_vendor`]: 'VMware, Inc.\n' }, 'VMware'],
+    [
+      { [`${DMI}sys_vendor`]: 'Microsoft Corporation\n', [`${DMI}product_version`]: 'Hyper-V UEFI Release v4.1\n' },
+      'Hyper-V',
+    ],
+    [{ [`${DMI}sys_vendor`]: 'Amazon EC2\n' }, 'Amazon EC2'],
+    [{ [`${DMI}sys_vendor`]: 'Xen\n', [`${DMI}product_name`]: 'HVM domU\n' }, 'Xen'],
+  ];
+  for (const [files, want] of cases) assert.equal((await hardwareOf(files)).virtualHost, want, JSON.stringify(files));
+});
+
+test('an ARM board: the device tree names model and serial (NUL-terminated strings)', async () => {
+  const hw = await hardwareOf({
+    'proc/device-tree/model': 'Raspberry Pi 4 Model B Rev 1.4\0',
+    'proc/device-tree/serial-number': '10000000abcdef01\0',
+  });
+  assert.deepEqual(hw, {
+    manufacturer: null,
+    model: 'Raspberry Pi 4 Model B Rev 1.4',
+    serial: '10000000abcdef01',
+    systemUuid: null,
+    virtualHost: null,
+  });
+});
+
+test('a container without DMI is named by its marker file; an empty root knows nothing', async () => {
+  assert.equal((await hardwareOf({ '.dockerenv': '' })).virtualHost, 'Docker');
+  assert.equal((await hardwareOf({ 'run/.containerenv': 'engine="podman-4.3.1"\n' })).virtualHost, 'Podman');
+  assert.deepEqual(await hardwareOf({}), {
+    manufacturer: null,
+    model: null,
+    serial: null,
+    systemUuid: null,
+    virtualHost: null,
+  });
 });

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectOsFacts, type OsFactPaths } from '../../src/imcs/os/facts';
+import { collectInstalledPackages, collectOsFacts, type OsFactPaths } from '../../src/imcs/os/facts';
 import { hardwareIdentity } from '../../src/imcs/os/host-identity';
 import type { ForwardingStatus } from '../../src/protocol/pa-tnc/ietf/assessment';
 import { OsFactsError } from '../../src/imcs/os/errors';
@@ -126,14 +126,22 @@ test("without a btime line, the boot time is systeminformation's (this machine's
   }
 });
 
+/** The installed packages of a dpkg status file holding `status` (none: no file). */
+async function packagesOf(status?: string) {
+  const t = fixtureTree({ dpkgStatus: status });
+  try {
+    return await collectInstalledPackages(t.paths.dpkgStatus);
+  } finally {
+    t.done();
+  }
+}
+
 test('installed packages from the real dpkg status fixture (781 installed)', async () => {
-  const f = await collect({ osRelease: DEBIAN_12, dpkgStatus: readFileSync(DPKG_FIXTURE, 'utf8') });
-  assert.equal(f.packages.length, 781);
-  assert.deepEqual(f.packages[0], { name: 'adduser', version: '3.134', architecture: 'all' });
-  assert.ok(
-    f.packages.some((p) => p.name === 'libc6' && p.version === '2.36-9+deb12u14' && p.architecture === 'amd64'),
-  );
-  assert.ok(!f.problems.some((p) => p.path.endsWith('dpkgStatus')));
+  const { packages, problems } = await packagesOf(readFileSync(DPKG_FIXTURE, 'utf8'));
+  assert.equal(packages.length, 781);
+  assert.deepEqual(packages[0], { name: 'adduser', version: '3.134', architecture: 'all' });
+  assert.ok(packages.some((p) => p.name === 'libc6' && p.version === '2.36-9+deb12u14' && p.architecture === 'amd64'));
+  assert.deepEqual(problems, []);
 });
 
 test('dpkg: only "install ok installed" counts; incomplete stanzas are reported, not fatal', async () => {
@@ -143,12 +151,25 @@ test('dpkg: only "install ok installed" counts; incomplete stanzas are reported,
     'Package: broken\nStatus: install ok installed\n',
     'Package: last\nStatus: install ok installed\nVersion: 3:4.5-6',
   ].join('\n');
-  const f = await collect({ osRelease: DEBIAN_12, dpkgStatus: status });
+  const { packages, problems } = await packagesOf(status);
   assert.deepEqual(
-    f.packages.map((p) => `${p.name} ${p.version}`),
+    packages.map((p) => `${p.name} ${p.version}`),
     ['kept 1.0', 'last 3:4.5-6'],
   );
-  assert.ok(f.problems.some((p) => p.kind === 'malformed' && /1 installed stanzas/.test(p.detail)));
+  assert.ok(problems.some((p) => p.kind === 'malformed' && /1 installed stanzas/.test(p.detail)));
+});
+
+test('dpkg: an unreadable status file gives no packages and a problem naming it', async () => {
+  const { packages, problems } = await packagesOf(undefined);
+  assert.deepEqual(packages, []);
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0].kind, 'unreadable');
+  assert.ok(problems[0].path.endsWith('dpkgStatus'), problems[0].message);
+});
+
+test('the OS facts of a handshake do not read the dpkg status file (it is read when asked for)', async () => {
+  const f = await collect({ osRelease: DEBIAN_12, dpkgStatus: 'Package: broken\nStatus: install ok installed\n' });
+  assert.ok(!f.problems.some((p) => p.path.endsWith('dpkgStatus')), JSON.stringify(f.problems));
 });
 
 test("machine-id unreadable or not hex: a problem, and the device ID is the system UUID's SHA-1, or none without one", async () => {

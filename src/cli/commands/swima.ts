@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { Logger } from '../../log';
 import { SwCollector } from '../../imcs/swima/collector';
-import { DEFAULT_STORE_PATH, SwimaStore } from '../../imcs/swima/store';
+import { SwimaStore } from '../../imcs/swima/store';
+import { DEFAULT_STORE_PATH } from '../../imcs/swima/store-path';
 import { DEFAULT_TAG_CREATOR, hostSwOs } from '../../imcs/swima/sw-id';
 import { watchDpkg } from '../../imcs/swima/watch';
 

@@ -22,5 +22,6 @@ export async function directorySymlinks(root: string, dir: string): Promise<Syml
     // a relative link is relative to the directory holding it; absolute links stay as they are
     out.push({ symlink: posix.join(asked, entry.name), target: posix.resolve(asked, await readlink(path)) });
   }
-  return out.sort((a, b) => a.symlink.localeCompare(b.symlink));
+  // byte order, the same in every locale (localeCompare would load ICU's collation data)
+  return out.sort((a, b) => (a.symlink < b.symlink ? -1 : a.symlink > b.symlink ? 1 : 0));
 }

@@ -60,12 +60,11 @@ export interface OsFacts {
   readonly forwarding: ForwardingStatus;
   readonly ipv4Forwarding: ForwardingStatus;
   readonly ipv6Forwarding: ForwardingStatus;
-  readonly packages: readonly InstalledPackage[];
   /** Fallback device ID: hex SHA-1 of the machine-id string, else of the SMBIOS system UUID; null without either. */
   readonly deviceId: string | null;
-  /** Manufacturer, model, serial, system UUID (systeminformation); logged by the OS IMC, not sent. */
+  /** Manufacturer, model, serial, system UUID (DMI or the device tree); logged by the OS IMC, not sent. */
   readonly hardware: HardwareIdentity;
-  /** Interface addresses and the likely machine AR identity (systeminformation); logged by the OS IMC, not sent. */
+  /** Interface addresses and the likely machine AR identity; logged by the OS IMC, not sent. */
   readonly network: NetworkIdentity;
   /** What could not be collected (the matching fact is UNKNOWN/null/empty). */
   readonly problems: readonly OsFactsError[];
@@ -177,16 +176,6 @@ export async function collectOsFacts(opts: CollectOptions = {}): Promise<OsFacts
   const [hardware, network] = await Promise.all([hardwareIdentity(), networkIdentity()]);
   const ipv4 = await soft(paths.ipv4Forward, problems, 'unknown', (t) => parseForwarding(paths.ipv4Forward, t));
   const ipv6 = await soft(paths.ipv6Forward, problems, 'unknown', (t) => parseForwarding(paths.ipv6Forward, t));
-  const dpkg = await soft(paths.dpkgStatus, problems, { packages: [], incomplete: 0 }, parseDpkgStatus);
-  if (dpkg.incomplete > 0) {
-    problems.push(
-      new OsFactsError(
-        'malformed',
-        paths.dpkgStatus,
-        `${dpkg.incomplete} installed stanzas without Package or Version skipped`,
-      ),
-    );
-  }
   return {
     osName,
     ...osIdentity(osName),
@@ -199,10 +188,30 @@ export async function collectOsFacts(opts: CollectOptions = {}): Promise<OsFacts
     forwarding: combineForwarding(ipv4, ipv6),
     ipv4Forwarding: ipv4,
     ipv6Forwarding: ipv6,
-    packages: dpkg.packages,
     deviceId: await deviceId(paths.machineId, hardware, problems),
     hardware,
     network,
     problems,
   };
+}
+
+/**
+ * The installed packages (RFC 5792 4.2.7) from dpkg's status file, read only when a verifier asks
+ * for them (the list is long: parsing it is most of the OS facts' cost). An unreadable file gives
+ * none and a problem; incomplete stanzas are skipped and counted as a problem.
+ */
+export async function collectInstalledPackages(
+  dpkgStatus: string,
+): Promise<{ packages: InstalledPackage[]; problems: OsFactsError[] }> {
+  const problems: OsFactsError[] = [];
+  const dpkg = await soft(dpkgStatus, problems, { packages: [], incomplete: 0 }, parseDpkgStatus);
+  if (dpkg.incomplete > 0)
+    problems.push(
+      new OsFactsError(
+        'malformed',
+        dpkgStatus,
+        `${dpkg.incomplete} installed stanzas without Package or Version skipped`,
+      ),
+    );
+  return { packages: dpkg.packages, problems };
 }

@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { networkInterfaces } from 'node:os';
+import { access, readFile } from 'node:fs/promises';
+import { networkInterfaces, uptime } from 'node:os';
 import { join } from 'node:path';
-import si from 'systeminformation';
 
-// The host facts systeminformation is the better source for (docs/architecture.md, "Where the OS
-// facts come from"): hardware identity, network interfaces, and the fallbacks for the OS name and
-// the boot time when the files our stricter parsers read are missing. The only importer of it.
+// The host facts beyond the files our stricter parsers read (docs/architecture.md, "Where the OS
+// facts come from"): hardware identity and network interfaces, read from /sys and /proc without
+// running a command, and the fallbacks for the OS name and the boot time when those files are
+// missing (systeminformation, loaded only then). The only importer of systeminformation.
 
 /** The endpoint's hardware as SMBIOS/DMI (or the device tree) names it; null where the platform does not say. */
 export interface HardwareIdentity {
@@ -43,7 +43,7 @@ export interface FallbackOs {
   readonly release: string;
 }
 
-// systeminformation's words for "not known"
+// What firmware writes when it does not know (SMBIOS 3.x 7.2: strings a vendor leaves unset)
 const PLACEHOLDERS = new Set([
   '',
   '-',
@@ -53,46 +53,111 @@ const PLACEHOLDERS = new Set([
   'To be filled by O.E.M.',
   'Default string',
   'System Product Name',
+  'System manufacturer',
+  'Not Specified',
   'None',
 ]);
-const known = (v: string | undefined): string | null =>
-  v === undefined || PLACEHOLDERS.has(v.trim()) ? null : v.trim();
+const known = (v: string | null | undefined): string | null =>
+  v === null || v === undefined || PLACEHOLDERS.has(v.trim()) ? null : v.trim();
 
 // SMBIOS 2.6+ 7.2.1: 16 bytes; all zeros = not present, all ones = present but not set
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-function systemUuid(v: string): string | null {
-  const id = v.trim().toLowerCase();
+function systemUuid(v: string | null): string | null {
+  const id = (v ?? '').trim().toLowerCase();
   return UUID.test(id) && !/^[0-]+$/.test(id) && !/^[f-]+$/.test(id) ? id : null;
 }
 
-const NO_HARDWARE: HardwareIdentity = {
-  manufacturer: null,
-  model: null,
-  serial: null,
-  systemUuid: null,
-  virtualHost: null,
-};
+// The vendor strings hypervisors put in SMBIOS type 0/1/2 (systemd-detect-virt's table, as facts):
+// a DMI field that starts with the first names the second.
+const DMI_HYPERVISORS: readonly (readonly [string, string])[] = [
+  ['KVM', 'KVM'],
+  ['OpenStack', 'KVM'],
+  ['KubeVirt', 'KVM'],
+  ['Amazon EC2', 'Amazon EC2'],
+  ['QEMU', 'QEMU'],
+  ['VMware', 'VMware'],
+  ['VMW', 'VMware'],
+  ['innotek GmbH', 'VirtualBox'],
+  ['VirtualBox', 'VirtualBox'],
+  ['Oracle Corporation', 'VirtualBox'],
+  ['Xen', 'Xen'],
+  ['Bochs', 'Bochs'],
+  ['Parallels', 'Parallels'],
+  ['BHYVE', 'bhyve'],
+  ['Hyper-V', 'Hyper-V'],
+  ['Apple Virtualization', 'Apple Virtualization'],
+  ['Google Compute Engine', 'Google Compute Engine'],
+];
+// Containers leave a file at the root of their file system
+const CONTAINER_MARKS: readonly (readonly [string, string])[] = [
+  ['.dockerenv', 'Docker'],
+  ['run/.containerenv', 'Podman'],
+];
+
+const text = (path: string): Promise<string | null> =>
+  readFile(path, 'latin1').then(
+    // sysfs values end with a newline, device-tree strings with NUL
+    (t) => t.replace(/[\0\n]+$/, ''),
+    () => null,
+  );
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
 let hardware: Promise<HardwareIdentity> | undefined;
 
-/** si.system(): DMI (dmidecode, /sys/class/dmi/id), the device tree, and its virtualisation checks. Once per process. */
-export function hardwareIdentity(): Promise<HardwareIdentity> {
-  return (hardware ??= si.system().then(
-    (s) => ({
-      manufacturer: known(s.manufacturer),
-      model: known(s.model),
-      serial: known(s.serial),
-      systemUuid: systemUuid(s.uuid),
-      virtualHost: known(s.virtualHost) ?? (s.model === 'Docker Container' ? 'Docker' : null),
-    }),
-    () => NO_HARDWARE,
-  ));
+/**
+ * The hardware from the kernel's DMI export (/sys/class/dmi/id: serial and UUID readable by root
+ * only), else the device tree's model and serial (/proc/device-tree); the hypervisor from the DMI
+ * vendor strings, a container from its marker file. No command is run. Once per process for the
+ * host's root; `root` names another tree (a test's).
+ */
+export function hardwareIdentity(root = '/'): Promise<HardwareIdentity> {
+  if (root !== '/') return readHardware(root);
+  return (hardware ??= readHardware('/'));
 }
 
-/**
- * Starts reading the hardware and the interfaces now. systeminformation runs its hardware commands
- * synchronously (hundreds of milliseconds, more on a busy host): done before connecting, that
- * time does not count against the server's idle timer during the handshake.
- */
+async function readHardware(root: string): Promise<HardwareIdentity> {
+  const dmi = (f: string) => text(join(root, 'sys/class/dmi/id', f));
+  const dt = (f: string) => text(join(root, 'proc/device-tree', f));
+  const [vendor, product, serial, uuid, boardVendor, biosVendor, productVersion] = await Promise.all(
+    [
+      'sys_vendor',
+      'product_name',
+      'product_serial',
+      'product_uuid',
+      'board_vendor',
+      'bios_vendor',
+      'product_version',
+    ].map(dmi),
+  );
+  const onDmi = vendor !== null || product !== null;
+  const [dtModel, dtSerial] = onDmi ? [null, null] : await Promise.all([dt('model'), dt('serial-number')]);
+  return {
+    manufacturer: known(vendor),
+    model: known(product) ?? known(dtModel),
+    serial: known(serial) ?? known(dtSerial),
+    systemUuid: systemUuid(uuid),
+    virtualHost: hypervisorOf([product, vendor, boardVendor, biosVendor, productVersion]) ?? (await containerOf(root)),
+  };
+}
+
+function hypervisorOf(fields: readonly (string | null)[]): string | null {
+  for (const f of fields) {
+    const hit = f && DMI_HYPERVISORS.find(([prefix]) => f.startsWith(prefix));
+    if (hit) return hit[1];
+  }
+  return null;
+}
+
+async function containerOf(root: string): Promise<string | null> {
+  for (const [mark, name] of CONTAINER_MARKS) if (await exists(join(root, mark))) return name;
+  return null;
+}
+
+/** Starts reading the hardware and the interfaces now, while the agent connects. */
 export function prefetchHostIdentity(): void {
   void hardwareIdentity();
   void networkIdentity();
@@ -141,17 +206,18 @@ async function defaultRouteInterface(procRoot: string): Promise<string | null> {
   return best(v6);
 }
 
-/** si.osInfo(): distribution name and release, or null when it finds no release file either. */
+/** systeminformation's osInfo(): distribution name and release, or null when it finds no release file either. */
 export async function fallbackOs(): Promise<FallbackOs | null> {
+  // loaded here only: the module is large and every other fact comes from files read directly
+  const { default: si } = await import('systeminformation');
   const o = await si.osInfo();
   const name = known(o.distro);
   return name ? { name, release: known(o.release) ?? '' } : null;
 }
 
-/** si.time(): boot time in Unix seconds, now less the uptime (the kernel's boot clock). */
+/** Boot time in Unix seconds: now less the kernel's uptime (sysinfo(2), os.uptime()). */
 export function fallbackBootTime(): number {
-  const t = si.time();
-  return Math.floor((t.current - t.uptime * 1000) / 1000);
+  return Math.floor(Date.now() / 1000 - uptime());
 }
 
 /** "QEMU Standard PC (Q35 + ICH9, 2009), serial -, system UUID 5d3a…, virtual (KVM)"; unknown parts left out. */

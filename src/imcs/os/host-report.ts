@@ -1,4 +1,4 @@
-import { collectOsFacts, CollectOptions, OsFacts } from './facts';
+import { collectInstalledPackages, collectOsFacts, CollectOptions, DEFAULT_OS_FACT_PATHS, OsFacts } from './facts';
 import { prefetchHostIdentity } from './host-identity';
 import type { OsReport, OsSources } from './os-imc';
 
@@ -18,7 +18,12 @@ export function hostOsSources(opts: HostReportOptions): OsSources {
   const load = (): Promise<OsFacts> => (facts ??= collectOsFacts(opts));
   return {
     report: async () => toReport(await load(), opts),
-    installedPackages: async () => [...(await load()).packages],
+    installedPackages: async () => {
+      const { packages, problems } = await collectInstalledPackages(
+        opts.paths?.dpkgStatus ?? DEFAULT_OS_FACT_PATHS.dpkgStatus,
+      );
+      return { packages, problems: problems.map((p) => p.message) };
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Logger } from '../../log';
 import { Agent, AgentState } from '../../imcv/agent';
 import { OS_CODECS } from '../../imcv/codecs';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
@@ -43,7 +44,8 @@ export interface OsReport {
 /** Where the OS IMC's facts come from: the host (src/imcs/os/host-report.ts) or a test tree. */
 export interface OsSources {
   report(): Promise<OsReport>;
-  installedPackages(): Promise<InstalledPackage[]>;
+  /** Read when a verifier asks (RFC 5792 4.2.7); what could not be read is logged, not sent. */
+  installedPackages(): Promise<{ packages: InstalledPackage[]; problems: readonly string[] }>;
 }
 
 /**
@@ -89,7 +91,7 @@ export class OsImc extends Agent<AgentState, TnccsHost> {
     const log = state.conn.log;
     for (const a of msg.attributes) {
       if (AttributeRequestAttr.is(a)) {
-        const answer = await this.answer(a.value);
+        const answer = await this.answer(a.value, log);
         if (answer.length > 0) state.port.send(PA_SUBTYPE.OS, answer, { peerId: msg.peerId });
       } else if (AssessmentResultAttr.is(a)) {
         log.info('IMC', `assessment result is '${a.value}'`);
@@ -99,13 +101,13 @@ export class OsImc extends Agent<AgentState, TnccsHost> {
     }
   }
 
-  private async answer(requested: RequestedAttribute[]): Promise<PaAttribute[]> {
+  private async answer(requested: RequestedAttribute[], log: Logger): Promise<PaAttribute[]> {
     const r = await this.sources.report();
     const out: PaAttribute[] = [];
     for (const { vendor, type } of requested) {
       const attr =
         vendor === VENDOR.IETF
-          ? await this.ietfAttribute(type, r)
+          ? await this.ietfAttribute(type, r, log)
           : vendor === VENDOR.ITA && type === DeviceIdAttr.spec.type
             ? DeviceIdAttr.make(r.deviceId)
             : undefined;
@@ -114,7 +116,7 @@ export class OsImc extends Agent<AgentState, TnccsHost> {
     return out;
   }
 
-  private async ietfAttribute(type: number, r: OsReport): Promise<PaAttribute | undefined> {
+  private async ietfAttribute(type: number, r: OsReport, log: Logger): Promise<PaAttribute | undefined> {
     switch (type) {
       case ProductInformationAttr.spec.type:
         return ProductInformationAttr.make(r.product);
@@ -128,8 +130,11 @@ export class OsImc extends Agent<AgentState, TnccsHost> {
         return ForwardingEnabledAttr.make(r.forwarding);
       case FactoryDefaultPasswordAttr.spec.type:
         return FactoryDefaultPasswordAttr.make(r.defaultPassword);
-      case InstalledPackagesAttr.spec.type:
-        return InstalledPackagesAttr.make(await this.sources.installedPackages());
+      case InstalledPackagesAttr.spec.type: {
+        const { packages, problems } = await this.sources.installedPackages();
+        for (const p of problems) log.info('IMC', `OS facts: ${p}`);
+        return InstalledPackagesAttr.make(packages);
+      }
       default:
         return undefined;
     }

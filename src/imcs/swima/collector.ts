@@ -111,7 +111,8 @@ export class SwCollector {
 
   /** Store state vs dpkg's: deletions first, so an upgrade reads as deletion of the old + creation of the new. */
   private changes(current: Map<string, InstalledSw>, stored: Map<string, string>, time: number): NewEvent[] {
-    const byId = (a: InstalledSw, b: InstalledSw): number => a.swId.localeCompare(b.swId);
+    // byte order, as `gone`'s sort(): the same in every locale
+    const byId = (a: InstalledSw, b: InstalledSw): number => (a.swId < b.swId ? -1 : a.swId > b.swId ? 1 : 0);
     const gone = [...stored.keys()].filter((id) => !current.has(id)).sort();
     const added = [...current.values()].filter((p) => !stored.has(p.swId)).sort(byId);
     const altered = [...current.values()]
@@ -136,7 +137,7 @@ export class SwCollector {
     const state = stateBefore(current, history);
     const start = history[0]?.time ?? this.now();
     const events = [...state]
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([pkg, v]) => this.event(SW_ACTION.CREATION, pkg, v, start, current));
     for (const c of history) events.push(...this.replay(state, c, current));
     // what the logs do not explain (rotated away, changes without dpkg) is recorded now

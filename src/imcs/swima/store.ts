@@ -5,8 +5,7 @@ import Database from 'better-sqlite3';
 import { checkNotNewer, migrate, type Migration } from '../../db/migrate';
 import { openDatabase } from '../../db/open';
 import { Sql } from '../../db/sql';
-
-export const DEFAULT_STORE_PATH = '/var/lib/tnc-agent/swima.db';
+import { DEFAULT_STORE_PATH } from './store-path';
 
 /** RFC 8412: EIDs are 32-bit; the store refuses to go past the last one rather than wrap. */
 const MAX_EID = 0xffffffff;
