@@ -199,6 +199,13 @@ export class Writer {
     return this;
   }
 
+  /** One byte per character (ISO 8859-1), written in place: for fixed-width ASCII fields. */
+  latin1(s: string): this {
+    this.ensure(s.length);
+    this.pos += this.buf.write(s, this.pos, 'latin1');
+    return this;
+  }
+
   utf8(s: string): this {
     return this.bytes(Buffer.from(s, 'utf8'));
   }
@@ -224,6 +231,12 @@ export class Writer {
   patchU32(at: number, v: number): this {
     fits(v, 0xffffffff, 'u32');
     this.buf.writeUInt32BE(v, at);
+    return this;
+  }
+
+  /** Empties the writer and keeps its buffer: a scratch writer allocates nothing once it has grown. */
+  reset(): this {
+    this.pos = 0;
     return this;
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isDecodeError } from '../bytes/errors';
 import { answerDecodeError } from '../protocol/pa-tnc/errors';
 import type { PaAttribute, PaCodecs } from '../protocol/pa-tnc/registry';
+import { Writer } from '../bytes/cursor';
 import { decodePaMessage, encodeAttributeBytes, PA_MSG_HEADER_LEN, PA_TNC_VERSION } from '../protocol/pa-tnc/message';
 import { PaMessageType, paSubtypeLabel } from '../protocol/vendors';
 import type { ConnectionInfo, PaEnvelope, TnccsHost } from '../tnccs/types';
@@ -147,12 +148,14 @@ export class PaPort {
     const limit = this.conn.maxPaMessageSize;
     const labelled = this.conn.log.enabled(2);
     let body = new MessageBody();
+    // each attribute is encoded into one scratch buffer, then copied into its message
+    const scratch = new Writer(256);
     for (const a of attributes) {
       // encoded once: the segmentation plan, the packing and the message share the bytes
-      const whole = encodeAttributeBytes(a);
+      const whole = encodeAttributeBytes(a, scratch);
       const out = this.segmentation.outgoing(type, a, whole.length, limit - body.size);
       if (!out) continue;
-      const bytes = out === a ? whole : encodeAttributeBytes(out);
+      const bytes = out === a ? whole : encodeAttributeBytes(out, scratch);
       if (body.count > 0 && body.size + bytes.length > limit) {
         yield this.envelope(type, body, opts);
         body = new MessageBody();

@@ -1,4 +1,5 @@
-import { digestOf, type BankAlgorithm } from '../algorithms';
+import type { BankAlgorithm } from '../algorithms';
+import { digestInto } from '../pcr-bank';
 import type { ImaEntry } from './binary';
 import { imaTemplateHashInput, IMA_NAME_PADDED } from './template';
 
@@ -13,9 +14,11 @@ function templateBankDigest(
   bank: BankAlgorithm,
   scratch: Buffer = Buffer.alloc(20 + IMA_NAME_PADDED),
 ): Buffer {
-  if (template !== 'ima') return digestOf(bank, data);
-  const n = imaTemplateHashInput(data, 0, data.length, scratch);
-  return digestOf(bank, scratch.subarray(0, n));
+  // the TypeScript SHA-1/SHA-256 where the bank has one: no node:crypto call per entry
+  const digest = Buffer.allocUnsafe(bank.size);
+  if (template !== 'ima') digestInto(bank)(data, 0, data.length, digest, 0);
+  else digestInto(bank)(scratch, 0, imaTemplateHashInput(data, 0, data.length, scratch), digest, 0);
+  return digest;
 }
 
 /** True when an entry's extended value marks a violation (all ones in every bank, Linux ima_add_violation). */

@@ -105,11 +105,13 @@ export function encodePaMessage(m: PaMessage): Buffer {
   return w.finish();
 }
 
-/** One attribute's bytes, header included. */
-export function encodeAttributeBytes(a: PaAttribute): Buffer {
-  const w = new Writer(64);
-  encodeAttribute(w, a);
-  return w.finish();
+/**
+ * One attribute's bytes, header included. Given a `scratch` writer, a view of its buffer, valid
+ * until the writer's next use: encoding attribute after attribute then allocates nothing.
+ */
+export function encodeAttributeBytes(a: PaAttribute, scratch = new Writer(64)): Buffer {
+  encodeAttribute(scratch.reset(), a);
+  return scratch.finish();
 }
 
 /** Encoded size of one attribute, header included. */

@@ -230,3 +230,21 @@ export function encodePtTlsMessage(m: PtTlsMessage): Buffer {
   else (codecs[m.value.kind] as ValueCodec<Kind>).encode(w, m.value as ValueOf<Kind>);
   return w.patchU32(8, w.length).finish();
 }
+
+/**
+ * The message as the buffers to write in order: for a PB-TNC batch (up to 2 MB) the 16-byte header
+ * and then the caller's batch itself, not copied; any other message in one buffer.
+ */
+export function encodePtTlsMessageParts(m: PtTlsMessage): Buffer[] {
+  if (m.value.kind !== 'pbTncBatch') return [encodePtTlsMessage(m)];
+  const { vendor, type } = messageVendorType(m.value);
+  // RFC 6876 3.5: the message length includes the header
+  const header = new Writer(PT_TLS_HEADER_LEN)
+    .u8(0)
+    .u24(vendor)
+    .u32(type)
+    .u32(PT_TLS_HEADER_LEN + m.value.batch.length)
+    .u32(m.id)
+    .finish();
+  return [header, m.value.batch];
+}

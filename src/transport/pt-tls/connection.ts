@@ -3,7 +3,7 @@ import type { Logger } from '../../log';
 import { isDecodeError, type DecodeError } from '../../bytes/errors';
 import {
   decodePtTlsMessage,
-  encodePtTlsMessage,
+  encodePtTlsMessageParts,
   messageVendorType,
   ptTlsErrorName,
   ptTlsTypeName,
@@ -65,20 +65,25 @@ export class PtTlsConnection {
   async send(value: PtTlsValue): Promise<void> {
     if (this.failure) throw this.failure;
     const id = this.nextId++;
-    const bytes = encodePtTlsMessage({ id, value });
+    const parts = encodePtTlsMessageParts({ id, value });
+    const length = parts.reduce((n, p) => n + p.length, 0);
     const name = typeName(value);
-    if (bytes.length > this.maxMessageSize)
+    if (length > this.maxMessageSize)
       throw new TransportError(
         'too-large',
-        `PT-TLS message of ${bytes.length} bytes exceeds the limit of ${this.maxMessageSize}`,
+        `PT-TLS message of ${length} bytes exceeds the limit of ${this.maxMessageSize}`,
       );
-    if (this.log.enabled(2))
-      this.log.debug('TNC', `sending PT-TLS message #${id} of type '${name}' (${bytes.length} bytes)`);
-    await new Promise<void>((resolve, reject) =>
-      this.socket.write(bytes, (e) =>
-        e ? reject(new TransportError('io', `sending ${name}: ${e.message}`)) : resolve(),
-      ),
-    );
+    if (this.log.enabled(2)) this.log.debug('TNC', `sending PT-TLS message #${id} of type '${name}' (${length} bytes)`);
+    const last = parts.length - 1;
+    await new Promise<void>((resolve, reject) => {
+      const done = (e?: Error | null) =>
+        e ? reject(new TransportError('io', `sending ${name}: ${e.message}`)) : resolve();
+      // corked, the parts go out as one write: a batch is sent as it is, never copied behind a header
+      this.socket.cork();
+      for (let i = 0; i < last; i++) this.socket.write(parts[i]);
+      this.socket.write(parts[last], done);
+      this.socket.uncork();
+    });
   }
 
   /** The next message, which must be of `kind`; any other answers the peer with a PT-TLS Error and closes. */

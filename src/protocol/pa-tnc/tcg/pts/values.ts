@@ -161,7 +161,6 @@ export function colonHex(b: Uint8Array): string {
 export const PTS_TIME_LEN = 20;
 
 export function writeTime(w: Writer, t: string, what: string): void {
-  const b = Buffer.from(t, 'latin1');
-  if (b.length !== PTS_TIME_LEN) throw new RangeError(`${what} must be ${PTS_TIME_LEN} characters, got ${b.length}`);
-  w.bytes(b);
+  if (t.length !== PTS_TIME_LEN) throw new RangeError(`${what} must be ${PTS_TIME_LEN} characters, got ${t.length}`);
+  w.latin1(t);
 }
