@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { E2eResult } from './attestation-e2e';
-import { figures, records } from './_util';
+import { figures, records, RUNTIME } from './_util';
+import type { StartupResult } from './startup';
 import { barChart, lineChart, type Series } from './_svg';
 
 // docs/benchmarks.md and its plots (docs/img/bench-*.svg), from the figures of one `npm run bench`.
@@ -43,19 +44,21 @@ function e2eSection(e2e: E2eResult[], img: (name: string, svg: string) => string
     '## End to end: one attestation against the IMA list size',
     '',
     'OS + Attestation IMCs (`tnc-agent attest`, a new process per handshake: start-up included) against',
-    '`tnc-agent --server-mode` with the OS and Attestation IMVs, both from `dist/`, PT-TLS on loopback,',
+    '`tnc-agent --server-mode` with the OS and Attestation IMVs, both as the header says, PT-TLS on loopback,',
     'swtpm, sha256, 13 BIOS events + N IMA entries of the seabios guest, log level 1, every run allow.',
     "Median of the runs (agent peak RSS: the largest). strongSwan's columns are from the reference",
     'machine (issue 15, paired runs there), not from this run: compare shapes, not absolute values.',
+    '"private" is the peak less the pages of mapped files (the runtime binary and libraries, shared by',
+    `every process that maps them): the bare runtime alone (\`node -e 0\`) peaks at ${fmt(e2e[0].runtimeMiB, 1)} MiB, ${fmt(e2e[0].runtimeFileMiB, 1)} MiB of it mapped files.`,
     '',
-    '| IMA entries | wall s | strongSwan wall s | agent CPU s | strongSwan client CPU s | server CPU s | strongSwan server CPU s | agent peak RSS MiB | strongSwan client MiB | server peak RSS MiB | strongSwan server MiB | PB-TNC bytes c→s | batches | server log lines |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| IMA entries | wall s | strongSwan wall s | agent CPU s | strongSwan client CPU s | server CPU s | strongSwan server CPU s | agent peak RSS MiB | of it private | strongSwan client MiB | server peak RSS MiB | server idle MiB | of it private | strongSwan server MiB | PB-TNC bytes c→s | batches | server log lines |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of e2e) {
     const s = STRONGSWAN.find((x) => x.entries === r.imaEntries);
     const ss = (v: number | undefined, digits = 2) => (v === undefined ? '-' : fmt(v, digits));
     out.push(
-      `| ${r.imaEntries.toLocaleString('en-US')} | ${fmt(r.wallSec)} | ${ss(s?.wall)} | ${fmt(r.agentCpuSec)} | ${ss(s?.cpuClient)} | ${fmt(r.serverCpuSec)} | ${ss(s?.cpuServer)} | ${fmt(r.agentPeakMiB, 1)} | ${ss(s?.rssClient, 1)} | ${fmt(r.serverPeakMiB, 1)} | ${ss(s?.rssServer, 1)} | ${Number.isFinite(r.bytesOut) ? r.bytesOut.toLocaleString('en-US') : '-'} | ${r.batches} | ${r.serverLogLines} |`,
+      `| ${r.imaEntries.toLocaleString('en-US')} | ${fmt(r.wallSec)} | ${ss(s?.wall)} | ${fmt(r.agentCpuSec)} | ${ss(s?.cpuClient)} | ${fmt(r.serverCpuSec)} | ${ss(s?.cpuServer)} | ${fmt(r.agentPeakMiB, 1)} | ${fmt(r.agentPeakMiB - r.agentFileMiB, 1)} | ${ss(s?.rssClient, 1)} | ${fmt(r.serverPeakMiB, 1)} | ${fmt(r.serverIdleMiB, 1)} | ${fmt(r.serverIdleMiB - r.serverIdleFileMiB, 1)} | ${ss(s?.rssServer, 1)} | ${Number.isFinite(r.bytesOut) ? r.bytesOut.toLocaleString('en-US') : '-'} | ${r.batches} | ${r.serverLogLines} |`,
     );
   }
   if (e2e.length >= 2) {
@@ -100,6 +103,21 @@ function e2eSection(e2e: E2eResult[], img: (name: string, svg: string) => string
   return out;
 }
 
+function startupSection(rows: StartupResult[]): string[] {
+  return [
+    '## Start-up',
+    '',
+    'One process per start (bench/startup.ts): the bare runtime is the floor under every command;',
+    '`--version` answers before the command line parser loads; `attest --help` loads what a handshake',
+    'loads before it connects; `--help` loads every command. Median wall and peak RSS, mean CPU.',
+    '',
+    '| command | wall ms | CPU ms | peak RSS MiB |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.what} | ${fmt(r.wallMs, 1)} | ${fmt(r.cpuMs, 1)} | ${fmt(r.rssMiB, 1)} |`),
+    '',
+  ];
+}
+
 function barsOf(area: string, match: RegExp, color: string) {
   return figures
     .filter((f) => f.area === area && match.test(f.what))
@@ -119,11 +137,13 @@ export function writeReport(root: string, info: RunInfo): string {
     '',
     `Written by \`npm run bench${info.quick ? ' -- --quick' : ''}\` (scripts/bench.ts, bench/*.ts) on ${info.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC,`,
     `${fmt(info.seconds / 60, 1)} minutes${info.quick ? ', quick mode (fewer sizes and handshakes)' : ''}. Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'},`,
-    `${Math.round(totalmem() / 1024 ** 3)} GiB, Node.js ${process.versions.node}. Load average (1 / 5 / 15 min) ${load(info.loadBefore)} before,`,
+    `${Math.round(totalmem() / 1024 ** 3)} GiB. tnc-agent as measured: ${RUNTIME.label}. Load average (1 / 5 / 15 min) ${load(info.loadBefore)} before,`,
     `${load(info.loadAfter)} after, highest 1-minute value seen ${info.loadMax.toFixed(2)}: the machine is shared, and a load`,
     'above its core count stretches wall times (CPU times much less). Compare runs made under similar load.',
     '',
   ];
+  const startup = records.get('startup') as StartupResult[] | undefined;
+  if (startup?.length) out.push(...startupSection(startup));
   const e2e = records.get('attestation-e2e') as E2eResult[] | undefined;
   if (e2e?.length) out.push(...e2eSection(e2e, img));
   const ima = [
@@ -149,7 +169,7 @@ export function writeReport(root: string, info: RunInfo): string {
     out.push(
       '## Handshakes per second',
       '',
-      'OS-only handshakes over PT-TLS against one `tnc-agent --server-mode` (dist/), the clients in the',
+      'OS-only handshakes over PT-TLS against one `tnc-agent --server-mode` (as the header says), the clients in the',
       "bench's process (bench/handshake.ts): clients and server share the machine's cores.",
       '',
       img('bench-handshakes.svg', barChart({ title: 'OS-only handshakes per second', unit: '/s', bars: hs })),

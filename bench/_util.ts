@@ -1,3 +1,5 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 
@@ -5,6 +7,42 @@ import { join } from 'node:path';
 export const QUICK = process.env.TNC_BENCH_QUICK === '1';
 /** The compiled CLI (`npm run build`, which `npm run bench` runs first): the form that ships. */
 export const DIST_MAIN = join(__dirname, '..', 'dist', 'cli', 'main.js');
+
+/** The `tnc-agent` the benches run as processes. */
+export interface AgentRuntime {
+  /** The Node.js binary, for the bare runtime's figures (`node -e 0`). */
+  readonly node: string;
+  /** The command line that runs `tnc-agent ARGS`. */
+  argv(args: readonly string[]): string[];
+  /** What the report says was measured. */
+  readonly label: string;
+}
+
+/**
+ * `npm run bench -- --deb` unpacks the package and names its /usr/bin/tnc-agent (rewritten to the
+ * unpacked paths) and runtime here (scripts/bench.ts): the agent and the server then start as
+ * installed, with the package's Node.js and its flags; otherwise dist/ on the Node.js running the benches.
+ */
+export const RUNTIME: AgentRuntime = process.env.TNC_BENCH_DEB_WRAPPER
+  ? {
+      node: process.env.TNC_BENCH_DEB_NODE!,
+      argv: (args) => [process.env.TNC_BENCH_DEB_WRAPPER!, ...args],
+      label: process.env.TNC_BENCH_DEB_LABEL!,
+    }
+  : {
+      node: process.execPath,
+      argv: (args) => [process.execPath, DIST_MAIN, ...args],
+      label: `dist/ on Node.js ${process.versions.node}`,
+    };
+
+/**
+ * The environment of the processes measured: this one's less NODE_EXTRA_CA_CERTS, which build
+ * machines set for their package proxy and no host running the agent needs (it names its CA with
+ * --ca): Node.js 20 reads that file at every start, 40 ms of CPU here.
+ */
+export const MEASURED_ENV: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => k !== 'NODE_EXTRA_CA_CERTS'),
+);
 
 const started = Date.now();
 
@@ -47,4 +85,36 @@ export function line(area: string, what: string, value: number, unit: string, no
 export function loadNote(): string {
   const [one] = loadavg();
   return `(load average ${one.toFixed(2)} on ${availableParallelism()} cores)`;
+}
+
+export const GNU_TIME = '/usr/bin/time';
+
+export interface TimedRun {
+  /** Seconds from spawn to exit, read with the bench's own clock (GNU time's has 10 ms steps). */
+  wall: number;
+  /** User + system seconds, in GNU time's 10 ms steps. */
+  cpu: number;
+  rssMiB: number;
+  status: number | null;
+}
+
+/** `tnc-agent ARGS` as RUNTIME starts it, in MEASURED_ENV (plus `env`), stderr piped (a server's listeningPort). */
+export function spawnAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const [cmd, ...rest] = RUNTIME.argv(args);
+  return spawn(cmd, rest, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...MEASURED_ENV, ...env } });
+}
+
+/** Runs a command (MEASURED_ENV, output to /dev/null) under GNU time: wall and CPU seconds, peak RSS. */
+export function timeCommand(cmd: string[], dir: string): TimedRun {
+  const out = join(dir, 'time.txt');
+  const devnull = openSync('/dev/null', 'w');
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(GNU_TIME, ['-o', out, '-f', '%U %S %M', ...cmd], {
+    stdio: ['ignore', devnull, devnull],
+    env: MEASURED_ENV,
+  });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  closeSync(devnull);
+  const [user, sys, kib] = readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { wall, cpu: user + sys, rssMiB: kib / 1024, status: r.status };
 }

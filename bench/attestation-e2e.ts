@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { AttestationStore, type FileHashEntry } from '../src/policy/attestation'
 import { PolicyStore } from '../src/policy/store';
 import { WorkitemType } from '../src/policy/workitem-types';
 import { Tpm } from '../src/tpm/tpm';
-import { DIST_MAIN, line, progress, QUICK, record } from './_util';
+import { line, MEASURED_ENV, progress, QUICK, record, RUNTIME, spawnAgent } from './_util';
 import { listeningPort } from '../test/helpers/server-process';
 
 // End-to-end attestation (OS + Attestation IMCs against OS + Attestation IMVs) over PT-TLS on
@@ -28,10 +28,13 @@ import { listeningPort } from '../test/helpers/server-process';
 // synthetic reference per further entry, so the reference table grows with the size as it would
 // on a real product. Figures are the median of RUNS handshakes per size; both sides log at level 1
 // (as strongSwan's did), and the server's log lines per handshake are counted.
-// TNC_BENCH_AGENT=FILE runs another agent build (its bin/tnc-agent.js or dist/cli/main.js) against
-// the same server: a before/after comparison in one run.
+// Both run as RUNTIME says (dist/ on this Node.js, or an unpacked .deb on its own runtime).
+// TNC_BENCH_AGENT=FILE runs another agent build (its bin/tnc-agent.js or dist/cli/main.js) on the
+// same runtime against the same server: a before/after comparison in one run.
 const SEED = join(__dirname, '..', 'test', 'data', 'fixtures', 'vm', 'seabios');
-const AGENT = process.env.TNC_BENCH_AGENT ?? DIST_MAIN;
+const OTHER_AGENT = process.env.TNC_BENCH_AGENT;
+const agentArgv = (args: string[]): string[] =>
+  OTHER_AGENT ? [RUNTIME.node, OTHER_AGENT, ...args] : RUNTIME.argv(args);
 const SIZES = QUICK ? [1732, 10_000] : [1732, 10_000, 50_000, 100_000];
 const RUNS = QUICK ? 1 : 3;
 const SHA256_BIT = 0x4000;
@@ -43,6 +46,8 @@ interface Figures {
   bytesOut: number;
   batches: number;
   agentPeakMiB: number;
+  /** Of the agent's peak: the pages of files mapped (the runtime binary, libraries), shared with every process mapping them. */
+  agentFileMiB: number;
   serverLogLines: number;
 }
 
@@ -52,6 +57,11 @@ export interface E2eResult extends Figures {
   extendSec: number;
   serverPeakMiB: number;
   serverIdleMiB: number;
+  /** Of the idle server's RSS: the pages of files mapped (the runtime binary, libraries, SQLite). */
+  serverIdleFileMiB: number;
+  /** The bare runtime (`node -e 0`): its peak RSS and the file pages of it, the floor of either process. */
+  runtimeMiB: number;
+  runtimeFileMiB: number;
 }
 
 /** The seed's IMA list: boot_aggregate first, then the guest's entries over and over up to `total`. */
@@ -109,11 +119,17 @@ function cpuOf(pid: number): number {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Written into the worker's directory and --require'd by the agent: its CPU and VmHWM as it exits, on fd 3. */
+/**
+ * Written into the worker's directory and required by the agent (NODE_OPTIONS, which the package's
+ * wrapper passes on): its CPU, VmHWM and file-backed RSS (which only grows as files are mapped) as
+ * it exits, on fd 3.
+ */
 const EXIT_HOOK = `process.on('exit', () => {
   const u = process.cpuUsage();
-  const m = /VmHWM:\\s+(\\d+) kB/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'));
-  require('fs').writeSync(3, JSON.stringify({ cpuSec: (u.user + u.system) / 1e6, peakMiB: Number(m[1]) / 1024 }));
+  const status = require('fs').readFileSync('/proc/self/status', 'utf8');
+  const kib = (f) => Number(new RegExp(f + ':\\\\s+(\\\\d+) kB').exec(status)[1]);
+  const figures = { cpuSec: (u.user + u.system) / 1e6, peakMiB: kib('VmHWM') / 1024, fileMiB: kib('RssFile') / 1024 };
+  require('fs').writeSync(3, JSON.stringify(figures));
 });
 `;
 
@@ -121,14 +137,16 @@ interface AgentRun {
   out: string;
   code: number | null;
   wallSec: number;
-  exit: { cpuSec: number; peakMiB: number };
+  exit: { cpuSec: number; peakMiB: number; fileMiB: number };
 }
 
 function runAgent(hook: string, args: string[]): Promise<AgentRun> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--require', hook, AGENT, ...args], {
+    const [cmd, ...rest] = agentArgv(args);
+    const child = spawn(cmd, rest, {
       stdio: ['ignore', 'pipe', 'ignore', 'pipe'],
+      env: { ...MEASURED_ENV, NODE_OPTIONS: `--require ${hook}` },
     });
     let out = '';
     let exit = '';
@@ -144,6 +162,16 @@ function runAgent(hook: string, args: string[]): Promise<AgentRun> {
       }
     });
   });
+}
+
+/** The runtime alone (`node -e 0` with the exit hook): the floor under the agent's and the server's RSS. */
+function bareRuntime(hook: string): { runtimeMiB: number; runtimeFileMiB: number } {
+  const r = spawnSync(RUNTIME.node, ['-e', '0'], {
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    env: { ...MEASURED_ENV, NODE_OPTIONS: `--require ${hook}` },
+  });
+  const exit = JSON.parse(String(r.output[3])) as AgentRun['exit'];
+  return { runtimeMiB: exit.peakMiB, runtimeFileMiB: exit.fileMiB };
 }
 
 /** Runs in a worker process: prepares one size, then measures RUNS handshakes. */
@@ -169,16 +197,11 @@ async function worker(total: number): Promise<E2eResult> {
     const r = await hostOsSources({ defaultPassword: false, deviceId }).report();
     await seedPolicy(join(dir, 'p.db'), deviceId, `${r.product.name} ${r.version.version}`, total);
     const pki = await makeLabPki({ out: join(dir, 'pki') });
-    server = spawn(
-      process.execPath,
-      [
-        DIST_MAIN,
-        '--server-mode',
-        ...['--listen', '127.0.0.1:0', '--db', join(dir, 'p.db'), '--no-swima', '--log-level', '1'],
-        ...['--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert],
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    server = spawnAgent([
+      '--server-mode',
+      ...['--listen', '127.0.0.1:0', '--db', join(dir, 'p.db'), '--no-swima', '--log-level', '1'],
+      ...['--cert', pki.files.serverCert, '--key', pki.files.serverKey, '--ca', pki.files.caCert],
+    ]);
     const port = await listeningPort(server);
     let serverLines = 0;
     server.stderr!.on('data', (d: Buffer) => {
@@ -186,6 +209,7 @@ async function worker(total: number): Promise<E2eResult> {
     });
     await new Promise((res) => setTimeout(res, 500));
     const serverIdleMiB = procStatus(server.pid!, 'VmRSS');
+    const serverIdleFileMiB = procStatus(server.pid!, 'RssFile');
     const hook = join(dir, 'exit-figures.cjs');
     writeFileSync(hook, EXIT_HOOK);
     const args = [
@@ -214,6 +238,7 @@ async function worker(total: number): Promise<E2eResult> {
         bytesOut: result.bytesOut ?? NaN,
         batches: result.batches,
         agentPeakMiB: run.exit.peakMiB,
+        agentFileMiB: run.exit.fileMiB,
         serverLogLines: serverLines - lines0,
       };
     };
@@ -233,9 +258,12 @@ async function worker(total: number): Promise<E2eResult> {
       bytesOut: med('bytesOut'),
       batches: med('batches'),
       agentPeakMiB: Math.max(...runs.map((f) => f.agentPeakMiB)),
+      agentFileMiB: Math.max(...runs.map((f) => f.agentFileMiB)),
       serverLogLines: med('serverLogLines'),
       serverPeakMiB: procStatus(server.pid!, 'VmHWM'),
       serverIdleMiB,
+      serverIdleFileMiB,
+      ...bareRuntime(hook),
     };
   } finally {
     server?.kill('SIGTERM');
@@ -256,8 +284,22 @@ function report(r: E2eResult): void {
     line('attestation-e2e', `PB-TNC bytes client to server ${label}`, r.bytesOut, 'bytes');
   line('attestation-e2e', `PB-TNC batches both ways ${label}`, r.batches, 'batches');
   line('attestation-e2e', `peak RSS agent ${label}`, r.agentPeakMiB, 'MiB');
+  line(
+    'attestation-e2e',
+    `peak RSS agent, private (less mapped files) ${label}`,
+    r.agentPeakMiB - r.agentFileMiB,
+    'MiB',
+  );
   line('attestation-e2e', `peak RSS server ${label}`, r.serverPeakMiB, 'MiB');
   line('attestation-e2e', `server RSS idle before it ${label}`, r.serverIdleMiB, 'MiB');
+  line(
+    'attestation-e2e',
+    `server RSS idle, private (less mapped files) ${label}`,
+    r.serverIdleMiB - r.serverIdleFileMiB,
+    'MiB',
+  );
+  line('attestation-e2e', `bare runtime RSS (node -e 0) ${label}`, r.runtimeMiB, 'MiB');
+  line('attestation-e2e', `bare runtime RSS, its mapped files ${label}`, r.runtimeFileMiB, 'MiB');
   line('attestation-e2e', `server log lines at level 1 ${label}`, r.serverLogLines, 'lines');
   line('attestation-e2e', `(untimed) swtpm extend ${label}`, r.extendSec, 's');
 }

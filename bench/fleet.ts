@@ -9,9 +9,9 @@ import { silentLogger } from '../src/log';
 import { AttestationStore, AttestationView, type FileHashEntry } from '../src/policy/attestation';
 import { PolicyStore } from '../src/policy/store';
 import { WorkitemType } from '../src/policy/workitem-types';
-import { listeningPort, serverModeArgs, spawnServer, loopbackClient } from '../test/helpers/server-process';
+import { listeningPort, serverModeArgs, loopbackClient } from '../test/helpers/server-process';
 import { postgresSkip, startPostgres, type PgCluster } from '../test/helpers/postgres';
-import { line } from './_util';
+import { line, spawnAgent } from './_util';
 
 // Fleet figures (issue: the policy store on PostgreSQL):
 // - handshakes: HANDSHAKES OS-IMC handshakes (PWDEN enforced, 100 devices, CONCURRENT at a time) over
@@ -30,7 +30,6 @@ const CONCURRENT = 20;
 const DEVICES = 100;
 const PRODUCT = 'Debian 12 x86_64';
 const SHA256 = 0x4000;
-const bin = join(__dirname, '..', 'bin', 'tnc-agent.js');
 
 interface Db {
   db: string;
@@ -39,7 +38,8 @@ interface Db {
 
 function startServer(at: Db, pki: Awaited<ReturnType<typeof makeLabPki>>): ChildProcess {
   const auth = at.passwordFile ? ['--db-password-file', at.passwordFile] : [];
-  return spawnServer(bin, serverModeArgs(at.db, pki, ...auth, '--no-swima', '--no-attestation', '--log-level', '0'));
+  const args = serverModeArgs(at.db, pki, ...auth, '--no-swima', '--no-attestation', '--log-level', '0');
+  return spawnAgent(args);
 }
 
 const stop = (s: ChildProcess) =>

@@ -5,20 +5,19 @@ import { attest } from '../src/agent/attest';
 import { makeLabPki } from '../src/cli/commands/pki';
 import { hostOsSources } from '../src/imcs/os/host-report';
 import { silentLogger } from '../src/log';
-import { DIST_MAIN, line, progress, QUICK } from './_util';
-import { listeningPort, serverModeArgs, spawnServer, loopbackClient } from '../test/helpers/server-process';
+import { spawnAgent, line, progress, QUICK } from './_util';
+import { listeningPort, serverModeArgs, loopbackClient } from '../test/helpers/server-process';
 
 // OS-only TNC handshakes over PT-TLS on loopback against `tnc-agent --server-mode` (dist/) in its
 // own process: handshakes per second with 1 and 200 concurrent clients, and the server's RSS idle,
 // after the first ones and after all (a leak shows as growth; bench/soak.ts runs longer).
-const bin = DIST_MAIN;
 const ONE = QUICK ? 50 : 100;
 const MANY = QUICK ? 400 : 2000;
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tnc-bench-'));
   const pki = await makeLabPki({ out: join(dir, 'pki') });
-  const server = spawnServer(bin, serverModeArgs(join(dir, 'p.db'), pki, '--log-level', '0'));
+  const server = spawnAgent(serverModeArgs(join(dir, 'p.db'), pki, '--log-level', '0'));
   try {
     const port = await listeningPort(server);
     const os = hostOsSources({ defaultPassword: false, deviceId: 'bench-device' });

@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeImaBinary, encodeImaEntry } from '../src/measurements/ima';
-import { DIST_MAIN, line, QUICK } from './_util';
+import { GNU_TIME, RUNTIME, line, QUICK, timeCommand, type TimedRun } from './_util';
 
 // `tnc-agent ima` through its own code path (a child process, as a user runs it) on a list of
 // 2,000,000 entries, against evmctl (apt package ima-evm-utils) on the same file in the same run:
@@ -11,7 +10,6 @@ import { DIST_MAIN, line, QUICK } from './_util';
 const ENTRIES = Number(process.env.IMA_CLI_BENCH_ENTRIES ?? (QUICK ? 200_000 : 2_000_000));
 const ROOT = join(__dirname, '..');
 const GUEST = join(ROOT, 'test', 'data', 'fixtures', 'vm', 'ovmf', 'binary_runtime_measurements');
-const TIME = '/usr/bin/time';
 
 /** The real guest's entries repeated to `n` (template hashes all valid), written in blocks. */
 function writeList(path: string, n: number): number {
@@ -27,24 +25,7 @@ function writeList(path: string, n: number): number {
   return bytes;
 }
 
-interface Run {
-  wall: number;
-  cpu: number;
-  rssMiB: number;
-  status: number | null;
-}
-
-/** Runs a command with its output to /dev/null (evmctl -v prints to stderr), measured by GNU time into a file. */
-function measure(cmd: string[], dir: string): Run {
-  const out = join(dir, 'time.txt');
-  const devnull = openSync('/dev/null', 'w');
-  const r = spawnSync(TIME, ['-o', out, '-f', '%e %U %S %M', ...cmd], { stdio: ['ignore', devnull, devnull] });
-  closeSync(devnull);
-  const [wall, user, sys, kib] = readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  return { wall, cpu: user + sys, rssMiB: kib / 1024, status: r.status };
-}
-
-function report(what: string, r: Run): void {
+function report(what: string, r: TimedRun): void {
   if (r.status !== 0) return console.log(`ima-cli: ${what} exited with ${r.status}`);
   // per CPU second: the machine may be shared, wall time is given beside it
   line(
@@ -56,28 +37,29 @@ function report(what: string, r: Run): void {
 }
 
 export function run(): void {
-  if (!existsSync(TIME)) return console.log(`ima-cli: skipped: ${TIME} (GNU time, apt package time) is not installed`);
+  if (!existsSync(GNU_TIME))
+    return console.log(`ima-cli: skipped: ${GNU_TIME} (GNU time, apt package time) is not installed`);
   const dir = mkdtempSync(join(tmpdir(), 'ima-cli-bench-'));
   try {
     const list = join(dir, 'binary_runtime_measurements');
     const bytes = writeList(list, ENTRIES);
     console.log(`ima-cli: ${ENTRIES.toLocaleString('en-US')}-entry ima-ng list, ${(bytes / 1e6).toFixed(0)} MB`);
-    const agent = [process.execPath, DIST_MAIN, 'ima', '--file', list];
-    report('tnc-agent ima --summary (parse, template hashes, sha1 replay)', measure([...agent, '--summary'], dir));
+    const agent = RUNTIME.argv(['ima', '--file', list]);
+    report('tnc-agent ima --summary (parse, template hashes, sha1 replay)', timeCommand([...agent, '--summary'], dir));
     if (existsSync('/usr/bin/evmctl'))
       report(
         'evmctl ima_measurement (same work, same file)',
-        measure(['/usr/bin/evmctl', 'ima_measurement', list], dir),
+        timeCommand(['/usr/bin/evmctl', 'ima_measurement', list], dir),
       );
     else console.log('ima-cli: evmctl: skipped: not installed (apt-get install ima-evm-utils)');
-    report('tnc-agent ima (a line per entry, to /dev/null)', measure(agent, dir));
+    report('tnc-agent ima (a line per entry, to /dev/null)', timeCommand(agent, dir));
     // evmctl -v prints each entry at ~10x its quiet cost (minutes at this size): only when asked
     if (existsSync('/usr/bin/evmctl') && process.env.IMA_CLI_BENCH_EVMCTL_V)
       report(
         'evmctl -v ima_measurement (a line per entry, to /dev/null)',
-        measure(['/usr/bin/evmctl', '-v', 'ima_measurement', list], dir),
+        timeCommand(['/usr/bin/evmctl', '-v', 'ima_measurement', list], dir),
       );
-    report('tnc-agent ima --json (to /dev/null)', measure([...agent, '--json'], dir));
+    report('tnc-agent ima --json (to /dev/null)', timeCommand([...agent, '--json'], dir));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

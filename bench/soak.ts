@@ -5,8 +5,8 @@ import { attest } from '../src/agent/attest';
 import { makeLabPki } from '../src/cli/commands/pki';
 import { hostOsSources } from '../src/imcs/os/host-report';
 import { silentLogger } from '../src/log';
-import { DIST_MAIN, line, progress, QUICK } from './_util';
-import { listeningPort, serverModeArgs, spawnServer, loopbackClient } from '../test/helpers/server-process';
+import { spawnAgent, line, progress, QUICK } from './_util';
+import { listeningPort, serverModeArgs, loopbackClient } from '../test/helpers/server-process';
 import { rssKiB } from './handshake';
 
 // Soak: OS-only handshakes over PT-TLS on loopback against one `tnc-agent --server-mode` process,
@@ -19,13 +19,12 @@ import { rssKiB } from './handshake';
 // retransmission backoff on loopback (200 ms doubling: 0.2 + 0.4 + ... + 12.8 s ≈ 25 s) under a
 // loaded shared machine, which this code does not control; a handshake is bounded by the agent's
 // [server] handshake-timeout in any case.
-const bin = DIST_MAIN;
 const SEQUENTIAL = QUICK ? 200 : 1000;
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tnc-soak-'));
   const pki = await makeLabPki({ out: join(dir, 'pki') });
-  const server = spawnServer(bin, serverModeArgs(join(dir, 'p.db'), pki, '--log-level', '0'));
+  const server = spawnAgent(serverModeArgs(join(dir, 'p.db'), pki, '--log-level', '0'));
   try {
     const port = await listeningPort(server);
     const os = hostOsSources({ defaultPassword: false, deviceId: 'soak-device' });
