@@ -10,6 +10,7 @@ import { hostOsSources } from '../../src/imcs/os/host-report';
 import { networkIdentity } from '../../src/imcs/os/host-identity';
 import { labPki } from '../helpers/pki';
 import { hostTree } from '../helpers/host-tree';
+import { WorkitemType } from '../../src/policy/workitem-types';
 import { loopbackServer, loopbackClient } from '../helpers/server-process';
 
 // What the OS IMC tells the endpoint's operator in a real handshake (PT-TLS on loopback): its
@@ -59,6 +60,37 @@ test('the OS IMC logs the endpoint hardware, the machine address and the facts i
     });
     const lines = await run(noBtime);
     assert.ok(lines.includes(`[IMC] OS facts: cannot read '${join(dir, 'none')}': ENOENT`), lines.join('\n'));
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the dpkg status is read only when the IMV asks for installed packages; what cannot be read is logged then', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tnc-os-log-'));
+  const pki = await labPki();
+  const server = await startLabServer({
+    ...loopbackServer(join(dir, 'p.db'), pki),
+    policy: 'default',
+    log: silentLogger,
+    idleTimeoutMs: 2000,
+  });
+  try {
+    const run = async () => {
+      const sink = new MemorySink();
+      const os = hostOsSources({
+        defaultPassword: false,
+        machine: 'x86_64',
+        deviceId: 'os-log-test',
+        paths: { osRelease: join(dir, 'complete', 'os-release'), dpkgStatus: join(dir, 'no-dpkg') },
+      });
+      await attest({ ...loopbackClient(server.port, pki), log: new Logger(1, 'text', sink), os });
+      return sink.lines.filter((l) => l.includes('no-dpkg'));
+    };
+    hostTree(dir, 'complete'); // writes the os-release file the sources read
+    assert.deepEqual(await run(), [], 'no PCKGS workitem: the IMV does not ask, the file is not read');
+    await server.store.addEnforcement(WorkitemType.PCKGS, '');
+    assert.deepEqual(await run(), [`[IMC] OS facts: cannot read '${join(dir, 'no-dpkg')}': ENOENT`]);
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
