@@ -16,7 +16,11 @@ import { loopbackServer, loopbackClient } from '../helpers/server-process';
 // What the OS IMC tells the endpoint's operator in a real handshake (PT-TLS on loopback): its
 // hardware, the address the server should see as the machine AR identity, and each OS fact it
 // could not read (the fallback's problem), besides what it sends.
-test('the OS IMC logs the endpoint hardware, the machine address and the facts it could not read', async () => {
+type LabServer = Awaited<ReturnType<typeof startLabServer>>;
+type Pki = Awaited<ReturnType<typeof labPki>>;
+
+/** Runs `fn` with a lab server on loopback and a temporary directory, both gone afterwards. */
+async function withLabServer(fn: (server: LabServer, pki: Pki, dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tnc-os-log-'));
   const pki = await labPki();
   const server = await startLabServer({
@@ -26,6 +30,15 @@ test('the OS IMC logs the endpoint hardware, the machine address and the facts i
     idleTimeoutMs: 2000,
   });
   try {
+    await fn(server, pki, dir);
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the OS IMC logs the endpoint hardware, the machine address and the facts it could not read', () =>
+  withLabServer(async (server, pki, dir) => {
     const run = async (os: ReturnType<typeof hostOsSources>) => {
       const sink = new MemorySink();
       const outcome = await attest({
@@ -60,22 +73,10 @@ test('the OS IMC logs the endpoint hardware, the machine address and the facts i
     });
     const lines = await run(noBtime);
     assert.ok(lines.includes(`[IMC] OS facts: cannot read '${join(dir, 'none')}': ENOENT`), lines.join('\n'));
-  } finally {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('the dpkg status is read only when the IMV asks for installed packages; what cannot be read is logged then', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tnc-os-log-'));
-  const pki = await labPki();
-  const server = await startLabServer({
-    ...loopbackServer(join(dir, 'p.db'), pki),
-    policy: 'default',
-    log: silentLogger,
-    idleTimeoutMs: 2000,
-  });
-  try {
+test('the dpkg status is read only when the IMV asks for installed packages; what cannot be read is logged then', () =>
+  withLabServer(async (server, pki, dir) => {
     const run = async () => {
       const sink = new MemorySink();
       const os = hostOsSources({
@@ -91,8 +92,4 @@ test('the dpkg status is read only when the IMV asks for installed packages; wha
     assert.deepEqual(await run(), [], 'no PCKGS workitem: the IMV does not ask, the file is not read');
     await server.store.addEnforcement(WorkitemType.PCKGS, '');
     assert.deepEqual(await run(), [`[IMC] OS facts: cannot read '${join(dir, 'no-dpkg')}': ENOENT`]);
-  } finally {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
