@@ -1,7 +1,7 @@
 import type { Logger } from '../log';
 import { AttestationImc, type AttestationImcOptions } from '../imcs/attestation';
 import { OsImc, type OsSources } from '../imcs/os/os-imc';
-import { SwimaImc, type SwimaImcOptions } from '../imcs/swima/swima-imc';
+import type { SwimaImcOptions } from '../imcs/swima/swima-imc';
 import { HandshakeLimits, HandshakeOutcome, runClientHandshake } from '../tnccs-client/client';
 import { ImcManager } from '../tnccs-client/imc-manager';
 import type { Imc } from '../tnccs/types';
@@ -15,14 +15,21 @@ export interface EndpointImcOptions {
   attestation?: AttestationImcOptions;
 }
 
-/** The one place that names the endpoint's concrete IMCs (a PT-TLS handshake and the IF-IMC bridge both use it). */
+/**
+ * The one place that names the endpoint's concrete IMCs (a PT-TLS handshake and the IF-IMC bridge
+ * both use it). The SWIMA IMC and its codecs are loaded only when it runs.
+ */
 export function endpointImcs(o: EndpointImcOptions): Imc[] {
   return [
     new OsImc(o.os),
-    ...(o.swima ? [new SwimaImc(o.swima)] : []),
+    ...(o.swima ? [new (swimaImc())(o.swima)] : []),
     ...(o.attestation ? [new AttestationImc(o.attestation)] : []),
   ];
 }
+
+/* eslint-disable @typescript-eslint/no-require-imports -- require, not import(): tsx runs the sources as CommonJS */
+const swimaImc = () => (require('../imcs/swima/swima-imc') as typeof import('../imcs/swima/swima-imc')).SwimaImc;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export interface AttestOptions extends TlsFiles {
   host: string;

@@ -17,7 +17,7 @@ export interface AgentState {
 export abstract class Agent<S extends AgentState, H extends TnccsHost> {
   abstract readonly name: string;
   abstract readonly subscriptions: readonly PaMessageType[];
-  /** The PA-TNC attribute families it reads (src/imcv/codecs.ts): an IMC and its IMV share one set. */
+  /** The PA-TNC attribute families it reads (src/imcv/codecs/): an IMC and its IMV share one set. */
   abstract readonly codecs: PaCodecs;
   protected abstract readonly role: Role;
   protected id = 0;

@@ -7,7 +7,9 @@ import { ProductInformationAttr } from '../../src/protocol/pa-tnc/ietf';
 import { decodePaMessage, encodePaMessage, UnsupportedAttributeError } from '../../src/protocol/pa-tnc/message';
 import { AttributeType, PaCodecs } from '../../src/protocol/pa-tnc/registry';
 import { PbMessageType } from '../../src/protocol/pb-tnc/registry';
-import { ATTESTATION_CODECS, OS_CODECS, SWIMA_CODECS } from '../../src/imcv/codecs';
+import { ATTESTATION_CODECS } from '../../src/imcv/codecs/attestation';
+import { OS_CODECS } from '../../src/imcv/codecs/os';
+import { SWIMA_CODECS } from '../../src/imcv/codecs/swima';
 
 // Codecs reach a decoder only in the set it is handed: nothing registers itself on import.
 const product = ProductInformationAttr.make({ vendor: 0, productId: 0, name: 'Debian' });

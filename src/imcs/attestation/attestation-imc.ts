@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ATTESTATION_CODECS } from '../../imcv/codecs';
+import { ATTESTATION_CODECS } from '../../imcv/codecs/attestation';
 import { Agent, AgentState } from '../../imcv/agent';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
 import { Writer } from '../../bytes/cursor';

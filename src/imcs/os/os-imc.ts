@@ -1,6 +1,6 @@
 import type { Logger } from '../../log';
 import { Agent, AgentState } from '../../imcv/agent';
-import { OS_CODECS } from '../../imcv/codecs';
+import { OS_CODECS } from '../../imcv/codecs/os';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
 import { ProductInformation, ProductInformationAttr } from '../../protocol/pa-tnc/ietf/product-information';

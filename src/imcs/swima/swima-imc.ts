@@ -1,5 +1,5 @@
 import { Agent, AgentState } from '../../imcv/agent';
-import { SWIMA_CODECS } from '../../imcv/codecs';
+import { SWIMA_CODECS } from '../../imcv/codecs/swima';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
 import { swimaError } from '../../protocol/pa-tnc/errors';
 import { IETF_ERROR, PaTncErrorAttr } from '../../protocol/pa-tnc/ietf/pa-tnc-error';

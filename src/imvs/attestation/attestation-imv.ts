@@ -1,5 +1,5 @@
 import { DhKeyPair, ptsSecret } from '../../imcv/pts/dh';
-import { ATTESTATION_CODECS } from '../../imcv/codecs';
+import { ATTESTATION_CODECS } from '../../imcv/codecs/attestation';
 import { Agent, AgentState } from '../../imcv/agent';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';

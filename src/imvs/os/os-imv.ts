@@ -1,5 +1,5 @@
 import { Agent, AgentState } from '../../imcv/agent';
-import { OS_CODECS } from '../../imcv/codecs';
+import { OS_CODECS } from '../../imcv/codecs/os';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
 import type { PaAttribute } from '../../protocol/pa-tnc/registry';
 import { AssessmentResultAttr, RemediationInstructionsAttr } from '../../protocol/pa-tnc/ietf/assessment';

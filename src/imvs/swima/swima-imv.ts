@@ -1,5 +1,5 @@
 import { Agent, AgentState } from '../../imcv/agent';
-import { SWIMA_CODECS } from '../../imcv/codecs';
+import { SWIMA_CODECS } from '../../imcv/codecs/swima';
 import type { PaPort, ReceivedPa } from '../../imcv/pa-port';
 import { ASSESSMENT_RESULT, AssessmentResultAttr } from '../../protocol/pa-tnc/ietf/assessment';
 import { IETF_ERROR, PaTncError, PaTncErrorAttr, paTncErrorName } from '../../protocol/pa-tnc/ietf/pa-tnc-error';
