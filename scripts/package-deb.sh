@@ -87,7 +87,8 @@ ln -s "$PWD/node_modules" "$tpm/node_modules"  # node-addon-api's headers (a dev
 echo "package-deb: staging $version for $arch"
 install -d "$lib/build/Release" "$lib/bin" "$root/usr/bin" "$doc" \
   "$root/etc/tnc-agent/conf.d" "$root/lib/systemd/system" "$root/DEBIAN"
-install -d "$lib/dist" && (cd dist && find . -name '*.js' -exec cp --parents -t "$lib/dist/" {} +)
+# what runs: the entry, its version module and the bundle of everything else (npm run build)
+install -d "$lib/dist/cli" && install -m 0644 dist/cli/main.js dist/cli/version.js dist/cli/program.js "$lib/dist/cli/"
 install -m 0644 package.json "$lib/package.json"
 # /usr/bin/tnc-agent runs the launcher with the bundled Node: its `#!/usr/bin/env node` line would
 # only name an interpreter the package does not depend on

@@ -100,15 +100,15 @@ export function saveArtifacts(run: GuestRun, name: string, serverLog: string): s
 
 /**
  * The agent as the package ships it (scripts/package-deb.sh): `npm run build`'s dist/ (tsc with
- * tsconfig.build.json, incremental), bin/, package.json and the TPM addon, with this checkout's
+ * tsconfig.build.json, incremental, then the command line bundled into dist/cli/program.js), bin/,
+ * package.json and the TPM addon, with this checkout's
  * node_modules linked in. Returns its bin/tnc-agent.js. The server and the guest run this copy:
  * under TCG compiled JS starts several times faster than the sources through tsx, and edits to the
  * working tree during the test change no file that IMA measured on boot 1.
  */
 export function buildAgent(dest: string): string {
-  const tsc = join(PROJECT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', join(PROJECT, 'tsconfig.build.json')], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`tsc failed (${r.status}): ${r.stdout}${r.stderr}`);
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: PROJECT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run build failed (${r.status}): ${r.stdout}${r.stderr}`);
   for (const p of ['dist', 'bin', 'package.json', join('build', 'Release', 'tnc_tpm.node')])
     cpSync(join(PROJECT, p), join(dest, p), { recursive: true });
   symlinkSync(join(PROJECT, 'node_modules'), join(dest, 'node_modules'));

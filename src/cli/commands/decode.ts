@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ALL_CODECS } from '../../protocol/codecs';
 import { isDecodeError } from '../../bytes/errors';
 import { describedJson, describedLines, describeLayer, guessLayer, Layer } from '../../protocol/describe';
-import { EXIT } from '../main';
+import { EXIT } from '../common';
 
 interface DecodeOptions {
   as?: Layer;

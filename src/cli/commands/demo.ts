@@ -15,11 +15,12 @@ import type { Logger } from '../../log';
 import { AttestationStore } from '../../policy/attestation';
 import { WorkitemType } from '../../policy/workitem-types';
 import type { FinalVerdict } from '../../tnccs/types';
+import { PACKAGE_ROOT } from '../version';
 import { Tpm } from '../../tpm/tpm';
 import { evaluationName, recommendationName } from '../../tnccs/types';
 
 /** A real guest's boot (Debian kernel, IMA, swtpm) shipped with the checkout: the demo's evidence. */
-const SAMPLE = join(__dirname, '..', '..', '..', 'test', 'data', 'fixtures', 'vm', 'seabios');
+const SAMPLE = join(PACKAGE_ROOT, 'test', 'data', 'fixtures', 'vm', 'seabios');
 
 /**
  * `tnc-agent demo` (npm start): the seed's handshake end to end in one process: a throwaway swtpm
