@@ -175,7 +175,7 @@ test('other hypervisors are named by whichever DMI field carries their vendor st
     [{ [`${DMI}sys_vendor`]: 'innotek GmbH\n', [`${DMI}product_name`]: 'VirtualBox\n' }, 'VirtualBox'],
     [{ [`${DMI}sys_vendor`]: 'VMware, Inc.\n' }, 'VMware'],
     [
-      { [`${DMI}sys_vendor`]: 'Microsoft Corporation\n', [`${DMI}product_version`]: 'Hyper-V UEFI Release v4.1\n' },
+      { [`${DMI}sys_vendor`]: 'Microsoft Corporation\n', [`${DMI}bios_version`]: 'Hyper-V UEFI Release v4.1\n' },
       'Hyper-V',
     ],
     [{ [`${DMI}sys_vendor`]: 'Amazon EC2\n' }, 'Amazon EC2'],

@@ -122,7 +122,7 @@ export function hardwareIdentity(root = '/'): Promise<HardwareIdentity> {
 async function readHardware(root: string): Promise<HardwareIdentity> {
   const dmi = (f: string) => text(join(root, 'sys/class/dmi/id', f));
   const dt = (f: string) => text(join(root, 'proc/device-tree', f));
-  const [vendor, product, serial, uuid, boardVendor, biosVendor, productVersion] = await Promise.all(
+  const [vendor, product, serial, uuid, boardVendor, biosVendor, biosVersion] = await Promise.all(
     [
       'sys_vendor',
       'product_name',
@@ -130,7 +130,8 @@ async function readHardware(root: string): Promise<HardwareIdentity> {
       'product_uuid',
       'board_vendor',
       'bios_vendor',
-      'product_version',
+      // Hyper-V names itself only here ("Hyper-V UEFI Release v4.1"); its vendor is Microsoft's
+      'bios_version',
     ].map(dmi),
   );
   const onDmi = vendor !== null || product !== null;
@@ -140,7 +141,7 @@ async function readHardware(root: string): Promise<HardwareIdentity> {
     model: known(product) ?? known(dtModel),
     serial: known(serial) ?? known(dtSerial),
     systemUuid: systemUuid(uuid),
-    virtualHost: hypervisorOf([product, vendor, boardVendor, biosVendor, productVersion]) ?? (await containerOf(root)),
+    virtualHost: hypervisorOf([product, vendor, boardVendor, biosVendor, biosVersion]) ?? (await containerOf(root)),
   };
 }
 
