@@ -6,6 +6,7 @@ import { DecodeError } from '../../src/bytes/errors';
 import {
   decodePtTlsMessage,
   encodePtTlsMessage,
+  encodePtTlsMessageParts,
   PT_TLS_MAX_MESSAGE_LEN,
   ptTlsErrorName,
   ptTlsTypeName,
@@ -43,6 +44,16 @@ test('every message type round-trips with its header', () => {
     assert.deepEqual(m, { id: i, value });
     assert.deepEqual(encodePtTlsMessage(m), bytes);
   }
+});
+
+test("the parts a message is written in are its encoding; a batch is the caller's buffer, not a copy", () => {
+  for (const [i, value] of samples.entries())
+    assert.deepEqual(Buffer.concat(encodePtTlsMessageParts({ id: i, value })), encodePtTlsMessage({ id: i, value }));
+  const batch = Buffer.alloc(70_000, 9);
+  const parts = encodePtTlsMessageParts({ id: 3, value: { kind: 'pbTncBatch', batch } });
+  assert.equal(parts.length, 2);
+  assert.equal(parts[0].length, 16);
+  assert.equal(parts[1], batch);
 });
 
 test('names are printed as strongSwan and IANA print them', () => {
